@@ -1,0 +1,125 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Numbered schema migrations, applied in order at open inside one transaction each.
+ * Never edit a released migration; add the next number instead.
+ *
+ * Runs have an integer `pk` used by the hot tables (metrics, series) so their rows and
+ * indexes stay small; the 32-hex `uuid` is the id users and MLflow clients see.
+ */
+export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE experiments (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  artifact_location TEXT NOT NULL DEFAULT '',
+  lifecycle_stage TEXT NOT NULL DEFAULT 'active' CHECK (lifecycle_stage IN ('active','deleted')),
+  creation_time INTEGER NOT NULL,
+  last_update_time INTEGER NOT NULL
+);
+CREATE TABLE experiment_tags (
+  experiment_id INTEGER NOT NULL REFERENCES experiments(id),
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (experiment_id, key)
+) WITHOUT ROWID;
+CREATE TABLE runs (
+  pk INTEGER PRIMARY KEY,
+  uuid TEXT NOT NULL UNIQUE,
+  experiment_id INTEGER NOT NULL REFERENCES experiments(id),
+  name TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('RUNNING','SCHEDULED','FINISHED','FAILED','KILLED')),
+  start_time INTEGER NOT NULL,
+  end_time INTEGER,
+  lifecycle_stage TEXT NOT NULL DEFAULT 'active' CHECK (lifecycle_stage IN ('active','deleted')),
+  deleted_time INTEGER,
+  user_id TEXT NOT NULL DEFAULT '',
+  command TEXT,
+  source_file TEXT,
+  git_is_repo INTEGER,
+  git_commit TEXT,
+  git_branch TEXT,
+  git_dirty INTEGER,
+  git_patch TEXT,
+  git_patch_truncated INTEGER,
+  exit_code INTEGER,
+  backend TEXT
+);
+CREATE INDEX runs_by_experiment ON runs(experiment_id, lifecycle_stage, start_time);
+CREATE TABLE params (
+  run INTEGER NOT NULL REFERENCES runs(pk),
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (run, key)
+) WITHOUT ROWID;
+CREATE TABLE tags (
+  run INTEGER NOT NULL REFERENCES runs(pk),
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (run, key)
+) WITHOUT ROWID;
+-- One row per (run, metric key): the summary, kept current at insert time.
+CREATE TABLE series (
+  id INTEGER PRIMARY KEY,
+  run INTEGER NOT NULL REFERENCES runs(pk),
+  key TEXT NOT NULL,
+  last_value REAL,
+  last_is_nan INTEGER NOT NULL DEFAULT 0,
+  last_step INTEGER,
+  last_timestamp INTEGER,
+  min_value REAL,
+  min_step INTEGER,
+  max_value REAL,
+  max_step INTEGER,
+  count INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (run, key)
+);
+CREATE INDEX series_by_key ON series(key, last_value);
+-- Points clustered by (series, step): a chart's range query is one sequential scan.
+-- NaN cannot be stored in SQLite REAL, so it is value 0 with is_nan 1 (as MLflow's SQL store does).
+CREATE TABLE metrics (
+  series INTEGER NOT NULL,
+  step INTEGER NOT NULL,
+  timestamp INTEGER NOT NULL,
+  value REAL NOT NULL,
+  is_nan INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (series, step, timestamp, value, is_nan)
+) WITHOUT ROWID;
+CREATE TABLE artifacts (
+  run INTEGER NOT NULL REFERENCES runs(pk),
+  path TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  PRIMARY KEY (run, path)
+) WITHOUT ROWID;
+`,
+  },
+];
+
+export function migrate(db: Database.Database, now: () => number): void {
+  // One IMMEDIATE transaction: two processes opening a new store at once must not both migrate.
+  db.transaction(() => {
+    db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+    const row = db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null };
+    const current = row.v ?? 0;
+    const latest = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+    if (current > latest) {
+      throw new Error(
+        `This store was written by a newer Loopline (schema ${current}; this build knows ${latest}). Upgrade Loopline to open it.`,
+      );
+    }
+    for (const m of MIGRATIONS) {
+      if (m.version <= current) continue;
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(m.version);
+    }
+    // Experiment 0 "Default" always exists, as in MLflow.
+    const t = now();
+    db.prepare(
+      `INSERT OR IGNORE INTO experiments (id, name, artifact_location, creation_time, last_update_time)
+       VALUES (0, 'Default', '', ?, ?)`,
+    ).run(t, t);
+  }).immediate();
+}
