@@ -1,0 +1,53 @@
+import { join, dirname } from 'node:path';
+import { launchRun } from '../../core/runs/run-launcher.ts';
+import { ensureTrackingEndpoint } from '../../core/tracking/tracking-endpoint.ts';
+import type { KeyValue } from '../../core/store/types.ts';
+import { option, parseArgs, UsageError } from '../args.ts';
+import { formatDuration } from '../format.ts';
+import { openStore } from './open-store.ts';
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { options: ['experiment', 'name', 'param', 'store'] });
+  if (args.positionals.length) args.rest = [...args.positionals, ...args.rest];
+  if (args.rest.length === 0) throw new UsageError('Give the command to run after --, e.g. loopline run -- python3 train.py --lr 0.01');
+  const params: KeyValue[] = (args.options.get('param') ?? []).map((p) => {
+    const eq = p.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--param needs key=value, got '${p}'.`);
+    return { key: p.slice(0, eq), value: p.slice(eq + 1) };
+  });
+  const store = openStore(args);
+  const endpoint = await ensureTrackingEndpoint(store);
+  try {
+    const active = await launchRun({
+      store,
+      command: args.rest,
+      cwd: process.cwd(),
+      tracking: endpoint,
+      experiment: option(args, 'experiment'),
+      name: option(args, 'name'),
+      params,
+      spoolDir: join(dirname(store.path), 'spool'),
+      onOutput: (chunk, stream) => (stream === 'stdout' ? process.stdout : process.stderr).write(chunk),
+    });
+    const run = store.getRun(active.runId);
+    console.error(`loopline: run ${active.runId} (${run.info.name}) started; tracking at ${endpoint.url}`);
+    const onSignal = () => {
+      console.error('\nloopline: stopping the run (Ctrl-C again to kill it now)…');
+      active.stop();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const outcome = await active.finished;
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (outcome.startError) console.error(`loopline: ${outcome.startError}`);
+    for (const p of outcome.spoolProblems) console.error(`loopline: spool: ${p}`);
+    console.error(
+      `loopline: run ${outcome.runId} ${outcome.status} (exit ${outcome.exitCode ?? outcome.signal ?? '?'}) in ${formatDuration(outcome.durationMs)}; see it with: loopline show ${outcome.runId.slice(0, 8)}`,
+    );
+    return outcome.status === 'FINISHED' ? 0 : outcome.exitCode || 1;
+  } finally {
+    await endpoint.close();
+    store.close();
+  }
+}

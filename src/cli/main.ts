@@ -1,0 +1,67 @@
+import { LooplineError } from '../core/errors.ts';
+import { UsageError } from './args.ts';
+import { importSpoolCommand } from './commands/import-spool.ts';
+import { experimentsCommand, lsCommand } from './commands/list.ts';
+import { runCommand } from './commands/run.ts';
+import { serveCommand } from './commands/serve.ts';
+import { showCommand } from './commands/show.ts';
+
+const USAGE = `loopline — track ML experiments next to your code (MLflow-compatible)
+
+Usage:
+  loopline run [--experiment NAME] [--name NAME] [--param k=v]... -- CMD...
+  loopline ls [--experiment NAME] [--filter EXPR] [--order-by EXPR] [--limit N] [--deleted] [--json]
+  loopline show RUN_ID [--json] [--patch]
+  loopline experiments [--deleted] [--json]
+  loopline serve [--port N] [--token T]
+  loopline import-spool FILE...
+
+Every command takes --store PATH (or LOOPLINE_STORE); the default is .loopline/loopline.db at the
+git root, or in the current folder outside git.
+Filters use MLflow's syntax: metrics.accuracy > 0.9 and params.lr = '0.01'`;
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  run: runCommand,
+  ls: lsCommand,
+  show: showCommand,
+  experiments: experimentsCommand,
+  serve: serveCommand,
+  'import-spool': importSpoolCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < 22) {
+    console.error(`loopline: needs Node.js 22 or newer (this is ${process.version}); run npm install in the Loopline folder to get Node 24, or install a newer Node.`);
+    return 1;
+  }
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    console.log(USAGE);
+    return name ? 0 : 2;
+  }
+  if (name === '--version') {
+    console.log(process.env.LOOPLINE_VERSION ?? 'dev');
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`loopline: unknown command '${name}'. Commands: ${Object.keys(COMMANDS).join(', ')}. See loopline --help.`);
+    return 2;
+  }
+  try {
+    return await command(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`loopline ${name}: ${err.message}`);
+      return 2;
+    }
+    if (err instanceof LooplineError) {
+      console.error(`loopline ${name}: ${err.message}`);
+      return 1;
+    }
+    console.error(`loopline ${name}: ${err instanceof Error ? err.message : String(err)}`);
+    if (process.env.LOOPLINE_DEBUG) console.error(err);
+    return 1;
+  }
+}

@@ -1,0 +1,175 @@
+import { createWriteStream, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { snapshotGit } from '../git/git-snapshot.ts';
+import { ensureParentDir, resolveArtifactPath, sha256File } from '../store/artifact-files.ts';
+import type { RunStore } from '../store/run-store.ts';
+import type { KeyValue, RunStatus } from '../store/types.ts';
+import { importSpool } from '../tracking/spool-import.ts';
+import { LocalProcessBackend } from './local-process-backend.ts';
+import type { LaunchedProcess, RunBackend } from './run-backend.ts';
+
+export const OUTPUT_LOG = 'logs/output.log';
+
+export interface LaunchOptions {
+  store: RunStore;
+  command: string[];
+  cwd: string;
+  tracking: { url: string; token: string };
+  experiment?: string;
+  name?: string;
+  params?: KeyValue[];
+  backend?: RunBackend;
+  /** Base environment for the child; default this process's. */
+  env?: NodeJS.ProcessEnv;
+  /** Where the client spools what it cannot send; imported when the run ends. */
+  spoolDir: string;
+  onOutput?: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
+  /** How long a stop request waits for the process before killing it (ms). */
+  stopGraceMs?: number;
+}
+
+export interface RunOutcome {
+  runId: string;
+  status: RunStatus;
+  exitCode: number | null;
+  signal: string | null;
+  durationMs: number;
+  startError?: string;
+  spoolProblems: string[];
+}
+
+export interface ActiveRun {
+  readonly runId: string;
+  readonly process: LaunchedProcess;
+  /** First call interrupts (then kills after the grace period); a second call kills at once. */
+  stop(): void;
+  readonly finished: Promise<RunOutcome>;
+}
+
+/**
+ * Starts a tracked run: snapshots the code, creates the run, runs the command with the
+ * tracking environment, keeps its output as the `logs/output.log` artifact, and records how it
+ * ended (FINISHED on exit 0, FAILED otherwise, KILLED when stopped).
+ */
+export async function launchRun(opts: LaunchOptions): Promise<ActiveRun> {
+  const { store } = opts;
+  if (opts.command.length === 0) throw new Error('No command given: use `loopline run -- python3 train.py ...`.');
+  const experiment = opts.experiment ? store.ensureExperiment(opts.experiment) : store.getExperiment('0');
+  const git = await snapshotGit(opts.cwd);
+  const sourceFile = guessSourceFile(opts.command, opts.cwd);
+  const systemTags: KeyValue[] = [{ key: 'mlflow.source.type', value: 'LOCAL' }];
+  if (sourceFile) systemTags.push({ key: 'mlflow.source.name', value: sourceFile });
+  if (git.commit) systemTags.push({ key: 'mlflow.source.git.commit', value: git.commit });
+  if (git.branch) systemTags.push({ key: 'mlflow.source.git.branch', value: git.branch });
+  const backend = opts.backend ?? new LocalProcessBackend();
+  const run = store.createRun({
+    experimentId: experiment.id,
+    name: opts.name ?? '',
+    command: opts.command.join(' '),
+    sourceFile,
+    git,
+    backend: backend.name,
+    tags: systemTags,
+    params: opts.params ?? [],
+  });
+  const runId = run.info.id;
+  const started = Date.now();
+
+  const logFile = resolveArtifactPath(store.artifactsRoot, runId, OUTPUT_LOG);
+  ensureParentDir(logFile);
+  const log = createWriteStream(logFile);
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(opts.env ?? process.env)) if (v !== undefined) env[k] = v;
+  Object.assign(env, trackingEnv(opts.tracking, experiment.id, runId, opts.spoolDir, opts.params ?? []));
+
+  const proc = backend.launch({
+    runId,
+    command: opts.command,
+    cwd: opts.cwd,
+    env,
+    onOutput: (chunk, stream) => {
+      log.write(chunk);
+      opts.onOutput?.(chunk, stream);
+    },
+  });
+
+  let stopRequested = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  const stop = () => {
+    if (stopRequested) {
+      proc.kill();
+      return;
+    }
+    stopRequested = true;
+    proc.interrupt();
+    killTimer = setTimeout(() => proc.kill(), opts.stopGraceMs ?? 10_000);
+    killTimer.unref();
+  };
+
+  const finished = proc.exited.then(async (exit) => {
+    if (killTimer) clearTimeout(killTimer);
+    if (exit.startError) log.write(`loopline: ${exit.startError}\n`);
+    await new Promise<void>((r) => log.end(r));
+    store.recordArtifact(runId, OUTPUT_LOG, statSync(logFile).size, await sha256File(logFile));
+    const spoolProblems = await importRunSpools(store, opts.spoolDir, runId);
+    const status: RunStatus = stopRequested ? 'KILLED' : exit.exitCode === 0 ? 'FINISHED' : 'FAILED';
+    const exitCode = exit.exitCode ?? (exit.signal ? 128 + signalNumber(exit.signal) : null);
+    store.updateRun(runId, { status, endTime: Date.now(), exitCode });
+    const outcome: RunOutcome = { runId, status, exitCode, signal: exit.signal, durationMs: Date.now() - started, spoolProblems };
+    if (exit.startError) outcome.startError = exit.startError;
+    return outcome;
+  });
+  return { runId, process: proc, stop, finished };
+}
+
+/** The variables both Loopline's client and MLflow's read, so either logs into this run. */
+export function trackingEnv(
+  tracking: { url: string; token: string },
+  experimentId: string,
+  runId: string,
+  spoolDir: string,
+  params: KeyValue[],
+): Record<string, string> {
+  return {
+    LOOPLINE_TRACKING_URI: tracking.url,
+    LOOPLINE_TRACKING_TOKEN: tracking.token,
+    LOOPLINE_RUN_ID: runId,
+    LOOPLINE_EXPERIMENT_ID: experimentId,
+    LOOPLINE_SPOOL_DIR: spoolDir,
+    LOOPLINE_PARAMS: JSON.stringify(Object.fromEntries(params.map((p) => [p.key, p.value]))),
+    MLFLOW_TRACKING_URI: tracking.url,
+    MLFLOW_TRACKING_TOKEN: tracking.token,
+    MLFLOW_EXPERIMENT_ID: experimentId,
+    MLFLOW_RUN_ID: runId,
+    // Output arrives line by line instead of in 4 KB blocks at exit.
+    PYTHONUNBUFFERED: '1',
+  };
+}
+
+/** Imports what the client spooled for this run; returns problems, keeps files that had any. */
+async function importRunSpools(store: RunStore, spoolDir: string, runId: string): Promise<string[]> {
+  if (!existsSync(spoolDir)) return [];
+  const problems: string[] = [];
+  for (const name of readdirSync(spoolDir).filter((n) => n.startsWith(`${runId}-`) && n.endsWith('.jsonl'))) {
+    const file = join(spoolDir, name);
+    const result = await importSpool(store, file);
+    if (result.problems.length === 0) rmSync(file, { force: true });
+    else problems.push(...result.problems.map((p) => `${file}:${p.line}: ${p.message}`));
+  }
+  return problems;
+}
+
+/** The script a command runs (`python3 train.py`, `python -m pkg.train`), relative to cwd. */
+export function guessSourceFile(command: string[], cwd: string): string | null {
+  const m = command.indexOf('-m');
+  if (m >= 0 && command[m + 1]) return command[m + 1]!;
+  for (const arg of command) {
+    if (/\.(py|ipynb|sh|js|ts|R|jl)$/.test(arg) && existsSync(resolve(cwd, arg))) return relative(cwd, resolve(cwd, arg)) || arg;
+  }
+  return null;
+}
+
+function signalNumber(sig: string): number {
+  const table: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGSEGV: 11, SIGTERM: 15 };
+  return table[sig] ?? 0;
+}
