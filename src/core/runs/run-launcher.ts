@@ -153,7 +153,11 @@ async function importRunSpools(store: RunStore, spoolDir: string, runId: string)
   for (const name of readdirSync(spoolDir).filter((n) => n.startsWith(`${runId}-`) && n.endsWith('.jsonl'))) {
     const file = join(spoolDir, name);
     const result = await importSpool(store, file);
-    if (result.problems.length === 0) rmSync(file, { force: true });
+    if (result.problems.length === 0) {
+      rmSync(file, { force: true });
+      // The client keeps copies of spooled artifact files beside the spool file.
+      rmSync(file.replace(/\.jsonl$/, '.artifacts'), { recursive: true, force: true });
+    }
     else problems.push(...result.problems.map((p) => `${file}:${p.line}: ${p.message}`));
   }
   return problems;
