@@ -1,5 +1,8 @@
 import { createWriteStream, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { findGitRoot } from '../store/store-location.ts';
+import { joinCommandLine } from './command-line.ts';
 import { snapshotGit } from '../git/git-snapshot.ts';
 import { ensureParentDir, resolveArtifactPath, sha256File } from '../store/artifact-files.ts';
 import type { RunStore } from '../store/run-store.ts';
@@ -57,7 +60,14 @@ export async function launchRun(opts: LaunchOptions): Promise<ActiveRun> {
   const experiment = opts.experiment ? store.ensureExperiment(opts.experiment) : store.getExperiment('0');
   const git = await snapshotGit(opts.cwd);
   const sourceFile = guessSourceFile(opts.command, opts.cwd);
-  const systemTags: KeyValue[] = [{ key: 'mlflow.source.type', value: 'LOCAL' }];
+  const systemTags: KeyValue[] = [
+    { key: 'mlflow.source.type', value: 'LOCAL' },
+    // Lets another window (or the extension) stop a run this process launched.
+    { key: 'loopline.launcher.pid', value: String(process.pid) },
+    { key: 'loopline.launcher.host', value: hostname() },
+    // Where the command ran, so "rerun" can run it the same way.
+    { key: 'loopline.cwd', value: opts.cwd },
+  ];
   if (sourceFile) systemTags.push({ key: 'mlflow.source.name', value: sourceFile });
   if (git.commit) systemTags.push({ key: 'mlflow.source.git.commit', value: git.commit });
   if (git.branch) systemTags.push({ key: 'mlflow.source.git.branch', value: git.branch });
@@ -65,7 +75,7 @@ export async function launchRun(opts: LaunchOptions): Promise<ActiveRun> {
   const run = store.createRun({
     experimentId: experiment.id,
     name: opts.name ?? '',
-    command: opts.command.join(' '),
+    command: joinCommandLine(opts.command),
     sourceFile,
     git,
     backend: backend.name,
@@ -163,12 +173,16 @@ async function importRunSpools(store: RunStore, spoolDir: string, runId: string)
   return problems;
 }
 
-/** The script a command runs (`python3 train.py`, `python -m pkg.train`), relative to cwd. */
+/**
+ * The script a command runs (`python3 train.py`, `python -m pkg.train`), relative to the git root
+ * (or cwd outside git), so runs of one script match wherever they were launched from.
+ */
 export function guessSourceFile(command: string[], cwd: string): string | null {
   const m = command.indexOf('-m');
   if (m >= 0 && command[m + 1]) return command[m + 1]!;
+  const base = findGitRoot(cwd) ?? cwd;
   for (const arg of command) {
-    if (/\.(py|ipynb|sh|js|ts|R|jl)$/.test(arg) && existsSync(resolve(cwd, arg))) return relative(cwd, resolve(cwd, arg)) || arg;
+    if (/\.(py|ipynb|sh|js|ts|R|jl)$/.test(arg) && existsSync(resolve(cwd, arg))) return relative(base, resolve(cwd, arg)).split('\\').join('/') || arg;
   }
   return null;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative } from 'node:path';
+import { createReadStream, existsSync, lstatSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
 import { invalid, notFound } from '../errors.ts';
 import type { ArtifactEntry } from './types.ts';
 
@@ -24,22 +24,21 @@ export function runArtifactDir(artifactsRoot: string, runId: string): string {
 }
 
 /**
- * Absolute path for an artifact, checked after resolving symlinks of the existing part of the
- * path, so a symlink planted inside a run folder cannot lead outside it either.
+ * Absolute path for an artifact. Besides the textual checks, no component of the path inside the
+ * run folder may be a symbolic link (dangling or not), so a link planted in a run folder cannot
+ * lead a read or a write outside it.
  */
 export function resolveArtifactPath(artifactsRoot: string, runId: string, rel: string): string {
   const base = runArtifactDir(artifactsRoot, runId);
   const clean = safeRelative(rel);
-  const full = clean ? join(base, ...clean.split('/')) : base;
-  let probe = full;
-  while (!existsSync(probe) && probe !== base && probe.startsWith(base)) probe = dirname(probe);
-  if (existsSync(probe) && existsSync(base)) {
-    const realBase = realpathSync(base);
-    const realProbe = realpathSync(probe);
-    const r = relative(realBase, realProbe);
-    if (r.startsWith('..') || isAbsolute(r)) throw invalid(`Artifact path '${rel}' leads outside the run's artifact folder.`);
+  let cur = base;
+  for (const part of clean ? clean.split('/') : []) {
+    cur = join(cur, part);
+    const st = lstatSync(cur, { throwIfNoEntry: false });
+    if (!st) break; // the rest does not exist yet: nothing to follow
+    if (st.isSymbolicLink()) throw invalid(`Artifact path '${rel}' goes through a symbolic link, which could lead outside the run's artifact folder; links are not followed.`);
   }
-  return full;
+  return clean ? join(base, ...clean.split('/')) : base;
 }
 
 export function ensureParentDir(file: string): void {

@@ -90,8 +90,9 @@ export class MetricWriter {
       const stored = nan ? 0 : p.value;
       if (this.insertPoint.run(agg.id, p.step, p.timestamp, stored, nan).changes === 0) continue; // exact duplicate
       agg.count++;
-      // "Last" is the point with the highest step, then the latest timestamp, as in MLflow.
-      if (agg.lastStep === null || p.step > agg.lastStep || (p.step === agg.lastStep && p.timestamp >= (agg.lastTs ?? 0))) {
+      // "Last" is the greatest (step, timestamp, value) point, as in MLflow, and so also the last
+      // point of the history (which is ordered the same way) whatever order points arrive in.
+      if (agg.lastStep === null || isAfter(p.step, p.timestamp, stored, nan, agg.lastStep, agg.lastTs ?? 0, agg.lastNan ? 0 : (agg.lastValue ?? 0), agg.lastNan)) {
         agg.lastValue = nan ? null : p.value;
         agg.lastNan = nan;
         agg.lastStep = p.step;
@@ -148,4 +149,11 @@ export class MetricWriter {
       count: s.count,
     };
   }
+}
+
+function isAfter(step: number, ts: number, value: number, nan: number, lStep: number, lTs: number, lValue: number, lNan: number): boolean {
+  if (step !== lStep) return step > lStep;
+  if (ts !== lTs) return ts > lTs;
+  if (value !== lValue) return value > lValue;
+  return nan >= lNan;
 }

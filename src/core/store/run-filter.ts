@@ -31,7 +31,7 @@ const PREFIXES: Record<string, EntityKind> = {
   attribute: 'attribute', attributes: 'attribute', attr: 'attribute', run: 'attribute',
 };
 
-export const ATTRIBUTE_KEYS = ['status', 'run_name', 'run_id', 'start_time', 'end_time', 'user_id', 'backend', 'exit_code', 'created'] as const;
+export const ATTRIBUTE_KEYS = ['status', 'run_name', 'run_id', 'start_time', 'end_time', 'user_id', 'backend', 'exit_code', 'source_file', 'created'] as const;
 const NUMERIC_ATTRIBUTES = new Set(['start_time', 'end_time', 'exit_code', 'created']);
 
 type Token =
@@ -51,8 +51,11 @@ function tokenize(src: string): Token[] {
     if (c === "'" || c === '"' || c === '`') {
       let v = '';
       i++;
-      while (i < src.length && src[i] !== c) {
-        // A doubled quote or a backslash escapes the quote character.
+      for (;;) {
+        if (i >= src.length) break;
+        // A doubled quote ('it''s', as in SQL) or a backslash escapes the quote character.
+        if (src[i] === c && src[i + 1] === c) { v += c; i += 2; continue; }
+        if (src[i] === c) break;
         if (src[i] === '\\' && i + 1 < src.length) { v += src[i + 1]; i += 2; continue; }
         v += src[i++];
       }

@@ -16,6 +16,7 @@ const ATTRIBUTE_COLUMNS: Record<string, string> = {
   user_id: 'r.user_id',
   backend: 'r.backend',
   exit_code: 'r.exit_code',
+  source_file: 'r.source_file',
 };
 
 export const MAX_RESULTS_LIMIT = 50000;
