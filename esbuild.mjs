@@ -1,10 +1,11 @@
-// Bundles the CLI (and later the extension and the webviews). Native better-sqlite3 stays external:
-// it is loaded from node_modules at run time.
+// Bundles the CLI, the VS Code extension (and later the webviews). Native better-sqlite3 stays
+// external: it is loaded from node_modules at run time (shipped inside the .vsix for the extension).
 import * as esbuild from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, statSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const watch = process.argv.includes('--watch');
+const define = { 'process.env.LOOPLINE_VERSION': JSON.stringify(pkg.version) };
 
 const cli = {
   entryPoints: ['src/cli/cli-entry.ts'],
@@ -15,15 +16,69 @@ const cli = {
   format: 'esm',
   sourcemap: true,
   external: ['better-sqlite3'],
-  define: { 'process.env.LOOPLINE_VERSION': JSON.stringify(pkg.version) },
-  // Bundled CommonJS dependencies (simple-git) call require(); give ESM output one.
+  define,
+  // Bundled CommonJS dependencies (simple-git) call require(); give the ESM output one.
   banner: { js: "import { createRequire as __loopline_cr } from 'node:module'; const require = __loopline_cr(import.meta.url);" },
   logLevel: 'warning',
 };
 
+// The extension loads better-sqlite3 from dist/native/ (copied there below), so the .vsix needs no
+// node_modules and the same dist/ works from the repo (tests) and when installed.
+const nativeSqlite = {
+  name: 'native-sqlite',
+  setup(build) {
+    build.onResolve({ filter: /^better-sqlite3$/ }, () => ({ path: './native/better-sqlite3', external: true }));
+  },
+};
+
+function copyNativeSqlite() {
+  const dest = 'dist/native/better-sqlite3';
+  rmSync(dest, { recursive: true, force: true });
+  for (const part of ['package.json', 'lib', 'prebuilds', 'LICENSE']) cpSync(`node_modules/better-sqlite3/${part}`, `${dest}/${part}`, { recursive: true });
+}
+
+const extension = {
+  entryPoints: ['src/extension/extension.ts'],
+  outfile: 'dist/extension.cjs',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  minify: !watch,
+  external: ['vscode'],
+  plugins: [nativeSqlite],
+  define,
+  logLevel: 'warning',
+};
+
+// Extension-host test suite (mocha inside the real VS Code), run by test/extension/run-extension-tests.ts.
+const extensionTests = {
+  entryPoints: ['test/extension/suite/index.ts'],
+  outfile: 'dist/test/extension-tests.cjs',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: 'inline',
+  external: ['vscode', 'mocha'],
+  plugins: [nativeSqlite],
+  logLevel: 'warning',
+};
+
+const targets = [cli, extension];
+try {
+  if (statSync('test/extension/suite/index.ts').isFile()) targets.push(extensionTests);
+} catch {
+  // no extension tests in this checkout
+}
+
 if (watch) {
-  const ctx = await esbuild.context(cli);
-  await ctx.watch();
+  copyNativeSqlite();
+  for (const t of targets) await (await esbuild.context(t)).watch();
 } else {
-  await esbuild.build(cli);
+  copyNativeSqlite();
+  await Promise.all(targets.map((t) => esbuild.build(t)));
+  const size = statSync('dist/extension.cjs').size;
+  console.log(`dist/extension.cjs: ${(size / 1024).toFixed(0)} KB`);
 }

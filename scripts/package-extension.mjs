@@ -1,0 +1,33 @@
+// Packages the extension as a .vsix from a staging folder that holds only what the extension
+// needs at run time: the bundle, media, docs and dist/native (better-sqlite3's JS plus its prebuilt
+// Node-API binaries, not its 9 MB of C sources), and not the Node 24 npm installs for the scripts.
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const stage = join(root, 'dist', 'vsix-stage');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const out = join(root, 'dist', `loopline-${pkg.version}.vsix`);
+
+rmSync(stage, { recursive: true, force: true });
+mkdirSync(join(stage, 'dist'), { recursive: true });
+cpSync(join(root, 'dist', 'extension.cjs'), join(stage, 'dist', 'extension.cjs'));
+cpSync(join(root, 'media'), join(stage, 'media'), { recursive: true });
+for (const f of ['README.md', 'CHANGELOG.md']) cpSync(join(root, f), join(stage, f));
+if (existsSync(join(root, 'LICENSE'))) cpSync(join(root, 'LICENSE'), join(stage, 'LICENSE'));
+cpSync(join(root, 'dist', 'native'), join(stage, 'dist', 'native'), { recursive: true });
+
+const manifest = { ...pkg };
+delete manifest.devDependencies;
+delete manifest.optionalDependencies;
+delete manifest.scripts;
+delete manifest.bin;
+delete manifest.dependencies;
+writeFileSync(join(stage, 'package.json'), JSON.stringify(manifest, null, 2));
+writeFileSync(join(stage, '.vscodeignore'), '**/*.map\n');
+
+const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
+execFileSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', out], { cwd: stage, stdio: 'inherit' });
+console.log(out);

@@ -1,0 +1,337 @@
+import { formatAgo, formatDuration, formatNumber } from '../../core/display-format.ts';
+import { listArtifactDir } from '../../core/store/artifact-files.ts';
+import type { RunStore } from '../../core/store/run-store.ts';
+import type { Experiment, MetricSummary, Run, RunStatus } from '../../core/store/types.ts';
+
+/**
+ * What the Experiments view shows, as plain objects: the tree provider only turns these into
+ * TreeItems. No `vscode` import, so this logic is tested in plain Node.
+ */
+export type RunSort = { by: 'startTime' | 'name' } | { by: 'metric'; key: string; descending: boolean };
+
+export interface RunFilter {
+  /** Run name contains (case-insensitive). */
+  text?: string;
+  statuses?: RunStatus[];
+  tag?: { key: string; value: string };
+  /** A raw MLflow search expression. */
+  expression?: string;
+}
+
+export interface StoreRef {
+  /** Identifies the workspace folder (its URI). */
+  id: string;
+  name: string;
+  store: RunStore;
+}
+
+export type Node =
+  | { kind: 'folder'; ref: StoreRef }
+  | { kind: 'experiment'; ref: StoreRef; experiment: Experiment; runCount: number }
+  | { kind: 'run'; ref: StoreRef; run: Run }
+  | { kind: 'more'; ref: StoreRef; experimentId: string; shown: number; total: number }
+  | { kind: 'section'; ref: StoreRef; run: Run; section: 'params' | 'metrics' | 'tags' | 'artifacts' | 'code' }
+  | { kind: 'artifactDir'; ref: StoreRef; runId: string; path: string }
+  | { kind: 'leaf'; ref: StoreRef; id: string; label: string; description?: string; tooltip?: string; icon?: string; contextValue?: string; command?: { id: string; args: unknown[] }; runId?: string }
+  | { kind: 'message'; label: string; icon?: string };
+
+export interface NodeView {
+  id: string;
+  label: string;
+  description?: string;
+  tooltip?: string;
+  icon?: string;
+  /** Theme colour for the icon, e.g. testing.iconPassed. */
+  iconColor?: string;
+  collapsible: 'none' | 'collapsed' | 'expanded';
+  contextValue?: string;
+  command?: { id: string; title: string; args: unknown[] };
+}
+
+const STATUS_ICON: Record<RunStatus, { icon: string; color?: string }> = {
+  RUNNING: { icon: 'sync~spin', color: 'charts.blue' },
+  SCHEDULED: { icon: 'clock' },
+  FINISHED: { icon: 'pass', color: 'testing.iconPassed' },
+  FAILED: { icon: 'error', color: 'testing.iconFailed' },
+  KILLED: { icon: 'circle-slash', color: 'disabledForeground' },
+};
+
+/** Metric names that usually matter most, used when no primary metric is configured. */
+const PREFERRED_METRICS = ['val_accuracy', 'accuracy', 'val_acc', 'acc', 'f1', 'val_loss', 'loss'];
+
+export function primaryMetric(run: Run, configured: string): MetricSummary | undefined {
+  if (configured) return run.metrics.find((m) => m.key === configured);
+  for (const key of PREFERRED_METRICS) {
+    const m = run.metrics.find((x) => x.key === key);
+    if (m) return m;
+  }
+  return run.metrics[0];
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/'/g, "''");
+}
+
+export function filterExpression(f: RunFilter): string {
+  const parts: string[] = [];
+  if (f.text) parts.push(`attributes.run_name ILIKE '%${escapeLike(f.text)}%'`);
+  if (f.statuses?.length) parts.push(`attributes.status IN (${f.statuses.map((s) => `'${s}'`).join(', ')})`);
+  if (f.tag) parts.push(`tags.\`${f.tag.key.replace(/`/g, '')}\` = '${escapeLike(f.tag.value)}'`);
+  if (f.expression?.trim()) parts.push(f.expression.trim());
+  return parts.join(' and ');
+}
+
+export function describeFilter(f: RunFilter): string {
+  const parts: string[] = [];
+  if (f.text) parts.push(`name contains "${f.text}"`);
+  if (f.statuses?.length) parts.push(`status ${f.statuses.join('/')}`);
+  if (f.tag) parts.push(`tag ${f.tag.key}=${f.tag.value}`);
+  if (f.expression?.trim()) parts.push(f.expression.trim());
+  return parts.join(', ');
+}
+
+function orderBy(sort: RunSort): string[] {
+  if (sort.by === 'name') return ['attributes.run_name ASC'];
+  if (sort.by === 'metric') return [`metrics.\`${sort.key}\` ${sort.descending ? 'DESC' : 'ASC'}`];
+  return ['attributes.start_time DESC'];
+}
+
+export interface ModelOptions {
+  pageSize: number;
+  primaryMetric: string;
+  now?: () => number;
+}
+
+export class ExperimentsModel {
+  sort: RunSort = { by: 'startTime' };
+  filter: RunFilter = {};
+  showDeleted = false;
+  /** How many runs each experiment shows; grows with "Load more". */
+  private readonly shown = new Map<string, number>();
+  opts: ModelOptions;
+
+  constructor(opts: ModelOptions) {
+    this.opts = opts;
+  }
+
+  filterActive(): boolean {
+    return filterExpression(this.filter) !== '' || this.showDeleted;
+  }
+
+  loadMore(ref: StoreRef, experimentId: string): void {
+    const key = `${ref.id}#${experimentId}`;
+    this.shown.set(key, (this.shown.get(key) ?? this.opts.pageSize) + this.opts.pageSize);
+  }
+
+  roots(refs: StoreRef[]): Node[] {
+    if (refs.length === 1) return this.experiments(refs[0]!);
+    return refs.map((ref) => ({ kind: 'folder', ref }));
+  }
+
+  children(node: Node): Node[] {
+    switch (node.kind) {
+      case 'folder':
+        return this.experiments(node.ref);
+      case 'experiment':
+        return this.runs(node.ref, node.experiment.id);
+      case 'run':
+        return (['params', 'metrics', 'tags', 'artifacts', 'code'] as const).map((section) => ({ kind: 'section', ref: node.ref, run: node.run, section }));
+      case 'section':
+        return this.section(node.ref, node.run, node.section);
+      case 'artifactDir':
+        return this.artifacts(node.ref, node.runId, node.path);
+      case 'more':
+      case 'leaf':
+      case 'message':
+        return [];
+    }
+  }
+
+  private experiments(ref: StoreRef): Node[] {
+    const view = this.showDeleted ? 'ALL' : 'ACTIVE_ONLY';
+    return ref.store
+      .listExperiments('ACTIVE_ONLY')
+      .map((experiment) => ({ kind: 'experiment' as const, ref, experiment, runCount: ref.store.countRuns(experiment.id, view) }))
+      .filter((e) => e.runCount > 0 || e.experiment.id !== '0');
+  }
+
+  private runs(ref: StoreRef, experimentId: string): Node[] {
+    const limit = this.shown.get(`${ref.id}#${experimentId}`) ?? this.opts.pageSize;
+    const filter = filterExpression(this.filter);
+    const page = ref.store.searchRuns({
+      experimentIds: [experimentId],
+      filter,
+      orderBy: orderBy(this.sort),
+      maxResults: limit,
+      viewType: this.showDeleted ? 'ALL' : 'ACTIVE_ONLY',
+    });
+    const nodes: Node[] = page.runs.map((run) => ({ kind: 'run', ref, run }));
+    if (page.nextPageToken) {
+      const total = filter ? NaN : ref.store.countRuns(experimentId, this.showDeleted ? 'ALL' : 'ACTIVE_ONLY');
+      nodes.push({ kind: 'more', ref, experimentId, shown: page.runs.length, total });
+    }
+    if (nodes.length === 0 && filter) nodes.push({ kind: 'message', label: `No runs match the filter (${describeFilter(this.filter)})`, icon: 'filter' });
+    return nodes;
+  }
+
+  private section(ref: StoreRef, run: Run, section: 'params' | 'metrics' | 'tags' | 'artifacts' | 'code'): Node[] {
+    const id = run.info.id;
+    const leaf = (key: string, label: string, extra: Partial<Extract<Node, { kind: 'leaf' }>> = {}): Node => ({ kind: 'leaf', ref, id: `${id}/${section}/${key}`, label, runId: id, ...extra });
+    switch (section) {
+      case 'params':
+        return Object.entries(run.params).map(([k, v]) => leaf(k, k, { description: v, tooltip: `${k} = ${v}`, icon: 'symbol-parameter' }));
+      case 'metrics':
+        return run.metrics.map((m) =>
+          leaf(m.key, m.key, {
+            description: `${formatNumber(m.last)} · min ${formatNumber(m.min)} (step ${m.minStep ?? '-'}) · max ${formatNumber(m.max)} (step ${m.maxStep ?? '-'})`,
+            tooltip: `${m.key}\nlast ${formatNumber(m.last)} at step ${m.lastStep}\nmin ${formatNumber(m.min)} at step ${m.minStep ?? '-'}\nmax ${formatNumber(m.max)} at step ${m.maxStep ?? '-'}\n${m.count} points`,
+            icon: 'graph-line',
+          }),
+        );
+      case 'tags':
+        return Object.entries(run.tags)
+          .filter(([k]) => !k.startsWith('mlflow.') && !k.startsWith('loopline.'))
+          .map(([k, v]) => leaf(k, k, { description: v, tooltip: `${k} = ${v}`, icon: 'tag' }));
+      case 'artifacts':
+        return this.artifacts(ref, id, '');
+      case 'code': {
+        const git = run.info.git;
+        if (!git) return [leaf('none', 'No code recorded', { icon: 'info' })];
+        if (!git.isRepo) return [leaf('none', 'Not a git repository', { icon: 'info', tooltip: 'The run started outside any git repository, so its code was not recorded.' })];
+        const nodes = [
+          leaf('commit', 'Commit', { description: git.commit ? git.commit.slice(0, 12) : '(no commits yet)', tooltip: git.commit ?? '', icon: 'git-commit' }),
+          leaf('branch', 'Branch', { description: git.branch ?? '(detached)', icon: 'git-branch' }),
+          leaf('dirty', 'Uncommitted changes', {
+            description: git.dirty ? (git.patchTruncated ? 'yes (too large to keep)' : 'yes, recorded') : 'none',
+            icon: git.dirty ? 'diff-modified' : 'check',
+          }),
+        ];
+        if (git.commit) nodes.push(leaf('diff', 'Show Code Diff', { icon: 'diff', command: { id: 'loopline.showCodeDiff', args: [id] }, tooltip: "Compare the run's code with the working tree" }));
+        return nodes;
+      }
+    }
+  }
+
+  private artifacts(ref: StoreRef, runId: string, path: string): Node[] {
+    const entries = listArtifactDir(ref.store.artifactsRoot, runId, path);
+    if (entries.length === 0 && path === '') return [{ kind: 'leaf', ref, id: `${runId}/artifacts/none`, label: 'No artifacts', icon: 'info' }];
+    return entries.map((e) =>
+      e.isDir
+        ? { kind: 'artifactDir', ref, runId, path: e.path }
+        : {
+            kind: 'leaf',
+            ref,
+            id: `${runId}/artifacts/${e.path}`,
+            label: e.path.split('/').pop() ?? e.path,
+            description: formatBytes(e.size ?? 0),
+            icon: 'file',
+            contextValue: 'artifact',
+            runId,
+            command: { id: 'loopline.openArtifact', args: [runId, e.path] },
+          },
+    );
+  }
+
+  view(node: Node): NodeView {
+    const now = this.opts.now?.() ?? Date.now();
+    switch (node.kind) {
+      case 'folder':
+        return { id: `folder:${node.ref.id}`, label: node.ref.name, icon: 'root-folder', collapsible: 'expanded', contextValue: 'folder' };
+      case 'experiment':
+        return {
+          id: `exp:${node.ref.id}#${node.experiment.id}`,
+          label: node.experiment.name,
+          description: `${node.runCount} run${node.runCount === 1 ? '' : 's'}`,
+          tooltip: `Experiment ${node.experiment.name} (id ${node.experiment.id})`,
+          icon: 'beaker',
+          collapsible: 'collapsed',
+          contextValue: 'experiment',
+        };
+      case 'run':
+        return this.runView(node.ref, node.run, now);
+      case 'more':
+        return {
+          id: `more:${node.ref.id}#${node.experimentId}`,
+          label: Number.isNaN(node.total) ? `Load more runs…` : `Load more runs… (${node.shown} of ${node.total} shown)`,
+          icon: 'ellipsis',
+          collapsible: 'none',
+          command: { id: 'loopline.loadMoreRuns', title: 'Load more runs', args: [node.ref.id, node.experimentId] },
+        };
+      case 'section': {
+        const r = node.run;
+        const count =
+          node.section === 'params'
+            ? Object.keys(r.params).length
+            : node.section === 'metrics'
+              ? r.metrics.length
+              : node.section === 'tags'
+                ? Object.keys(r.tags).filter((k) => !k.startsWith('mlflow.') && !k.startsWith('loopline.')).length
+                : undefined;
+        const labels = { params: 'Params', metrics: 'Metrics', tags: 'Tags', artifacts: 'Artifacts', code: 'Code' };
+        const icons = { params: 'symbol-parameter', metrics: 'graph-line', tags: 'tag', artifacts: 'files', code: 'source-control' };
+        return {
+          id: `sec:${node.ref.id}#${r.info.id}/${node.section}`,
+          label: labels[node.section],
+          ...(count !== undefined ? { description: String(count) } : {}),
+          icon: icons[node.section],
+          collapsible: count === 0 ? 'none' : 'collapsed',
+        };
+      }
+      case 'artifactDir':
+        return { id: `dir:${node.ref.id}#${node.runId}/${node.path}`, label: node.path.split('/').pop() ?? node.path, icon: 'folder', collapsible: 'collapsed' };
+      case 'leaf':
+        return {
+          id: `leaf:${node.ref.id}#${node.id}`,
+          label: node.label,
+          ...(node.description !== undefined ? { description: node.description } : {}),
+          ...(node.tooltip !== undefined ? { tooltip: node.tooltip } : {}),
+          ...(node.icon ? { icon: node.icon } : {}),
+          collapsible: 'none',
+          ...(node.contextValue ? { contextValue: node.contextValue } : {}),
+          ...(node.command ? { command: { id: node.command.id, title: node.label, args: node.command.args } } : {}),
+        };
+      case 'message':
+        return { id: `msg:${node.label}`, label: node.label, ...(node.icon ? { icon: node.icon } : {}), collapsible: 'none' };
+    }
+  }
+
+  private runView(ref: StoreRef, run: Run, now: number): NodeView {
+    const i = run.info;
+    const metric = primaryMetric(run, this.opts.primaryMetric);
+    const end = i.endTime ?? (i.status === 'RUNNING' ? now : null);
+    const duration = end === null ? '' : formatDuration(end - i.startTime);
+    const keyParams = Object.entries(run.params)
+      .slice(0, 3)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    const description = [metric ? `${metric.key} ${formatNumber(metric.last)}` : '', duration, formatAgo(i.startTime, now), keyParams].filter(Boolean).join(' · ');
+    const gitPart = i.git?.isRepo && i.git.commit ? '.git' : '';
+    const tooltip = [
+      `${i.name} — ${i.status}${i.exitCode !== null ? ` (exit ${i.exitCode})` : ''}`,
+      `Run ${i.id}`,
+      `Started ${new Date(i.startTime).toLocaleString()}${duration ? `, took ${duration}` : ''}`,
+      i.command ? `Command: ${i.command}` : '',
+      ...run.metrics.slice(0, 8).map((m) => `${m.key}: ${formatNumber(m.last)}`),
+    ]
+      .filter(Boolean)
+      .join('\n');
+    const icon = STATUS_ICON[i.status];
+    return {
+      id: `run:${ref.id}#${i.id}`,
+      label: i.name,
+      description,
+      tooltip,
+      icon: i.lifecycleStage === 'deleted' ? 'trash' : icon.icon,
+      ...(icon.color && i.lifecycleStage !== 'deleted' ? { iconColor: icon.color } : {}),
+      collapsible: 'collapsed',
+      contextValue: `run.${i.status}${gitPart}.${i.lifecycleStage}`,
+    };
+  }
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MB`;
+  return `${(n / 1024 ** 3).toFixed(1)} GB`;
+}

@@ -1,0 +1,81 @@
+import * as vscode from 'vscode';
+import type { WorkspaceStores } from '../workspace-stores.ts';
+import { ExperimentsModel, type Node, type StoreRef } from './experiments-model.ts';
+import { readSettings } from '../settings.ts';
+import { log } from '../log.ts';
+
+/** Thin adapter: the model decides what to show, this turns it into TreeItems. */
+export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {
+  readonly model: ExperimentsModel;
+  private readonly changed = new vscode.EventEmitter<Node | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+  private readonly stores: WorkspaceStores;
+
+  constructor(stores: WorkspaceStores) {
+    this.stores = stores;
+    const s = readSettings();
+    this.model = new ExperimentsModel({ pageSize: s.runsPageSize, primaryMetric: s.primaryMetric });
+    this.disposables.push(
+      stores.onDidChange(() => this.refresh()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('loopline')) {
+          const n = readSettings();
+          this.model.opts = { ...this.model.opts, pageSize: n.runsPageSize, primaryMetric: n.primaryMetric };
+          this.refresh();
+        }
+      }),
+    );
+  }
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  refs(): StoreRef[] {
+    return this.stores.allExisting().map((ws) => ({ id: ws.folder.uri.toString(), name: ws.folder.name, store: ws.store }));
+  }
+
+  getChildren(node?: Node): Node[] {
+    try {
+      if (!node) return this.model.roots(this.refs());
+      return this.model.children(node);
+    } catch (err) {
+      log().error(`Experiments view: ${String(err)}`);
+      return [{ kind: 'message', label: `Cannot read the store: ${err instanceof Error ? err.message : String(err)}`, icon: 'error' }];
+    }
+  }
+
+  /** Needed by TreeView.reveal: runs sit under their experiment (and folder, in multi-root). */
+  getParent(node: Node): Node | undefined {
+    if (node.kind === 'run') {
+      const e = node.ref.store.getExperiment(node.run.info.experimentId);
+      return { kind: 'experiment', ref: node.ref, experiment: e, runCount: node.ref.store.countRuns(e.id) };
+    }
+    if (node.kind === 'experiment' && this.stores.folders().length > 1) return { kind: 'folder', ref: node.ref };
+    return undefined;
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    const v = this.model.view(node);
+    const state =
+      v.collapsible === 'none' ? vscode.TreeItemCollapsibleState.None : v.collapsible === 'expanded' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed;
+    const item = new vscode.TreeItem(v.label, state);
+    item.id = v.id;
+    if (v.description !== undefined) item.description = v.description;
+    if (v.tooltip !== undefined) item.tooltip = v.tooltip;
+    if (v.icon) item.iconPath = new vscode.ThemeIcon(v.icon, v.iconColor ? new vscode.ThemeColor(v.iconColor) : undefined);
+    if (v.contextValue) item.contextValue = v.contextValue;
+    if (v.command) item.command = { command: v.command.id, title: v.command.title, arguments: v.command.args };
+    return item;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+/** The run ids behind tree nodes (run rows only), for commands invoked on a selection. */
+export function runIdsOf(nodes: readonly (Node | undefined)[]): string[] {
+  return nodes.flatMap((n) => (n?.kind === 'run' ? [n.run.info.id] : []));
+}

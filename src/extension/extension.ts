@@ -1,0 +1,127 @@
+import * as vscode from 'vscode';
+import { LooplineError } from '../core/errors.ts';
+import { RUN_CODE_SCHEME, RunCodeProvider } from './code/run-code-provider.ts';
+import { TrainingCodeLensProvider } from './codelens/training-codelens.ts';
+import { checkoutRunCode, showCodeDiff } from './commands/code-commands.ts';
+import { addTag, copyRunId, deleteRun, newExperiment, openArtifact, renameRun, restoreRun, revealArtifacts } from './commands/run-edit-commands.ts';
+import { compareRuns, rerunWithParams, runTrainingScript, stopRun } from './commands/run-commands.ts';
+import {
+  clearFilter,
+  copyTrackingUri,
+  filterRuns,
+  sortRuns,
+  startTrackingServer,
+  stopTrackingServer,
+  toggleTrash,
+} from './commands/view-commands.ts';
+import { ExperimentsTreeProvider } from './experiments/experiments-tree.ts';
+import type { Node } from './experiments/experiments-model.ts';
+import { errorMessage, log, openSettingsAction, showError } from './log.ts';
+import { ActiveRunsTreeProvider } from './runs/active-runs-tree.ts';
+import { RunController } from './runs/run-controller.ts';
+import type { Services } from './services.ts';
+import { readSettings } from './settings.ts';
+import { LooplineStatusBar } from './status-bar.ts';
+import { ServerController } from './tracking/server-controller.ts';
+import { WorkspaceStores } from './workspace-stores.ts';
+
+/** What activate() returns: used by the extension-host tests and the activation benchmark. */
+export interface LooplineApi {
+  services: Services;
+  activationMs: number;
+  /** Messages of errors shown to the user, newest last. */
+  errors: string[];
+}
+
+export function activate(context: vscode.ExtensionContext): LooplineApi {
+  const t0 = performance.now();
+  const errors: string[] = [];
+  const stores = new WorkspaceStores();
+  const experiments = new ExperimentsTreeProvider(stores);
+  const experimentsView = vscode.window.createTreeView('loopline.experiments', { treeDataProvider: experiments, canSelectMany: true, showCollapseAll: true });
+  const activeRuns = new ActiveRunsTreeProvider(stores);
+  const runsView = vscode.window.createTreeView('loopline.runs', { treeDataProvider: activeRuns });
+  const servers = new ServerController();
+  const runs = new RunController(servers);
+  const s: Services = { context, stores, experiments, experimentsView, activeRuns, servers, runs };
+  const codeLens = new TrainingCodeLensProvider(stores);
+  const statusBar = new LooplineStatusBar(activeRuns, servers);
+  // Dispose order is reverse of push: runs stop before servers close, stores close last.
+  context.subscriptions.push(stores, experiments, experimentsView, activeRuns, runsView, servers, runs, codeLens, statusBar);
+  context.subscriptions.push(
+    vscode.languages.registerCodeLensProvider([{ language: 'python', scheme: 'file' }, { scheme: 'file', pattern: '**/*' }], codeLens),
+    vscode.workspace.registerTextDocumentContentProvider(RUN_CODE_SCHEME, new RunCodeProvider()),
+  );
+
+  /** Every command reports failures as a notification with a helpful action, never a raw stack. */
+  const register = (id: string, fn: (...args: any[]) => unknown) =>
+    context.subscriptions.push(
+      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+        try {
+          return await fn(...args);
+        } catch (err) {
+          errors.push(errorMessage(err));
+          const actions = [];
+          if (err instanceof LooplineError && /store|--store|LOOPLINE_STORE/i.test(err.message)) actions.push(openSettingsAction('loopline.storePath'));
+          if (/port/i.test(errorMessage(err))) actions.push(openSettingsAction('loopline.trackingServer.port'));
+          void showError(err, actions);
+          return undefined;
+        }
+      }),
+    );
+
+  register('loopline.runTrainingScript', (arg) => runTrainingScript(s, arg));
+  register('loopline.stopRun', (arg, sel) => stopRun(s, arg, sel));
+  register('loopline.rerunWithParams', (arg, sel, cmd) => rerunWithParams(s, arg, sel, cmd));
+  register('loopline.compareSelectedRuns', (arg, sel) => compareRuns(s, arg, sel));
+  register('loopline.newExperiment', (name) => newExperiment(s, typeof name === 'string' ? name : undefined));
+  register('loopline.renameRun', (arg, sel, name) => renameRun(s, arg, sel, name));
+  register('loopline.addTag', (arg, sel, tag) => addTag(s, arg, sel, tag));
+  register('loopline.deleteRun', (arg, sel) => deleteRun(s, arg, sel));
+  register('loopline.restoreRun', (arg, sel) => restoreRun(s, arg, sel));
+  register('loopline.copyRunId', (arg, sel) => copyRunId(s, arg, sel));
+  register('loopline.revealArtifacts', (arg, sel) => revealArtifacts(s, arg, sel));
+  register('loopline.openArtifact', (runId, path) => openArtifact(s, runId, path));
+  register('loopline.showCodeDiff', (arg, sel) => showCodeDiff(s, arg, sel));
+  register('loopline.checkoutRunCode', (arg, sel, branch) => checkoutRunCode(s, arg, sel, branch));
+  register('loopline.startTrackingServer', () => startTrackingServer(s));
+  register('loopline.stopTrackingServer', () => stopTrackingServer(s));
+  register('loopline.copyTrackingUri', () => copyTrackingUri(s));
+  register('loopline.refresh', () => {
+    experiments.refresh();
+    activeRuns.refresh();
+  });
+  register('loopline.sortRuns', (sort) => sortRuns(s, sort));
+  register('loopline.filterRuns', (preset) => filterRuns(s, preset));
+  register('loopline.clearFilter', () => clearFilter(s));
+  register('loopline.showTrash', () => toggleTrash(s));
+  register('loopline.showLog', () => log().show());
+  register('loopline.loadMoreRuns', (refId: string, experimentId: string) => {
+    const ref = experiments.refs().find((r) => r.id === refId);
+    if (ref) experiments.model.loadMore(ref, experimentId);
+    experiments.refresh();
+  });
+  register('loopline.revealRun', async (runId: string) => {
+    const ws = stores.findRun(runId);
+    if (!ws) throw new LooplineError('RESOURCE_DOES_NOT_EXIST', `Run ${runId} is not in this workspace.`);
+    const run = ws.store.getRun(runId);
+    const ref = { id: ws.folder.uri.toString(), name: ws.folder.name, store: ws.store };
+    const node: Node = { kind: 'run', ref, run };
+    await vscode.commands.executeCommand('loopline.experiments.focus');
+    await experimentsView.reveal(node, { select: true, focus: true, expand: false }).then(undefined, () => undefined);
+  });
+
+  if (readSettings().serverAutoStart) {
+    // Serve stores that already exist so external MLflow scripts can log right away; never create one here.
+    for (const ws of stores.allExisting()) {
+      servers.ensure(ws).catch((err) => log().warn(`tracking server for ${ws.folder.name} not started: ${errorMessage(err)}`));
+    }
+  }
+  const activationMs = performance.now() - t0;
+  log().info(`Activated in ${activationMs.toFixed(1)} ms`);
+  return { services: s, activationMs, errors };
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}

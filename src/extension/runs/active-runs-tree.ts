@@ -1,0 +1,91 @@
+import * as vscode from 'vscode';
+import { formatDuration, formatNumber } from '../../core/display-format.ts';
+import type { Run } from '../../core/store/types.ts';
+import type { WorkspaceStore, WorkspaceStores } from '../workspace-stores.ts';
+
+export interface ActiveRunItem {
+  ws: WorkspaceStore;
+  run: Run;
+}
+
+/**
+ * The Runs view: what is queued or running now in any workspace folder, with live elapsed time
+ * and latest metric values. A one-second tick runs only while something is running.
+ */
+export class ActiveRunsTreeProvider implements vscode.TreeDataProvider<ActiveRunItem>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<ActiveRunItem | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly countChanged = new vscode.EventEmitter<number>();
+  /** Number of running/queued runs, for the status bar. */
+  readonly onDidChangeCount = this.countChanged.event;
+  private tick: NodeJS.Timeout | undefined;
+  private readonly disposables: vscode.Disposable[] = [this.changed, this.countChanged];
+  private lastCount = -1;
+  private readonly stores: WorkspaceStores;
+
+  constructor(stores: WorkspaceStores) {
+    this.stores = stores;
+    this.disposables.push(stores.onDidChange(() => this.refresh()));
+  }
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  active(): ActiveRunItem[] {
+    const items: ActiveRunItem[] = [];
+    for (const ws of this.stores.allExisting()) {
+      const experimentIds = ws.store.listExperiments().map((e) => e.id);
+      if (experimentIds.length === 0) continue;
+      const page = ws.store.searchRuns({ experimentIds, filter: "attributes.status IN ('RUNNING', 'SCHEDULED')", maxResults: 500 });
+      for (const run of page.runs) items.push({ ws, run });
+    }
+    return items;
+  }
+
+  getChildren(element?: ActiveRunItem): ActiveRunItem[] {
+    if (element) return [];
+    let items: ActiveRunItem[] = [];
+    try {
+      items = this.active();
+    } catch {
+      items = [];
+    }
+    this.updateTick(items.length);
+    return items;
+  }
+
+  getTreeItem(item: ActiveRunItem): vscode.TreeItem {
+    const { run } = item;
+    const t = new vscode.TreeItem(run.info.name, vscode.TreeItemCollapsibleState.None);
+    t.id = `active:${item.ws.folder.uri.toString()}#${run.info.id}`;
+    const elapsed = formatDuration(Date.now() - run.info.startTime);
+    const latest = run.metrics
+      .slice(0, 3)
+      .map((m) => `${m.key} ${formatNumber(m.last)}`)
+      .join(' · ');
+    t.description = [run.info.status === 'SCHEDULED' ? 'queued' : elapsed, latest].filter(Boolean).join(' · ');
+    t.tooltip = `${run.info.name} (${run.info.id})\n${run.info.command ?? ''}\nrunning for ${elapsed}`;
+    t.iconPath = new vscode.ThemeIcon(run.info.status === 'SCHEDULED' ? 'clock' : 'sync~spin');
+    t.contextValue = `run.${run.info.status}${run.info.git?.commit ? '.git' : ''}.${run.info.lifecycleStage}`;
+    return t;
+  }
+
+  private updateTick(count: number): void {
+    if (count !== this.lastCount) {
+      this.lastCount = count;
+      this.countChanged.fire(count);
+    }
+    if (count > 0 && !this.tick) {
+      this.tick = setInterval(() => this.changed.fire(undefined), 1000);
+    } else if (count === 0 && this.tick) {
+      clearInterval(this.tick);
+      this.tick = undefined;
+    }
+  }
+
+  dispose(): void {
+    if (this.tick) clearInterval(this.tick);
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,116 @@
+import * as vscode from 'vscode';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import { LooplineError } from '../../core/errors.ts';
+import type { ActiveRun, RunOutcome } from '../../core/runs/run-launcher.ts';
+import type { KeyValue } from '../../core/store/types.ts';
+import { formatDuration } from '../../core/display-format.ts';
+import { log } from '../log.ts';
+import type { ServerController } from '../tracking/server-controller.ts';
+import type { WorkspaceStore } from '../workspace-stores.ts';
+import { RunTerminal } from './run-terminal.ts';
+
+export interface LaunchRequest {
+  command: string[];
+  cwd: string;
+  experiment?: string;
+  name?: string;
+  params?: KeyValue[];
+}
+
+export interface LaunchedRun {
+  runId: string;
+  finished: Promise<RunOutcome>;
+  terminal: vscode.Terminal;
+}
+
+/** Starts runs from VS Code (each with its own terminal) and stops them, ours or other processes'. */
+export class RunController implements vscode.Disposable {
+  private readonly active = new Map<string, { run: ActiveRun; ws: WorkspaceStore }>();
+  private readonly servers: ServerController;
+
+  constructor(servers: ServerController) {
+    this.servers = servers;
+  }
+
+  isOwn(runId: string): boolean {
+    return this.active.has(runId);
+  }
+
+  async launch(ws: WorkspaceStore, req: LaunchRequest): Promise<LaunchedRun> {
+    const endpoint = await this.servers.ensure(ws);
+    // Loaded on first use: git snapshots and process launching are not needed to show the tree.
+    const { launchRun } = await import('../../core/runs/run-launcher.ts');
+    let terminal: RunTerminal | undefined;
+    const buffered: Buffer[] = [];
+    const active = await launchRun({
+      store: ws.store,
+      command: req.command,
+      cwd: req.cwd,
+      tracking: endpoint,
+      ...(req.experiment ? { experiment: req.experiment } : {}),
+      ...(req.name ? { name: req.name } : {}),
+      params: req.params ?? [],
+      spoolDir: join(dirname(ws.store.path), 'spool'),
+      onOutput: (chunk) => (terminal ? terminal.write(chunk) : buffered.push(chunk)),
+    });
+    ws.watcher.notifyLocalWrite();
+    const run = ws.store.getRun(active.runId);
+    this.active.set(active.runId, { run: active, ws });
+    terminal = new RunTerminal({ stop: () => active.stop(), isRunning: () => this.active.has(active.runId), runName: run.info.name });
+    terminal.write(`\x1b[2m$ ${run.info.command ?? ''}\x1b[0m\n`);
+    for (const b of buffered) terminal.write(b);
+    const term = vscode.window.createTerminal({ name: `Loopline: ${run.info.name}`, pty: terminal, iconPath: new vscode.ThemeIcon('beaker') });
+    term.show(true);
+    log().info(`Run ${active.runId} (${run.info.name}) started: ${run.info.command}`);
+    const finished = active.finished.then((outcome) => {
+      this.active.delete(active.runId);
+      ws.watcher.notifyLocalWrite();
+      const how = outcome.startError ?? `exit ${outcome.exitCode ?? outcome.signal ?? '?'}`;
+      terminal!.finish(`Run ${run.info.name} ${outcome.status} (${how}) in ${formatDuration(outcome.durationMs)}`);
+      log().info(`Run ${active.runId} ${outcome.status} (${how})`);
+      for (const p of outcome.spoolProblems) log().warn(`spool: ${p}`);
+      if (outcome.status === 'FAILED') {
+        void vscode.window.showErrorMessage(`Loopline: run "${run.info.name}" failed (${how}).`, 'Show Output').then((c) => {
+          if (c === 'Show Output') term.show();
+        });
+      }
+      return outcome;
+    });
+    return { runId: active.runId, finished, terminal: term };
+  }
+
+  /**
+   * Stops a run: ours directly; one launched by a `loopline run` on this machine by signalling
+   * its launcher (which then stops the script and records KILLED).
+   */
+  stop(ws: WorkspaceStore, runId: string): 'stopping' | 'signalled' {
+    const own = this.active.get(runId);
+    if (own) {
+      own.run.stop();
+      return 'stopping';
+    }
+    const run = ws.store.getRun(runId);
+    if (run.info.status !== 'RUNNING' && run.info.status !== 'SCHEDULED') {
+      throw new LooplineError('INVALID_STATE', `Run "${run.info.name}" is not running (it is ${run.info.status}).`);
+    }
+    const pid = Number(run.tags['loopline.launcher.pid']);
+    if (!pid || run.tags['loopline.launcher.host'] !== hostname()) {
+      throw new LooplineError('INVALID_STATE', `Run "${run.info.name}" was not started by Loopline on this machine; stop it where it runs.`);
+    }
+    try {
+      process.kill(pid, 'SIGINT');
+    } catch {
+      throw new LooplineError(
+        'INVALID_STATE',
+        `The process that launched run "${run.info.name}" (pid ${pid}) is gone; the run was left RUNNING by a crash. Delete it or leave it.`,
+      );
+    }
+    return 'signalled';
+  }
+
+  dispose(): void {
+    // Closing the window stops runs it launched rather than leaving orphans.
+    for (const { run } of this.active.values()) run.stop();
+  }
+}

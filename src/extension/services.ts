@@ -1,0 +1,18 @@
+import type * as vscode from 'vscode';
+import type { ExperimentsTreeProvider } from './experiments/experiments-tree.ts';
+import type { Node } from './experiments/experiments-model.ts';
+import type { ActiveRunsTreeProvider } from './runs/active-runs-tree.ts';
+import type { RunController } from './runs/run-controller.ts';
+import type { ServerController } from './tracking/server-controller.ts';
+import type { WorkspaceStores } from './workspace-stores.ts';
+
+/** The objects commands work with; made once in activate() and owned by its subscriptions. */
+export interface Services {
+  context: vscode.ExtensionContext;
+  stores: WorkspaceStores;
+  experiments: ExperimentsTreeProvider;
+  experimentsView: vscode.TreeView<Node>;
+  activeRuns: ActiveRunsTreeProvider;
+  servers: ServerController;
+  runs: RunController;
+}
