@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { checkMetric } from './validation.ts';
+import { checkKey, checkMetricValues } from './validation.ts';
 import type { MetricPoint } from './types.ts';
 
 export interface SeriesRow {
@@ -65,7 +65,15 @@ export class MetricWriter {
   }
 
   check(points: MetricPoint[]): void {
-    for (const p of points) checkMetric(p);
+    // Key names are checked once per distinct key: a batch has thousands of points, few keys.
+    const keys = new Set<string>();
+    for (const p of points) {
+      if (!keys.has(p.key)) {
+        checkKey('Metric', p.key);
+        keys.add(p.key);
+      }
+      checkMetricValues(p);
+    }
   }
 
   /** Runs `fn` in an IMMEDIATE transaction; series ids made inside are cached only after commit. */

@@ -55,8 +55,9 @@ export function parseInteger(field: string, raw: unknown, fallback?: number): nu
   return n;
 }
 
-export function checkMetric(p: MetricPoint): void {
-  checkKey('Metric', p.key);
+/** Everything but the key name (checked once per key by the caller). */
+export function checkMetricValues(p: MetricPoint): void {
+  if (typeof p.key !== 'string') throw invalid('Metric key must be a string.');
   if (!Number.isSafeInteger(p.step)) throw invalid(`Metric '${p.key}' step must be an integer.`);
   if (!Number.isSafeInteger(p.timestamp)) throw invalid(`Metric '${p.key}' timestamp must be an integer (ms).`);
   if (typeof p.value !== 'number') throw invalid(`Metric '${p.key}' value must be a number.`);

@@ -1,0 +1,35 @@
+// Entry of the extension-host test suite: runs inside code-server's real extension host with the
+// real `vscode` API. Bundled by esbuild.mjs to dist/test/extension-tests.cjs.
+import Mocha from 'mocha';
+import { writeFileSync } from 'node:fs';
+import { registerTreeTests } from './tree.suite.ts';
+import { registerCommandTests } from './commands.suite.ts';
+import { registerLiveTests } from './live.suite.ts';
+
+interface Result {
+  title: string;
+  state: 'passed' | 'failed';
+  durationMs?: number;
+  error?: string;
+}
+
+export function run(): Promise<void> {
+  const resultsFile = process.env.LOOPLINE_TEST_RESULTS;
+  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec' });
+  const suite = mocha.suite;
+  mocha.suite.emit('pre-require', globalThis, 'loopline', mocha);
+  registerTreeTests();
+  registerCommandTests();
+  registerLiveTests();
+  void suite;
+  const results: Result[] = [];
+  return new Promise((resolve, reject) => {
+    const runner = mocha.run((failures) => {
+      if (resultsFile) writeFileSync(resultsFile, JSON.stringify({ node: process.version, results }, null, 2));
+      if (failures) reject(new Error(`${failures} extension-host test(s) failed`));
+      else resolve();
+    });
+    runner.on('pass', (t) => results.push({ title: t.fullTitle(), state: 'passed', durationMs: t.duration }));
+    runner.on('fail', (t, err: Error) => results.push({ title: t.fullTitle(), state: 'failed', error: `${err.message}\n${err.stack ?? ''}`.slice(0, 4000) }));
+  });
+}
