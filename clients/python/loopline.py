@@ -784,9 +784,11 @@ class Run(object):
             % (getattr(self._http, "display_uri", self._http.name), err, path, path)
         )
 
-    def _dispatch(self, op, what, *args):
-        """Run transport operation ``op`` live, falling back to the spool file."""
-        http = self._http
+    def _dispatch(self, op, what, *args, **kw):
+        """Run transport operation ``op`` live, falling back to the spool file.
+
+        With ``live=False`` it goes straight to the spool (the server just failed)."""
+        http = self._http if kw.get("live", True) else None
         if http is not None:
             try:
                 getattr(http, op)(self.run_id, *args)
@@ -796,6 +798,7 @@ class Run(object):
                 return False
             except TransientError as e:
                 self._on_unreachable(e)
+                self._unreachable_now = True
             except Exception as e:  # unexpected (bug or odd response): keep the data
                 _warn("loopline: error during %s for run %s (%s: %s); spooling" % (what, self.run_id, type(e).__name__, e))
         try:
@@ -819,15 +822,18 @@ class Run(object):
     def _send(self, metrics, params, tags):
         # Params and tags travel in their own requests, so a rejected param (e.g. a
         # changed value) can never take 1000 metric points down with it.
+        # Once the server failed in this call, the rest goes straight to the spool: waiting out
+        # a timeout per 1000 points would outlast the exit flush and lose what is still held.
+        self._unreachable_now = False
         plist = [{"key": k, "value": v} for k, v in params.items()]
         tlist = [{"key": k, "value": v} for k, v in tags.items()]
         while plist or tlist:
             p, plist = plist[:MAX_PARAMS_PER_BATCH], plist[MAX_PARAMS_PER_BATCH:]
             t, tlist = tlist[:MAX_TAGS_PER_BATCH], tlist[MAX_TAGS_PER_BATCH:]
-            self._dispatch("send_batch", "log-batch (%d params, %d tags)" % (len(p), len(t)), [], p, t)
+            self._dispatch("send_batch", "log-batch (%d params, %d tags)" % (len(p), len(t)), [], p, t, live=not self._unreachable_now)
         for i in range(0, len(metrics), _BATCH):
             chunk = _metric_dicts(metrics[i : i + _BATCH])
-            self._dispatch("send_batch", "log-batch (%d metrics)" % len(chunk), chunk, [], [])
+            self._dispatch("send_batch", "log-batch (%d metrics)" % len(chunk), chunk, [], [], live=not self._unreachable_now)
 
     def _take(self):
         with self._lock:

@@ -1,4 +1,4 @@
-import { LooplineError } from '../core/errors.ts';
+import { LooplineError, explainStoreError } from '../core/errors.ts';
 import { UsageError } from './args.ts';
 import { importSpoolCommand } from './commands/import-spool.ts';
 import { experimentsCommand, lsCommand } from './commands/list.ts';
@@ -51,7 +51,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     return await command(rest);
-  } catch (err) {
+  } catch (raw) {
+    const err = explainStoreError(raw);
     if (err instanceof UsageError) {
       console.error(`loopline ${name}: ${err.message}`);
       return 2;

@@ -29,3 +29,22 @@ export function invalid(message: string): LooplineError {
 export function notFound(message: string): LooplineError {
   return new LooplineError('RESOURCE_DOES_NOT_EXIST', message);
 }
+
+/**
+ * SQLite errors that reach a user, in words that say what to do. Other errors pass unchanged.
+ */
+export function explainStoreError(err: unknown): unknown {
+  const code = (err as { code?: unknown }).code;
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+    return new LooplineError(
+      'INVALID_STATE',
+      'The store is locked by another process holding a long write (another Loopline, or a database browser with an open transaction). Try again in a moment, or close that program.',
+    );
+  }
+  if (code === 'SQLITE_FULL') return new LooplineError('INVALID_STATE', 'The disk holding the store is full; free some space and try again. Nothing was written.');
+  if (code === 'SQLITE_READONLY') return new LooplineError('INVALID_STATE', 'The store is read-only here; check the file permissions of the .loopline folder.');
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') {
+    return new LooplineError('INVALID_STATE', 'The store file is damaged. Move .loopline/loopline.db aside (Loopline then starts a new one) and keep the old file for recovery.');
+  }
+  return err;
+}

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { LooplineError } from '../core/errors.ts';
+import { LooplineError, explainStoreError } from '../core/errors.ts';
 import { RUN_CODE_SCHEME, RunCodeProvider } from './code/run-code-provider.ts';
 import { TrainingCodeLensProvider } from './codelens/training-codelens.ts';
 import { checkoutRunCode, showCodeDiff } from './commands/code-commands.ts';
@@ -59,7 +59,8 @@ export function activate(context: vscode.ExtensionContext): LooplineApi {
       vscode.commands.registerCommand(id, async (...args: unknown[]) => {
         try {
           return await fn(...args);
-        } catch (err) {
+        } catch (raw) {
+          const err = explainStoreError(raw);
           errors.push(errorMessage(err));
           const actions = [];
           if (err instanceof LooplineError && /store|--store|LOOPLINE_STORE/i.test(err.message)) actions.push(openSettingsAction('loopline.storePath'));

@@ -62,7 +62,8 @@ export class WorkspaceStores implements vscode.Disposable {
     let ws = this.open.get(key);
     if (!ws) {
       const path = this.storePath(folder);
-      const store = RunStore.open(path);
+      // A short busy timeout: a write waiting on another process blocks the extension host.
+      const store = RunStore.open(path, { busyTimeoutMs: 2000 });
       const watcher = new StoreWatcher(store);
       const entry: WorkspaceStore = { folder, store, watcher };
       watcher.onDidChange(() => this.changed.fire(entry));

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Emitter, type Event } from '../events.ts';
-import { LooplineError, type ErrorCode } from '../errors.ts';
+import { LooplineError, explainStoreError, type ErrorCode } from '../errors.ts';
 import type { RunStore } from '../store/run-store.ts';
 import { MLFLOW_ROUTES, type RouteContext } from './mlflow-routes.ts';
 import { handleArtifactRequest } from './artifact-routes.ts';
@@ -147,7 +147,8 @@ export class TrackingServer {
     sendJson(res, 200, handler(fields, this.ctx));
   }
 
-  private sendError(res: ServerResponse, req: IncomingMessage, err: unknown): void {
+  private sendError(res: ServerResponse, req: IncomingMessage, raw: unknown): void {
+    const err = explainStoreError(raw);
     const known = err instanceof LooplineError;
     const code: ErrorCode = known ? err.code : 'INTERNAL_ERROR';
     const message = known ? err.message : `Internal error: ${err instanceof Error ? err.message : String(err)}`;

@@ -68,11 +68,12 @@ export async function deleteRun(s: Services, arg?: unknown, selection?: unknown)
   for (const t of targets) t.ws.store.setRunLifecycle(t.run.info.id, 'deleted');
   for (const ws of new Set(targets.map((t) => t.ws))) s.stores.wrote(ws);
   const names = targets.map((t) => `"${t.run.info.name}"`).join(', ');
-  const undo = await vscode.window.showInformationMessage(`Moved ${names} to the trash.`, 'Undo');
-  if (undo === 'Undo') {
+  // Not awaited: the command is done once the runs are in the trash; Undo may come much later.
+  void vscode.window.showInformationMessage(`Moved ${names} to the trash.`, 'Undo').then((undo) => {
+    if (undo !== 'Undo') return;
     for (const t of targets) t.ws.store.setRunLifecycle(t.run.info.id, 'active');
     for (const ws of new Set(targets.map((t) => t.ws))) s.stores.wrote(ws);
-  }
+  });
 }
 
 export async function restoreRun(s: Services, arg?: unknown, selection?: unknown): Promise<void> {
