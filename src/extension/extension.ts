@@ -37,7 +37,7 @@ export function activate(context: vscode.ExtensionContext): LooplineApi {
   const t0 = performance.now();
   const errors: string[] = [];
   const stores = new WorkspaceStores();
-  const experiments = new ExperimentsTreeProvider(stores);
+  const experiments = new ExperimentsTreeProvider(stores, t0);
   const experimentsView = vscode.window.createTreeView('loopline.experiments', { treeDataProvider: experiments, canSelectMany: true, showCollapseAll: true });
   const activeRuns = new ActiveRunsTreeProvider(stores);
   const runsView = vscode.window.createTreeView('loopline.runs', { treeDataProvider: activeRuns });
@@ -113,10 +113,14 @@ export function activate(context: vscode.ExtensionContext): LooplineApi {
   });
 
   if (readSettings().serverAutoStart) {
-    // Serve stores that already exist so external MLflow scripts can log right away; never create one here.
-    for (const ws of stores.allExisting()) {
-      servers.ensure(ws).catch((err) => log().warn(`tracking server for ${ws.folder.name} not started: ${errorMessage(err)}`));
-    }
+    // Serve stores that already exist so external MLflow scripts can log right away (never create
+    // one here), after the first render so the sidebar does not wait for it.
+    const timer = setTimeout(() => {
+      for (const ws of stores.allExisting()) {
+        servers.ensure(ws).catch((err) => log().warn(`tracking server for ${ws.folder.name} not started: ${errorMessage(err)}`));
+      }
+    }, 1500);
+    context.subscriptions.push({ dispose: () => clearTimeout(timer) });
   }
   const activationMs = performance.now() - t0;
   log().info(`Activated in ${activationMs.toFixed(1)} ms`);

@@ -12,7 +12,11 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Node>, v
   private readonly disposables: vscode.Disposable[] = [this.changed];
   private readonly stores: WorkspaceStores;
 
-  constructor(stores: WorkspaceStores) {
+  private firstRender: number | undefined;
+
+  /** `activatedAt` (performance.now()) lets the first render be logged as time since activation. */
+  constructor(stores: WorkspaceStores, activatedAt = performance.now()) {
+    this.firstRender = activatedAt;
     this.stores = stores;
     const s = readSettings();
     this.model = new ExperimentsModel({ pageSize: s.runsPageSize, primaryMetric: s.primaryMetric });
@@ -38,7 +42,14 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Node>, v
 
   getChildren(node?: Node): Node[] {
     try {
-      if (!node) return this.model.roots(this.refs());
+      if (!node) {
+        const roots = this.model.roots(this.refs());
+        if (this.firstRender !== undefined) {
+          log().info(`First Experiments tree render ${(performance.now() - this.firstRender).toFixed(1)} ms after activation started`);
+          this.firstRender = undefined;
+        }
+        return roots;
+      }
       return this.model.children(node);
     } catch (err) {
       log().error(`Experiments view: ${String(err)}`);

