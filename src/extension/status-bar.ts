@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { ActiveRunsTreeProvider } from './runs/active-runs-tree.ts';
 import type { ServerController } from './tracking/server-controller.ts';
 
-/** `$(beaker) 2 running · :5123` — running runs and the tracking server's port; click focuses the Runs view. */
+/** `$(beaker) 2 running · tracking :5123` — running runs and the tracking server's port; click focuses the Runs view. */
 export class LooplineStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('loopline.status', vscode.StatusBarAlignment.Left, 50);
   private running = 0;
@@ -29,7 +29,7 @@ export class LooplineStatusBar implements vscode.Disposable {
       this.item.hide();
       return;
     }
-    const parts = [this.running ? `${this.running} running` : 'idle', ...ports];
+    const parts = [this.running ? `${this.running} running` : 'Loopline', ...(ports.length ? [`tracking ${ports.join(' ')}`] : [])];
     this.item.text = `$(beaker) ${parts.join(' · ')}`;
     this.item.tooltip = `Loopline: ${this.running} run(s) running${ports.length ? `; tracking server on 127.0.0.1${ports.join(', ')}` : ''}. Click to show the Runs view.`;
     this.item.show();

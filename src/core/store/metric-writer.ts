@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { checkKey, checkMetricValues } from './validation.ts';
 import type { MetricPoint } from './types.ts';
+import { TileBatch } from '../series/series-tiles.ts';
 
 export interface SeriesRow {
   id: number;
@@ -52,9 +53,11 @@ export class MetricWriter {
   private readonly insertSeries: Database.Statement;
   private readonly updateSeries: Database.Statement;
   private readonly db: Database.Database;
+  private readonly tiles: TileBatch;
 
   constructor(db: Database.Database) {
     this.db = db;
+    this.tiles = new TileBatch(db);
     this.insertPoint = db.prepare('INSERT OR IGNORE INTO metrics (series, step, timestamp, value, is_nan) VALUES (?, ?, ?, ?, ?)');
     this.selectSeries = db.prepare('SELECT * FROM series WHERE id = ?');
     this.insertSeries = db.prepare('INSERT INTO series (run, key) VALUES (?, ?) ON CONFLICT (run, key) DO UPDATE SET key = key RETURNING id');
@@ -87,6 +90,7 @@ export class MetricWriter {
   /** Must be called inside `run`. */
   insert(runPk: number, points: MetricPoint[]): void {
     if (points.length === 0) return;
+    this.tiles.reset();
     const aggs = new Map<string, Agg>();
     for (const p of points) {
       let agg = aggs.get(p.key);
@@ -97,6 +101,7 @@ export class MetricWriter {
       const nan = Number.isNaN(p.value) ? 1 : 0;
       const stored = nan ? 0 : p.value;
       if (this.insertPoint.run(agg.id, p.step, p.timestamp, stored, nan).changes === 0) continue; // exact duplicate
+      this.tiles.add(agg.id, p.step, p.timestamp, p.value);
       agg.count++;
       // "Last" is the greatest (step, timestamp, value) point, as in MLflow, and so also the last
       // point of the history (which is ordered the same way) whatever order points arrive in.
@@ -111,6 +116,7 @@ export class MetricWriter {
         if (agg.maxValue === null || p.value > agg.maxValue) (agg.maxValue = p.value), (agg.maxStep = p.step);
       }
     }
+    this.tiles.write();
     for (const a of aggs.values()) {
       this.updateSeries.run(a.lastValue, a.lastNan, a.lastStep, a.lastTs, a.minValue, a.minStep, a.maxValue, a.maxStep, a.count, a.id);
     }

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { backfillTiles, TILES_TABLE_SQL } from '../series/series-tiles.ts';
 
 /**
  * Numbered schema migrations, applied in order at open inside one transaction each.
@@ -7,7 +8,7 @@ import type Database from 'better-sqlite3';
  * Runs have an integer `pk` used by the hot tables (metrics, series) so their rows and
  * indexes stay small; the 32-hex `uuid` is the id users and MLflow clients see.
  */
-export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
+export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string; run?: (db: Database.Database) => void }> = [
   {
     version: 1,
     sql: `
@@ -96,6 +97,12 @@ CREATE TABLE artifacts (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    // Pre-aggregated tiles for fast, exact chart downsampling (see series-tiles.ts).
+    version: 2,
+    sql: TILES_TABLE_SQL,
+    run: backfillTiles,
+  },
 ];
 
 export function migrate(db: Database.Database, now: () => number): void {
@@ -113,6 +120,7 @@ export function migrate(db: Database.Database, now: () => number): void {
     for (const m of MIGRATIONS) {
       if (m.version <= current) continue;
       db.exec(m.sql);
+      m.run?.(db);
       db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(m.version);
     }
     // Experiment 0 "Default" always exists, as in MLflow.

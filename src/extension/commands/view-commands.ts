@@ -5,10 +5,13 @@ import { RUN_STATUSES, type RunStatus } from '../../core/store/types.ts';
 import { describeFilter, type RunSort } from '../experiments/experiments-model.ts';
 import type { Services } from '../services.ts';
 
+/** The view's description says how runs are sorted and filtered, when not the default. */
 function updateFilterContext(s: Services): void {
   const m = s.experiments.model;
   void vscode.commands.executeCommand('setContext', 'loopline.filterActive', m.filterActive());
-  s.experimentsView.description = m.filterActive() ? [describeFilter(m.filter), m.showDeleted ? 'incl. deleted' : ''].filter(Boolean).join(' · ') : undefined;
+  const sort = m.sort.by === 'name' ? 'by name' : m.sort.by === 'metric' ? `by ${m.sort.key} ${m.sort.descending ? '↓' : '↑'}` : '';
+  const parts = [sort, m.filterActive() ? describeFilter(m.filter) : '', m.showDeleted ? 'incl. deleted' : ''].filter(Boolean);
+  s.experimentsView.description = parts.length ? parts.join(' · ') : undefined;
   s.experiments.refresh();
 }
 
@@ -33,7 +36,7 @@ export async function sortRuns(s: Services, sort?: RunSort): Promise<void> {
     chosen = picked.sort;
   }
   s.experiments.model.sort = chosen;
-  s.experiments.refresh();
+  updateFilterContext(s);
 }
 
 /** Filter by name text, status, tag, or a raw MLflow search expression (checked before it is applied). */

@@ -28,7 +28,7 @@ export interface StoreRef {
 export type Node =
   | { kind: 'folder'; ref: StoreRef }
   | { kind: 'experiment'; ref: StoreRef; experiment: Experiment; runCount: number }
-  | { kind: 'run'; ref: StoreRef; run: Run }
+  | { kind: 'run'; ref: StoreRef; run: Run; varyingParams?: readonly string[] }
   | { kind: 'more'; ref: StoreRef; experimentId: string; shown: number; total: number }
   | { kind: 'section'; ref: StoreRef; run: Run; section: 'params' | 'metrics' | 'tags' | 'artifacts' | 'code' }
   | { kind: 'artifactDir'; ref: StoreRef; runId: string; path: string }
@@ -165,7 +165,8 @@ export class ExperimentsModel {
       maxResults: limit,
       viewType: this.showDeleted ? 'ALL' : 'ACTIVE_ONLY',
     });
-    const nodes: Node[] = page.runs.map((run) => ({ kind: 'run', ref, run }));
+    const varyingParams = varying(page.runs);
+    const nodes: Node[] = page.runs.map((run) => ({ kind: 'run', ref, run, varyingParams }));
     if (page.nextPageToken) {
       const total = filter ? NaN : ref.store.countRuns(experimentId, this.showDeleted ? 'ALL' : 'ACTIVE_ONLY');
       nodes.push({ kind: 'more', ref, experimentId, shown: page.runs.length, total });
@@ -183,7 +184,8 @@ export class ExperimentsModel {
       case 'metrics':
         return run.metrics.map((m) =>
           leaf(m.key, m.key, {
-            description: `${formatNumber(m.last)} · min ${formatNumber(m.min)} (step ${m.minStep ?? '-'}) · max ${formatNumber(m.max)} (step ${m.maxStep ?? '-'})`,
+            // Compact so it fits a normal sidebar: last, then ↓min@step ↑max@step; the tooltip spells it out.
+            description: `${formatNumber(m.last)}  ↓${formatNumber(m.min)}@${m.minStep ?? '-'}  ↑${formatNumber(m.max)}@${m.maxStep ?? '-'}`,
             tooltip: `${m.key}\nlast ${formatNumber(m.last)} at step ${m.lastStep}\nmin ${formatNumber(m.min)} at step ${m.minStep ?? '-'}\nmax ${formatNumber(m.max)} at step ${m.maxStep ?? '-'}\n${m.count} points`,
             icon: 'graph-line',
           }),
@@ -248,7 +250,7 @@ export class ExperimentsModel {
           contextValue: 'experiment',
         };
       case 'run':
-        return this.runView(node.ref, node.run, now);
+        return this.runView(node.ref, node.run, now, node.varyingParams ?? []);
       case 'more':
         return {
           id: `more:${node.ref.id}#${node.experimentId}`,
@@ -295,16 +297,20 @@ export class ExperimentsModel {
     }
   }
 
-  private runView(ref: StoreRef, run: Run, now: number): NodeView {
+  private runView(ref: StoreRef, run: Run, now: number, varyingParams: readonly string[]): NodeView {
     const i = run.info;
     const metric = primaryMetric(run, this.opts.primaryMetric);
     const end = i.endTime ?? (i.status === 'RUNNING' ? now : null);
     const duration = end === null ? '' : formatDuration(end - i.startTime);
-    const keyParams = Object.entries(run.params)
-      .slice(0, 3)
-      .map(([k, v]) => `${k}=${v}`)
+    // Params that differ between runs say what a run is; constant ones add nothing.
+    const keys = Object.keys(run.params);
+    const ordered = [...keys.filter((k) => varyingParams.includes(k)), ...keys.filter((k) => !varyingParams.includes(k))];
+    const keyParams = ordered
+      .slice(0, varyingParams.length ? Math.min(3, varyingParams.length) : 2)
+      .map((k) => `${k}=${run.params[k]}`)
       .join(' ');
-    const description = [metric ? `${metric.key} ${formatNumber(metric.last)}` : '', duration, formatAgo(i.startTime, now), keyParams].filter(Boolean).join(' · ');
+    const when = i.status === 'RUNNING' ? `running ${duration}` : [duration, formatAgo(i.startTime, now)].filter(Boolean).join(' · ');
+    const description = [metric ? `${metric.key} ${formatNumber(metric.last)}` : '', keyParams, when].filter(Boolean).join(' · ');
     const gitPart = i.git?.isRepo && i.git.commit ? '.git' : '';
     const tooltip = [
       `${i.name} — ${i.status}${i.exitCode !== null ? ` (exit ${i.exitCode})` : ''}`,
@@ -327,6 +333,13 @@ export class ExperimentsModel {
       contextValue: `run.${i.status}${gitPart}.${i.lifecycleStage}`,
     };
   }
+}
+
+/** Param keys whose values differ between the given runs. */
+function varying(runs: Run[]): string[] {
+  const seen = new Map<string, Set<string>>();
+  for (const r of runs) for (const [k, v] of Object.entries(r.params)) (seen.get(k) ?? seen.set(k, new Set()).get(k)!).add(v);
+  return [...seen].filter(([k, vals]) => vals.size > 1 || runs.some((r) => !(k in r.params))).map(([k]) => k);
 }
 
 function formatBytes(n: number): string {

@@ -64,9 +64,9 @@ export class ActiveRunsTreeProvider implements vscode.TreeDataProvider<ActiveRun
       .slice(0, 3)
       .map((m) => `${m.key} ${formatNumber(m.last)}`)
       .join(' · ');
-    t.description = [run.info.status === 'SCHEDULED' ? 'queued' : elapsed, latest].filter(Boolean).join(' · ');
+    t.description = [latest, run.info.status === 'SCHEDULED' ? 'queued' : `running ${elapsed}`].filter(Boolean).join(' · ');
     t.tooltip = `${run.info.name} (${run.info.id})\n${run.info.command ?? ''}\nrunning for ${elapsed}`;
-    t.iconPath = new vscode.ThemeIcon(run.info.status === 'SCHEDULED' ? 'clock' : 'sync~spin');
+    t.iconPath = run.info.status === 'SCHEDULED' ? new vscode.ThemeIcon('clock') : new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue'));
     t.contextValue = `run.${run.info.status}${run.info.git?.commit ? '.git' : ''}.${run.info.lifecycleStage}`;
     return t;
   }

@@ -1,0 +1,90 @@
+/**
+ * Shapes shared by the webview protocols. Imported by both sides (extension and webview-ui), so
+ * nothing here may import `vscode` or touch the DOM. Numbers cross postMessage as JSON: NaN and
+ * ±Infinity would become null, so summaries carry them as the strings MLflow uses.
+ */
+export type RunStatusMsg = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
+
+/** A double that may be "NaN", "Infinity" or "-Infinity". */
+export type WireNumber = number | 'NaN' | 'Infinity' | '-Infinity';
+
+export function toWire(v: number): WireNumber {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return 'Infinity';
+  if (v === -Infinity) return '-Infinity';
+  return v;
+}
+
+export function fromWire(v: WireNumber | null | undefined): number {
+  if (v === null || v === undefined) return NaN;
+  if (typeof v === 'number') return v;
+  return v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : NaN;
+}
+
+export interface MetricSummaryMsg {
+  key: string;
+  last: WireNumber;
+  lastStep: number;
+  min: WireNumber | null;
+  minStep: number | null;
+  max: WireNumber | null;
+  maxStep: number | null;
+  count: number;
+}
+
+export interface RunMsg {
+  id: string;
+  name: string;
+  experimentId: string;
+  status: RunStatusMsg;
+  startTime: number;
+  endTime: number | null;
+  params: Record<string, string>;
+  tags: Record<string, string>;
+  metrics: MetricSummaryMsg[];
+  /** Stable colour slot: the same run has the same colour in every chart. */
+  colorIndex: number;
+}
+
+/** One series as a chart needs it: columns, null where the value was NaN or infinite (a gap). */
+export interface SeriesMsg {
+  runId: string;
+  key: string;
+  steps: number[];
+  times: number[];
+  values: Array<number | null>;
+  downsampled: boolean;
+  /** Points in the store for the requested range, before downsampling. */
+  sourcePoints: number;
+  minStep: number;
+  maxStep: number;
+}
+
+export type XAxisMode = 'step' | 'relative' | 'wall';
+
+export interface StepRange {
+  minStep: number;
+  maxStep: number;
+}
+
+// ---- boundary validation helpers (messages from a webview are untrusted input) -------------
+
+export type Guard<T> = (v: unknown) => v is T;
+
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isString = (v: unknown): v is string => typeof v === 'string';
+export const isRunId = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{32}$/.test(v);
+export const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+export const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+
+export function isStepRange(v: unknown): v is StepRange {
+  return isObject(v) && isInt(v.minStep) && isInt(v.maxStep) && (v.minStep as number) <= (v.maxStep as number);
+}
+
+export function isXAxisMode(v: unknown): v is XAxisMode {
+  return v === 'step' || v === 'relative' || v === 'wall';
+}
+
+export function isRunIdList(v: unknown, max = 1000): v is string[] {
+  return Array.isArray(v) && v.length <= max && v.every(isRunId);
+}
