@@ -66,7 +66,30 @@ const extensionTests = {
   logLevel: 'warning',
 };
 
-const targets = [cli, extension];
+// Webview apps (browser code): one bundle per app, CSS extracted beside it. Loaded under a strict
+// CSP, so no eval and no inline code (esbuild emits neither).
+const webviewApps = ['compare', 'table', 'run-detail'].filter((app) => {
+  try {
+    return statSync(`webview-ui/${app}/main.ts`).isFile();
+  } catch {
+    return false;
+  }
+});
+const webviews = webviewApps.length
+  ? {
+      entryPoints: Object.fromEntries(webviewApps.map((app) => [app, `webview-ui/${app}/main.ts`])),
+      outdir: 'dist/webview',
+      bundle: true,
+      platform: 'browser',
+      target: 'chrome120',
+      format: 'iife',
+      sourcemap: true,
+      minify: !watch,
+      logLevel: 'warning',
+    }
+  : undefined;
+
+const targets = [cli, extension, ...(webviews ? [webviews] : [])];
 try {
   if (statSync('test/extension/suite/index.ts').isFile()) targets.push(extensionTests);
 } catch {

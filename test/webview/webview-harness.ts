@@ -1,0 +1,104 @@
+import { createServer, type Server } from 'node:http';
+import { readFileSync, existsSync } from 'node:fs';
+import { extname, join, normalize } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { buildWebviewHtml } from '../../src/extension/webviews/webview-html.ts';
+import { launchChromium } from '../helpers/browser.ts';
+import { REPO_ROOT } from '../helpers/paths.ts';
+
+export type ThemeKind = 'light' | 'dark' | 'high-contrast';
+export type WebviewApp = 'compare' | 'table' | 'run-detail';
+
+const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.ttf': 'font/ttf', '.woff2': 'font/woff2' };
+
+/**
+ * Serves a built webview app (dist/webview/<app>.js/.css) on 127.0.0.1 inside the same HTML shell
+ * and CSP the extension uses, with a stand-in for `acquireVsCodeApi` and a stylesheet defining the
+ * --vscode-* variables. The test talks to the app like VS Code would: `send(msg)` delivers a host
+ * message, `posted()` returns what the app posted.
+ */
+export interface WebviewHarness {
+  page: Page;
+  url: string;
+  /** Deliver a message from the "extension". */
+  send(msg: unknown): Promise<void>;
+  /** Messages the app posted, in order. */
+  posted(): Promise<any[]>;
+  /** Wait until the app posted a message of this type; returns it. */
+  waitForPosted(type: string, timeoutMs?: number): Promise<any>;
+  setTheme(kind: ThemeKind): Promise<void>;
+  /** CSP violations reported by the page. */
+  cspViolations(): Promise<string[]>;
+  pageErrors: string[];
+  close(): Promise<void>;
+}
+
+export async function openWebview(app: WebviewApp, opts: { theme?: ThemeKind; width?: number; height?: number } = {}): Promise<WebviewHarness> {
+  const nonce = 'testnonce' + Math.random().toString(36).slice(2);
+  let origin = '';
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname === '/') {
+      const html = buildWebviewHtml({
+        cspSource: origin,
+        nonce,
+        title: `test ${app}`,
+        scriptUri: `${origin}/webview/${app}.js`,
+        styleUris: [`${origin}/theme.css`, ...(existsSync(join(REPO_ROOT, 'dist', 'webview', `${app}.css`)) ? [`${origin}/webview/${app}.css`] : [])],
+      })
+        // The stand-in must run before the app: same nonce, loaded first.
+        .replace('<div id="app"', `<script nonce="${nonce}" src="${origin}/stand-in.js"></script>\n<div id="app"`);
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end(html.replace('<body>', `<body class="vscode-${opts.theme ?? 'light'}" data-vscode-theme-kind="vscode-${opts.theme ?? 'light'}">`));
+      return;
+    }
+    const file =
+      url.pathname === '/theme.css'
+        ? join(REPO_ROOT, 'test', 'webview', 'theme.css')
+        : url.pathname === '/stand-in.js'
+          ? join(REPO_ROOT, 'test', 'webview', 'vscode-api-stand-in.js')
+          : normalize(join(REPO_ROOT, 'dist', url.pathname));
+    if (!file.startsWith(REPO_ROOT) || !existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const ctx: BrowserContext = await launchChromium({ width: opts.width ?? 1200, height: opts.height ?? 900 });
+  const page = ctx.pages()[0] ?? (await ctx.newPage());
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  await page.addInitScript(() => {
+    (window as any).__csp = [];
+    document.addEventListener('securitypolicyviolation', (e: any) => (window as any).__csp.push(`${e.violatedDirective}: ${e.blockedURI}`));
+  });
+  await page.goto(`${origin}/`);
+  const h: WebviewHarness = {
+    page,
+    url: origin,
+    pageErrors,
+    send: async (msg) => {
+      await page.evaluate((m) => window.postMessage(m, '*'), msg as any);
+    },
+    posted: () => page.evaluate(() => (window as any).__posted as any[]),
+    waitForPosted: async (type, timeoutMs = 10_000) => {
+      const handle = await page.waitForFunction((t) => ((window as any).__posted as any[]).find((m) => m.type === t), type, { timeout: timeoutMs });
+      return handle.jsonValue();
+    },
+    setTheme: async (kind) => {
+      await page.evaluate((k) => {
+        document.body.className = `vscode-${k}`;
+        document.body.dataset.vscodeThemeKind = `vscode-${k}`;
+      }, kind);
+    },
+    cspViolations: () => page.evaluate(() => (window as any).__csp as string[]),
+    close: async () => {
+      await ctx.close().catch(() => undefined);
+      await new Promise((r) => server.close(() => r(undefined)));
+    },
+  };
+  return h;
+}
