@@ -20,6 +20,8 @@ export async function runExtensionHostTests(): Promise<number> {
   rmSync(resultsFile, { force: true });
   process.env.LOOPLINE_TEST_RESULTS = resultsFile;
   process.env.LOOPLINE_TEST_WORKSPACE = workspace;
+  // The suite spawns the CLI and loads the native SQLite module from this checkout.
+  process.env.LOOPLINE_REPO_ROOT = REPO_ROOT;
   const cs = await startCodeServer({ bin, home: join(scratch, 'home'), workspace, logFile: join(resultsDir, 'extension-host-code-server.log') });
   const ctx = await launchChromium();
   try {

@@ -12,6 +12,12 @@ export async function launchChromium(viewport = { width: 1400, height: 900 }): P
     viewport,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-  ctx.on('close', () => rmSync(profile, { recursive: true, force: true }));
+  ctx.on('close', () => {
+    try {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    } catch {
+      // Chromium may still be writing its profile; a leftover temp folder is harmless.
+    }
+  });
   return ctx;
 }

@@ -94,7 +94,8 @@ export async function checkoutRunCode(repo: string, snap: GitSnapshot | null, br
   if (!status.isClean()) {
     throw new LooplineError('INVALID_STATE', 'The working tree has uncommitted changes. Commit or stash them first, then check out the run\'s code.');
   }
-  const exists = await git.raw(['rev-parse', '--verify', '-q', `refs/heads/${branch}`]).then(() => true, () => false);
+  // git exits 1 with no output for a missing ref, which simple-git reports as success with ''.
+  const exists = await git.raw(['rev-parse', '--verify', '-q', `refs/heads/${branch}`]).then((out) => out.trim() !== '', () => false);
   if (exists) throw new LooplineError('RESOURCE_ALREADY_EXISTS', `Branch '${branch}' already exists; delete it or choose another name.`);
   await git.raw(['checkout', '-q', '-b', branch, snap.commit]);
   if (snap.patch) {

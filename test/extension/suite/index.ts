@@ -3,12 +3,15 @@
 import Mocha from 'mocha';
 import { writeFileSync } from 'node:fs';
 import { registerTreeTests } from './tree.suite.ts';
+import { registerCodeLensTests } from './codelens.suite.ts';
 import { registerCommandTests } from './commands.suite.ts';
+import { registerCodeTests } from './code.suite.ts';
+import { registerServerTests } from './server.suite.ts';
 import { registerLiveTests } from './live.suite.ts';
 
 interface Result {
   title: string;
-  state: 'passed' | 'failed';
+  state: 'passed' | 'failed' | 'skipped';
   durationMs?: number;
   error?: string;
 }
@@ -18,8 +21,13 @@ export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec' });
   const suite = mocha.suite;
   mocha.suite.emit('pre-require', globalThis, 'loopline', mocha);
+  // Order matters a little: the tree and CodeLens suites read the seeded runs before the
+  // command suites add runs and move the repository to another branch.
   registerTreeTests();
+  registerCodeLensTests();
   registerCommandTests();
+  registerCodeTests();
+  registerServerTests();
   registerLiveTests();
   void suite;
   const results: Result[] = [];
@@ -30,6 +38,7 @@ export function run(): Promise<void> {
       else resolve();
     });
     runner.on('pass', (t) => results.push({ title: t.fullTitle(), state: 'passed', durationMs: t.duration }));
+    runner.on('pending', (t) => results.push({ title: t.fullTitle(), state: 'skipped' }));
     runner.on('fail', (t, err: Error) => results.push({ title: t.fullTitle(), state: 'failed', error: `${err.message}\n${err.stack ?? ''}`.slice(0, 4000) }));
   });
 }
