@@ -4,7 +4,12 @@ import { RUN_CODE_SCHEME, RunCodeProvider } from './code/run-code-provider.ts';
 import { TrainingCodeLensProvider } from './codelens/training-codelens.ts';
 import { checkoutRunCode, showCodeDiff } from './commands/code-commands.ts';
 import { addTag, copyRunId, deleteRun, newExperiment, openArtifact, renameRun, restoreRun, revealArtifacts } from './commands/run-edit-commands.ts';
-import { compareRuns, rerunWithParams, runTrainingScript, stopRun } from './commands/run-commands.ts';
+import { rerunWithParams, runTrainingScript, stopRun } from './commands/run-commands.ts';
+import { compareRuns, openExperimentTable, openRunDetail } from './commands/webview-commands.ts';
+import { ComparePanel } from './webviews/compare-panel.ts';
+import { CompareViewProvider } from './webviews/compare-view.ts';
+import { RunDetailPanel } from './webviews/run-detail-panel.ts';
+import { runIdsOf } from './experiments/experiments-tree.ts';
 import {
   clearFilter,
   copyTrackingUri,
@@ -23,7 +28,7 @@ import type { Services } from './services.ts';
 import { readSettings } from './settings.ts';
 import { LooplineStatusBar } from './status-bar.ts';
 import { ServerController } from './tracking/server-controller.ts';
-import { WorkspaceStores } from './workspace-stores.ts';
+import { WorkspaceStores, type WorkspaceStore } from './workspace-stores.ts';
 
 /** What activate() returns: used by the extension-host tests and the activation benchmark. */
 export interface LooplineApi {
@@ -43,12 +48,18 @@ export function activate(context: vscode.ExtensionContext): LooplineApi {
   const runsView = vscode.window.createTreeView('loopline.runs', { treeDataProvider: activeRuns });
   const servers = new ServerController();
   const runs = new RunController(servers);
-  const s: Services = { context, stores, experiments, experimentsView, activeRuns, servers, runs };
+  const openRun = (ws: WorkspaceStore, runId: string) => RunDetailPanel.show(context, ws, runId);
+  const compareView = new CompareViewProvider(context, openRun);
+  const s: Services = { context, stores, experiments, experimentsView, activeRuns, servers, runs, compareView };
   const codeLens = new TrainingCodeLensProvider(stores);
   const statusBar = new LooplineStatusBar(activeRuns, servers);
   // Dispose order is reverse of push: runs stop before servers close, stores close last.
   context.subscriptions.push(stores, experiments, experimentsView, activeRuns, runsView, servers, runs, codeLens, statusBar);
   context.subscriptions.push(
+    compareView,
+    vscode.window.registerWebviewViewProvider(CompareViewProvider.viewId, compareView),
+    vscode.window.registerWebviewPanelSerializer(ComparePanel.viewType, ComparePanel.serializer(context, stores, openRun)),
+    followSelection(experimentsView, stores, compareView),
     vscode.languages.registerCodeLensProvider([{ language: 'python', scheme: 'file' }, { scheme: 'file', pattern: '**/*' }], codeLens),
     vscode.workspace.registerTextDocumentContentProvider(RUN_CODE_SCHEME, new RunCodeProvider()),
   );
@@ -75,6 +86,8 @@ export function activate(context: vscode.ExtensionContext): LooplineApi {
   register('loopline.stopRun', (arg, sel) => stopRun(s, arg, sel));
   register('loopline.rerunWithParams', (arg, sel, cmd) => rerunWithParams(s, arg, sel, cmd));
   register('loopline.compareSelectedRuns', (arg, sel) => compareRuns(s, arg, sel));
+  register('loopline.openExperimentTable', (arg) => openExperimentTable(s, arg));
+  register('loopline.openRunDetail', (arg, sel) => openRunDetail(s, arg, sel));
   register('loopline.newExperiment', (name) => newExperiment(s, typeof name === 'string' ? name : undefined));
   register('loopline.renameRun', (arg, sel, name) => renameRun(s, arg, sel, name));
   register('loopline.addTag', (arg, sel, tag) => addTag(s, arg, sel, tag));
@@ -125,6 +138,22 @@ export function activate(context: vscode.ExtensionContext): LooplineApi {
   const activationMs = performance.now() - t0;
   log().info(`Activated in ${activationMs.toFixed(1)} ms`);
   return { services: s, activationMs, errors };
+}
+
+/** The docked Compare view follows the Experiments selection (debounced: arrow keys move fast). */
+function followSelection(view: vscode.TreeView<Node>, stores: WorkspaceStores, compareView: CompareViewProvider): vscode.Disposable {
+  let timer: NodeJS.Timeout | undefined;
+  const sub = view.onDidChangeSelection((e) => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      const ids = runIdsOf(e.selection);
+      const first = e.selection.find((n) => n.kind === 'run');
+      if (!first || first.kind !== 'run') return;
+      const ws = stores.allExisting().find((w) => w.folder.uri.toString() === first.ref.id);
+      if (ws) compareView.show(ws, ids);
+    }, 150);
+  });
+  return { dispose: () => (clearTimeout(timer), sub.dispose()) };
 }
 
 export function deactivate(): void {

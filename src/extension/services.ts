@@ -5,6 +5,7 @@ import type { ActiveRunsTreeProvider } from './runs/active-runs-tree.ts';
 import type { RunController } from './runs/run-controller.ts';
 import type { ServerController } from './tracking/server-controller.ts';
 import type { WorkspaceStores } from './workspace-stores.ts';
+import type { CompareViewProvider } from './webviews/compare-view.ts';
 
 /** The objects commands work with; made once in activate() and owned by its subscriptions. */
 export interface Services {
@@ -15,4 +16,5 @@ export interface Services {
   activeRuns: ActiveRunsTreeProvider;
   servers: ServerController;
   runs: RunController;
+  compareView: CompareViewProvider;
 }

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { userInfo } from 'node:os';
 import { LooplineError, invalid, notFound } from '../errors.ts';
 import { migrate } from './migrations.ts';
-import { compileSearch, encodePageToken, mlflowLike } from './run-search.ts';
+import { compileSearch, encodePageToken, mlflowLike, MAX_RESULTS_LIMIT } from './run-search.ts';
 import { generateRunName } from './run-names.ts';
 import { MetricWriter, type HistoryQuery, type SeriesRow } from './metric-writer.ts';
 import { checkBatchSize, checkKey, checkParam, checkTag } from './validation.ts';
@@ -398,6 +398,13 @@ export class RunStore {
     const byPk = new Map(rows.map((r) => [r.pk, r]));
     const ordered = page.map((pk) => byPk.get(pk)).filter((r): r is RunRow => r !== undefined);
     return { runs: this.hydrate(ordered), nextPageToken: hasMore ? encodePageToken(c.offset + c.limit) : null };
+  }
+
+  /** Only the ids of matching runs, in order (no params/metrics read): for filters over big experiments. */
+  searchRunIds(q: Omit<SearchRunsQuery, 'maxResults' | 'pageToken'>): string[] {
+    const c = compileSearch({ ...q, maxResults: MAX_RESULTS_LIMIT });
+    const sql = c.sql.replace('SELECT r.pk AS pk FROM runs r', 'SELECT r.uuid FROM runs r');
+    return this.db.prepare(sql).pluck().all(...c.args) as string[];
   }
 
   countRuns(experimentId: string, view: ViewType = 'ACTIVE_ONLY'): number {

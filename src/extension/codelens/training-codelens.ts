@@ -18,7 +18,8 @@ export function isTrainingScript(doc: vscode.TextDocument): boolean {
 }
 
 /**
- * Above a training script's entry point: `▶ Run | Last run: accuracy 0.93, 2h ago | Compare runs`.
+ * Above a training script's entry point:
+ * `▶ Run | Last run: accuracy 0.93, 2h ago | Compare with previous run | Compare runs`.
  */
 export class TrainingCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -53,6 +54,14 @@ export class TrainingCodeLensProvider implements vscode.CodeLensProvider, vscode
         }),
       );
       if (runs.length > 1) {
+        lenses.push(
+          new vscode.CodeLens(range, {
+            title: 'Compare with previous run',
+            command: 'loopline.compareSelectedRuns',
+            arguments: [[runs[0]!.run.info.id, runs[1]!.run.info.id]],
+            tooltip: `${runs[0]!.run.info.name} vs ${runs[1]!.run.info.name}`,
+          }),
+        );
         lenses.push(
           new vscode.CodeLens(range, {
             title: 'Compare runs',

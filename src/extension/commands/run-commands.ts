@@ -1,8 +1,7 @@
 import * as vscode from 'vscode';
 import { basename, dirname, relative } from 'node:path';
 import { LooplineError } from '../../core/errors.ts';
-import { joinCommandLine, splitCommandLine } from '../../core/runs/command-line.ts';
-import { formatNumber } from '../../core/display-format.ts';
+import { splitCommandLine } from '../../core/runs/command-line.ts';
 import type { Node } from '../experiments/experiments-model.ts';
 import { pythonCommand } from '../python-interpreter.ts';
 import type { Services } from '../services.ts';
@@ -123,39 +122,4 @@ export async function rerunWithParams(s: Services, arg?: unknown, selection?: un
   if (!line?.trim()) return undefined;
   const exp = t.ws.store.getExperiment(t.run.info.experimentId);
   return s.runs.launch(t.ws, { command: splitCommandLine(line), cwd: t.run.tags['loopline.cwd'] ?? t.ws.folder.uri.fsPath, experiment: exp.name });
-}
-
-/**
- * Until the comparison panel lands, compares runs as a Markdown table (params that differ,
- * then metric summaries) in an editor beside.
- */
-export async function compareRuns(s: Services, arg?: unknown, selection?: unknown): Promise<vscode.TextDocument | undefined> {
-  const targets = await resolveRuns(s, arg, selection, { multi: true, placeHolder: 'Runs to compare (pick two or more)' });
-  if (targets.length === 0) return undefined;
-  const runs = targets.map((t) => t.run);
-  const cell = (v: string) => v.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-  const header = `| | ${runs.map((r) => cell(r.info.name)).join(' | ')} |\n|---|${runs.map(() => '---').join('|')}|`;
-  const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort();
-  const metricKeys = [...new Set(runs.flatMap((r) => r.metrics.map((m) => m.key)))].sort();
-  const lines = [`# Compare ${runs.length} runs`, '', '## Params', '', header];
-  for (const k of paramKeys) {
-    const vals = runs.map((r) => r.params[k] ?? '—');
-    const differs = new Set(vals).size > 1;
-    lines.push(`| ${differs ? `**${cell(k)}**` : cell(k)} | ${vals.map(cell).join(' | ')} |`);
-  }
-  lines.push('', '## Metrics (last · min · max)', '', header);
-  for (const k of metricKeys) {
-    lines.push(
-      `| ${cell(k)} | ${runs
-        .map((r) => {
-          const m = r.metrics.find((x) => x.key === k);
-          return m ? `${formatNumber(m.last)} · ${formatNumber(m.min)} · ${formatNumber(m.max)}` : '—';
-        })
-        .join(' | ')} |`,
-    );
-  }
-  lines.push('', `Run ids: ${runs.map((r) => `\`${r.info.id}\``).join(', ')}`, '', '_Commands in the Experiments view: ' + joinCommandLine(['Show Code Diff', 'Rerun']) + '_');
-  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: lines.join('\n') + '\n' });
-  await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true });
-  return doc;
 }

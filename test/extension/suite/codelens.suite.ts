@@ -27,18 +27,18 @@ export function registerCodeLensTests(): void {
     });
     after(() => rmSync(plain(), { force: true }));
 
-    it('offers Run, the last run and Compare runs above train.py', async () => {
+    it('offers Run, the last run, Compare with previous run and Compare runs above train.py', async () => {
       const uri = vscode.Uri.file(join(workspaceDir(), 'train.py'));
-      const lenses = await waitFor('three lenses on train.py', async () => {
+      const lenses = await waitFor('four lenses on train.py', async () => {
         const l = await lensesOf(uri);
-        return l.length === 3 && l;
+        return l.length === 4 && l;
       });
       const doc = await vscode.workspace.openTextDocument(uri);
       const guardLine = doc.getText().split('\n').findIndex((l) => /^if __name__ == ["']__main__["']:/.test(l));
       assert.ok(guardLine > 0);
       for (const l of lenses) assert.equal(l.range.start.line, guardLine, 'lenses sit above the entry point');
 
-      const [run, last, compare] = lenses.map((l) => l.command!);
+      const [run, last, previous, compare] = lenses.map((l) => l.command!);
       assert.equal(run!.title, '$(play) Run');
       assert.equal(run!.command, 'loopline.runTrainingScript');
       assert.equal((run!.arguments?.[0] as vscode.Uri).fsPath, uri.fsPath);
@@ -49,6 +49,10 @@ export function registerCodeLensTests(): void {
       assert.match(last!.title, new RegExp(`^Last run: val_accuracy ${formatNumber(acc.last).replace('.', '\\.')}, \\d+[smhd] ago$`));
       assert.equal(last!.command, 'loopline.revealRun');
       assert.deepEqual(last!.arguments, [newest.info.id]);
+
+      assert.equal(previous!.title, 'Compare with previous run');
+      assert.equal(previous!.command, 'loopline.compareSelectedRuns');
+      assert.deepEqual(previous!.arguments, [[runs[0]!.info.id, runs[1]!.info.id]]);
 
       assert.equal(compare!.title, 'Compare runs');
       assert.equal(compare!.command, 'loopline.compareSelectedRuns');

@@ -150,21 +150,27 @@ export function registerCommandTests(): void {
       assert.equal(await vscode.env.clipboard.readText(), trainId);
     });
 
-    it('Compare Selected Runs opens a Markdown comparison with the params that differ in bold', async () => {
-      const rerunName = store().getRun(rerunId).info.name;
-      const doc = await command<vscode.TextDocument>('loopline.compareSelectedRuns', [trainId, rerunId]);
-      assert.ok(doc);
-      assert.equal(doc.isUntitled, true);
-      assert.equal(doc.languageId, 'markdown');
-      const text = doc.getText();
-      assert.ok(text.startsWith('# Compare 2 runs\n'), text);
-      assert.ok(text.includes(`| | cmd-train-renamed | ${rerunName} |`), text);
-      assert.ok(text.includes('| **lr** | 0.3 | 0.5 |'), text);
-      assert.ok(text.includes('| **epochs** | 20 | 5 |'), text);
-      assert.ok(text.includes('| model | softmax-regression | softmax-regression |'), 'equal params are not bold');
-      assert.match(text, /\| val_accuracy \| [\d.]+ · [\d.]+ · [\d.]+ \| [\d.]+ · [\d.]+ · [\d.]+ \|/);
-      assert.equal(vscode.window.activeTextEditor?.document, doc, 'the comparison is shown');
-      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    it('Compare Selected Runs opens the Compare panel for those runs, reusing it for the next comparison', async () => {
+      const panel = await command<{ panel: vscode.WebviewPanel }>('loopline.compareSelectedRuns', [trainId, rerunId]);
+      assert.ok(panel, `errors: ${api.errors.join(' | ')}`);
+      assert.equal(panel.panel.title, 'Compare 2 runs');
+      assert.equal(panel.panel.viewType, 'loopline.compare');
+      assert.ok(panel.panel.visible);
+      const again = await command<{ panel: vscode.WebviewPanel }>('loopline.compareSelectedRuns', [trainId]);
+      assert.equal(again, panel, 'one Compare panel, reused');
+      assert.equal(again!.panel.title, 'Compare 1 run');
+      panel.panel.dispose();
+    });
+
+    it('Open Experiment Table and Open Run Details open their panels', async () => {
+      const table = await command<{ panel: vscode.WebviewPanel }>('loopline.openExperimentTable', EXP);
+      assert.ok(table, `errors: ${api.errors.join(' | ')}`);
+      assert.equal(table.panel.title, `Table: ${EXP}`);
+      table.panel.dispose();
+      const detail = await command<{ panel: vscode.WebviewPanel }>('loopline.openRunDetail', trainId);
+      assert.ok(detail);
+      assert.match(detail.panel.title, /^Run /);
+      detail.panel.dispose();
     });
 
     it('commands given a run id that does not exist report it instead of prompting', async () => {

@@ -1,0 +1,146 @@
+import * as vscode from 'vscode';
+import { metricsCsv } from '../../core/series/metrics-csv.ts';
+import type { Run } from '../../core/store/types.ts';
+import { parseCompareToHost, type CompareToHost, type HostToCompare } from '../../protocol/compare-protocol.ts';
+import { log } from '../log.ts';
+import type { WorkspaceStore } from '../workspace-stores.ts';
+import { pngFromDataUrl, saveWithDialog } from './file-export.ts';
+import { toRunMsg } from './run-messages.ts';
+import { SeriesFeed } from './series-feed.ts';
+
+/**
+ * One comparison shown in a webview (the Compare panel or the docked view): answers the webview's
+ * messages and pushes live updates while any of its runs is running.
+ */
+export class CompareSession implements vscode.Disposable {
+  private runIds: string[];
+  private ws: WorkspaceStore;
+  private feed: SeriesFeed;
+  private ready = false;
+  private readonly subs: vscode.Disposable[] = [];
+  private readonly webview: vscode.Webview;
+  private readonly mode: 'panel' | 'inline';
+  private readonly actions: { openRun: (ws: WorkspaceStore, runId: string) => void };
+
+  constructor(webview: vscode.Webview, ws: WorkspaceStore, runIds: string[], mode: 'panel' | 'inline', actions: { openRun: (ws: WorkspaceStore, runId: string) => void }) {
+    this.webview = webview;
+    this.ws = ws;
+    this.runIds = runIds;
+    this.mode = mode;
+    this.actions = actions;
+    this.feed = new SeriesFeed(ws.store);
+    this.subs.push(
+      webview.onDidReceiveMessage((m) => this.receive(m)),
+      ws.watcher.onDidChange(() => this.onStoreChange()),
+    );
+  }
+
+  get runs(): readonly string[] {
+    return this.runIds;
+  }
+
+  /** Show other runs (the docked view follows the tree selection). */
+  setRuns(ws: WorkspaceStore, runIds: string[]): void {
+    if (ws !== this.ws) {
+      this.ws = ws;
+      this.subs.push(ws.watcher.onDidChange(() => this.onStoreChange()));
+    }
+    this.runIds = runIds;
+    this.feed = new SeriesFeed(ws.store);
+    if (this.ready) this.sendInit();
+  }
+
+  private post(msg: HostToCompare): void {
+    void this.webview.postMessage(msg);
+  }
+
+  private loadRuns(): Run[] {
+    return this.runIds.flatMap((id) => {
+      try {
+        return [this.ws.store.getRun(id)];
+      } catch {
+        return []; // deleted meanwhile
+      }
+    });
+  }
+
+  private sendInit(): void {
+    const runs = this.loadRuns();
+    const metricKeys = [...new Set(runs.flatMap((r) => r.metrics.map((m) => m.key)))].sort();
+    const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort();
+    const sweepParams = runs.length > 1 ? paramKeys.filter((k) => new Set(runs.map((r) => r.params[k])).size > 1) : [];
+    this.post({
+      type: 'init',
+      mode: this.mode,
+      runs: runs.map((r, i) => toRunMsg(r, i)),
+      metricKeys,
+      paramKeys,
+      sweepParams,
+      live: runs.some((r) => r.info.status === 'RUNNING'),
+    });
+  }
+
+  private onStoreChange(): void {
+    if (!this.ready) return;
+    const runs = this.loadRuns();
+    const live = runs.filter((r) => r.info.status === 'RUNNING' || r.info.endTime === null);
+    // Runs that just finished still get their last points.
+    for (const t of this.feed.tails(runs.map((r) => r.info.id))) this.post({ type: 'append', key: t.key, series: t.series });
+    this.post({ type: 'runs', runs: runs.map((r) => toRunMsg(r, this.runIds.indexOf(r.info.id))), live: live.length > 0 });
+  }
+
+  private async receive(raw: unknown): Promise<void> {
+    const msg = parseCompareToHost(raw);
+    if (!msg) {
+      log().warn(`compare webview sent an invalid message: ${JSON.stringify(raw)?.slice(0, 200)}`);
+      return;
+    }
+    try {
+      await this.handle(msg);
+    } catch (err) {
+      this.post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  private async handle(msg: CompareToHost): Promise<void> {
+    switch (msg.type) {
+      case 'ready':
+        this.ready = true;
+        this.sendInit();
+        return;
+      case 'requestSeries':
+        this.post({
+          type: 'series',
+          requestId: msg.requestId,
+          key: msg.key,
+          xAxis: msg.xAxis,
+          range: msg.range,
+          series: this.feed.answer(this.runIds, msg.key, msg.xAxis, msg.buckets, msg.range),
+        });
+        return;
+      case 'saveCsv':
+        await saveWithDialog(msg.fileName, msg.csv, { CSV: ['csv'] });
+        return;
+      case 'exportData':
+        await saveWithDialog('metrics.csv', metricsCsv(this.ws.store, this.runIds, msg.keys), { CSV: ['csv'] });
+        return;
+      case 'savePng':
+        await saveWithDialog(msg.fileName, pngFromDataUrl(msg.dataUrl), { PNG: ['png'] });
+        return;
+      case 'openRun':
+        if (this.runIds.includes(msg.runId)) this.actions.openRun(this.ws, msg.runId);
+        return;
+      case 'showCodeDiff':
+        if (this.runIds.includes(msg.runId)) await vscode.commands.executeCommand('loopline.showCodeDiff', msg.runId);
+        return;
+      default: {
+        const never: never = msg;
+        void never;
+      }
+    }
+  }
+
+  dispose(): void {
+    for (const d of this.subs) d.dispose();
+  }
+}
