@@ -1,0 +1,156 @@
+// `npm run bench:compare`: comparison webviews at scale. Not a test: prints figures and ratios.
+// Store: 10 runs x 3 metrics x 1,000,000 steps, plus an experiment of 10,000 short runs with 30
+// params and 20 metrics each (built once, cached under LOOPLINE_CACHE). Measures, in one run:
+//  - first chart for the 10 long runs: query + downsample + message + render in headless Chromium
+//    (the real compare app in its CSP shell), and the bytes sent; then the same with naive full
+//    series (every point), as the baseline;
+//  - experiment table open time for the 10,000 runs (query + message + first rows painted).
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { readExperimentColumns } from '../src/core/series/experiment-columns.ts';
+import { RunStore } from '../src/core/store/run-store.ts';
+import { SeriesFeed } from '../src/extension/webviews/series-feed.ts';
+import { openWebview } from '../test/webview/webview-harness.ts';
+import { toWire } from '../src/protocol/common.ts';
+
+const STEPS = 1_000_000;
+const LONG_RUNS = 10;
+const KEYS = ['loss', 'accuracy', 'lr'];
+const SHORT_RUNS = 10_000;
+const CACHE = join(process.env.LOOPLINE_CACHE ?? join(homedir(), '.cache', 'loopline'), 'bench-compare-v2');
+const DB = join(CACHE, 'loopline.db');
+
+function seed(): void {
+  if (existsSync(DB)) return;
+  const t0 = performance.now();
+  rmSync(`${CACHE}.partial`, { recursive: true, force: true });
+  mkdirSync(`${CACHE}.partial`, { recursive: true });
+  const store = RunStore.open(join(`${CACHE}.partial`, 'loopline.db'));
+  const long = store.ensureExperiment('long-runs');
+  for (let r = 0; r < LONG_RUNS; r++) {
+    const run = store.createRun({ experimentId: long.id, name: `long-${r}`, status: 'FINISHED', startTime: 1_700_000_000_000 });
+    store.logBatch(run.info.id, { params: [{ key: 'lr', value: String(0.001 * (r + 1)) }, { key: 'seed', value: String(r) }] });
+    for (let s0 = 0; s0 < STEPS; s0 += 100_000) {
+      const points = [];
+      for (let s = s0; s < s0 + 100_000; s++) {
+        const t = 1_700_000_000_000 + s * 5;
+        points.push(
+          { key: 'loss', value: Math.exp(-s / 200_000) * (1 + 0.05 * Math.sin(s / 97 + r)) + (s % 99_991 === 0 ? 3 : 0), step: s, timestamp: t },
+          { key: 'accuracy', value: 1 - Math.exp(-s / 150_000) * 0.9 + 0.01 * Math.cos(s / 51), step: s, timestamp: t },
+          { key: 'lr', value: 0.001 * (r + 1) * (1 + Math.cos((Math.PI * s) / STEPS)) / 2, step: s, timestamp: t },
+        );
+      }
+      store.logBatch(run.info.id, { metrics: points }, { enforceLimits: false });
+    }
+    process.stderr.write(`seeded long run ${r + 1}/${LONG_RUNS}\n`);
+  }
+  const short = store.ensureExperiment('short-runs');
+  store.db.transaction(() => {
+    for (let i = 0; i < SHORT_RUNS; i++) {
+      const run = store.createRun({ experimentId: short.id, name: `trial-${i}`, status: 'FINISHED', startTime: 1_700_000_000_000 + i * 1000 });
+      store.logBatch(run.info.id, {
+        params: Array.from({ length: 30 }, (_, k) => ({ key: `p${String(k).padStart(2, '0')}`, value: String((i * (k + 3)) % 97) })),
+        metrics: Array.from({ length: 20 }, (_, k) => ({ key: `m${String(k).padStart(2, '0')}`, value: Math.sin(i + k), step: 10, timestamp: 1_700_000_000_000 + i })),
+      });
+    }
+  })();
+  store.close();
+  renameSync(`${CACHE}.partial`, CACHE);
+  process.stderr.write(`seeded the bench store in ${((performance.now() - t0) / 1000).toFixed(0)} s (cached at ${CACHE})\n`);
+}
+
+async function firstChart(store: RunStore, runIds: string[], naive: boolean): Promise<{ ms: number; bytes: number; hostMs: number; points: number }> {
+  const h = await openWebview('compare', { width: 1200, height: 900 });
+  try {
+    const runs = runIds.map((id, i) => {
+      const r = store.getRun(id);
+      return {
+        id, name: r.info.name, experimentId: r.info.experimentId, status: r.info.status, startTime: r.info.startTime, endTime: r.info.endTime,
+        params: r.params, tags: {}, colorIndex: i,
+        metrics: r.metrics.map((m) => ({ key: m.key, last: toWire(m.last), lastStep: m.lastStep, min: m.min, minStep: m.minStep, max: m.max, maxStep: m.maxStep, count: m.count })),
+      };
+    });
+    await h.waitForPosted('ready');
+    const feed = new SeriesFeed(store);
+    const t0 = performance.now();
+    await h.send({ type: 'init', mode: 'panel', runs, metricKeys: KEYS, paramKeys: ['lr', 'seed'], sweepParams: [], live: false });
+    // Answer the first chart's request (the app asks per metric key, with its width).
+    const req = await h.page.waitForFunction(() => ((window as any).__posted as any[]).find((m) => m.type === 'requestSeries'), null, { timeout: 30_000 }).then((x) => x.jsonValue());
+    const hostStart = performance.now();
+    const series = feed.answer(runIds, req.key, req.xAxis, naive ? Number.MAX_SAFE_INTEGER : req.buckets, null);
+    const msg = { type: 'series', requestId: req.requestId, key: req.key, xAxis: req.xAxis, range: null, series };
+    const bytes = Buffer.byteLength(JSON.stringify(msg));
+    const hostMs = performance.now() - hostStart;
+    await h.send(msg);
+    const points = series.reduce((n, s) => n + s.steps.length, 0);
+    await h.page.waitForFunction(
+      ([key, n]) => {
+        const chart = (window as any).__looplineCharts?.[key as string];
+        if (!chart) return false;
+        const total = chart.data.datasets.reduce((a: number, d: any) => a + (d.data?.length ?? 0), 0);
+        return total >= (n as number) * 0.5;
+      },
+      [req.key, points],
+      { timeout: 120_000 },
+    );
+    // One more frame so the chart has painted.
+    await h.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(undefined))));
+    return { ms: performance.now() - t0, bytes, hostMs, points };
+  } finally {
+    await h.close();
+  }
+}
+
+async function tableOpen(store: RunStore, experimentId: string): Promise<{ ms: number; queryMs: number; bytes: number }> {
+  const h = await openWebview('table', { width: 1400, height: 900 });
+  try {
+    await h.waitForPosted('ready');
+    const t0 = performance.now();
+    const c = readExperimentColumns(store, experimentId);
+    const wire = (xs: Array<number | null>) => xs.map((v) => (v === null ? null : toWire(v)));
+    const msg = {
+      type: 'init',
+      experiment: { id: experimentId, name: 'short-runs' },
+      data: {
+        runIds: c.runIds, names: c.names, statuses: c.statuses, startTimes: c.startTimes, durations: c.durations,
+        params: Object.fromEntries(c.params),
+        metrics: Object.fromEntries([...c.metrics].map(([k, m]) => [k, { last: wire(m.last), min: wire(m.min), max: wire(m.max) }])),
+      },
+      paramKeys: [...c.params.keys()].sort(),
+      metricKeys: [...c.metrics.keys()].sort(),
+    };
+    const queryMs = performance.now() - t0;
+    const bytes = Buffer.byteLength(JSON.stringify(msg));
+    await h.send(msg);
+    await h.page.waitForFunction((name) => [...document.querySelectorAll('[role="row"]')].some((r) => r.textContent?.includes(name as string)), c.names[0], { timeout: 60_000 });
+    await h.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(undefined))));
+    return { ms: performance.now() - t0, queryMs, bytes };
+  } finally {
+    await h.close();
+  }
+}
+
+seed();
+const store = RunStore.open(DB);
+const long = store.getExperimentByName('long-runs');
+const ids = store.searchRuns({ experimentIds: [long.id], orderBy: ['attributes.run_name ASC'] }).runs.map((r) => r.info.id);
+const short = store.getExperimentByName('short-runs');
+// Warm the page cache once so both variants read from memory.
+await firstChart(store, ids, false);
+const down = await firstChart(store, ids, false);
+const naive = await firstChart(store, ids, true);
+await tableOpen(store, short.id);
+const table = await tableOpen(store, short.id);
+store.close();
+const mb = (b: number) => `${(b / 1024 / 1024).toFixed(2)} MB`;
+const rows: string[][] = [
+  ['first chart, downsampled (10 runs x 1M steps)', `${down.ms.toFixed(0)} ms`, `host ${down.hostMs.toFixed(0)} ms, ${down.points.toLocaleString()} points, ${mb(down.bytes)}`, '< 300 ms', down.ms < 300 ? 'met' : 'missed'],
+  ['first chart, naive full series (baseline)', `${naive.ms.toFixed(0)} ms`, `host ${naive.hostMs.toFixed(0)} ms, ${naive.points.toLocaleString()} points, ${mb(naive.bytes)}`, '', ''],
+  ['data sent, naive / downsampled', `${(naive.bytes / down.bytes).toFixed(0)}x less`, '', '>= 20x', naive.bytes / down.bytes >= 20 ? 'met' : 'missed'],
+  ['time, naive / downsampled', `${(naive.ms / down.ms).toFixed(1)}x faster`, '', '', ''],
+  [`experiment table open (${SHORT_RUNS.toLocaleString()} runs x 50 columns)`, `${table.ms.toFixed(0)} ms`, `query ${table.queryMs.toFixed(0)} ms, ${mb(table.bytes)}`, '< 500 ms', table.ms < 500 ? 'met' : 'missed'],
+];
+const header = ['figure', 'value', 'detail', 'aim', ''];
+const w = header.map((_, i) => Math.max(...[header, ...rows].map((r) => r[i]!.length)));
+for (const r of [header, ...rows]) console.log(r.map((c, i) => c.padEnd(w[i]!)).join('  '));
