@@ -60,6 +60,20 @@ function seed(): void {
   process.stderr.write(`seeded the bench store in ${((performance.now() - t0) / 1000).toFixed(0)} s (cached at ${CACHE})\n`);
 }
 
+/** Bytes of the naive message (every point of every run), built one run at a time to bound memory. */
+function naiveBytes(store: RunStore, runIds: string[], key: string): { bytes: number; ms: number; points: number } {
+  const feed = new SeriesFeed(store);
+  const t0 = performance.now();
+  let bytes = 0;
+  let points = 0;
+  for (const id of runIds) {
+    const [s] = feed.answer([id], key, 'step', Number.MAX_SAFE_INTEGER, null);
+    bytes += Buffer.byteLength(JSON.stringify(s));
+    points += s!.steps.length;
+  }
+  return { bytes, ms: performance.now() - t0, points };
+}
+
 async function firstChart(store: RunStore, runIds: string[], naive: boolean): Promise<{ ms: number; bytes: number; hostMs: number; points: number }> {
   const h = await openWebview('compare', { width: 1200, height: 900 });
   try {
@@ -139,16 +153,20 @@ const short = store.getExperimentByName('short-runs');
 // Warm the page cache once so both variants read from memory.
 await firstChart(store, ids, false);
 const down = await firstChart(store, ids, false);
-const naive = await firstChart(store, ids, true);
+// Naive: every point. Ten runs of 1M points (~10M points, hundreds of MB of JSON) do not fit one
+// webview message, so bytes are measured for all ten and the render for one run's full series.
+const naiveAll = naiveBytes(store, ids, 'loss');
+const naiveOne = await firstChart(store, ids.slice(0, 1), true);
 await tableOpen(store, short.id);
 const table = await tableOpen(store, short.id);
 store.close();
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(2)} MB`;
 const rows: string[][] = [
   ['first chart, downsampled (10 runs x 1M steps)', `${down.ms.toFixed(0)} ms`, `host ${down.hostMs.toFixed(0)} ms, ${down.points.toLocaleString()} points, ${mb(down.bytes)}`, '< 300 ms', down.ms < 300 ? 'met' : 'missed'],
-  ['first chart, naive full series (baseline)', `${naive.ms.toFixed(0)} ms`, `host ${naive.hostMs.toFixed(0)} ms, ${naive.points.toLocaleString()} points, ${mb(naive.bytes)}`, '', ''],
-  ['data sent, naive / downsampled', `${(naive.bytes / down.bytes).toFixed(0)}x less`, '', '>= 20x', naive.bytes / down.bytes >= 20 ? 'met' : 'missed'],
-  ['time, naive / downsampled', `${(naive.ms / down.ms).toFixed(1)}x faster`, '', '', ''],
+  ['naive full series, 10 runs: query + JSON only', `${naiveAll.ms.toFixed(0)} ms`, `${naiveAll.points.toLocaleString()} points, ${mb(naiveAll.bytes)}`, '', ''],
+  ['naive full series, 1 run: first chart', `${naiveOne.ms.toFixed(0)} ms`, `host ${naiveOne.hostMs.toFixed(0)} ms, ${naiveOne.points.toLocaleString()} points, ${mb(naiveOne.bytes)}`, '', ''],
+  ['data sent, naive / downsampled (10 runs)', `${(naiveAll.bytes / down.bytes).toFixed(0)}x less`, '', '>= 20x', naiveAll.bytes / down.bytes >= 20 ? 'met' : 'missed'],
+  ['time, naive 1 run / downsampled 10 runs', `${(naiveOne.ms / down.ms).toFixed(1)}x`, '', '', ''],
   [`experiment table open (${SHORT_RUNS.toLocaleString()} runs x 50 columns)`, `${table.ms.toFixed(0)} ms`, `query ${table.queryMs.toFixed(0)} ms, ${mb(table.bytes)}`, '< 500 ms', table.ms < 500 ? 'met' : 'missed'],
 ];
 const header = ['figure', 'value', 'detail', 'aim', ''];

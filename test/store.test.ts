@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir, tempStore } from './helpers/temp-store.ts';
+import { MIGRATIONS } from '../src/core/store/migrations.ts';
 import { RunStore } from '../src/core/store/run-store.ts';
 import type { MetricPoint, MetricSummary } from '../src/core/store/types.ts';
 
@@ -372,10 +373,11 @@ test('a file that is not SQLite gives a LooplineError that says what to do', () 
 
 test('migrations are recorded in schema_version once; a newer schema is refused with advice', withStore((t) => {
   const versions = () => (t.store.db.prepare('SELECT version FROM schema_version ORDER BY version').all() as { version: number }[]).map((r) => r.version);
-  assert.deepEqual(versions(), [1]);
+  const all = MIGRATIONS.map((m) => m.version);
+  assert.deepEqual(versions(), all);
   t.store.close();
   const again = RunStore.open(t.dbPath);
-  assert.deepEqual((again.db.prepare('SELECT version FROM schema_version').all() as { version: number }[]).map((r) => r.version), [1]);
+  assert.deepEqual((again.db.prepare('SELECT version FROM schema_version ORDER BY version').all() as { version: number }[]).map((r) => r.version), all);
   assert.equal(again.integrityCheck(), 'ok');
   again.db.prepare('INSERT INTO schema_version (version) VALUES (99)').run();
   again.close();

@@ -1,0 +1,473 @@
+import { Chart, type ChartDataset, type ChartOptions, type LegendItem, type Scale, type TooltipItem } from 'chart.js';
+import type { SeriesMsg, StepRange, XAxisMode } from '../../src/protocol/common.ts';
+import { registerChartParts, type RunDatasetTag } from './chart-registration.ts';
+import { withAlpha } from './color-values.ts';
+import { el, setText } from './dom-builders.ts';
+import { attachDragZoom } from './drag-zoom.ts';
+import { emaSmooth } from './ema-smoothing.ts';
+import { formatCount, formatValue } from './number-format.ts';
+import { seriesStyle, type ThemePalette } from './theme-colors.ts';
+import { axisTitle, formatX, formatXExact, stepRangeForWindow, timeTicks, xExtentOfRange, xOf, type PointColumns } from './x-axis.ts';
+
+/**
+ * One metric's line chart: one series per run (raw, or smoothed over a faint raw copy), x by
+ * step / relative time / wall time, log or linear y, drag-to-zoom with exact points re-requested
+ * for the window, live appends that keep the zoom, and a note when the host downsampled.
+ */
+export interface ChartRun {
+  id: string;
+  name: string;
+  colorIndex: number;
+  startTime: number;
+}
+
+export interface ChartView {
+  xAxis: XAxisMode;
+  logY: boolean;
+  /** EMA weight 0..0.99; 0 draws the raw series only. */
+  smoothing: number;
+  hidden: ReadonlySet<string>;
+}
+
+/** A zoomed x window and the step range it was requested as. xMin/xMax null: fit the data. */
+export interface ZoomWindow {
+  xAxis: XAxisMode;
+  xMin: number | null;
+  xMax: number | null;
+  range: StepRange;
+}
+
+export interface SeriesRequest {
+  key: string;
+  xAxis: XAxisMode;
+  buckets: number;
+  range: StepRange | null;
+}
+
+export interface SeriesAnswer {
+  requestId: number;
+  key: string;
+  series: SeriesMsg[];
+}
+
+export interface MetricChartHost {
+  /** Posts the request; returns its requestId. */
+  requestSeries(req: SeriesRequest): number;
+  zoomChanged(key: string, zoom: ZoomWindow | null): void;
+  toggleRun(runId: string): void;
+  /** Without it the chart has no PNG button. */
+  savePng?(key: string, dataUrl: string): void;
+}
+
+export interface MetricChartOptions {
+  key: string;
+  runs: ChartRun[];
+  view: ChartView;
+  zoom: ZoomWindow | null;
+  palette: ThemePalette;
+  compact: boolean;
+  /** Draw chart.js's legend (click toggles the run everywhere). */
+  legend: boolean;
+  host: MetricChartHost;
+}
+
+interface LoadedSeries extends PointColumns {
+  values: Array<number | null>;
+  downsampled: boolean;
+  sourcePoints: number;
+}
+
+type Point = { x: number; y: number | null };
+export type RunDataset = ChartDataset<'line', Point[]> & RunDatasetTag & { rawValues: Array<number | null> };
+
+const MAX_LABEL = 48;
+const truncate = (s: string, n = MAX_LABEL) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+export class MetricChart {
+  readonly key: string;
+  readonly element: HTMLElement;
+  readonly chart: Chart<'line', Point[]>;
+  private readonly canvas: HTMLCanvasElement;
+  private readonly note: HTMLElement;
+  private readonly status: HTMLElement;
+  private readonly resetButton: HTMLButtonElement;
+  private readonly host: MetricChartHost;
+  private readonly compact: boolean;
+  private readonly showLegend: boolean;
+  private runs: ChartRun[];
+  private view: ChartView;
+  private zoom: ZoomWindow | null;
+  private palette: ThemePalette;
+  private readonly loaded = new Map<string, LoadedSeries>();
+  private pendingRequest: number | null = null;
+  private requested = false;
+  private requestedBuckets = 0;
+  private exporting = false;
+  private resizeTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly detachZoom: () => void;
+
+  constructor(parent: HTMLElement, o: MetricChartOptions) {
+    registerChartParts();
+    this.key = o.key;
+    this.runs = o.runs;
+    this.view = o.view;
+    this.zoom = o.zoom;
+    this.palette = o.palette;
+    this.host = o.host;
+    this.compact = o.compact;
+    this.showLegend = o.legend;
+
+    const titleId = `chart-title-${Math.random().toString(36).slice(2)}`;
+    this.canvas = el('canvas', { attrs: { role: 'img', 'aria-label': `Line chart of ${o.key} per run. The summary table lists the values.` } });
+    this.note = el('span', { className: 'chart-note', attrs: { hidden: true, title: 'The extension sent fewer points than it stores. Zoom in to see every point.' } });
+    this.status = el('div', { className: 'chart-status', attrs: { 'aria-live': 'polite' } }, 'Loading…');
+    this.resetButton = el('button', { className: 'chart-action', attrs: { type: 'button', hidden: true, title: 'Show the whole x range (or double-click the chart)' } }, 'Reset zoom');
+    const pngButton = o.host.savePng ? el('button', { className: 'chart-action', attrs: { type: 'button', title: `Save this chart as a PNG image` } }, 'PNG') : null;
+    const rect = el('div', { className: 'zoom-rect', attrs: { hidden: true } });
+    this.element = el(
+      'section',
+      { className: 'chart-card', attrs: { 'aria-labelledby': titleId, 'data-metric': o.key } },
+      el('header', { className: 'chart-head' }, el('h3', { className: 'chart-title', id: titleId }, o.key), this.note, el('span', { className: 'spacer' }), this.resetButton, pngButton),
+      el('div', { className: 'chart-box' }, this.canvas, rect, this.status),
+    );
+    parent.appendChild(this.element);
+
+    this.resetButton.addEventListener('click', () => this.resetZoom());
+    pngButton?.addEventListener('click', () => this.savePng());
+    this.chart = new Chart<'line', Point[]>(this.canvas, { type: 'line', data: { datasets: [] }, options: this.buildOptions() });
+    this.detachZoom = attachDragZoom(this.canvas, rect, () => this.chart, {
+      onSelect: (a, b) => this.zoomToPixels(a, b),
+      onReset: () => this.resetZoom(),
+    });
+    this.render();
+  }
+
+  /** Asks the host for this chart's data (current axis, zoom and width). */
+  load(): void {
+    // The box's width: the canvas follows it, but only after chart.js's resize observer ran.
+    const w = this.canvas.parentElement?.clientWidth || this.canvas.clientWidth || 600;
+    const buckets = Math.max(1, Math.min(10_000, Math.floor(w / 2)));
+    this.requested = true;
+    this.requestedBuckets = buckets;
+    this.pendingRequest = this.host.requestSeries({ key: this.key, xAxis: this.view.xAxis, buckets, range: this.zoom?.range ?? null });
+    this.updateStatus();
+  }
+
+  get hasRequested(): boolean {
+    return this.requested;
+  }
+
+  /** A `series` answer; ignored (false) unless it answers this chart's latest request. */
+  receive(answer: SeriesAnswer): boolean {
+    if (answer.key !== this.key || answer.requestId !== this.pendingRequest) return false;
+    this.pendingRequest = null;
+    this.loaded.clear();
+    for (const s of answer.series) {
+      if (s.key !== this.key) continue;
+      this.loaded.set(s.runId, { steps: s.steps.slice(), times: s.times.slice(), values: s.values.slice(), downsampled: s.downsampled, sourcePoints: s.sourcePoints });
+    }
+    if (this.zoom && (this.zoom.xAxis !== this.view.xAxis || this.zoom.xMin === null)) this.fitZoomToData();
+    this.render();
+    return true;
+  }
+
+  /** New points of running runs: appended in place, zoom and scales untouched. */
+  append(series: SeriesMsg[]): void {
+    if (!this.requested) return;
+    let changed = false;
+    for (const s of series) {
+      if (s.key !== this.key) continue;
+      const cur = this.loaded.get(s.runId);
+      if (!cur) {
+        this.loaded.set(s.runId, { steps: s.steps.slice(), times: s.times.slice(), values: s.values.slice(), downsampled: s.downsampled, sourcePoints: s.sourcePoints });
+        changed = true;
+        continue;
+      }
+      const lastStep = cur.steps.length ? cur.steps[cur.steps.length - 1]! : -Infinity;
+      let added = 0;
+      for (let i = 0; i < s.steps.length; i++) {
+        if (s.steps[i]! <= lastStep) continue;
+        cur.steps.push(s.steps[i]!);
+        cur.times.push(s.times[i]!);
+        cur.values.push(s.values[i] ?? null);
+        added++;
+      }
+      if (added === 0) continue;
+      cur.sourcePoints += s.downsampled ? s.sourcePoints : added;
+      cur.downsampled ||= s.downsampled;
+      changed = true;
+    }
+    if (changed) this.render();
+  }
+
+  setView(view: ChartView): void {
+    const axisChanged = view.xAxis !== this.view.xAxis;
+    this.view = view;
+    if (axisChanged) {
+      if (this.zoom) this.fitZoomToData();
+      this.render();
+      if (this.requested) this.load();
+    } else {
+      this.render();
+    }
+  }
+
+  setRuns(runs: ChartRun[]): void {
+    this.runs = runs;
+    this.render();
+  }
+
+  setPalette(palette: ThemePalette): void {
+    this.palette = palette;
+    this.render();
+  }
+
+  get zoomWindow(): ZoomWindow | null {
+    return this.zoom;
+  }
+
+  resetZoom(): void {
+    if (!this.zoom) return;
+    this.zoom = null;
+    this.host.zoomChanged(this.key, null);
+    this.render();
+    this.load();
+  }
+
+  savePng(): void {
+    this.exporting = true;
+    this.chart.options = this.buildOptions();
+    this.chart.update('none');
+    const dataUrl = this.canvas.toDataURL('image/png');
+    this.exporting = false;
+    this.chart.options = this.buildOptions();
+    this.chart.update('none');
+    this.host.savePng?.(this.key, dataUrl);
+  }
+
+  destroy(): void {
+    clearTimeout(this.resizeTimer);
+    this.detachZoom();
+    this.chart.destroy();
+    this.element.remove();
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private runStart(runId: string): number {
+    return this.runs.find((r) => r.id === runId)?.startTime ?? 0;
+  }
+
+  private seriesForRange(): Array<{ cols: PointColumns; runStart: number }> {
+    return [...this.loaded].map(([runId, cols]) => ({ cols, runStart: this.runStart(runId) }));
+  }
+
+  private zoomToPixels(leftPx: number, rightPx: number): void {
+    const scale = this.chart.scales.x;
+    if (!scale) return;
+    const xMin = scale.getValueForPixel(leftPx);
+    const xMax = scale.getValueForPixel(rightPx);
+    if (xMin === undefined || xMax === undefined || !(xMax > xMin)) return;
+    const range = stepRangeForWindow(xMin, xMax, this.view.xAxis, this.seriesForRange());
+    if (!range) return;
+    this.zoom = { xAxis: this.view.xAxis, xMin, xMax, range };
+    this.host.zoomChanged(this.key, this.zoom);
+    this.render();
+    this.load();
+  }
+
+  /** After an axis switch: show the zoom's step range in the new axis' units. */
+  private fitZoomToData(): void {
+    if (!this.zoom) return;
+    const ext = xExtentOfRange(this.zoom.range, this.view.xAxis, this.seriesForRange());
+    this.zoom = { xAxis: this.view.xAxis, xMin: ext?.xMin ?? null, xMax: ext?.xMax ?? null, range: this.zoom.range };
+    this.host.zoomChanged(this.key, this.zoom);
+  }
+
+  private buildDatasets(): RunDataset[] {
+    const out: RunDataset[] = [];
+    const { xAxis, logY, smoothing, hidden } = this.view;
+    for (const run of this.runs) {
+      const s = this.loaded.get(run.id);
+      if (!s) continue;
+      const style = seriesStyle(this.palette, run.colorIndex);
+      const clean = (v: number | null) => (v === null || (logY && v <= 0) ? null : v);
+      const xs = s.steps.map((_, i) => xOf(s, i, xAxis, run.startTime));
+      const shown = smoothing > 0 ? emaSmooth(s.values, smoothing) : s.values;
+      const main: Point[] = xs.map((x, i) => ({ x, y: clean(shown[i] ?? null) }));
+      const isHidden = hidden.has(run.id);
+      out.push({
+        label: run.name,
+        runId: run.id,
+        role: 'main',
+        rawValues: s.values,
+        data: main,
+        borderColor: style.color,
+        backgroundColor: style.color,
+        borderDash: style.dash,
+        borderWidth: this.compact ? 1.25 : 1.75,
+        pointRadius: main.length === 1 ? 3 : 0,
+        pointHoverRadius: 3,
+        pointBackgroundColor: style.color,
+        pointBorderColor: style.color,
+        spanGaps: false,
+        tension: 0,
+        hidden: isHidden,
+        order: 0,
+      });
+      out.push({
+        label: `${run.name} (raw)`,
+        runId: run.id,
+        role: 'raw',
+        rawValues: s.values,
+        data: smoothing > 0 ? xs.map((x, i) => ({ x, y: clean(s.values[i] ?? null) })) : [],
+        borderColor: withAlpha(style.color, this.palette.kind.startsWith('high-contrast') ? 0.4 : 0.25),
+        backgroundColor: withAlpha(style.color, 0.25),
+        borderDash: style.dash,
+        borderWidth: 1,
+        pointRadius: 0,
+        pointHoverRadius: 0,
+        spanGaps: false,
+        tension: 0,
+        hidden: isHidden || smoothing === 0,
+        order: 1,
+      });
+    }
+    return out;
+  }
+
+  private buildOptions(): ChartOptions<'line'> {
+    const p = this.palette;
+    const mode = this.view.xAxis;
+    const font = { family: p.fontFamily, size: this.compact ? 10 : 11 };
+    const maxTicks = this.compact ? 4 : 7;
+    const smoothing = this.view.smoothing;
+    const x: Record<string, unknown> = {
+      type: 'linear',
+      bounds: 'data',
+      min: this.zoom?.xMin ?? undefined,
+      max: this.zoom?.xMax ?? undefined,
+      grid: { color: p.grid },
+      border: { color: p.grid },
+      title: { display: !this.compact, text: axisTitle(mode), color: p.muted, font },
+      ticks: {
+        color: p.foreground,
+        font,
+        maxRotation: 0,
+        autoSkip: true,
+        maxTicksLimit: maxTicks,
+        callback(this: Scale, v: number | string) {
+          return formatX(Number(v), mode, this.max - this.min);
+        },
+      },
+      afterBuildTicks: (scale: Scale) => {
+        const ticks = timeTicks(scale.min, scale.max, mode, maxTicks);
+        if (ticks) scale.ticks = ticks.map((value) => ({ value }));
+      },
+    };
+    const y: Record<string, unknown> = {
+      type: this.view.logY ? 'logarithmic' : 'linear',
+      grid: { color: p.grid },
+      border: { color: p.grid },
+      ticks: {
+        color: p.foreground,
+        font,
+        maxTicksLimit: this.compact ? 5 : 8,
+        callback: (v: number | string) => formatValue(Number(v)),
+      },
+    };
+    return {
+      animation: false,
+      responsive: true,
+      maintainAspectRatio: false,
+      parsing: false,
+      interaction: { mode: 'runsAtX', intersect: false },
+      events: ['mousemove', 'mouseout', 'click', 'touchstart', 'touchmove'],
+      scales: { x, y } as ChartOptions<'line'>['scales'],
+      onResize: () => this.onResize(),
+      plugins: {
+        exportBackground: { color: p.background, active: this.exporting },
+        legend: {
+          display: this.showLegend,
+          position: 'bottom',
+          onClick: (_e, item: LegendItem) => {
+            const ds = this.chart.data.datasets[item.datasetIndex ?? -1] as RunDataset | undefined;
+            if (ds) this.host.toggleRun(ds.runId);
+          },
+          labels: {
+            color: p.foreground,
+            font,
+            boxWidth: 14,
+            boxHeight: 3,
+            filter: (item, data) => (data.datasets[item.datasetIndex ?? -1] as RunDataset | undefined)?.role === 'main',
+            generateLabels: (chart) => Chart.defaults.plugins.legend.labels.generateLabels(chart).map((l) => ({ ...l, text: truncate(l.text, 32) })),
+          },
+        },
+        tooltip: {
+          backgroundColor: p.background,
+          titleColor: p.foreground,
+          bodyColor: p.foreground,
+          borderColor: p.border,
+          borderWidth: 1,
+          titleFont: font,
+          bodyFont: font,
+          boxPadding: 3,
+          callbacks: {
+            title: (items: TooltipItem<'line'>[]) => (items[0] ? formatXExact(items[0].parsed.x ?? 0, mode) : ''),
+            label: (item: TooltipItem<'line'>) => {
+              const ds = item.dataset as RunDataset;
+              const raw = ds.rawValues[item.dataIndex] ?? null;
+              let text = `${truncate(ds.label ?? '')}: ${formatValue(raw)}`;
+              if (smoothing > 0) text += ` (smoothed ${formatValue(item.parsed.y)})`;
+              return text;
+            },
+            footer: (items: TooltipItem<'line'>[]) => {
+              const x0 = items[0]?.parsed.x;
+              const apart = items.filter((i) => i.parsed.x !== x0);
+              return apart.length ? apart.map((i) => `${truncate((i.dataset as RunDataset).label ?? '', 24)} at ${formatXExact(i.parsed.x ?? 0, mode)}`) : [];
+            },
+          },
+        },
+      },
+    };
+  }
+
+  private render(): void {
+    this.chart.data.datasets = this.buildDatasets();
+    this.chart.options = this.buildOptions();
+    this.chart.update('none');
+    this.resetButton.hidden = !this.zoom;
+    this.updateNote();
+    this.updateStatus();
+  }
+
+  private updateNote(): void {
+    let any = false;
+    let shown = 0;
+    let source = 0;
+    for (const s of this.loaded.values()) {
+      any ||= s.downsampled;
+      shown += s.values.length;
+      source += s.sourcePoints;
+    }
+    this.note.hidden = !any;
+    setText(this.note, any ? `downsampled: ${formatCount(shown)} of ${formatCount(source)} points shown` : '');
+  }
+
+  private updateStatus(): void {
+    const points = [...this.loaded.values()].reduce((n, s) => n + s.values.length, 0);
+    const text = points > 0 ? '' : this.pendingRequest !== null || !this.requested ? 'Loading…' : 'No data';
+    setText(this.status, text);
+    this.status.hidden = text === '';
+  }
+
+  private onResize(): void {
+    clearTimeout(this.resizeTimer);
+    this.resizeTimer = setTimeout(() => {
+      if (!this.requested || this.pendingRequest !== null) return;
+      const buckets = Math.floor((this.canvas.parentElement?.clientWidth || 0) / 2);
+      const downsampled = [...this.loaded.values()].some((s) => s.downsampled);
+      if (downsampled && buckets > this.requestedBuckets * 1.25) this.load();
+    }, 300);
+  }
+}
