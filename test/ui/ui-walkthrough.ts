@@ -422,8 +422,13 @@ export async function runUiWalkthrough(): Promise<StepResult[]> {
       });
       check(exited === 0, `loopline run exited with ${exited}`);
       const gone = await until(async () => (await readRows(runs)).every((r) => r.label !== 'live-progress'), 10_000);
+      // The Experiments view refreshes on its own schedule (debounced); give it a moment.
+      const finalIcon =
+        (await until(async () => {
+          const c = await liveRow.locator('.custom-view-tree-node-item-icon').getAttribute('class');
+          return /pass/.test(c ?? '') ? c : undefined;
+        }, 10_000)) ?? (await liveRow.locator('.custom-view-tree-node-item-icon').getAttribute('class'));
       const finalDesc = await liveRow.locator('.label-description').innerText();
-      const finalIcon = await liveRow.locator('.custom-view-tree-node-item-icon').getAttribute('class');
       shots.push(await shot('live-run-finished'));
       check(gone, 'the Runs view still lists live-progress after it finished');
       check(metricOf(finalDesc, 'progress') === LIVE_STEPS, `final row "${finalDesc}" does not show progress ${LIVE_STEPS}`);
@@ -463,7 +468,61 @@ export async function runUiWalkthrough(): Promise<StepResult[]> {
       return `started in ${startKind}; dark → ${dark}, light → ${light}`;
     });
 
-    // 7. Nothing from the extension failed in the page or logged an error.
+    // 7. Compare Selected Runs opens the Compare panel: charts render in the webview iframe, in
+    //    the dark theme and again in the light one (the charts follow the theme).
+    await step('compare-panel', async (shots) => {
+      await p.keyboard.press('Escape');
+      const sweep = row(experiments, 'iris-sweep');
+      const names = ['lr-0.2', 'lr-0.8', 'lr-0.05'];
+      await row(experiments, names[0]!).click();
+      for (const n of names.slice(1)) await row(experiments, n).click({ modifiers: ['Control'] });
+      void sweep;
+      await runCommand(p, 'Loopline: Compare Selected Runs');
+      // Webview content lives in nested iframes; find the one running the compare app.
+      const frame = await until(async () => {
+        for (const f of p.frames()) {
+          try {
+            if (await f.evaluate(() => Boolean((window as any).__looplineCharts && Object.keys((window as any).__looplineCharts).length))) return f;
+          } catch {
+            // a frame that is navigating or cross-origin
+          }
+        }
+        return undefined;
+      }, 30_000);
+      check(frame, 'no webview frame with Loopline charts appeared');
+      const chartData = async () =>
+        frame.evaluate(() => {
+          const charts = (window as any).__looplineCharts as Record<string, any>;
+          return Object.fromEntries(
+            Object.entries(charts).map(([k, c]) => [k, (c.data.datasets as any[]).filter((d) => !d.hidden && (d.data?.length ?? 0) > 0).map((d) => ({ label: String(d.label), points: d.data.length, color: String(d.borderColor) }))]),
+          );
+        });
+      const loaded = await until(async () => {
+        const d = await chartData();
+        const acc = d['val_accuracy'];
+        return acc && acc.length >= 3 && acc.every((x: { points: number }) => x.points > 10) ? d : undefined;
+      }, 30_000);
+      check(loaded, `charts did not load 3 runs: ${JSON.stringify(await chartData()).slice(0, 400)}`);
+      const keys = Object.keys(loaded);
+      check(['train_loss', 'val_accuracy'].every((k) => keys.includes(k)), `chart keys: ${keys.join(', ')}`);
+      const text = await frame.evaluate(() => document.body.innerText);
+      check(names.every((n) => text.includes(n)), 'the params diff / summary do not name all three runs');
+      shots.push(await shot('compare-dark'));
+      const darkColor = loaded['val_accuracy']![0]!.color;
+      await runCommand(p, 'Preferences: Color Theme');
+      await p.locator('.quick-input-widget input').fill('Light 2026');
+      await p.locator('.quick-input-list .monaco-list-row', { hasText: 'Light 2026' }).first().waitFor({ timeout: 10_000 });
+      await p.keyboard.press('Enter');
+      const lightColor = await until(async () => {
+        const c = (await chartData())['val_accuracy']?.[0]?.color;
+        return c && c !== darkColor ? c : undefined;
+      }, 15_000);
+      shots.push(await shot('compare-light'));
+      check(lightColor, `chart colours did not change with the theme (still ${darkColor})`);
+      return `charts for ${keys.length} metrics (${keys.join(', ')}), 3 runs each; series colour ${darkColor} (dark) → ${lightColor} (light)`;
+    });
+
+    // 8. Nothing from the extension failed in the page or logged an error.
     await step('no-extension-errors', async (shots) => {
       const ext = (s: string) => /loopline/i.test(s);
       const extPageErrors = pageErrors.filter(ext);

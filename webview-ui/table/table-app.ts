@@ -1,0 +1,529 @@
+/**
+ * The Experiment Table: toolbar (filter, metric aggregate, columns, compare), the virtualised grid of
+ * runs, and the status line. Owns the view state (sort, filter, columns, aggregates, selection) and
+ * persists it through the host's getState/setState.
+ */
+import type { HostToTable, MetricAggregate } from '../../src/protocol/table-protocol.ts';
+import { ColumnPicker, type PickerColumn } from './column-picker.ts';
+import { columnWidth } from './column-layout.ts';
+import { AggregateSwitch } from './aggregate-switch.ts';
+import type { VscodeButton } from './elements.ts';
+import { FilterBox } from './filter-box.ts';
+import { identityOrder, positionsOf, sortRows } from './row-order.ts';
+import { RowSelection } from './row-selection.ts';
+import { NAME_COLUMN, TableData, type ColumnDef } from './table-data.ts';
+import { emptyViewState, parseViewState, type TableViewState } from './table-state.ts';
+import { VirtualGrid, type GridColumn } from './virtual-grid.ts';
+import type { TableHost } from './vscode-api.ts';
+
+type InitMsg = Extract<HostToTable, { type: 'init' }>;
+
+/** The protocol accepts up to 100 runs in one `compare`. */
+export const MAX_COMPARE = 100;
+const AGGREGATES: readonly MetricAggregate[] = ['last', 'min', 'max'];
+const SCROLL_SAVE_MS = 200;
+
+export class TableApp {
+  private readonly host: TableHost;
+  private readonly title: HTMLHeadingElement;
+  private readonly hostError: HTMLDivElement;
+  private readonly filter: FilterBox;
+  private readonly aggregateSwitch: AggregateSwitch;
+  private readonly picker: ColumnPicker;
+  private readonly compareButton: VscodeButton;
+  private readonly grid: VirtualGrid;
+  private readonly emptyMessage: HTMLDivElement;
+  private readonly statusLine: HTMLDivElement;
+
+  private data: TableData | null = null;
+  private state: TableViewState = emptyViewState('');
+  private readonly selection = new RowSelection();
+  /** Run ids the host's filter matched, in its order; null: no filter. */
+  private filterRunIds: string[] | null = null;
+  /** Row indices in display order. */
+  private order: Uint32Array = new Uint32Array(0);
+  private positions: Int32Array | null = null;
+  private columns: ColumnDef[] = [];
+  private columnAggs: MetricAggregate[] = [];
+  private readonly widths = new Map<string, number>();
+  private scrollTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Scroll position to return to once a restored filter is answered. */
+  private pendingScroll: number | null = null;
+
+  constructor(root: HTMLElement, host: TableHost) {
+    this.host = host;
+    root.classList.add('table-app');
+
+    const toolbar = document.createElement('div');
+    toolbar.className = 'toolbar';
+    this.title = document.createElement('h1');
+    this.title.className = 'experiment-name';
+    this.filter = new FilterBox({
+      request: (requestId, expression) => {
+        this.state.filter = expression;
+        this.save();
+        this.host.post({ type: 'filter', requestId, expression });
+      },
+      cleared: () => {
+        this.state.filter = '';
+        this.filterRunIds = null;
+        this.applyOrder();
+        this.save();
+      },
+    });
+    this.aggregateSwitch = new AggregateSwitch((agg) => this.setDefaultAggregate(agg));
+    this.picker = new ColumnPicker({ columns: () => this.pickerColumns(), change: (ids, visible) => this.setColumnsVisible(ids, visible) });
+    this.compareButton = document.createElement('vscode-button');
+    this.compareButton.className = 'compare-button';
+    this.compareButton.addEventListener('click', () => this.compare());
+    const filterWrap = document.createElement('div');
+    filterWrap.className = 'filter-wrap';
+    filterWrap.append(this.filter.field, this.filter.error);
+    toolbar.append(this.title, filterWrap, this.aggregateSwitch.root, this.picker.root, this.compareButton);
+
+    this.hostError = document.createElement('div');
+    this.hostError.className = 'host-error';
+    this.hostError.setAttribute('role', 'alert');
+    this.hostError.hidden = true;
+
+    this.grid = new VirtualGrid(
+      {
+        rowCount: () => this.order.length,
+        cell: (v, c) => this.data!.text(this.columns[c]!, this.columnAggs[c]!, this.order[v]!),
+        tooltip: (v, c) => this.data!.tooltip(this.columns[c]!, this.columnAggs[c]!, this.order[v]!),
+        selected: (v) => this.selection.has(this.data!.runId(this.order[v]!)),
+      },
+      {
+        sort: (c) => this.cycleSort(c),
+        aggregate: (c) => this.cycleAggregate(c),
+        rowClick: (v, e) => this.clickRow(v, e),
+        rowOpen: (v) => this.openRun(v),
+        key: (e) => this.onKey(e),
+        focus: () => {
+          if (this.grid.activeView < 0 && this.order.length > 0) this.grid.setActive(this.grid.visibleRange()[0], false);
+        },
+        scrolled: () => this.saveScrollSoon(),
+      },
+      'Runs',
+    );
+    const gridWrap = document.createElement('div');
+    gridWrap.className = 'grid-wrap';
+    this.emptyMessage = document.createElement('div');
+    this.emptyMessage.className = 'empty-message';
+    this.emptyMessage.textContent = 'Loading runs…';
+    gridWrap.append(this.grid.root, this.emptyMessage);
+
+    this.statusLine = document.createElement('div');
+    this.statusLine.className = 'status-line';
+    this.statusLine.setAttribute('role', 'status');
+
+    root.append(toolbar, this.hostError, gridWrap, this.statusLine);
+    document.addEventListener('copy', (e) => this.copySelection(e));
+    this.updateCompareButton();
+  }
+
+  /** A message from the extension. */
+  receive(msg: HostToTable): void {
+    switch (msg.type) {
+      case 'init':
+        this.init(msg);
+        break;
+      case 'filterResult':
+        if (!this.filter.isLatest(msg.requestId)) return;
+        this.filter.answered(msg.error);
+        if (msg.error === null) {
+          this.filterRunIds = msg.runIds;
+          this.applyOrder();
+          this.grid.scrollTo(this.pendingScroll ?? 0);
+          this.pendingScroll = null;
+        }
+        break;
+      case 'error':
+        this.hostError.textContent = msg.message;
+        this.hostError.hidden = false;
+        break;
+      default: {
+        const unknown: never = msg;
+        void unknown;
+      }
+    }
+  }
+
+  private init(msg: InitMsg): void {
+    const first = this.data === null;
+    const previousActive = first ? null : this.activeRunId();
+    const data = new TableData(msg.data, msg.paramKeys ?? [], msg.metricKeys ?? []);
+    this.data = data;
+    this.title.textContent = msg.experiment.name;
+    this.title.title = msg.experiment.name;
+    this.grid.root.setAttribute('aria-label', `Runs of ${msg.experiment.name}`);
+    this.hostError.hidden = true;
+    const sameExperiment = this.state.experimentId === msg.experiment.id;
+    if (first) {
+      const saved = parseViewState(this.host.getState());
+      this.state = saved && saved.experimentId === msg.experiment.id ? saved : emptyViewState(msg.experiment.id);
+      this.selection.replace(this.state.selection);
+    } else if (!sameExperiment) {
+      this.state = emptyViewState(msg.experiment.id);
+      this.selection.clear();
+      this.widths.clear();
+      this.filterRunIds = null;
+    } else {
+      // Fresh data of the same experiment (runs added or changed): keep the view as it is.
+      this.state.activeRunId = previousActive;
+    }
+    this.selection.retain((id) => data.rowOf(id) !== undefined);
+    if (this.state.sort && !data.column(this.state.sort.columnId)) this.state.sort = null;
+    this.aggregateSwitch.value = this.state.defaultAggregate;
+
+    this.updateColumns(true);
+    const activeRun = this.state.activeRunId;
+    this.applyOrder(activeRun);
+    if (first || !sameExperiment) {
+      this.grid.scrollTo(this.state.scrollTop);
+      this.pendingScroll = this.state.filter !== '' ? this.state.scrollTop : null;
+      this.filter.restore(this.state.filter);
+    } else if (this.filter.expression !== '') {
+      // New runs may match: ask again, and stay where we are when the answer comes.
+      this.pendingScroll = this.grid.currentScrollTop;
+      this.filter.resubmit();
+    }
+    this.save();
+  }
+
+  // ---- columns ---------------------------------------------------------------------------------
+
+  private aggregateOf(col: ColumnDef): MetricAggregate {
+    return col.kind === 'metric' ? (this.state.aggregates[col.key] ?? this.state.defaultAggregate) : 'last';
+  }
+
+  /** Recomputes the shown columns; `structural`: the set of columns changed (rebuild rows). */
+  private updateColumns(structural: boolean): void {
+    const data = this.data;
+    if (!data) return;
+    const hidden = new Set(this.state.hiddenColumns);
+    this.columns = data.columns.filter((c) => c === NAME_COLUMN || !hidden.has(c.id));
+    this.columnAggs = this.columns.map((c) => this.aggregateOf(c));
+    const gridColumns = this.columns.map((c, i): GridColumn => {
+      let width = this.widths.get(c.id);
+      if (width === undefined) {
+        width = columnWidth(data, c, this.columnAggs[i]!);
+        this.widths.set(c.id, width);
+      }
+      const sort = this.state.sort?.columnId === c.id ? (this.state.sort.dir === 'asc' ? 'ascending' : 'descending') : 'none';
+      return {
+        id: c.id,
+        label: c.label,
+        caption: c.kind === 'param' ? 'param' : c.kind === 'metric' ? 'metric' : null,
+        width,
+        numeric: data.isNumeric(c),
+        status: c.kind === 'status',
+        sort,
+        aggregate: c.kind === 'metric' ? this.columnAggs[i]! : null,
+      };
+    });
+    if (structural) this.grid.setColumns(gridColumns);
+    else this.grid.updateHeader(gridColumns);
+  }
+
+  private pickerColumns(): PickerColumn[] {
+    const hidden = new Set(this.state.hiddenColumns);
+    const groups: Record<string, string> = { param: 'Parameters', metric: 'Metrics' };
+    return (this.data?.columns ?? [])
+      .filter((c) => c !== NAME_COLUMN)
+      .map((c) => ({ id: c.id, label: c.label, group: groups[c.kind] ?? 'Run', visible: !hidden.has(c.id) }));
+  }
+
+  private setColumnsVisible(ids: string[], visible: boolean): void {
+    const hidden = new Set(this.state.hiddenColumns);
+    for (const id of ids) {
+      if (visible) hidden.delete(id);
+      else hidden.add(id);
+    }
+    this.state.hiddenColumns = [...hidden];
+    // Sorting by a column that is no longer shown would be invisible: drop it.
+    if (this.state.sort && hidden.has(this.state.sort.columnId)) {
+      this.state.sort = null;
+      this.applyOrder();
+    }
+    this.updateColumns(true);
+    this.save();
+  }
+
+  private setDefaultAggregate(agg: MetricAggregate): void {
+    if (this.state.defaultAggregate === agg && Object.keys(this.state.aggregates).length === 0) return;
+    this.state.defaultAggregate = agg;
+    this.state.aggregates = {};
+    this.aggregatesChanged();
+  }
+
+  private cycleAggregate(colIndex: number): void {
+    const col = this.columns[colIndex];
+    if (!col || col.kind !== 'metric') return;
+    const next = AGGREGATES[(AGGREGATES.indexOf(this.aggregateOf(col)) + 1) % AGGREGATES.length]!;
+    if (next === this.state.defaultAggregate) delete this.state.aggregates[col.key];
+    else this.state.aggregates[col.key] = next;
+    this.aggregatesChanged();
+  }
+
+  private aggregatesChanged(): void {
+    this.updateColumns(false);
+    const sorted = this.state.sort && this.data?.column(this.state.sort.columnId);
+    if (sorted && sorted.kind === 'metric') this.applyOrder();
+    else this.grid.refresh();
+    this.save();
+  }
+
+  // ---- order -----------------------------------------------------------------------------------
+
+  private cycleSort(colIndex: number): void {
+    const col = this.columns[colIndex];
+    if (!col) return;
+    const cur = this.state.sort?.columnId === col.id ? this.state.sort.dir : null;
+    this.state.sort = cur === null ? { columnId: col.id, dir: 'asc' } : cur === 'asc' ? { columnId: col.id, dir: 'desc' } : null;
+    this.applyOrder();
+    this.updateColumns(false);
+    this.save();
+  }
+
+  /** Rebuilds the display order from the filter and the sort, keeping the active run active. */
+  private applyOrder(activeRunId: string | null = this.activeRunId()): void {
+    const data = this.data;
+    if (!data) return;
+    let base: Uint32Array;
+    if (this.filterRunIds) {
+      const rows: number[] = [];
+      for (const id of this.filterRunIds) {
+        const r = data.rowOf(id);
+        if (r !== undefined) rows.push(r);
+      }
+      base = Uint32Array.from(rows);
+    } else {
+      base = identityOrder(data.rowCount);
+    }
+    const sortCol = this.state.sort ? data.column(this.state.sort.columnId) : undefined;
+    this.order = sortCol ? sortRows(base, data.sortKeys(sortCol, this.aggregateOf(sortCol)), this.state.sort!.dir) : base;
+    this.positions = null;
+    const activeRow = activeRunId === null ? undefined : data.rowOf(activeRunId);
+    const activeView = activeRow === undefined ? -1 : this.positionOf(activeRow);
+    this.grid.refresh();
+    this.grid.setActive(activeView, false);
+    this.updateEmptyMessage();
+    this.updateCompareButton();
+  }
+
+  private positionOf(row: number): number {
+    this.positions ??= positionsOf(this.order, this.data?.rowCount ?? 0);
+    return this.positions[row] ?? -1;
+  }
+
+  private runAt(view: number): string {
+    return this.data!.runId(this.order[view]!);
+  }
+
+  private activeRunId(): string | null {
+    const v = this.grid.activeView;
+    return v >= 0 && v < this.order.length ? this.runAt(v) : null;
+  }
+
+  // ---- selection and keyboard ------------------------------------------------------------------
+
+  private clickRow(view: number, e: MouseEvent): void {
+    const id = this.runAt(view);
+    const anchorRow = this.selection.anchor === null ? undefined : this.data!.rowOf(this.selection.anchor);
+    const anchorView = anchorRow === undefined ? -1 : this.positionOf(anchorRow);
+    const toggle = e.ctrlKey || e.metaKey;
+    if (e.shiftKey && anchorView >= 0) {
+      const range = this.rangeIds(anchorView, view);
+      if (toggle) this.selection.add(range);
+      else this.selection.replace(range);
+    } else if (toggle) {
+      this.selection.toggle(id);
+      this.selection.anchor = id;
+    } else {
+      this.selection.replace([id]);
+      this.selection.anchor = id;
+    }
+    this.grid.setActive(view, false);
+    this.selectionChanged();
+  }
+
+  private rangeIds(a: number, b: number): string[] {
+    const ids: string[] = [];
+    for (let v = Math.min(a, b); v <= Math.max(a, b); v++) ids.push(this.runAt(v));
+    return ids;
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const n = this.order.length;
+    if (n === 0) return;
+    const active = this.grid.activeView;
+    const mod = e.ctrlKey || e.metaKey;
+    let target = -1;
+    switch (e.key) {
+      case 'ArrowDown':
+        target = Math.min(n - 1, active + 1);
+        break;
+      case 'ArrowUp':
+        target = Math.max(0, active < 0 ? 0 : active - 1);
+        break;
+      case 'PageDown':
+        target = Math.min(n - 1, Math.max(active, 0) + this.grid.pageSize());
+        break;
+      case 'PageUp':
+        target = Math.max(0, active - this.grid.pageSize());
+        break;
+      case 'Home':
+        target = 0;
+        break;
+      case 'End':
+        target = n - 1;
+        break;
+      case ' ':
+        if (active >= 0) {
+          const id = this.runAt(active);
+          if (e.shiftKey && this.selection.anchor !== null) this.extendTo(active);
+          else {
+            this.selection.toggle(id);
+            this.selection.anchor = id;
+          }
+          this.selectionChanged();
+        }
+        e.preventDefault();
+        return;
+      case 'Enter':
+        if (active >= 0) this.openRun(active);
+        e.preventDefault();
+        return;
+      case 'Escape':
+        if (this.selection.size > 0) {
+          this.selection.clear();
+          this.selectionChanged();
+          e.preventDefault();
+        }
+        return;
+      case 'a':
+      case 'A':
+        if (!mod) return;
+        this.selection.replace(this.rangeIds(0, n - 1));
+        this.selectionChanged();
+        e.preventDefault();
+        return;
+      default:
+        return;
+    }
+    e.preventDefault();
+    this.grid.setActive(target);
+    if (e.shiftKey) {
+      if (this.selection.anchor === null && active >= 0) this.selection.anchor = this.runAt(active);
+      this.extendTo(target);
+      this.selectionChanged();
+    } else {
+      this.saveSoon();
+    }
+  }
+
+  private extendTo(view: number): void {
+    const anchorRow = this.selection.anchor === null ? undefined : this.data!.rowOf(this.selection.anchor);
+    const anchorView = anchorRow === undefined ? -1 : this.positionOf(anchorRow);
+    if (anchorView < 0) {
+      this.selection.anchor = this.runAt(view);
+      this.selection.replace([this.selection.anchor]);
+    } else {
+      this.selection.replace(this.rangeIds(anchorView, view));
+    }
+  }
+
+  private selectionChanged(): void {
+    this.grid.refreshSelection();
+    this.updateCompareButton();
+    this.save();
+  }
+
+  /** Selected runs that are in the current view, in view order. */
+  private selectedInView(): string[] {
+    const views: number[] = [];
+    for (const id of this.selection.ids()) {
+      const row = this.data?.rowOf(id);
+      const v = row === undefined ? -1 : this.positionOf(row);
+      if (v >= 0) views.push(v);
+    }
+    return views.sort((a, b) => a - b).map((v) => this.runAt(v));
+  }
+
+  private updateCompareButton(): void {
+    const inView = this.data ? this.selectedInView().length : 0;
+    this.compareButton.textContent = `Compare ${inView} run${inView === 1 ? '' : 's'}`;
+    this.compareButton.disabled = inView < 2 || inView > MAX_COMPARE;
+    this.compareButton.title =
+      inView < 2 ? 'Select two or more runs (click, Shift+click, Ctrl/Cmd+click or Space) to compare them' : inView > MAX_COMPARE ? `At most ${MAX_COMPARE} runs can be compared at once` : 'Compare the selected runs side by side';
+    this.updateStatus(inView);
+  }
+
+  private updateStatus(selectedInView: number): void {
+    const data = this.data;
+    if (!data) {
+      this.statusLine.textContent = '';
+      return;
+    }
+    const total = data.rowCount.toLocaleString();
+    const parts = [this.filterRunIds ? `${this.order.length.toLocaleString()} of ${total} runs match the filter` : `${total} run${data.rowCount === 1 ? '' : 's'}`];
+    if (this.selection.size > 0) {
+      const hiddenSelected = this.selection.size - selectedInView;
+      parts.push(`${selectedInView.toLocaleString()} selected${hiddenSelected > 0 ? ` (${hiddenSelected.toLocaleString()} more hidden by the filter)` : ''}`);
+    }
+    this.statusLine.textContent = parts.join(' · ');
+  }
+
+  private updateEmptyMessage(): void {
+    const data = this.data;
+    const message = !data ? 'Loading runs…' : data.rowCount === 0 ? 'No runs in this experiment yet.' : this.order.length === 0 ? 'No runs match the filter.' : '';
+    this.emptyMessage.textContent = message;
+    this.emptyMessage.hidden = message === '';
+  }
+
+  private compare(): void {
+    const runIds = this.selectedInView();
+    if (runIds.length < 2 || runIds.length > MAX_COMPARE) return;
+    this.host.post({ type: 'compare', runIds });
+  }
+
+  private openRun(view: number): void {
+    this.host.post({ type: 'openRun', runId: this.runAt(view) });
+  }
+
+  /** Ctrl/Cmd+C in the grid copies the selected rows (shown columns) as tab-separated text. */
+  private copySelection(e: ClipboardEvent): void {
+    const data = this.data;
+    if (!data || document.activeElement !== this.grid.root || !e.clipboardData) return;
+    const ids = this.selectedInView();
+    if (ids.length === 0) return;
+    const clean = (s: string) => s.replace(/[\t\r\n]+/g, ' ');
+    const lines = [this.columns.map((c) => clean(c.kind === 'metric' ? `${c.label} (${this.aggregateOf(c)})` : c.label)).join('\t')];
+    for (const id of ids) {
+      const row = data.rowOf(id)!;
+      lines.push(this.columns.map((c, i) => clean(data.copyText(c, this.columnAggs[i]!, row))).join('\t'));
+    }
+    e.clipboardData.setData('text/plain', lines.join('\n'));
+    e.preventDefault();
+  }
+
+  // ---- state -----------------------------------------------------------------------------------
+
+  private save(): void {
+    if (!this.data) return;
+    this.state.selection = this.selection.ids();
+    this.state.activeRunId = this.activeRunId();
+    this.state.scrollTop = this.grid.currentScrollTop;
+    this.host.setState(this.state);
+  }
+
+  private saveSoon(): void {
+    clearTimeout(this.scrollTimer);
+    this.scrollTimer = setTimeout(() => this.save(), SCROLL_SAVE_MS);
+  }
+
+  private saveScrollSoon(): void {
+    this.saveSoon();
+  }
+}

@@ -1,0 +1,409 @@
+import { GridHeader } from './grid-header.ts';
+
+/**
+ * A virtualised ARIA grid: a sticky header row and a fixed-height body in one scroll container.
+ * Rows are virtualised vertically (only the rows in view plus a small overscan are in the DOM) and
+ * columns horizontally (a row holds cells for the columns in view plus overscan). Row elements are
+ * recycled: a row leaving the window is reused for one entering it, and only rows whose position
+ * changed are redrawn. The first column is frozen: its cells live in one sticky pane (one sticky
+ * element, not one per row, which keeps scrolling cheap) and belong to their rows through aria-owns.
+ * Cells get their text through text nodes (never HTML). Events are delegated: one listener per kind
+ * on the header, the body and the grid, none per cell.
+ */
+
+export const ROW_HEIGHT = 24;
+const OVERSCAN = 6;
+/** Columns this far (px) outside the viewport are rendered too. */
+const OVERSCAN_PX = 200;
+
+export interface GridColumn {
+  id: string;
+  label: string;
+  /** Small caption above the label ("param", "metric"); null for none. */
+  caption: string | null;
+  width: number;
+  numeric: boolean;
+  /** Cells carry their text as data-status for a status dot. */
+  status: boolean;
+  sort: 'ascending' | 'descending' | 'none';
+  /** Metric columns: the aggregate shown, as a button in the header; null for other columns. */
+  aggregate: string | null;
+}
+
+/** Where the grid gets its rows from; `view` is the row's position in the current order. */
+export interface GridSource {
+  rowCount(): number;
+  /** Cell text; null when the value is missing. */
+  cell(view: number, col: number): string | null;
+  tooltip(view: number, col: number): string | null;
+  selected(view: number): boolean;
+}
+
+export interface GridEvents {
+  sort(col: number): void;
+  aggregate(col: number): void;
+  rowClick(view: number, e: MouseEvent): void;
+  rowOpen(view: number): void;
+  /** keydown on the grid itself (not on a header button). */
+  key(e: KeyboardEvent): void;
+  focus(): void;
+  scrolled(scrollTop: number): void;
+}
+
+interface PoolRow {
+  el: HTMLDivElement;
+  /** cells[0] is the frozen first-column cell (in the frozen pane); then the window's cells. */
+  cells: HTMLDivElement[];
+  texts: Text[];
+  /** The column each cell shows. */
+  cols: number[];
+  /** Position shown; -1: to be painted; -2: hidden. */
+  view: number;
+  /** The column layout its cells are set up for. */
+  layout: number;
+}
+
+const ACTIVE_ROW_ID = 'loopline-table-active-row';
+
+export class VirtualGrid {
+  readonly root: HTMLDivElement;
+  private readonly header = new GridHeader();
+  private readonly body: HTMLDivElement;
+  private readonly frozen: HTMLDivElement;
+  private columns: GridColumn[] = [];
+  private lefts: number[] = [];
+  private pool: PoolRow[] = [];
+  private hovered: PoolRow | null = null;
+  private headHeight = 0;
+  private viewportWidth = 0;
+  private viewportHeight = 0;
+  /** Scroll position as last read (on scroll/resize) or set; render() never reads layout. */
+  private scrollTop = 0;
+  private scrollLeft = 0;
+  /** scrollLeft the column window was computed for. */
+  private windowLeft = -1;
+  private colFirst = 1;
+  private colLast = 0;
+  private layoutVersion = 0;
+  private active = -1;
+  private readonly source: GridSource;
+  private readonly events: GridEvents;
+
+  constructor(source: GridSource, events: GridEvents, label: string) {
+    this.source = source;
+    this.events = events;
+    this.root = document.createElement('div');
+    this.root.className = 'grid';
+    this.root.setAttribute('role', 'grid');
+    this.root.setAttribute('aria-multiselectable', 'true');
+    this.root.setAttribute('aria-label', label);
+    this.root.tabIndex = 0;
+    const head = document.createElement('div');
+    head.className = 'grid-head';
+    head.setAttribute('role', 'rowgroup');
+    head.append(this.header.row);
+    this.body = document.createElement('div');
+    this.body.className = 'grid-body';
+    this.body.setAttribute('role', 'rowgroup');
+    this.frozen = document.createElement('div');
+    this.frozen.className = 'grid-frozen';
+    this.body.append(this.frozen);
+    this.root.append(head, this.body);
+
+    head.addEventListener('click', (e) => {
+      const button = (e.target as Element).closest<HTMLButtonElement>('button[data-col]');
+      if (!button) return;
+      const col = Number(button.dataset.col);
+      if (button.dataset.action === 'aggregate') this.events.aggregate(col);
+      else this.events.sort(col);
+    });
+    this.body.addEventListener('click', (e) => {
+      const r = this.rowOf(e.target);
+      if (r) this.events.rowClick(r.view, e);
+    });
+    this.body.addEventListener('dblclick', (e) => {
+      const r = this.rowOf(e.target);
+      if (r) this.events.rowOpen(r.view);
+    });
+    // Shift-click extends the selection; keep the browser from selecting text at the same time.
+    this.body.addEventListener('mousedown', (e) => {
+      if (e.shiftKey) e.preventDefault();
+    });
+    // Hover is a class on both parts of the row (its frozen cell lives in another pane).
+    this.body.addEventListener('mouseover', (e) => this.setHovered(this.rowOf(e.target)));
+    this.body.addEventListener('mouseleave', () => this.setHovered(null));
+    this.root.addEventListener('keydown', (e) => {
+      if (e.target === this.root) this.events.key(e);
+    });
+    this.root.addEventListener('focus', () => this.events.focus());
+    this.root.addEventListener(
+      'scroll',
+      () => {
+        this.scrollTop = this.root.scrollTop;
+        this.scrollLeft = this.root.scrollLeft;
+        this.render();
+        this.events.scrolled(this.scrollTop);
+      },
+      { passive: true },
+    );
+    new ResizeObserver(() => {
+      this.measure();
+      this.render();
+    }).observe(this.root);
+  }
+
+  setColumns(columns: GridColumn[]): void {
+    this.columns = columns;
+    let x = 0;
+    this.lefts = columns.map((c) => {
+      const left = x;
+      x += c.width;
+      return left;
+    });
+    this.root.setAttribute('aria-colcount', String(columns.length));
+    this.root.style.setProperty('--grid-columns', columns.map((c) => `${c.width}px`).join(' '));
+    this.root.style.setProperty('--grid-width', `${x}px`);
+    this.root.style.setProperty('--frozen-width', `${columns[0]?.width ?? 0}px`);
+    this.header.build(columns);
+    for (const r of this.pool) {
+      r.el.remove();
+      r.cells[0]!.remove();
+    }
+    this.pool = [];
+    this.hovered = null;
+    this.measure();
+    this.windowLeft = -1;
+    this.render();
+  }
+
+  /** Redraws the header only (sort or aggregate changed; same columns). */
+  updateHeader(columns: GridColumn[]): void {
+    this.columns = columns;
+    this.header.update(columns);
+  }
+
+  /** Re-read every shown row (after the order, the row count or the cell values changed). */
+  refresh(): void {
+    const n = this.source.rowCount();
+    this.root.setAttribute('aria-rowcount', String(n + 1));
+    this.body.style.height = `${n * ROW_HEIGHT}px`;
+    for (const r of this.pool) if (r.view >= 0) r.view = -1;
+    if (this.active >= n) this.active = n - 1;
+    this.render();
+  }
+
+  /** Re-read the selection state of the shown rows. */
+  refreshSelection(): void {
+    for (const r of this.pool) if (r.view >= 0) this.paintState(r);
+  }
+
+  get currentScrollTop(): number {
+    return this.scrollTop;
+  }
+
+  get activeView(): number {
+    return this.active;
+  }
+
+  setActive(view: number, scroll = true): void {
+    this.active = view;
+    if (scroll && view >= 0) this.scrollToView(view);
+    this.render();
+    for (const r of this.pool) if (r.view >= 0) this.paintState(r);
+  }
+
+  /** Rows that fit in the viewport (for PageUp/PageDown). */
+  pageSize(): number {
+    return Math.max(1, Math.floor((this.viewportHeight - this.headHeight) / ROW_HEIGHT) - 1);
+  }
+
+  scrollToView(view: number): void {
+    const top = view * ROW_HEIGHT;
+    const visible = this.viewportHeight - this.headHeight;
+    if (top < this.scrollTop) this.setScrollTop(top);
+    else if (top + ROW_HEIGHT > this.scrollTop + visible) this.setScrollTop(top + ROW_HEIGHT - visible);
+  }
+
+  scrollTo(scrollTop: number): void {
+    this.setScrollTop(scrollTop);
+    this.render();
+  }
+
+  /** Sets scrollTop, clamped as the browser will, without reading layout back. */
+  private setScrollTop(top: number): void {
+    const max = Math.max(0, this.source.rowCount() * ROW_HEIGHT + this.headHeight - this.viewportHeight);
+    this.scrollTop = Math.max(0, Math.min(max, Math.round(top)));
+    this.root.scrollTop = this.scrollTop;
+  }
+
+  /** First and last positions in view (not counting overscan). */
+  visibleRange(scrollTop = this.scrollTop): [number, number] {
+    const n = this.source.rowCount();
+    const first = Math.floor(scrollTop / ROW_HEIGHT);
+    const last = Math.ceil((scrollTop + this.viewportHeight - this.headHeight) / ROW_HEIGHT) - 1;
+    return [Math.min(first, n - 1), Math.min(last, n - 1)];
+  }
+
+  /** Reads the sizes render() works with (forces layout: only on resize and column changes). */
+  private measure(): void {
+    this.headHeight = this.header.row.offsetHeight;
+    this.viewportWidth = this.root.clientWidth;
+    this.viewportHeight = this.root.clientHeight;
+    this.scrollTop = this.root.scrollTop;
+    this.scrollLeft = this.root.scrollLeft;
+  }
+
+  /** The columns (after the frozen first one) in view plus overscan; true when that changed. */
+  private updateColumnWindow(scrollLeft: number): boolean {
+    const n = this.columns.length;
+    const frozen = this.columns[0]?.width ?? 0;
+    const x0 = scrollLeft + frozen - OVERSCAN_PX;
+    const x1 = scrollLeft + this.viewportWidth + OVERSCAN_PX;
+    let first = 1;
+    while (first < n && this.lefts[first]! + this.columns[first]!.width <= x0) first++;
+    let last = first - 1;
+    while (last + 1 < n && this.lefts[last + 1]! < x1) last++;
+    if (first === this.colFirst && last === this.colLast) return false;
+    this.colFirst = first;
+    this.colLast = last;
+    this.layoutVersion++;
+    return true;
+  }
+
+  /**
+   * Assigns pool rows to the positions in view; paints only rows whose position (or column window)
+   * changed. Works from the cached scroll position and sizes, so it never forces a layout.
+   */
+  render(): void {
+    if (this.scrollLeft !== this.windowLeft) {
+      this.windowLeft = this.scrollLeft;
+      if (this.updateColumnWindow(this.scrollLeft)) for (const r of this.pool) if (r.view >= 0) r.view = -1;
+    }
+    const n = this.source.rowCount();
+    const [first0, last0] = this.visibleRange();
+    const first = Math.max(0, first0 - OVERSCAN);
+    const last = Math.min(n - 1, last0 + OVERSCAN);
+    const shown = new Uint8Array(Math.max(0, last - first + 1));
+    const free: PoolRow[] = [];
+    for (const r of this.pool) {
+      if (r.view >= first && r.view <= last) shown[r.view - first] = 1;
+      else free.push(r);
+    }
+    for (let v = first; v <= last; v++) {
+      if (shown[v - first]) continue;
+      const r = free.pop() ?? this.newRow();
+      this.paintRow(r, v);
+    }
+    for (const r of free) {
+      if (r.view !== -2) {
+        r.view = -2;
+        r.el.hidden = true;
+        r.cells[0]!.hidden = true;
+        r.el.removeAttribute('id');
+        r.el.removeAttribute('aria-rowindex');
+      }
+    }
+    if (this.active >= first && this.active <= last) this.root.setAttribute('aria-activedescendant', ACTIVE_ROW_ID);
+    else this.root.removeAttribute('aria-activedescendant');
+  }
+
+  private newRow(): PoolRow {
+    const el = document.createElement('div');
+    el.className = 'grid-row';
+    el.setAttribute('role', 'row');
+    const frozenCell = this.newCell();
+    frozenCell.id = `loopline-table-frozen-${this.pool.length}`;
+    el.setAttribute('aria-owns', frozenCell.id);
+    this.body.append(el);
+    this.frozen.append(frozenCell);
+    const row: PoolRow = { el, cells: [frozenCell], texts: [frozenCell.firstChild as Text], cols: [-1], view: -1, layout: -1 };
+    this.pool.push(row);
+    return row;
+  }
+
+  private newCell(): HTMLDivElement {
+    const cell = document.createElement('div');
+    cell.setAttribute('role', 'gridcell');
+    cell.append(document.createTextNode(''));
+    return cell;
+  }
+
+  /** Sets up a row's cells for the current column window. */
+  private layoutCells(r: PoolRow): void {
+    const want = 1 + Math.max(0, this.colLast - this.colFirst + 1);
+    while (r.cells.length < want) {
+      const cell = this.newCell();
+      r.el.append(cell);
+      r.cells.push(cell);
+      r.texts.push(cell.firstChild as Text);
+      r.cols.push(-1);
+    }
+    while (r.cells.length > want) {
+      r.cells.pop()!.remove();
+      r.texts.pop();
+      r.cols.pop();
+    }
+    for (let k = 0; k < want; k++) {
+      const c = k === 0 ? 0 : this.colFirst + k - 1;
+      if (r.cols[k] === c) continue;
+      r.cols[k] = c;
+      const col = this.columns[c]!;
+      const cell = r.cells[k]!;
+      cell.className = `grid-cell${k === 0 ? ' frozen' : ''}${col.numeric ? ' num' : ''}${col.status ? ' status' : ''}`;
+      cell.setAttribute('aria-colindex', String(c + 1));
+      cell.style.width = `${col.width}px`;
+      if (k > 0) cell.style.left = `${this.lefts[c]}px`;
+      delete cell.dataset.status;
+    }
+    r.layout = this.layoutVersion;
+  }
+
+  private paintRow(r: PoolRow, view: number): void {
+    if (r.layout !== this.layoutVersion) this.layoutCells(r);
+    r.view = view;
+    r.el.hidden = false;
+    r.cells[0]!.hidden = false;
+    const y = `translateY(${view * ROW_HEIGHT}px)`;
+    r.el.style.transform = y;
+    r.cells[0]!.style.transform = y;
+    r.el.setAttribute('aria-rowindex', String(view + 2));
+    for (let k = 0; k < r.cells.length; k++) {
+      const c = r.cols[k]!;
+      const text = this.source.cell(view, c);
+      const cell = r.cells[k]!;
+      r.texts[k]!.nodeValue = text ?? '';
+      cell.classList.toggle('missing', text === null);
+      const tip = this.source.tooltip(view, c);
+      if (tip) cell.title = tip;
+      else if (cell.title) cell.removeAttribute('title');
+      if (this.columns[c]!.status) cell.dataset.status = text ?? '';
+    }
+    this.paintState(r);
+  }
+
+  private paintState(r: PoolRow): void {
+    const selected = this.source.selected(r.view);
+    const active = r.view === this.active;
+    for (const el of [r.el, r.cells[0]!]) {
+      el.classList.toggle('selected', selected);
+      el.classList.toggle('active', active);
+    }
+    r.el.setAttribute('aria-selected', String(selected));
+    if (active) r.el.id = ACTIVE_ROW_ID;
+    else if (r.el.id) r.el.removeAttribute('id');
+  }
+
+  private setHovered(r: PoolRow | null): void {
+    if (r === this.hovered) return;
+    for (const el of this.hovered ? [this.hovered.el, this.hovered.cells[0]!] : []) el.classList.remove('hover');
+    this.hovered = r;
+    for (const el of r ? [r.el, r.cells[0]!] : []) el.classList.add('hover');
+  }
+
+  private rowOf(target: EventTarget | null): PoolRow | null {
+    const el = (target as Element | null)?.closest?.('.grid-row, .grid-cell.frozen');
+    if (!el) return null;
+    const r = this.pool.find((p) => p.el === el || p.cells[0] === el);
+    return r && r.view >= 0 ? r : null;
+  }
+}
