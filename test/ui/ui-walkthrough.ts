@@ -472,12 +472,17 @@ export async function runUiWalkthrough(): Promise<StepResult[]> {
     //    the dark theme and again in the light one (the charts follow the theme).
     await step('compare-panel', async (shots) => {
       await p.keyboard.press('Escape');
-      const sweep = row(experiments, 'iris-sweep');
+      // From the palette with nothing selected, the command offers a run picker: tick three runs.
       const names = ['lr-0.2', 'lr-0.8', 'lr-0.05'];
-      await row(experiments, names[0]!).click();
-      for (const n of names.slice(1)) await row(experiments, n).click({ modifiers: ['Control'] });
-      void sweep;
       await runCommand(p, 'Loopline: Compare Selected Runs');
+      const picker = p.locator('.quick-input-widget');
+      await picker.locator('input[placeholder*="Runs to compare"]').waitFor({ timeout: 10_000 });
+      for (const n of names) {
+        // Clicking a row of a multi-select quick pick toggles its checkbox.
+        await picker.locator('.quick-input-list .monaco-list-row', { hasText: `--lr ${n.slice(3)} --epochs` }).first().click();
+      }
+      shots.push(await shot('compare-pick-runs'));
+      await p.keyboard.press('Enter');
       // Webview content lives in nested iframes; find the one running the compare app.
       const frame = await until(async () => {
         for (const f of p.frames()) {
