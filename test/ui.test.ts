@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runUiWalkthrough, SHOTS_DIR, type StepResult } from './ui/ui-walkthrough.ts';
 
-test('Loopline UI walkthrough in code-server', { timeout: 240_000 }, async (t) => {
+test('Loopline UI walkthrough in code-server', { timeout: 420_000 }, async (t) => {
   const t0 = Date.now();
   const steps: StepResult[] = await runUiWalkthrough();
   t.diagnostic(`walkthrough took ${((Date.now() - t0) / 1000).toFixed(1)} s; screenshots in ${SHOTS_DIR}`);
@@ -18,5 +18,5 @@ test('Loopline UI walkthrough in code-server', { timeout: 240_000 }, async (t) =
   const failed = steps.filter((s) => !s.ok).map((s) => s.name);
   assert.deepEqual(failed, [], `failed UI steps: ${failed.join(', ')} (screenshots in ${SHOTS_DIR}, code-server log in ${SHOTS_DIR}/code-server.log)`);
   // The first step provisions and opens the workbench; if it fails the rest never run.
-  assert.equal(steps.length, 8, `expected 8 steps, got ${steps.map((s) => s.name).join(', ')}`);
+  assert.equal(steps.length, 9, `expected 9 steps, got ${steps.map((s) => s.name).join(', ')}`);
 });
