@@ -88,3 +88,19 @@ export function isXAxisMode(v: unknown): v is XAxisMode {
 export function isRunIdList(v: unknown, max = 1000): v is string[] {
   return Array.isArray(v) && v.length <= max && v.every(isRunId);
 }
+
+/** A chart's request for one metric's series, at its width, optionally for a zoomed step range. */
+export interface SeriesRequestMsg {
+  type: 'requestSeries';
+  requestId: number;
+  key: string;
+  xAxis: XAxisMode;
+  buckets: number;
+  range: StepRange | null;
+}
+
+export function parseSeriesRequest(m: Record<string, unknown>): SeriesRequestMsg | undefined {
+  if (!isInt(m.requestId) || !isString(m.key) || !isXAxisMode(m.xAxis) || !isFiniteNumber(m.buckets) || m.buckets < 1 || m.buckets > 10_000) return undefined;
+  if (m.range !== null && !isStepRange(m.range)) return undefined;
+  return { type: 'requestSeries', requestId: m.requestId, key: m.key, xAxis: m.xAxis, buckets: Math.floor(m.buckets), range: m.range };
+}

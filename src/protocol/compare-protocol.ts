@@ -3,20 +3,7 @@
  * The webview says `ready` first; the extension then sends `init`. Charts ask for series with
  * their pixel width so the extension downsamples before sending.
  */
-import {
-  isFiniteNumber,
-  isInt,
-  isObject,
-  isRunId,
-
-  isStepRange,
-  isString,
-  isXAxisMode,
-  type RunMsg,
-  type SeriesMsg,
-  type StepRange,
-  type XAxisMode,
-} from './common.ts';
+import { isObject, isRunId, isString, parseSeriesRequest, type RunMsg, type SeriesMsg, type SeriesRequestMsg, type StepRange, type XAxisMode } from './common.ts';
 
 export interface CompareInit {
   type: 'init';
@@ -42,7 +29,7 @@ export type HostToCompare =
 
 export type CompareToHost =
   | { type: 'ready' }
-  | { type: 'requestSeries'; requestId: number; key: string; xAxis: XAxisMode; buckets: number; range: StepRange | null }
+  | SeriesRequestMsg
   /** Save a CSV the webview built (the tables it shows). */
   | { type: 'saveCsv'; fileName: string; csv: string }
   /** Export every point of these metrics at full resolution (built by the extension). */
@@ -60,9 +47,7 @@ export function parseCompareToHost(m: unknown): CompareToHost | undefined {
     case 'ready':
       return { type: 'ready' };
     case 'requestSeries':
-      if (!isInt(m.requestId) || !isString(m.key) || !isXAxisMode(m.xAxis) || !isFiniteNumber(m.buckets) || m.buckets < 1 || m.buckets > 10_000) return undefined;
-      if (m.range !== null && !isStepRange(m.range)) return undefined;
-      return { type: 'requestSeries', requestId: m.requestId, key: m.key, xAxis: m.xAxis, buckets: Math.floor(m.buckets), range: m.range };
+      return parseSeriesRequest(m);
     case 'saveCsv':
       if (!isString(m.fileName) || !isString(m.csv) || m.csv.length > MAX_CSV) return undefined;
       return { type: 'saveCsv', fileName: m.fileName, csv: m.csv };

@@ -2,7 +2,7 @@
  * Messages of the Run Detail panel: summary, params, tags, every metric's chart, artifacts, the
  * tail of the run's log (live while running) and git info.
  */
-import { isInt, isObject, isRunId, isString, isXAxisMode, isStepRange, isFiniteNumber, type RunMsg, type SeriesMsg, type StepRange, type XAxisMode } from './common.ts';
+import { isObject, isString, parseSeriesRequest, type RunMsg, type SeriesMsg, type SeriesRequestMsg, type StepRange, type XAxisMode } from './common.ts';
 
 export interface RunDetailMsg extends RunMsg {
   command: string | null;
@@ -20,7 +20,7 @@ export type HostToDetail =
 
 export type DetailToHost =
   | { type: 'ready' }
-  | { type: 'requestSeries'; requestId: number; key: string; xAxis: XAxisMode; buckets: number; range: StepRange | null }
+  | SeriesRequestMsg
   | { type: 'openArtifact'; path: string }
   | { type: 'showCodeDiff' };
 
@@ -30,9 +30,7 @@ export function parseDetailToHost(m: unknown): DetailToHost | undefined {
     case 'ready':
       return { type: 'ready' };
     case 'requestSeries':
-      if (!isInt(m.requestId) || !isString(m.key) || !isXAxisMode(m.xAxis) || !isFiniteNumber(m.buckets) || m.buckets < 1 || m.buckets > 10_000) return undefined;
-      if (m.range !== null && !isStepRange(m.range)) return undefined;
-      return { type: 'requestSeries', requestId: m.requestId, key: m.key, xAxis: m.xAxis, buckets: Math.floor(m.buckets), range: m.range };
+      return parseSeriesRequest(m);
     case 'openArtifact':
       return isString(m.path) && m.path.length < 4096 ? { type: 'openArtifact', path: m.path } : undefined;
     case 'showCodeDiff':
