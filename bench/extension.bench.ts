@@ -66,6 +66,11 @@ async function main(): Promise<void> {
     await tab.click();
     const rowOf = (text: string) => page.locator('.monaco-list-row', { hasText: text }).first();
     await rowOf('big-10k').waitFor({ timeout: 60_000 });
+    // Reload: the window now restores with the Loopline view open, so activation is followed by
+    // the tree's first render with no click in between (the figure the aim is about).
+    await page.waitForTimeout(1500);
+    await page.reload();
+    await rowOf('big-10k').waitFor({ timeout: 90_000 });
 
     // Expand time as the user sees it: click until the first run row is painted.
     const expand = async (exp: string, firstRun: string): Promise<number> => {
@@ -84,14 +89,18 @@ async function main(): Promise<void> {
     }
     await page.waitForTimeout(1000);
     const log = findLoglines(join(home, 'data', 'logs'));
-    const activation = Number(/Activated in ([\d.]+) ms/.exec(log.find((l) => /Activated in/.test(l)) ?? '')?.[1] ?? NaN);
-    const firstRender = Number(/First Experiments tree render ([\d.]+) ms/.exec(log.find((l) => /First Experiments tree render/.test(l)) ?? '')?.[1] ?? NaN);
+    // The last session's lines: the reloaded window, where the view was open from the start.
+    const last = (re: RegExp) => Number(re.exec([...log].reverse().find((l) => re.test(l)) ?? '')?.[1] ?? NaN);
+    const activation = last(/Activated in ([\d.]+) ms/);
+    const firstRender = last(/First Experiments tree render ([\d.]+) ms/);
+    const ownWork = last(/reading it: ([\d.]+) ms/);
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const bundle = statSync(join(REPO_ROOT, 'dist', 'extension.cjs')).size;
     const vsix = statSync(join(REPO_ROOT, 'dist', `loopline-${pkg.version}.vsix`)).size;
     const rows: Array<[string, string, string, string]> = [
       ['activate() itself', `${activation.toFixed(1)} ms`, '', ''],
       ['activation start -> first tree render', `${firstRender.toFixed(1)} ms`, '< 150 ms', firstRender < 150 ? 'met' : 'missed'],
+      ['  of which our getChildren (open store + read)', `${ownWork.toFixed(1)} ms`, '', ''],
       ['expand 10-run experiment (baseline)', `${median(small).toFixed(0)} ms`, '', ''],
       [`expand ${RUNS.toLocaleString()}-run experiment`, `${median(big).toFixed(0)} ms (x${(median(big) / median(small)).toFixed(2)} baseline)`, '< 200 ms', median(big) < 200 ? 'met' : 'missed'],
       ['extension bundle (no native modules)', `${(bundle / 1024).toFixed(0)} KB`, '< 1 MB', bundle < 1024 * 1024 ? 'met' : 'missed'],
