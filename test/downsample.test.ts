@@ -127,3 +127,21 @@ test('tiles stay exact when points arrive out of order and in separate batches, 
     t.cleanup();
   }
 });
+
+test('a zoom window read from tiles holds only points inside it, with the extremes inside it', () => {
+  const t = tempStore();
+  try {
+    const run = t.store.createRun({ name: 'edges' });
+    const points = [];
+    for (let s = 0; s < 2000; s++) points.push({ key: 'loss', value: s === 70 ? -100 : s === 110 ? -50 : s === 990 ? 40 : 1, step: s, timestamp: s });
+    t.store.logBatch(run.info.id, { metrics: points }, { enforceLimits: false });
+    const r = readSeries(t.store, { runId: run.info.id, key: 'loss', minStep: 100, maxStep: 1000, buckets: 10 });
+    assert.ok(r.level >= 1, 'the window is wide enough to read tiles');
+    assert.equal(r.sourcePoints, 901, 'exactly the points of steps 100..1000');
+    assert.ok(Array.from(r.steps).every((s) => s >= 100 && s <= 1000), 'nothing from outside the window (step 70 lies in an edge tile)');
+    assert.equal(Math.min(...Array.from(r.values)), -50, 'the minimum inside the window (step 110, in a partial edge tile)');
+    assert.equal(Math.max(...Array.from(r.values)), 40, 'the maximum inside the window (step 990, in the other edge tile)');
+  } finally {
+    t.cleanup();
+  }
+});

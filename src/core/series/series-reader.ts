@@ -40,54 +40,59 @@ export function readSeries(store: RunStore, req: SeriesRequest): SeriesResult {
   const perBucket = (hi - lo + 1) / buckets;
   let level = 0;
   for (const l of TILE_LEVELS) if (2 ** (TILE_BITS * l) <= perBucket) level = l;
-  let cols: Columns;
-  let source: number;
-  if (level === 0) {
-    const rows = db
-      .prepare('SELECT step, timestamp, value, is_nan FROM metrics WHERE series = ? AND step BETWEEN ? AND ? ORDER BY step, timestamp, value')
-      .raw()
-      .all(series, lo, hi) as Array<[number, number, number, number]>;
-    cols = emptyColumns(rows.length);
-    rows.forEach(([s, t, v, nan], i) => {
-      cols.steps[i] = s;
-      cols.times[i] = t;
-      cols.values[i] = nan ? NaN : v;
-    });
-    source = rows.length;
-  } else {
-    const tiles = (db
-      .prepare(
-        `SELECT series, level, bucket, count, first_step, first_ts, first_value, last_step, last_ts, last_value,
-           min_step, min_ts, min_value, max_step, max_ts, max_value
-         FROM series_tiles WHERE series = ? AND level = ? AND bucket BETWEEN ? AND ? ORDER BY bucket`,
-      )
-      .raw()
-      .all(series, level, bucketOf(lo, level), bucketOf(hi, level)) as unknown[][]).map(rowToTile);
-    // Each tile contributes its first, min, max and last point, in step order.
-    const pts: Array<[number, number, number]> = [];
-    source = 0;
-    for (const t of tiles) {
+  // Points in [lo, hi]: whole tiles of `level` that lie inside the range contribute their first,
+  // min, max and last points; the partial tiles at either edge are read one level finer (down to
+  // raw points), so nothing outside the window appears and no extreme inside it is lost.
+  const pts: Array<[number, number, number]> = [];
+  let source = 0;
+  const rawStmt = db.prepare('SELECT step, timestamp, value, is_nan FROM metrics WHERE series = ? AND step BETWEEN ? AND ? ORDER BY step, timestamp, value').raw();
+  const tileStmt = db
+    .prepare(
+      `SELECT series, level, bucket, count, first_step, first_ts, first_value, last_step, last_ts, last_value,
+         min_step, min_ts, min_value, max_step, max_ts, max_value
+       FROM series_tiles WHERE series = ? AND level = ? AND bucket BETWEEN ? AND ? ORDER BY bucket`,
+    )
+    .raw();
+  const collect = (from: number, to: number, l: number): void => {
+    if (from > to) return;
+    if (l === 0) {
+      const rows = rawStmt.all(series, from, to) as Array<[number, number, number, number]>;
+      for (const [st, ts, v, nan] of rows) pts.push([st, ts, nan ? NaN : v]);
+      source += rows.length;
+      return;
+    }
+    const size = 2 ** (TILE_BITS * l);
+    const firstFull = bucketOf(from - 1, l) + 1; // first tile starting at or after `from`
+    const lastFull = bucketOf(to + 1, l) - 1; // last tile ending at or before `to`
+    if (firstFull > lastFull) {
+      collect(from, to, l - 1);
+      return;
+    }
+    collect(from, firstFull * size - 1, l - 1);
+    for (const t of (tileStmt.all(series, l, firstFull, lastFull) as unknown[][]).map(rowToTile)) {
       source += t.count;
       const four: Array<[number, number, number]> = [];
-      for (const [s, ts, v] of [
+      for (const [st, ts, v] of [
         [t.firstStep, t.firstTs, t.firstValue],
         [t.minStep, t.minTs, t.minValue],
         [t.maxStep, t.maxTs, t.maxValue],
         [t.lastStep, t.lastTs, t.lastValue],
       ] as Array<[number | null, number | null, number | null]>) {
-        if (s === null || ts === null || v === null) continue;
-        if (!four.some((p) => p[0] === s && p[1] === ts && p[2] === v)) four.push([s, ts, v]);
+        if (st === null || ts === null || v === null) continue;
+        if (!four.some((q) => q[0] === st && q[1] === ts && q[2] === v)) four.push([st, ts, v]);
       }
-      four.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      four.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
       pts.push(...four);
     }
-    cols = emptyColumns(pts.length);
-    pts.forEach(([s, t, v], i) => {
-      cols.steps[i] = s;
-      cols.times[i] = t;
-      cols.values[i] = v;
-    });
-  }
+    collect((lastFull + 1) * size, to, l - 1);
+  };
+  collect(lo, hi, level);
+  const cols: Columns = emptyColumns(pts.length);
+  pts.forEach(([st, t, v], i) => {
+    cols.steps[i] = st;
+    cols.times[i] = t;
+    cols.values[i] = v;
+  });
   const out = m4(cols, buckets, req.byTime ?? false);
   return { ...out, downsampled: out.downsampled || level > 0, sourcePoints: source, minStep: lo, maxStep: hi, level };
 }
