@@ -231,3 +231,48 @@ test('CLI errors are one clear line and a non-zero exit', async () => {
     t.cleanup();
   }
 });
+
+test('stopping a run whose script already exited stops what it left running, and the run stays FINISHED', async () => {
+  const { RunStore: Store } = await import('../src/core/store/run-store.ts');
+  const { launchRun } = await import('../src/core/runs/run-launcher.ts');
+  const t = tempDir();
+  const store = Store.open(join(t.dir, '.loopline', 'loopline.db'));
+  try {
+    // The script exits at once but leaves a child holding its output open for 20 s.
+    const active = await launchRun({ store, command: ['bash', '-c', 'sleep 20 & exit 0'], cwd: t.dir, tracking: { url: 'http://127.0.0.1:9', token: 't' }, spoolDir: join(t.dir, 'spool') });
+    await new Promise((r) => setTimeout(r, 500));
+    const started = Date.now();
+    active.stop();
+    active.stop();
+    const outcome = await active.finished;
+    assert.ok(Date.now() - started < 5000, 'the leftover process was stopped, not waited for');
+    assert.equal(outcome.status, 'FINISHED');
+    assert.equal(store.getRun(active.runId).info.status, 'FINISHED');
+  } finally {
+    store.close();
+    t.cleanup();
+  }
+});
+
+test('a run still finishes in the store when the launcher\'s own store was closed meanwhile', async () => {
+  const { RunStore: Store } = await import('../src/core/store/run-store.ts');
+  const { launchRun } = await import('../src/core/runs/run-launcher.ts');
+  const t = tempDir();
+  const dbPath = join(t.dir, '.loopline', 'loopline.db');
+  const store = Store.open(dbPath);
+  try {
+    const active = await launchRun({ store, command: ['sleep', '1'], cwd: t.dir, tracking: { url: 'http://127.0.0.1:9', token: 't' }, spoolDir: join(t.dir, 'spool') });
+    store.close(); // e.g. the window closing while the run goes on
+    const outcome = await active.finished;
+    assert.deepEqual(outcome.problems, []);
+    const again = Store.open(dbPath);
+    try {
+      assert.equal(again.getRun(active.runId).info.status, 'FINISHED');
+      assert.ok(again.recordedArtifacts(active.runId).some((a) => a.path === 'logs/output.log'));
+    } finally {
+      again.close();
+    }
+  } finally {
+    t.cleanup();
+  }
+});

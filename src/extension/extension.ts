@@ -47,13 +47,14 @@ export function activate(context: vscode.ExtensionContext): LooplineApi {
   const activeRuns = new ActiveRunsTreeProvider(stores);
   const runsView = vscode.window.createTreeView('loopline.runs', { treeDataProvider: activeRuns });
   const servers = new ServerController();
+  // A server must not outlive the store it serves (folder removed, loopline.storePath changed).
+  context.subscriptions.push(stores.onWillClose((ws) => void servers.stop(ws)));
   const runs = new RunController(servers);
   const openRun = (ws: WorkspaceStore, runId: string) => RunDetailPanel.show(context, ws, runId);
   const compareView = new CompareViewProvider(context, openRun);
   const s: Services = { context, stores, experiments, experimentsView, activeRuns, servers, runs, compareView };
   const codeLens = new TrainingCodeLensProvider(stores);
   const statusBar = new LooplineStatusBar(activeRuns, servers);
-  // Dispose order is reverse of push: runs stop before servers close, stores close last.
   context.subscriptions.push(stores, experiments, experimentsView, activeRuns, runsView, servers, runs, codeLens, statusBar);
   context.subscriptions.push(
     compareView,

@@ -22,7 +22,10 @@ export class WorkspaceStores implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<WorkspaceStore | undefined>();
   /** A store's data changed (any writer), or the set of stores changed (undefined). */
   readonly onDidChange = this.changed.event;
-  private readonly subscriptions: vscode.Disposable[] = [this.changed];
+  private readonly closing = new vscode.EventEmitter<WorkspaceStore>();
+  /** A store is about to close (folder removed, store path changed): stop what uses it. */
+  readonly onWillClose = this.closing.event;
+  private readonly subscriptions: vscode.Disposable[] = [this.changed, this.closing];
 
   constructor() {
     this.subscriptions.push(
@@ -104,6 +107,7 @@ export class WorkspaceStores implements vscode.Disposable {
   }
 
   private close(key: string, ws: WorkspaceStore): void {
+    this.closing.fire(ws);
     ws.watcher.dispose();
     ws.store.close();
     this.open.delete(key);

@@ -41,7 +41,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     if (outcome.startError) console.error(`loopline: ${outcome.startError}`);
-    for (const p of outcome.spoolProblems) console.error(`loopline: spool: ${p}`);
+    for (const p of outcome.problems) console.error(`loopline: ${p}`);
     console.error(
       `loopline: run ${outcome.runId} ${outcome.status} (exit ${outcome.exitCode ?? outcome.signal ?? '?'}) in ${formatDuration(outcome.durationMs)}; see it with: loopline show ${outcome.runId.slice(0, 8)}`,
     );

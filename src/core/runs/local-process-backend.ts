@@ -29,14 +29,26 @@ export class LocalProcessBackend implements RunBackend {
       // 'close' (not 'exit') so every byte of output has been delivered first.
       child.once('close', (code, signal) => resolve({ exitCode: code, signal }));
     });
+    let closed = false;
+    child.once('close', () => (closed = true));
+    // Signal the whole group until 'close': the script may have exited while processes it started
+    // (still holding its output) live on, and stopping the run must stop them too.
     const signalGroup = (sig: NodeJS.Signals) => {
-      if (child.pid === undefined || child.exitCode !== null) return;
+      if (child.pid === undefined || closed) return;
       try {
         process.kill(-child.pid, sig);
       } catch {
-        child.kill(sig);
+        // ESRCH: the group is gone already
       }
     };
-    return { pid: child.pid, exited, interrupt: () => signalGroup('SIGINT'), kill: () => signalGroup('SIGKILL') };
+    return {
+      pid: child.pid,
+      exited,
+      get mainExited() {
+        return child.exitCode !== null || child.signalCode !== null;
+      },
+      interrupt: () => signalGroup('SIGINT'),
+      kill: () => signalGroup('SIGKILL'),
+    };
   }
 }

@@ -23,6 +23,8 @@ export interface ProcessExit {
 export interface LaunchedProcess {
   readonly pid: number | undefined;
   readonly exited: Promise<ProcessExit>;
+  /** The main process has exited (others it started may still run until `exited` settles). */
+  readonly mainExited: boolean;
   /** Ask the process to stop (SIGINT, so Python raises KeyboardInterrupt and can clean up). */
   interrupt(): void;
   /** End it now. */

@@ -5,7 +5,7 @@ import { findGitRoot } from '../store/store-location.ts';
 import { joinCommandLine } from './command-line.ts';
 import { snapshotGit } from '../git/git-snapshot.ts';
 import { ensureParentDir, resolveArtifactPath, sha256File } from '../store/artifact-files.ts';
-import type { RunStore } from '../store/run-store.ts';
+import { RunStore } from '../store/run-store.ts';
 import type { KeyValue, RunStatus } from '../store/types.ts';
 import { importSpool } from '../tracking/spool-import.ts';
 import { LocalProcessBackend } from './local-process-backend.ts';
@@ -38,7 +38,8 @@ export interface RunOutcome {
   signal: string | null;
   durationMs: number;
   startError?: string;
-  spoolProblems: string[];
+  /** What went wrong while finishing (spool lines that could not be imported, a failed write). */
+  problems: string[];
 }
 
 export interface ActiveRun {
@@ -104,6 +105,8 @@ export async function launchRun(opts: LaunchOptions): Promise<ActiveRun> {
   });
 
   let stopRequested = false;
+  // A stop after the script itself exited (only leftovers were running) does not make it KILLED.
+  let stoppedWhileRunning = false;
   let killTimer: NodeJS.Timeout | undefined;
   const stop = () => {
     if (stopRequested) {
@@ -111,6 +114,7 @@ export async function launchRun(opts: LaunchOptions): Promise<ActiveRun> {
       return;
     }
     stopRequested = true;
+    stoppedWhileRunning = !proc.mainExited;
     proc.interrupt();
     killTimer = setTimeout(() => proc.kill(), opts.stopGraceMs ?? 10_000);
     killTimer.unref();
@@ -118,14 +122,26 @@ export async function launchRun(opts: LaunchOptions): Promise<ActiveRun> {
 
   const finished = proc.exited.then(async (exit) => {
     if (killTimer) clearTimeout(killTimer);
+    const problems: string[] = [];
+    // Each step is tried on its own: whatever fails, the run's final status is still recorded.
+    const attempt = async (what: string, fn: () => unknown) => {
+      try {
+        await fn();
+      } catch (err) {
+        problems.push(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    };
     if (exit.startError) log.write(`loopline: ${exit.startError}\n`);
     await new Promise<void>((r) => log.end(r));
-    store.recordArtifact(runId, OUTPUT_LOG, statSync(logFile).size, await sha256File(logFile));
-    const spoolProblems = await importRunSpools(store, opts.spoolDir, runId);
-    const status: RunStatus = stopRequested ? 'KILLED' : exit.exitCode === 0 ? 'FINISHED' : 'FAILED';
+    // The caller may have closed its store meanwhile (a window closing): finish through a new one.
+    const target = store.db.open ? store : RunStore.open(store.path, { artifactsRoot: store.artifactsRoot });
+    await attempt('recording the output log', async () => target.recordArtifact(runId, OUTPUT_LOG, statSync(logFile).size, await sha256File(logFile)));
+    await attempt('importing spooled data', async () => problems.push(...(await importRunSpools(target, opts.spoolDir, runId)).map((p) => `spool: ${p}`)));
+    const status: RunStatus = stoppedWhileRunning ? 'KILLED' : exit.exitCode === 0 ? 'FINISHED' : 'FAILED';
     const exitCode = exit.exitCode ?? (exit.signal ? 128 + signalNumber(exit.signal) : null);
-    store.updateRun(runId, { status, endTime: Date.now(), exitCode });
-    const outcome: RunOutcome = { runId, status, exitCode, signal: exit.signal, durationMs: Date.now() - started, spoolProblems };
+    await attempt('recording the final status', () => target.updateRun(runId, { status, endTime: Date.now(), exitCode }));
+    if (target !== store) target.close();
+    const outcome: RunOutcome = { runId, status, exitCode, signal: exit.signal, durationMs: Date.now() - started, problems };
     if (exit.startError) outcome.startError = exit.startError;
     return outcome;
   });

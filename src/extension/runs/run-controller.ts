@@ -63,13 +63,18 @@ export class RunController implements vscode.Disposable {
     const term = vscode.window.createTerminal({ name: `Loopline: ${run.info.name}`, pty: terminal, iconPath: new vscode.ThemeIcon('beaker') });
     term.show(true);
     log().info(`Run ${active.runId} (${run.info.name}) started: ${run.info.command}`);
-    const finished = active.finished.then((outcome) => {
+    const finished = active.finished.catch((err: unknown) => {
+      // The launcher records what it can; never leave the run looking active in this window.
+      this.active.delete(active.runId);
+      log().error(`Run ${active.runId} could not be finished: ${err instanceof Error ? err.message : String(err)}`);
+      throw err;
+    }).then((outcome) => {
       this.active.delete(active.runId);
       ws.watcher.notifyLocalWrite();
       const how = outcome.startError ?? `exit ${outcome.exitCode ?? outcome.signal ?? '?'}`;
       terminal!.finish(`Run ${run.info.name} ${outcome.status} (${how}) in ${formatDuration(outcome.durationMs)}`);
       log().info(`Run ${active.runId} ${outcome.status} (${how})`);
-      for (const p of outcome.spoolProblems) log().warn(`spool: ${p}`);
+      for (const p of outcome.problems) log().warn(p);
       if (outcome.status === 'FAILED') {
         void vscode.window.showErrorMessage(`Loopline: run "${run.info.name}" failed (${how}).`, 'Show Output').then((c) => {
           if (c === 'Show Output') term.show();

@@ -18,6 +18,8 @@ export class CompareSession implements vscode.Disposable {
   private feed: SeriesFeed;
   private ready = false;
   private readonly subs: vscode.Disposable[] = [];
+  /** The current store's change listener, replaced when the session moves to another store. */
+  private storeSub: vscode.Disposable;
   private readonly webview: vscode.Webview;
   private readonly mode: 'panel' | 'inline';
   private readonly actions: { openRun: (ws: WorkspaceStore, runId: string) => void };
@@ -29,10 +31,8 @@ export class CompareSession implements vscode.Disposable {
     this.mode = mode;
     this.actions = actions;
     this.feed = new SeriesFeed(ws.store);
-    this.subs.push(
-      webview.onDidReceiveMessage((m) => this.receive(m)),
-      ws.watcher.onDidChange(() => this.onStoreChange()),
-    );
+    this.subs.push(webview.onDidReceiveMessage((m) => this.receive(m)));
+    this.storeSub = ws.watcher.onDidChange(() => this.onStoreChange());
   }
 
   get runs(): readonly string[] {
@@ -43,7 +43,8 @@ export class CompareSession implements vscode.Disposable {
   setRuns(ws: WorkspaceStore, runIds: string[]): void {
     if (ws !== this.ws) {
       this.ws = ws;
-      this.subs.push(ws.watcher.onDidChange(() => this.onStoreChange()));
+      this.storeSub.dispose();
+      this.storeSub = ws.watcher.onDidChange(() => this.onStoreChange());
     }
     this.runIds = runIds;
     this.feed = new SeriesFeed(ws.store);
@@ -141,6 +142,7 @@ export class CompareSession implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.storeSub.dispose();
     for (const d of this.subs) d.dispose();
   }
 }
