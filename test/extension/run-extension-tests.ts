@@ -50,7 +50,8 @@ export async function runExtensionHostTests(): Promise<number> {
     ]);
     const exit = new Promise<number>((resolve) => void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code)));
     await page.goto(`${cs.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(payload)}`);
-    const timeout = new Promise<number>((resolve) => setTimeout(() => resolve(124), 600_000));
+    // The suite takes 1-2 minutes; far longer means the page or the host is stuck (exit 124).
+    const timeout = new Promise<number>((resolve) => setTimeout(() => resolve(124), 360_000));
     const code = await Promise.race([exit, timeout]);
     await page.screenshot({ path: join(resultsDir, 'extension-host-end.png') }).catch(() => undefined);
     return code;
