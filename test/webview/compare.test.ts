@@ -257,7 +257,10 @@ describe('compare webview', { timeout: 600_000 }, () => {
       await h.page.click(`button.run-chip[data-run-id="${B}"]`);
       for (const key of ['accuracy', 'loss']) assert.deepEqual(mains(await datasets(h, key)).map((d) => d.hidden), [false, true, false]);
       assert.equal(await h.page.getAttribute(`button.run-chip[data-run-id="${B}"]`, 'aria-pressed'), 'false');
-      // Clicking the chart's own legend entry shows it again, everywhere.
+      // Clicking the chart's own legend entry shows it again, everywhere. The chart must be on
+      // screen (a click outside the viewport goes nowhere) and laid out before its hit boxes are read.
+      await h.page.locator('section[data-metric="loss"] canvas').scrollIntoViewIfNeeded();
+      await h.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(undefined)))));
       const hit = await h.page.evaluate(() => {
         const c = (window as any).__looplineCharts.loss;
         const i = c.legend.legendItems.findIndex((it: any) => it.text === 'lr-0.1');
@@ -266,7 +269,16 @@ describe('compare webview', { timeout: 600_000 }, () => {
       });
       const box = (await h.page.locator('section[data-metric="loss"] canvas').boundingBox())!;
       await h.page.mouse.click(box.x + hit.x, box.y + hit.y);
-      for (const key of ['accuracy', 'loss']) assert.deepEqual(mains(await datasets(h, key)).map((d) => d.hidden), [false, false, false]);
+      for (const key of ['accuracy', 'loss']) {
+        // The legend click is handled asynchronously by chart.js's event loop: poll briefly.
+        let hidden: boolean[] = [];
+        for (let i = 0; i < 20; i++) {
+          hidden = mains(await datasets(h, key)).map((d) => d.hidden);
+          if (!hidden.some(Boolean)) break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.deepEqual(hidden, [false, false, false]);
+      }
     });
 
     test('theme switch redraws with the new theme colours', async () => {
