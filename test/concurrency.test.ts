@@ -3,10 +3,11 @@
 // file directly, for concurrent HTTP clients of one tracking server, and for both mixed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { RunStore } from '../src/core/store/run-store.ts';
 import { tempDir } from './helpers/temp-store.ts';
+import { postJson } from './helpers/http-post.ts';
 import {
   LOG_WRITER,
   STORE_WRITER,
@@ -119,27 +120,9 @@ test(`${WRITERS} processes creating and migrating a brand-new store at the same 
 
 function logBatch(agent: Agent, url: string, runId: string, points: ReturnType<typeof batchPoints>): Promise<{ status: number; text: string }> {
   const body = JSON.stringify({ run_id: runId, metrics: points.map((p) => ({ key: p.key, value: p.value, timestamp: p.timestamp, step: p.step })) });
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${url}/api/2.0/mlflow/runs/log-batch`,
-      {
-        method: 'POST',
-        agent,
-        headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  return postJson(agent, `${url}/api/2.0/mlflow/runs/log-batch`, TOKEN, body);
 }
 
-/** One HTTP client: `batches` log-batch requests to its own run and to the shared run, in turn. */
 async function httpClient(url: string, w: number, own: string, shared: string, batches: number, points: number): Promise<string[]> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const errors: string[] = [];

@@ -4,12 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { RunStore } from '../src/core/store/run-store.ts';
 import type { MetricPoint } from '../src/core/store/types.ts';
 import { tempDir } from './helpers/temp-store.ts';
+import { postJson } from './helpers/http-post.ts';
 import {
   LOG_WRITER,
   STORE_WRITER,
@@ -32,28 +33,6 @@ function sqliteIntegrity(dbPath: string): string {
   } finally {
     db.close();
   }
-}
-
-function postJson(agent: Agent, url: string, path: string, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${url}${path}`,
-      {
-        method: 'POST',
-        agent,
-        headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 interface SentBatch {
@@ -130,7 +109,7 @@ async function killServerWhileLogging(opts: { afterAcks: number; jitterMs: numbe
             metrics: b.points.map((p) => ({ key: p.key, value: p.value, timestamp: p.timestamp, step: p.step })),
           });
           try {
-            const res = await postJson(agent, url, '/api/2.0/mlflow/runs/log-batch', body);
+            const res = await postJson(agent, `${url}/api/2.0/mlflow/runs/log-batch`, TOKEN, body);
             b.status = res.status;
             b.text = res.text;
             b.outcome = res.status === 200 ? 'ok' : 'failed';
@@ -184,7 +163,7 @@ async function killServerWhileLogging(opts: { afterAcks: number; jitterMs: numbe
         const resend = [...batches.filter((x) => x.outcome !== 'ok'), batches.find((x) => x.outcome === 'ok')!];
         for (const b of resend) {
           const body = JSON.stringify({ run_id: runId, metrics: b.points });
-          const res = await postJson(agent, url2, '/api/2.0/mlflow/runs/log-batch', body);
+          const res = await postJson(agent, `${url2}/api/2.0/mlflow/runs/log-batch`, TOKEN, body);
           assert.equal(res.status, 200, res.text);
         }
       } finally {

@@ -29,7 +29,7 @@ export async function runTrainingScript(s: Services, arg?: vscode.Uri | Node | R
   let command = opts.command;
   let scriptUri = arg instanceof vscode.Uri ? arg : opts.script ? vscode.Uri.file(opts.script) : undefined;
   if (!command && !scriptUri) {
-    const picked = await pickScript(s);
+    const picked = await pickScript();
     if (!picked) return undefined;
     if (picked === 'command') {
       const line = await vscode.window.showInputBox({ prompt: 'Command to run and track', placeHolder: 'python3 train.py --lr 0.01', ignoreFocusOut: true });
@@ -67,7 +67,7 @@ export async function runTrainingScript(s: Services, arg?: vscode.Uri | Node | R
   );
 }
 
-async function pickScript(s: Services): Promise<vscode.Uri | 'command' | undefined> {
+async function pickScript(): Promise<vscode.Uri | 'command' | undefined> {
   const files = await vscode.workspace.findFiles('**/*.py', EXCLUDE, 500);
   const active = vscode.window.activeTextEditor?.document.uri;
   const score = (u: vscode.Uri) => (active && u.toString() === active.toString() ? 0 : /train|fit|main/i.test(basename(u.fsPath)) ? 1 : 2);
@@ -75,7 +75,6 @@ async function pickScript(s: Services): Promise<vscode.Uri | 'command' | undefin
   type Item = vscode.QuickPickItem & { value: vscode.Uri | 'command' };
   const items: Item[] = files.map((u) => ({ label: basename(u.fsPath), description: vscode.workspace.asRelativePath(dirname(u.fsPath)), value: u }));
   items.push({ label: '$(terminal) Enter a command…', description: 'any command, e.g. make train', value: 'command' });
-  void s;
   const picked = await vscode.window.showQuickPick(items, { placeHolder: 'Training script to run', matchOnDescription: true });
   return picked?.value;
 }
