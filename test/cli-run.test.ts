@@ -76,6 +76,13 @@ test('loopline run records params, metrics, code, output and exit status; ls and
     assert.match(ls.stdout, /first\s+iris\s+FINISHED/);
     assert.match(ls.stdout, /lr/);
     assert.match(ls.stdout, /0\.05/);
+    // Numeric param filters (an extension of MLflow's syntax): lr = 0.05 here.
+    const below = await runCli(['ls', '--filter', 'params.lr < 0.1'], { cwd: t.dir });
+    assert.equal(below.code, 0, below.stderr);
+    assert.match(below.stdout, /first\s+iris\s+FINISHED/);
+    const above = await runCli(['ls', '--filter', 'params.lr > 0.1'], { cwd: t.dir });
+    assert.equal(above.code, 0, above.stderr);
+    assert.doesNotMatch(above.stdout, /first\s+iris/);
     const show = await runCli(['show', env.MLFLOW_RUN_ID.slice(0, 8), '--json'], { cwd: t.dir });
     assert.equal(show.code, 0, show.stderr);
     const shown = JSON.parse(show.stdout);

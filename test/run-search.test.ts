@@ -182,8 +182,9 @@ test('syntax errors give INVALID_PARAMETER_VALUE naming the problem', () => {
   const cases: Array<[string, RegExp]> = [
     ['metrics.acc >', /expected a value/],
     ["metrics.acc > 'x'", /metrics\.acc must be compared with a number/],
-    ['params.lr > 1', /params are strings.*not >/],
-    ["params.lr = 0.01", /params\.lr must be compared with a quoted string/],
+    ["params.lr > '1'", /params\.lr > needs an unquoted number/],
+    ["params.lr IN (0.01)", /params\.lr must be compared with a quoted string.*unquoted number/],
+    ["tags.team > 1", /tags are strings.*not >/],
     ['foo.bar = 1', /unknown entity 'foo'/],
     ['a = 1 or b = 2', /unknown entity 'a'/],
     ['metrics.a = 1 or metrics.b = 2', /OR is not supported/],
@@ -214,5 +215,37 @@ test("a doubled single quote inside a value is an escaped quote (as run-filter.t
     assert.deepEqual(names("params.note = 'it''s'"), ['quote-run']);
   } finally {
     s.setRunLifecycle(id, 'deleted');
+  }
+});
+
+test('params compare as numbers with an unquoted number (an extension of MLflow) when every value is numeric', () => {
+  // lr values: '0.01', '0.1', '0.001', '0.01', '1' (and '0.5' deleted). As strings '0.1' < '0.5' but so is '1' > '0.5':
+  // numeric comparison must not be string order.
+  assert.deepEqual(names('params.lr < 0.05'), ['Sweep-C', 'baseline', 'sweep-a']);
+  assert.deepEqual(names('params.lr >= 0.1'), ['nan-run', 'sweep-b']);
+  assert.deepEqual(names('params.lr > 0.5'), ['nan-run']);
+  assert.deepEqual(names('params.lr = 1e-2'), ['Sweep-C', 'sweep-a']);
+  assert.deepEqual(names('params.lr != 0.01 and metrics.acc > 0.75'), ['baseline']);
+  assert.deepEqual(names('params.lr <= 0.5', { viewType: 'ALL' }), ['Sweep-C', 'baseline', 'deleted-run', 'sweep-a', 'sweep-b']);
+  // Quoted values keep MLflow's string semantics.
+  assert.deepEqual(names("params.lr = '1e-2'"), []);
+  // The same filter in a search of ids (the experiment table's path) and ordered output.
+  const ids = t.store.searchRunIds({ experimentIds: [exp], filter: 'params.lr < 0.05', orderBy: ['params.lr ASC'] });
+  assert.equal(ids.length, 3);
+});
+
+test('a numeric param comparison is refused with a clear error when some value of that param is not a number', () => {
+  // model values are 'CNN', 'cnn', 'RNN', 'MLP': comparing them as numbers would silently drop every run.
+  assert.throws(() => search('params.model > 1'), { code: 'INVALID_PARAMETER_VALUE', message: /params\.model is compared as a number, but some runs have a value that is not a number \('(CNN|cnn|RNN|MLP)'\); compare it as a string instead/ });
+  const s = t.store;
+  const id = s.createRun({ experimentId: exp, name: 'auto-lr', startTime: 20 }).info.id;
+  try {
+    s.logBatch(id, { params: [{ key: 'lr', value: 'auto' }] });
+    assert.throws(() => search('params.lr < 0.5'), { code: 'INVALID_PARAMETER_VALUE', message: /params\.lr .*'auto'.*params\.lr = 'auto'/ });
+    // Only the searched experiments count: the other experiment has no 'auto'.
+    assert.deepEqual(names('params.lr < 0.5', { experimentIds: [other] }), ['elsewhere']);
+  } finally {
+    s.setRunLifecycle(id, 'deleted');
+    s.db.prepare('DELETE FROM params WHERE run = (SELECT pk FROM runs WHERE uuid = ?)').run(id);
   }
 });

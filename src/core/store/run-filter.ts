@@ -4,6 +4,7 @@ import { invalid } from '../errors.ts';
  * Parser for MLflow's run search syntax, e.g.
  *   metrics.accuracy > 0.9 and params.lr = '0.01' and tags."mlflow.runName" LIKE 'sweep-%'
  *   attributes.status IN ('FINISHED', 'FAILED')
+ * plus one extension: `params.lr < 0.5` (an unquoted number) compares a numeric param as numbers.
  * Clauses are joined by AND only, as in MLflow. Keys with special characters are quoted with
  * backticks or double quotes.
  */
@@ -16,6 +17,12 @@ export interface FilterClause {
   key: string;
   op: Comparator;
   value: FilterValue;
+  /**
+   * A param compared with an unquoted number (`params.lr < 0.5`): compared as numbers, accepted
+   * only when every value of that param in the searched experiments is numeric. An extension of
+   * MLflow's syntax, which treats params as strings only.
+   */
+  numeric?: boolean;
 }
 
 export interface OrderClause {
@@ -187,8 +194,9 @@ function parseClause(c: Cursor): FilterClause {
   } else if (op !== 'IS NULL' && op !== 'IS NOT NULL') {
     value = parseValue(c);
   }
-  checkClause(c.src, { kind, key, op, value });
-  return { kind, key, op, value };
+  const clause: FilterClause = { kind, key, op, value };
+  checkClause(c.src, clause);
+  return clause;
 }
 
 function checkClause(src: string, cl: FilterClause): void {
@@ -204,11 +212,19 @@ function checkClause(src: string, cl: FilterClause): void {
     if (typeof cl.value !== 'number') throw fail(`attributes.${cl.key} must be compared with a number`);
     return;
   }
-  if (numericOps.includes(cl.op)) throw fail(`${cl.kind}s are strings and support =, !=, LIKE, ILIKE, IN and NOT IN, not ${cl.op}`);
+  if (cl.kind === 'param' && ['=', '!=', ...numericOps].includes(cl.op) && typeof cl.value === 'number') {
+    cl.numeric = true;
+    return;
+  }
+  if (numericOps.includes(cl.op)) {
+    if (cl.kind === 'param') throw fail(`params.${cl.key} ${cl.op} needs an unquoted number (params.${cl.key} ${cl.op} 0.5 compares as numbers when every value of ${cl.key} is numeric)`);
+    throw fail(`${cl.kind}s are strings and support =, !=, LIKE, ILIKE, IN and NOT IN, not ${cl.op}`);
+  }
   if ((cl.op === 'IS NULL' || cl.op === 'IS NOT NULL') && cl.kind === 'attribute') throw fail(`attributes cannot be compared with ${cl.op}`);
   const values = Array.isArray(cl.value) ? cl.value : [cl.value];
   if (cl.value !== null && values.some((v) => typeof v !== 'string')) {
-    throw fail(`${cl.kind}s.${cl.key} must be compared with a quoted string, e.g. ${cl.kind}s.${cl.key} = '${String(values[0])}'`);
+    const hint = cl.kind === 'param' ? ` (or, to compare as numbers, with =, !=, <, <=, >, >= and an unquoted number)` : '';
+    throw fail(`${cl.kind}s.${cl.key} must be compared with a quoted string, e.g. ${cl.kind}s.${cl.key} IN ('${String(values[0])}')${hint}`);
   }
 }
 

@@ -27,6 +27,26 @@ export interface CompiledSearch {
   args: unknown[];
   offset: number;
   limit: number;
+  /** Params compared as numbers: the store checks that every value of each is numeric first. */
+  numericParams: string[];
+  experimentIds: number[];
+}
+
+/** A param value read as a number, or null (SQL function `loopline_number`). */
+export function paramNumber(value: unknown): number | null {
+  if (typeof value !== 'string') return null;
+  const t = value.trim();
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return null;
+  const n = Number(t);
+  return Number.isFinite(n) ? n : null;
+}
+
+/**
+ * The first value of `key` in these experiments that is not a number, if any: a numeric
+ * comparison on such a param would silently drop runs, so it is refused instead.
+ */
+export function nonNumericParamSql(experimentIds: number[]): string {
+  return `SELECT x.value FROM params x JOIN runs r ON r.pk = x.run WHERE r.experiment_id IN (${experimentIds.map(() => '?').join(', ')}) AND x.key = ? AND loopline_number(x.value) IS NULL LIMIT 1`;
 }
 
 function likeArgs(op: string): string {
@@ -75,6 +95,10 @@ function clauseSql(cl: FilterClause, args: unknown[]): string {
     args.push(cl.key);
     const exists = `EXISTS (SELECT 1 FROM ${table} x WHERE x.run = r.pk AND x.key = ?)`;
     return cl.op === 'IS NULL' ? `NOT ${exists}` : exists;
+  }
+  if (cl.numeric) {
+    args.push(cl.key, cl.value);
+    return `EXISTS (SELECT 1 FROM params x WHERE x.run = r.pk AND x.key = ? AND loopline_number(x.value) ${cl.op} ?)`;
   }
   args.push(cl.key);
   const cond = stringCondition('x.value', cl, args);
@@ -139,14 +163,18 @@ export function compileSearch(q: SearchRunsQuery): CompiledSearch {
   });
   where.push(`r.experiment_id IN (${ids.map(() => '?').join(', ')})`);
   args.push(...ids);
-  for (const cl of parseFilter(q.filter)) where.push(clauseSql(cl, args));
+  const numericParams = new Set<string>();
+  for (const cl of parseFilter(q.filter)) {
+    if (cl.numeric) numericParams.add(cl.key);
+    where.push(clauseSql(cl, args));
+  }
   const order = (q.orderBy ?? []).filter((s) => s.trim()).map((s) => orderSql(parseOrderBy(s), args));
   order.push('r.start_time DESC', 'r.uuid ASC');
   const offset = decodePageToken(q.pageToken);
   // Fetch one extra row to know whether a next page exists.
   const sql = `SELECT r.pk AS pk FROM runs r WHERE ${where.join(' AND ')} ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`;
   args.push(limit + 1, offset);
-  return { sql, args, offset, limit };
+  return { sql, args, offset, limit, numericParams: [...numericParams], experimentIds: ids };
 }
 
 /** SQL LIKE semantics (% and _), case-sensitive unless asked otherwise. */

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { userInfo } from 'node:os';
 import { LooplineError, invalid, notFound } from '../errors.ts';
 import { migrate } from './migrations.ts';
-import { compileSearch, encodePageToken, mlflowLike, MAX_RESULTS_LIMIT } from './run-search.ts';
+import { compileSearch, encodePageToken, mlflowLike, MAX_RESULTS_LIMIT, nonNumericParamSql, paramNumber, type CompiledSearch } from './run-search.ts';
 import { generateRunName } from './run-names.ts';
 import { MetricWriter, type HistoryQuery, type SeriesRow } from './metric-writer.ts';
 import { checkBatchSize, checkKey, checkParam, checkTag } from './validation.ts';
@@ -102,6 +102,7 @@ export class RunStore {
       // happens to commit, so a bigger interval keeps it off most logging requests.
       if (!opts.readonly) db.pragma('wal_autocheckpoint = 10000');
       db.function('mlflow_like', { deterministic: true }, mlflowLike);
+      db.function('loopline_number', { deterministic: true }, paramNumber);
       if (!opts.readonly) migrate(db, opts.now ?? Date.now);
       return new RunStore(path, db, opts);
     } catch (err) {
@@ -388,7 +389,7 @@ export class RunStore {
   }
 
   searchRuns(q: SearchRunsQuery): SearchRunsPage {
-    const c = compileSearch(q);
+    const c = this.compileChecked(q);
     const pks = (this.db.prepare(c.sql).all(...c.args) as { pk: number }[]).map((r) => r.pk);
     const hasMore = pks.length > c.limit;
     const page = hasMore ? pks.slice(0, c.limit) : pks;
@@ -402,9 +403,21 @@ export class RunStore {
 
   /** Only the ids of matching runs, in order (no params/metrics read): for filters over big experiments. */
   searchRunIds(q: Omit<SearchRunsQuery, 'maxResults' | 'pageToken'>): string[] {
-    const c = compileSearch({ ...q, maxResults: MAX_RESULTS_LIMIT });
+    const c = this.compileChecked({ ...q, maxResults: MAX_RESULTS_LIMIT });
     const sql = c.sql.replace('SELECT r.pk AS pk FROM runs r', 'SELECT r.uuid FROM runs r');
     return this.db.prepare(sql).pluck().all(...c.args) as string[];
+  }
+
+  private compileChecked(q: SearchRunsQuery): CompiledSearch {
+    const c = compileSearch(q);
+    for (const key of c.numericParams) {
+      const bad = this.db.prepare(nonNumericParamSql(c.experimentIds)).pluck().get(...c.experimentIds, key) as string | undefined;
+      if (bad !== undefined) {
+        const shown = bad.length > 40 ? `${bad.slice(0, 40)}…` : bad;
+        throw invalid(`params.${key} is compared as a number, but some runs have a value that is not a number ('${shown.replace(/'/g, "''")}'); compare it as a string instead, e.g. params.${key} = '${shown.replace(/'/g, "''")}'.`);
+      }
+    }
+    return c;
   }
 
   countRuns(experimentId: string, view: ViewType = 'ACTIVE_ONLY'): number {
