@@ -11,6 +11,11 @@ command -v git >/dev/null || need+=(git)
 command -v python3 >/dev/null || need+=(python3)
 command -v chromium >/dev/null || need+=(chromium)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need+=(libkrb5-dev)
+# Container runs and their tests: Debian's Docker engine and what docker-setup builds images with.
+[ -x /usr/sbin/dockerd ] || need+=(docker.io)
+[ -x /usr/sbin/debootstrap ] || need+=(debootstrap)
+[ -x /bin/busybox ] || need+=(busybox-static)
+command -v zstd >/dev/null || need+=(zstd)
 if [ ${#need[@]} -gt 0 ]; then
   log "apt-get install ${need[*]}"
   SUDO=$([ "$(id -u)" = 0 ] && echo || echo sudo)
