@@ -1,6 +1,7 @@
 import { LooplineError, explainStoreError } from '../core/errors.ts';
 import { UsageError } from './args.ts';
 import { importSpoolCommand } from './commands/import-spool.ts';
+import { importCommand } from './commands/import-history.ts';
 import { experimentsCommand, lsCommand } from './commands/list.ts';
 import { runCommand } from './commands/run.ts';
 import { serveCommand } from './commands/serve.ts';
@@ -15,6 +16,7 @@ Usage:
   loopline experiments [--deleted] [--json]
   loopline serve [--port N] [--token T]
   loopline import-spool FILE...
+  loopline import [mlflow|tensorboard|dvclive|wandb] PATH [--experiment NAME] [--dry-run] [--json]
 
 Every command takes --store PATH (or LOOPLINE_STORE); the default is .loopline/loopline.db at the
 git root, or in the current folder outside git.
@@ -27,6 +29,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   experiments: experimentsCommand,
   serve: serveCommand,
   'import-spool': importSpoolCommand,
+  import: importCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

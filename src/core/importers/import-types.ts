@@ -1,0 +1,84 @@
+import type { KeyValue, LifecycleStage, RunStatus } from '../store/types.ts';
+import type { PointBuffer } from './point-buffer.ts';
+
+export const IMPORT_FORMATS = ['mlflow', 'tensorboard', 'dvclive', 'wandb'] as const;
+export type ImportFormat = (typeof IMPORT_FORMATS)[number];
+
+/** Tags every imported run keeps, so a second import of the same source finds it again. */
+export const IMPORT_TAGS = {
+  format: 'loopline.import.format',
+  source: 'loopline.import.source',
+  sourceId: 'loopline.import.source_id',
+  artifactsMissing: 'loopline.import.artifacts_missing',
+} as const;
+
+/** Something in the source that was skipped; `position` is a line, byte offset or record number. */
+export interface ImportProblem {
+  file: string;
+  position?: string;
+  message: string;
+}
+
+export interface SourceExperiment {
+  name: string;
+  deleted: boolean;
+}
+
+export interface SourceArtifact {
+  /** Path inside the run's artifact folder, '/'-separated. */
+  path: string;
+  /** Absolute path of the file to copy. */
+  file: string;
+}
+
+/** One run as read, in full, from a source: what the writer turns into one transaction. */
+export interface SourceRun {
+  /** Stable id of the run inside its source (MLflow run id, run folder, W&B run id). */
+  sourceId: string;
+  experiment: SourceExperiment;
+  name: string;
+  /** A run id to keep when it is free (MLflow's own 32-hex ids). */
+  preferredId?: string;
+  status: RunStatus;
+  startTime: number;
+  endTime: number | null;
+  lifecycleStage: LifecycleStage;
+  userId: string;
+  params: KeyValue[];
+  tags: KeyValue[];
+  points: PointBuffer;
+  artifacts: SourceArtifact[];
+}
+
+/** What readers report besides runs: skipped items and things that are not scalar metrics. */
+export interface ReadContext {
+  /** Declares an experiment of the source, so one without runs is imported too. */
+  experiment(e: SourceExperiment): void;
+  problem(file: string, position: string | undefined, message: string): void;
+  /** Counts summaries that are not imported as metrics (histograms, images, …) by kind. */
+  nonScalar(kind: string, n?: number): void;
+  cancelled(): boolean;
+}
+
+export interface ImportProgress {
+  runsRead: number;
+  pointsRead: number;
+  skipped: number;
+  current: string;
+}
+
+export interface ImportSummary {
+  format: ImportFormat;
+  source: string;
+  dryRun: boolean;
+  cancelled: boolean;
+  experiments: string[];
+  runs: { read: number; created: number; updated: number; unchanged: number };
+  runIds: string[];
+  params: number;
+  tags: number;
+  metricPoints: { read: number; added: number };
+  artifacts: { copied: number; missing: number };
+  notImported: Record<string, number>;
+  skipped: ImportProblem[];
+}

@@ -1,0 +1,175 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { closeSync, copyFileSync, openSync, readSync } from 'node:fs';
+import type Database from 'better-sqlite3';
+import { ensureParentDir, resolveArtifactPath, safeRelative } from '../store/artifact-files.ts';
+import { MetricWriter } from '../store/metric-writer.ts';
+import type { RunStore } from '../store/run-store.ts';
+import type { KeyValue } from '../store/types.ts';
+import { IMPORT_TAGS, type ImportFormat, type SourceExperiment, type SourceRun } from './import-types.ts';
+
+export interface WrittenRun {
+  runId: string;
+  created: boolean;
+  params: number;
+  tags: number;
+  pointsAdded: number;
+  artifactsCopied: number;
+  /** Params the source now gives another value than the store holds (kept as stored). */
+  paramConflicts: string[];
+}
+
+/**
+ * Writes imported runs: one IMMEDIATE transaction per run (so a run appears whole or not at all),
+ * and finds runs of an earlier import of the same source through their import tags, so a
+ * re-import adds only what is new.
+ */
+export class ImportWriter {
+  private readonly db: Database.Database;
+  private readonly metrics: MetricWriter;
+  /** source id -> run uuid of runs imported from this source before. */
+  private readonly existing = new Map<string, string>();
+  private readonly st: ReturnType<typeof prepareStatements>;
+  private readonly store: RunStore;
+  private readonly format: ImportFormat;
+  private readonly source: string;
+
+  constructor(store: RunStore, format: ImportFormat, source: string) {
+    this.store = store;
+    this.format = format;
+    this.source = source;
+    this.db = store.db;
+    this.metrics = new MetricWriter(this.db);
+    const rows = this.db
+      .prepare(
+        `SELECT r.uuid AS uuid, s.value AS sourceId FROM tags s
+           JOIN tags src ON src.run = s.run AND src.key = ? AND src.value = ?
+           JOIN tags f ON f.run = s.run AND f.key = ? AND f.value = ?
+           JOIN runs r ON r.pk = s.run
+         WHERE s.key = ?`,
+      )
+      .all(IMPORT_TAGS.source, source, IMPORT_TAGS.format, format, IMPORT_TAGS.sourceId) as Array<{ uuid: string; sourceId: string }>;
+    for (const r of rows) this.existing.set(r.sourceId, r.uuid);
+    this.st = prepareStatements(this.db);
+  }
+
+  /** Whether a run of this source was imported before (for dry runs). */
+  knows(sourceId: string): boolean {
+    return this.existing.has(sourceId);
+  }
+
+  write(run: SourceRun): WrittenRun {
+    const out: WrittenRun = { runId: '', created: false, params: 0, tags: 0, pointsAdded: 0, artifactsCopied: 0, paramConflicts: [] };
+    this.metrics.run(() => {
+      const experimentId = this.experimentId(run.experiment);
+      let pk: number | undefined;
+      let uuid = this.existing.get(run.sourceId);
+      if (uuid !== undefined) pk = (this.st.runByUuid.get(uuid) as { pk: number } | undefined)?.pk;
+      if (pk === undefined && run.preferredId) {
+        // The same run imported from another copy of the source (a moved folder) keeps its id.
+        const other = this.st.runByUuid.get(run.preferredId) as { pk: number } | undefined;
+        const otherSource = other && (this.st.tagOf.get(other.pk, IMPORT_TAGS.sourceId) as { value: string } | undefined)?.value;
+        if (other && otherSource === run.sourceId) (pk = other.pk), (uuid = run.preferredId);
+      }
+      if (pk === undefined) {
+        uuid = run.preferredId && /^[0-9a-f]{32}$/.test(run.preferredId) && !this.st.runByUuid.get(run.preferredId) ? run.preferredId : newRunId();
+        const deletedTime = run.lifecycleStage === 'deleted' ? (run.endTime ?? run.startTime) : null;
+        const info = this.st.insertRun.run(uuid, experimentId, run.name, run.status, run.startTime, run.endTime, run.lifecycleStage, deletedTime, run.userId);
+        pk = Number(info.lastInsertRowid);
+        out.created = true;
+      } else {
+        this.st.updateRun.run(run.status, run.endTime, pk);
+      }
+      out.runId = uuid!;
+      for (const p of run.params) {
+        const prev = this.st.paramOf.get(pk, p.key) as { value: string } | undefined;
+        if (!prev) {
+          this.st.insertParam.run(pk, p.key, p.value);
+          out.params++;
+        } else if (prev.value !== p.value) out.paramConflicts.push(p.key);
+      }
+      const tags: KeyValue[] = [
+        ...run.tags.filter((t) => t.key !== 'mlflow.runName'),
+        { key: 'mlflow.runName', value: run.name },
+        { key: IMPORT_TAGS.format, value: this.format },
+        { key: IMPORT_TAGS.source, value: this.source },
+        { key: IMPORT_TAGS.sourceId, value: run.sourceId },
+      ];
+      for (const t of tags) {
+        if (out.created || (this.st.tagOf.get(pk, t.key) as { value: string } | undefined)?.value !== t.value) {
+          this.st.putTag.run(pk, t.key, t.value);
+          out.tags++;
+        }
+      }
+      const before = (this.st.pointCount.get(pk) as { n: number }).n;
+      for (const chunk of run.points.chunks()) this.metrics.insert(pk, chunk);
+      out.pointsAdded = (this.st.pointCount.get(pk) as { n: number }).n - before;
+      for (const a of run.artifacts) if (this.copyArtifact(pk, uuid!, a.path, a.file)) out.artifactsCopied++;
+    });
+    this.existing.set(run.sourceId, out.runId);
+    return out;
+  }
+
+  ensureExperiment(e: SourceExperiment): void {
+    this.db.transaction(() => this.experimentId(e)).immediate();
+  }
+
+  private experimentId(e: SourceExperiment): number {
+    const row = this.st.experimentByName.get(e.name) as { id: number } | undefined;
+    if (row) return row.id;
+    const t = Date.now();
+    return Number(this.st.insertExperiment.run(e.name, '', e.deleted ? 'deleted' : 'active', t, t).lastInsertRowid);
+  }
+
+  /** Copies one artifact unless the same bytes are already recorded; true when copied. */
+  private copyArtifact(pk: number, uuid: string, rel: string, file: string): boolean {
+    const clean = safeRelative(rel);
+    const { size, sha256 } = hashFile(file);
+    const prev = this.st.artifactOf.get(pk, clean) as { size: number; sha256: string } | undefined;
+    if (prev && prev.sha256 === sha256) return false;
+    const dest = resolveArtifactPath(this.store.artifactsRoot, uuid, clean);
+    ensureParentDir(dest);
+    copyFileSync(file, dest);
+    this.st.putArtifact.run(pk, clean, size, sha256);
+    return true;
+  }
+}
+
+function newRunId(): string {
+  return randomUUID().replace(/-/g, '');
+}
+
+/** Streams the file: artifacts such as model files can be large. */
+function hashFile(file: string): { size: number; sha256: string } {
+  const hash = createHash('sha256');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  const fd = openSync(file, 'r');
+  let size = 0;
+  try {
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; size += n) hash.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return { size, sha256: hash.digest('hex') };
+}
+
+function prepareStatements(db: Database.Database) {
+  return {
+    runByUuid: db.prepare('SELECT pk FROM runs WHERE uuid = ?'),
+    tagOf: db.prepare('SELECT value FROM tags WHERE run = ? AND key = ?'),
+    insertRun: db.prepare(
+      `INSERT INTO runs (uuid, experiment_id, name, status, start_time, end_time, lifecycle_stage, deleted_time, user_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    updateRun: db.prepare('UPDATE runs SET status = ?, end_time = ? WHERE pk = ?'),
+    paramOf: db.prepare('SELECT value FROM params WHERE run = ? AND key = ?'),
+    insertParam: db.prepare('INSERT INTO params (run, key, value) VALUES (?, ?, ?)'),
+    putTag: db.prepare('INSERT OR REPLACE INTO tags (run, key, value) VALUES (?, ?, ?)'),
+    pointCount: db.prepare('SELECT total(count) AS n FROM series WHERE run = ?'),
+    artifactOf: db.prepare('SELECT size, sha256 FROM artifacts WHERE run = ? AND path = ?'),
+    putArtifact: db.prepare('INSERT OR REPLACE INTO artifacts (run, path, size, sha256) VALUES (?, ?, ?, ?)'),
+    experimentByName: db.prepare('SELECT id FROM experiments WHERE name = ?'),
+    insertExperiment: db.prepare(
+      'INSERT INTO experiments (name, artifact_location, lifecycle_stage, creation_time, last_update_time) VALUES (?, ?, ?, ?, ?)',
+    ),
+  };
+}

@@ -1,0 +1,109 @@
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { LooplineError, invalid } from '../errors.ts';
+import type { RunStore } from '../store/run-store.ts';
+import { detectFormat } from './format-detection.ts';
+import type { ImportFormat, ImportProblem, ImportProgress, ImportSummary, ReadContext, SourceRun } from './import-types.ts';
+import { ImportWriter } from './import-writer.ts';
+import { mlflowRoot, readMlflowStore } from './mlflow-filestore.ts';
+import { readTensorBoardLogdir } from './tensorboard-logdir.ts';
+import { readDvcLiveOutput } from './dvclive-output.ts';
+import { readWandbRuns, wandbRoot } from './wandb-runs.ts';
+import { isDir } from './source-files.ts';
+
+export interface ImportOptions {
+  path: string;
+  /** Detected when missing. */
+  format?: ImportFormat;
+  /** Put every run in this experiment instead of the source's own. */
+  experiment?: string;
+  dryRun?: boolean;
+  onProgress?: (p: ImportProgress) => void;
+  isCancelled?: () => boolean;
+}
+
+const READERS: Record<ImportFormat, (path: string, ctx: ReadContext, experiment?: string) => Iterable<SourceRun>> = {
+  mlflow: readMlflowStore,
+  tensorboard: readTensorBoardLogdir,
+  dvclive: readDvcLiveOutput,
+  wandb: readWandbRuns,
+};
+
+const ROOTS: Partial<Record<ImportFormat, (path: string) => string>> = { mlflow: mlflowRoot, wandb: wandbRoot };
+
+/**
+ * Reads a source run by run and writes each one in its own transaction. Bad records are skipped
+ * and listed in the summary; a run is written only once it was read in full.
+ */
+export function importRuns(store: RunStore | undefined, opts: ImportOptions): ImportSummary {
+  const path = resolve(opts.path);
+  if (!isDir(path)) throw invalid(`Nothing to import at ${path}: give the folder that holds the runs (an mlruns folder, a TensorBoard log dir, a DVCLive output folder or a wandb folder).`);
+  const format = opts.format ?? detectFormat(path);
+  if (!format) {
+    throw invalid(
+      `Could not tell which tool wrote ${path}. Name the format: loopline import mlflow|tensorboard|dvclive|wandb ${opts.path}`,
+    );
+  }
+  if (!opts.dryRun && !store) throw new LooplineError('INTERNAL_ERROR', 'An import that is not a dry run needs a store.');
+  const root = realpathSync(ROOTS[format]?.(path) ?? path);
+  const summary: ImportSummary = {
+    format,
+    source: root,
+    dryRun: opts.dryRun ?? false,
+    cancelled: false,
+    experiments: [],
+    runs: { read: 0, created: 0, updated: 0, unchanged: 0 },
+    runIds: [],
+    params: 0,
+    tags: 0,
+    metricPoints: { read: 0, added: 0 },
+    artifacts: { copied: 0, missing: 0 },
+    notImported: {},
+    skipped: [],
+  };
+  const cancelled = opts.isCancelled ?? (() => false);
+  const writer = store ? new ImportWriter(store, format, root) : undefined;
+  const experiments = new Set<string>();
+  const ctx: ReadContext = {
+    experiment: (e) => {
+      experiments.add(e.name);
+      if (!opts.dryRun) writer?.ensureExperiment(e);
+    },
+    problem: (file, position, message) => summary.skipped.push(position ? { file, position, message } : { file, message }),
+    nonScalar: (kind, n = 1) => (summary.notImported[kind] = (summary.notImported[kind] ?? 0) + n),
+    cancelled,
+  };
+  for (const run of READERS[format](root, ctx, opts.experiment)) {
+    summary.runs.read++;
+    summary.metricPoints.read += run.points.length;
+    experiments.add(run.experiment.name);
+    if (run.tags.some((t) => t.key === 'loopline.import.artifacts_missing')) summary.artifacts.missing++;
+    if (opts.dryRun) {
+      if (writer?.knows(run.sourceId)) summary.runs.updated++;
+      else summary.runs.created++;
+      summary.params += run.params.length;
+      summary.tags += run.tags.length;
+      summary.artifacts.copied += run.artifacts.length;
+    } else {
+      const w = writer!.write(run);
+      summary.runIds.push(w.runId);
+      if (w.created) summary.runs.created++;
+      else if (w.params || w.pointsAdded || w.artifactsCopied || w.tags) summary.runs.updated++;
+      else summary.runs.unchanged++;
+      summary.params += w.params;
+      summary.tags += w.tags;
+      summary.metricPoints.added += w.pointsAdded;
+      summary.artifacts.copied += w.artifactsCopied;
+      for (const key of w.paramConflicts) {
+        ctx.problem(run.sourceId, undefined, `param '${key}' has another value than when it was first imported; the stored value was kept`);
+      }
+    }
+    opts.onProgress?.({ runsRead: summary.runs.read, pointsRead: summary.metricPoints.read, skipped: summary.skipped.length, current: run.name });
+    if (cancelled()) break;
+  }
+  summary.cancelled = cancelled();
+  summary.experiments = [...experiments];
+  return summary;
+}
+
+export type { ImportProblem };
