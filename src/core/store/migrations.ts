@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { backfillTiles, TILES_TABLE_SQL } from '../series/series-tiles.ts';
+import { REGISTRY_SCHEMA_SQL, REGISTRY_SCHEMA_VERSION } from '../registry/registry-schema.ts';
 
 /**
  * Numbered schema migrations, applied in order at open inside one transaction each.
@@ -103,6 +104,8 @@ CREATE TABLE artifacts (
     sql: TILES_TABLE_SQL,
     run: backfillTiles,
   },
+  // Model registry and audit log (src/core/registry).
+  { version: REGISTRY_SCHEMA_VERSION, sql: REGISTRY_SCHEMA_SQL },
 ];
 
 export function migrate(db: Database.Database, now: () => number): void {

@@ -8,6 +8,8 @@ import { MLFLOW_ROUTES, type RouteContext } from './mlflow-routes.ts';
 import { handleArtifactRequest } from './artifact-routes.ts';
 import type { Fields } from './request-fields.ts';
 import { sendJson, sendText } from './http-responses.ts';
+import { ModelRegistry } from '../registry/model-registry.ts';
+import { REGISTRY_ROUTES } from '../registry/registry-routes.ts';
 
 export interface TrackingServerOptions {
   store: RunStore;
@@ -22,6 +24,8 @@ export interface TrackingServerOptions {
   /** One line per failed request; never given the token. */
   log?: (line: string) => void;
   now?: () => number;
+  /** Serves MLflow's model-registry endpoints; default a registry over `store`. */
+  registry?: ModelRegistry;
 }
 
 export interface StoreChange {
@@ -57,6 +61,7 @@ export class TrackingServer {
   private readonly tokenBuf: Buffer;
   private readonly ctx: RouteContext;
   private boundPort = 0;
+  private registryInstance: ModelRegistry | undefined;
 
   private constructor(opts: TrackingServerOptions) {
     this.opts = opts;
@@ -136,7 +141,8 @@ export class TrackingServer {
     const prefix = MLFLOW_PREFIXES.find((p) => url.pathname.startsWith(p));
     const route = prefix ? url.pathname.slice(prefix.length).replace(/\/$/, '') : undefined;
     const handler = route ? MLFLOW_ROUTES[route] : undefined;
-    if (!handler) {
+    const registryHandler = route ? REGISTRY_ROUTES[route] : undefined;
+    if (!handler && !registryHandler) {
       throw new LooplineError('ENDPOINT_NOT_FOUND', `No endpoint ${req.method} ${url.pathname} in Loopline's MLflow-compatible API.`);
     }
     if (req.method !== 'GET' && req.method !== 'POST' && req.method !== 'PATCH' && req.method !== 'DELETE') {
@@ -144,7 +150,14 @@ export class TrackingServer {
     }
     const fields: Fields = queryFields(url.searchParams);
     Object.assign(fields, await readJsonBody(req, this.opts.maxJsonBytes ?? 16 * 1024 * 1024));
-    sendJson(res, 200, handler(fields, this.ctx));
+    if (handler) return sendJson(res, 200, handler(fields, this.ctx));
+    fields.__method = req.method;
+    sendJson(res, 200, registryHandler!(fields, this.registry));
+  }
+
+  get registry(): ModelRegistry {
+    this.registryInstance ??= this.opts.registry ?? new ModelRegistry(this.opts.store, this.opts.now ? { now: this.opts.now } : {});
+    return this.registryInstance;
   }
 
   private sendError(res: ServerResponse, req: IncomingMessage, raw: unknown): void {
