@@ -31,11 +31,24 @@ const nativeSqlite = {
   },
 };
 
+// The Python client ships beside the bundles (dist/python), so `loopline run` puts it on PYTHONPATH
+// from an installed CLI or .vsix too.
+function copyPythonClient() {
+  rmSync('dist/python', { recursive: true, force: true });
+  cpSync('clients/python/loopline.py', 'dist/python/loopline.py');
+}
+
 function copyNativeSqlite() {
   const dest = 'dist/native/better-sqlite3';
   rmSync(dest, { recursive: true, force: true });
   for (const part of ['package.json', 'lib', 'prebuilds', 'LICENSE']) cpSync(`node_modules/better-sqlite3/${part}`, `${dest}/${part}`, { recursive: true });
 }
+
+// The CommonJS bundles get a real import.meta.url (core modules locate files bundled beside them).
+const cjsImportMeta = {
+  define: { ...define, 'import.meta.url': '__loopline_import_meta_url' },
+  banner: { js: "const __loopline_import_meta_url = require('url').pathToFileURL(__filename).href;" },
+};
 
 const extension = {
   entryPoints: ['src/extension/extension.ts'],
@@ -48,7 +61,7 @@ const extension = {
   minify: !watch,
   external: ['vscode'],
   plugins: [nativeSqlite],
-  define,
+  ...cjsImportMeta,
   logLevel: 'warning',
 };
 
@@ -63,6 +76,7 @@ const extensionTests = {
   sourcemap: 'inline',
   external: ['vscode', 'mocha'],
   plugins: [nativeSqlite],
+  ...cjsImportMeta,
   logLevel: 'warning',
 };
 
@@ -98,9 +112,11 @@ try {
 
 if (watch) {
   copyNativeSqlite();
+  copyPythonClient();
   for (const t of targets) await (await esbuild.context(t)).watch();
 } else {
   copyNativeSqlite();
+  copyPythonClient();
   await Promise.all(targets.map((t) => esbuild.build(t)));
   const size = statSync('dist/extension.cjs').size;
   console.log(`dist/extension.cjs: ${(size / 1024).toFixed(0)} KB`);

@@ -3,6 +3,7 @@ import { UsageError } from './args.ts';
 import { importSpoolCommand } from './commands/import-spool.ts';
 import { importCommand } from './commands/import-history.ts';
 import { experimentsCommand, lsCommand } from './commands/list.ts';
+import { pythonClientCommand } from './commands/python-client.ts';
 import { runCommand } from './commands/run.ts';
 import { serveCommand } from './commands/serve.ts';
 import { showCommand } from './commands/show.ts';
@@ -17,6 +18,7 @@ Usage:
   loopline serve [--port N] [--token T]
   loopline import-spool FILE...
   loopline import [mlflow|tensorboard|dvclive|wandb] PATH [--experiment NAME] [--dry-run] [--json]
+  loopline python-client [--install [--python PATH]] [--wheel DIR]
 
 Every command takes --store PATH (or LOOPLINE_STORE); the default is .loopline/loopline.db at the
 git root, or in the current folder outside git.
@@ -30,6 +32,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   serve: serveCommand,
   'import-spool': importSpoolCommand,
   import: importCommand,
+  'python-client': pythonClientCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

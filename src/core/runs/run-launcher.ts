@@ -8,6 +8,7 @@ import { ensureParentDir, resolveArtifactPath, sha256File } from '../store/artif
 import { RunStore } from '../store/run-store.ts';
 import type { KeyValue, RunStatus } from '../store/types.ts';
 import { importSpool } from '../tracking/spool-import.ts';
+import { appendPythonPath, bundledPythonClientDir } from '../python-client/client-location.ts';
 import { LocalProcessBackend } from './local-process-backend.ts';
 import type { LaunchedProcess, RunBackend } from './run-backend.ts';
 
@@ -92,6 +93,9 @@ export async function launchRun(opts: LaunchOptions): Promise<ActiveRun> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(opts.env ?? process.env)) if (v !== undefined) env[k] = v;
   Object.assign(env, trackingEnv(opts.tracking, experiment.id, runId, opts.spoolDir, opts.params ?? []));
+  // `import loopline` works in any repository with no install; a client the user installed wins.
+  const clientDir = bundledPythonClientDir();
+  if (clientDir) env.PYTHONPATH = appendPythonPath(env.PYTHONPATH, clientDir);
 
   const proc = backend.launch({
     runId,
