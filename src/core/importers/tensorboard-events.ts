@@ -1,0 +1,243 @@
+import { ProtoReader, WIRE_FIXED32, WIRE_LEN } from './protobuf-reader.ts';
+
+/** What one `Event` record holds that an import cares about. */
+export interface DecodedEvent {
+  wallTime: number;
+  step: number;
+  scalars: Array<{ tag: string; value: number }>;
+  /** Summaries or records that are not scalars, by kind (histograms, images, graphs, …). */
+  other: string[];
+  hparams?: HParamsData;
+}
+
+export interface HParamsData {
+  params?: Array<[string, string]>;
+  metricTags?: string[];
+  /** 1 success, 2 failure, 3 running (the plugin's Status enum). */
+  endStatus?: number;
+  endTime?: number;
+}
+
+const DT_FLOAT = 1;
+const DT_DOUBLE = 2;
+
+export function decodeEvent(buf: Uint8Array, start: number, end: number): DecodedEvent {
+  const ev: DecodedEvent = { wallTime: 0, step: 0, scalars: [], other: [] };
+  const r = new ProtoReader(buf, start, end);
+  while (r.next()) {
+    switch (r.field) {
+      case 1:
+        ev.wallTime = r.double();
+        break;
+      case 2:
+        ev.step = r.varint();
+        break;
+      case 5:
+        decodeSummary(r.sub(), ev);
+        break;
+      case 4:
+      case 9:
+        ev.other.push('graphs');
+        r.skip();
+        break;
+      case 8:
+        ev.other.push('run metadata');
+        r.skip();
+        break;
+      default:
+        r.skip(); // file_version, log_message, session_log
+    }
+  }
+  return ev;
+}
+
+function decodeSummary(r: ProtoReader, ev: DecodedEvent): void {
+  while (r.next()) {
+    if (r.field === 1 && r.wire === WIRE_LEN) decodeValue(r.sub(), ev);
+    else r.skip();
+  }
+}
+
+function decodeValue(r: ProtoReader, ev: DecodedEvent): void {
+  let tag = '';
+  let simple: number | undefined;
+  let plugin = '';
+  let pluginContent: [number, number] | undefined;
+  let tensor: ProtoReader | undefined;
+  let kind: string | undefined;
+  while (r.next()) {
+    switch (r.field) {
+      case 1:
+        tag = r.string();
+        break;
+      case 2:
+        simple = r.float();
+        break;
+      case 9: {
+        const m = r.sub();
+        while (m.next()) {
+          if (m.field === 1) {
+            const pd = m.sub();
+            while (pd.next()) {
+              if (pd.field === 1) plugin = pd.string();
+              else if (pd.field === 2) pluginContent = pd.bytes();
+              else pd.skip();
+            }
+          } else m.skip();
+        }
+        break;
+      }
+      case 8:
+        tensor = r.sub();
+        break;
+      case 3:
+      case 5:
+        kind = 'histograms';
+        r.skip();
+        break;
+      case 4:
+        kind = 'images';
+        r.skip();
+        break;
+      case 6:
+        kind = 'audio';
+        r.skip();
+        break;
+      default:
+        r.skip();
+    }
+  }
+  if (plugin === 'hparams') {
+    if (pluginContent) ev.hparams = decodeHParams(new ProtoReader(r.buf, pluginContent[0], pluginContent[1]), ev.hparams ?? {});
+    return;
+  }
+  if (simple !== undefined) {
+    ev.scalars.push({ tag, value: simple });
+    return;
+  }
+  if (tensor) {
+    const v = scalarOfTensor(tensor);
+    if (v !== undefined) ev.scalars.push({ tag, value: v });
+    else ev.other.push(plugin ? `${plugin} tensors` : 'tensors');
+    return;
+  }
+  if (kind) ev.other.push(kind);
+}
+
+/** A float or double tensor with exactly one element (TF2 writes scalars this way). */
+function scalarOfTensor(r: ProtoReader): number | undefined {
+  let dtype = 0;
+  let elements = 1;
+  const values: number[] = [];
+  let content: [number, number] | undefined;
+  while (r.next()) {
+    switch (r.field) {
+      case 1:
+        dtype = r.varint();
+        break;
+      case 2: {
+        const shape = r.sub();
+        while (shape.next()) {
+          if (shape.field === 2) {
+            const dim = shape.sub();
+            while (dim.next()) {
+              if (dim.field === 1) elements *= dim.varint();
+              else dim.skip();
+            }
+          } else shape.skip();
+        }
+        break;
+      }
+      case 4:
+        content = r.bytes();
+        break;
+      case 5:
+        if (r.wire === WIRE_FIXED32) values.push(r.float());
+        else {
+          const p = r.sub();
+          while (p.pos < p.end) values.push(p.float());
+        }
+        break;
+      case 6:
+        if (r.wire === WIRE_LEN) {
+          const p = r.sub();
+          while (p.pos < p.end) values.push(p.double());
+        } else values.push(r.double());
+        break;
+      default:
+        r.skip();
+    }
+  }
+  if (elements !== 1 || (dtype !== DT_FLOAT && dtype !== DT_DOUBLE)) return undefined;
+  if (content) {
+    const bytes = content[1] - content[0];
+    const view = new DataView(r.buf.buffer, r.buf.byteOffset + content[0], bytes);
+    if (dtype === DT_FLOAT && bytes === 4) return view.getFloat32(0, true);
+    if (dtype === DT_DOUBLE && bytes === 8) return view.getFloat64(0, true);
+    return undefined;
+  }
+  return values.length === 1 ? values[0] : undefined;
+}
+
+/** The hparams plugin's HParamsPluginData: experiment (metric infos), session start and end. */
+function decodeHParams(r: ProtoReader, into: HParamsData): HParamsData {
+  while (r.next()) {
+    if (r.field === 2 && r.wire === WIRE_LEN) {
+      const exp = r.sub();
+      while (exp.next()) {
+        if (exp.field === 5) {
+          const info = exp.sub();
+          while (info.next()) {
+            if (info.field === 1) {
+              const name = info.sub();
+              let group = '';
+              let tag = '';
+              while (name.next()) {
+                if (name.field === 1) group = name.string();
+                else if (name.field === 2) tag = name.string();
+                else name.skip();
+              }
+              (into.metricTags ??= []).push(group ? `${group}/${tag}` : tag);
+            } else info.skip();
+          }
+        } else exp.skip();
+      }
+    } else if (r.field === 3 && r.wire === WIRE_LEN) {
+      const start = r.sub();
+      while (start.next()) {
+        if (start.field === 1) {
+          const entry = start.sub();
+          let key = '';
+          let value = '';
+          while (entry.next()) {
+            if (entry.field === 1) key = entry.string();
+            else if (entry.field === 2) value = protobufValueText(entry.sub());
+            else entry.skip();
+          }
+          (into.params ??= []).push([key, value]);
+        } else start.skip();
+      }
+    } else if (r.field === 4 && r.wire === WIRE_LEN) {
+      const end = r.sub();
+      while (end.next()) {
+        if (end.field === 1) into.endStatus = end.varint();
+        else if (end.field === 2) into.endTime = end.double();
+        else end.skip();
+      }
+    } else r.skip();
+  }
+  return into;
+}
+
+/** google.protobuf.Value as text: number, string or bool (what hparams hold). */
+function protobufValueText(r: ProtoReader): string {
+  let out = '';
+  while (r.next()) {
+    if (r.field === 2) out = String(r.double());
+    else if (r.field === 3) out = r.string();
+    else if (r.field === 4) out = r.varint() ? 'True' : 'False';
+    else if (r.field === 1) (out = 'None'), r.skip();
+    else r.skip();
+  }
+  return out;
+}
