@@ -36,7 +36,7 @@ test('loopline run records params, metrics, code, output and exit status; ls and
     const r = await runCli(['run', '--experiment', 'iris', '--name', 'first', '--param', 'batch=32', '--', 'python3', 'train.py', '0.05'], { cwd: t.dir });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /done training/);
-    assert.match(r.stderr, /FINISHED/);
+    assert.match(r.stderr, /run [0-9a-f]{32} finished/);
     const env = JSON.parse(/env (\{.*\})/.exec(r.stdout)![1]!);
     assert.match(env.MLFLOW_TRACKING_URI, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(env.MLFLOW_RUN_ID, env.LOOPLINE_RUN_ID);
@@ -73,7 +73,7 @@ test('loopline run records params, metrics, code, output and exit status; ls and
     }
     const ls = await runCli(['ls'], { cwd: t.dir });
     assert.equal(ls.code, 0, ls.stderr);
-    assert.match(ls.stdout, /first\s+iris\s+FINISHED/);
+    assert.match(ls.stdout, /first\s+iris\s+✓ finished/);
     assert.match(ls.stdout, /lr/);
     assert.match(ls.stdout, /0\.05/);
     // Numeric param filters (an extension of MLflow's syntax): lr = 0.05 here.

@@ -32,3 +32,12 @@ test('src/cli does not import vscode', () => {
   const offenders = tsFiles(join(REPO_ROOT, 'src', 'cli')).filter((f) => importsOf(f).includes('vscode'));
   assert.deepEqual(offenders, []);
 });
+
+test('src/shared imports nothing outside itself (the extension, the CLI and the webviews all load it)', () => {
+  const offenders: string[] = [];
+  for (const file of tsFiles(join(REPO_ROOT, 'src', 'shared'))) {
+    for (const spec of importsOf(file)) if (!spec.startsWith('./')) offenders.push(`${relative(REPO_ROOT, file)} imports '${spec}'`);
+    if (/\b(document|window)\./.test(readFileSync(file, 'utf8'))) offenders.push(`${relative(REPO_ROOT, file)} touches the DOM`);
+  }
+  assert.deepEqual(offenders, []);
+});

@@ -1,5 +1,6 @@
 /** Plain-text formatting for the terminal: aligned tables and JSON. */
-export { formatAgo, formatDuration, formatNumber } from '../core/display-format.ts';
+export { formatAgo, formatDuration, formatNumber } from '../shared/display-format.ts';
+import { toWire } from '../shared/wire-number.ts';
 
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -9,5 +10,5 @@ export function table(headers: string[], rows: string[][]): string {
 
 /** JSON with NaN/Infinity kept as the strings MLflow uses, instead of JSON's lossy null. */
 export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2);
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' ? toWire(v) : v), 2);
 }

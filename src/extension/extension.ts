@@ -29,6 +29,7 @@ import { readSettings } from './settings.ts';
 import { LooplineStatusBar } from './status-bar.ts';
 import { ServerController } from './tracking/server-controller.ts';
 import { WorkspaceStores, type WorkspaceStore } from './workspace-stores.ts';
+import { COMMANDS, type CommandId } from './command-ids.ts';
 
 /** What activate() returns: used by the extension-host tests and the activation benchmark. */
 export interface LooplineApi {
@@ -66,7 +67,7 @@ export function activate(context: vscode.ExtensionContext): LooplineApi {
   );
 
   /** Every command reports failures as a notification with a helpful action, never a raw stack. */
-  const register = (id: string, fn: (...args: any[]) => unknown) =>
+  const register = (id: CommandId, fn: (...args: any[]) => unknown) =>
     context.subscriptions.push(
       vscode.commands.registerCommand(id, async (...args: unknown[]) => {
         try {
@@ -83,40 +84,40 @@ export function activate(context: vscode.ExtensionContext): LooplineApi {
       }),
     );
 
-  register('loopline.runTrainingScript', (arg) => runTrainingScript(s, arg));
-  register('loopline.stopRun', (arg, sel) => stopRun(s, arg, sel));
-  register('loopline.rerunWithParams', (arg, sel, cmd) => rerunWithParams(s, arg, sel, cmd));
-  register('loopline.compareSelectedRuns', (arg, sel) => compareRuns(s, arg, sel));
-  register('loopline.openExperimentTable', (arg) => openExperimentTable(s, arg));
-  register('loopline.openRunDetail', (arg, sel) => openRunDetail(s, arg, sel));
-  register('loopline.newExperiment', (name) => newExperiment(s, typeof name === 'string' ? name : undefined));
-  register('loopline.renameRun', (arg, sel, name) => renameRun(s, arg, sel, name));
-  register('loopline.addTag', (arg, sel, tag) => addTag(s, arg, sel, tag));
-  register('loopline.deleteRun', (arg, sel) => deleteRun(s, arg, sel));
-  register('loopline.restoreRun', (arg, sel) => restoreRun(s, arg, sel));
-  register('loopline.copyRunId', (arg, sel) => copyRunId(s, arg, sel));
-  register('loopline.revealArtifacts', (arg, sel) => revealArtifacts(s, arg, sel));
-  register('loopline.openArtifact', (runId, path) => openArtifact(s, runId, path));
-  register('loopline.showCodeDiff', (arg, sel) => showCodeDiff(s, arg, sel));
-  register('loopline.checkoutRunCode', (arg, sel, branch) => checkoutRunCode(s, arg, sel, branch));
-  register('loopline.startTrackingServer', () => startTrackingServer(s));
-  register('loopline.stopTrackingServer', () => stopTrackingServer(s));
-  register('loopline.copyTrackingUri', () => copyTrackingUri(s));
-  register('loopline.refresh', () => {
+  register(COMMANDS.runTrainingScript, (arg) => runTrainingScript(s, arg));
+  register(COMMANDS.stopRun, (arg, sel) => stopRun(s, arg, sel));
+  register(COMMANDS.rerunWithParams, (arg, sel, cmd) => rerunWithParams(s, arg, sel, cmd));
+  register(COMMANDS.compareSelectedRuns, (arg, sel) => compareRuns(s, arg, sel));
+  register(COMMANDS.openExperimentTable, (arg) => openExperimentTable(s, arg));
+  register(COMMANDS.openRunDetail, (arg, sel) => openRunDetail(s, arg, sel));
+  register(COMMANDS.newExperiment, (name) => newExperiment(s, typeof name === 'string' ? name : undefined));
+  register(COMMANDS.renameRun, (arg, sel, name) => renameRun(s, arg, sel, name));
+  register(COMMANDS.addTag, (arg, sel, tag) => addTag(s, arg, sel, tag));
+  register(COMMANDS.deleteRun, (arg, sel) => deleteRun(s, arg, sel));
+  register(COMMANDS.restoreRun, (arg, sel) => restoreRun(s, arg, sel));
+  register(COMMANDS.copyRunId, (arg, sel) => copyRunId(s, arg, sel));
+  register(COMMANDS.revealArtifacts, (arg, sel) => revealArtifacts(s, arg, sel));
+  register(COMMANDS.openArtifact, (runId, path) => openArtifact(s, runId, path));
+  register(COMMANDS.showCodeDiff, (arg, sel) => showCodeDiff(s, arg, sel));
+  register(COMMANDS.checkoutRunCode, (arg, sel, branch) => checkoutRunCode(s, arg, sel, branch));
+  register(COMMANDS.startTrackingServer, () => startTrackingServer(s));
+  register(COMMANDS.stopTrackingServer, () => stopTrackingServer(s));
+  register(COMMANDS.copyTrackingUri, () => copyTrackingUri(s));
+  register(COMMANDS.refresh, () => {
     experiments.refresh();
     activeRuns.refresh();
   });
-  register('loopline.sortRuns', (sort) => sortRuns(s, sort));
-  register('loopline.filterRuns', (preset) => filterRuns(s, preset));
-  register('loopline.clearFilter', () => clearFilter(s));
-  register('loopline.showTrash', () => toggleTrash(s));
-  register('loopline.showLog', () => log().show());
-  register('loopline.loadMoreRuns', (refId: string, experimentId: string) => {
+  register(COMMANDS.sortRuns, (sort) => sortRuns(s, sort));
+  register(COMMANDS.filterRuns, (preset) => filterRuns(s, preset));
+  register(COMMANDS.clearFilter, () => clearFilter(s));
+  register(COMMANDS.showTrash, () => toggleTrash(s));
+  register(COMMANDS.showLog, () => log().show());
+  register(COMMANDS.loadMoreRuns, (refId: string, experimentId: string) => {
     const ref = experiments.refs().find((r) => r.id === refId);
     if (ref) experiments.model.loadMore(ref, experimentId);
     experiments.refresh();
   });
-  register('loopline.revealRun', async (runId: string) => {
+  register(COMMANDS.revealRun, async (runId: string) => {
     const ws = stores.findRun(runId);
     if (!ws) throw new LooplineError('RESOURCE_DOES_NOT_EXIST', `Run ${runId} is not in this workspace.`);
     const run = ws.store.getRun(runId);

@@ -3,23 +3,12 @@
  * nothing here may import `vscode` or touch the DOM. Numbers cross postMessage as JSON: NaN and
  * ±Infinity would become null, so summaries carry them as the strings MLflow uses.
  */
-export type RunStatusMsg = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
+import type { RunStatus } from '../shared/run-status.ts';
+import type { WireNumber } from '../shared/wire-number.ts';
 
-/** A double that may be "NaN", "Infinity" or "-Infinity". */
-export type WireNumber = number | 'NaN' | 'Infinity' | '-Infinity';
-
-export function toWire(v: number): WireNumber {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return 'Infinity';
-  if (v === -Infinity) return '-Infinity';
-  return v;
-}
-
-export function fromWire(v: WireNumber | null | undefined): number {
-  if (v === null || v === undefined) return NaN;
-  if (typeof v === 'number') return v;
-  return v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : NaN;
-}
+/** The store's statuses (one vocabulary: src/shared/run-status.ts). */
+export type RunStatusMsg = RunStatus;
+export { fromWire, toWire, type WireNumber } from '../shared/wire-number.ts';
 
 export interface MetricSummaryMsg {
   key: string;

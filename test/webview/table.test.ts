@@ -172,10 +172,10 @@ describe('Experiment Table webview', () => {
     const rows = await shownRows(page);
     assert.equal(rows[0]!.rowIndex, 2);
     const [name, status, , duration, lr, optimizer, , , acc, loss] = rows[0]!.cells;
-    assert.deepEqual([name, status, duration, lr, optimizer, acc, loss], [runName(0), 'Finished', '5.0s', '0.1', 'adam', '0', 'NaN']);
+    assert.deepEqual([name, status, duration, lr, optimizer, acc, loss], [runName(0), '✓ finished', '5.0 s', '0.1', 'adam', '0', 'NaN']);
     assert.equal(rows[1]!.cells[9], '1', 'loss of run 1 is 2 / 2');
     assert.equal(rows[3]!.cells[0], runName(3));
-    assert.equal(rows[3]!.cells[1], 'Running');
+    assert.equal(rows[3]!.cells[1], '● running');
     assert.equal(rows[3]!.cells[3], '', 'a running run has no duration');
     assert.equal(rows[3]!.cells[8], '', 'accuracy not logged for run 3');
     assert.equal(rows[5]!.cells[9], 'NaN', 'a NaN metric shows as NaN');

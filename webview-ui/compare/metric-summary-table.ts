@@ -1,6 +1,6 @@
 import type { RunMsg } from '../../src/protocol/common.ts';
 import { el } from '../shared/dom-builders.ts';
-import { formatDelta, formatValue } from '../shared/number-format.ts';
+import { digitsFor, formatDelta, formatExact, formatNumber } from '../../src/shared/display-format.ts';
 import { seriesStyle, type ThemePalette } from '../shared/theme-colors.ts';
 import type { MetricSummary, SummaryCell } from './metric-summary.ts';
 
@@ -19,6 +19,8 @@ export function buildMetricSummaryTable(summaries: MetricSummary[], runs: RunMsg
   );
   for (const s of summaries) {
     const body = el('tbody', { attrs: { 'data-metric': s.key } });
+    // Digits chosen from this metric's range across the runs, so close values stay apart.
+    const digits = digitsFor(s.cells.flatMap((c) => [c.last, c.min, c.max]));
     s.cells.forEach((c, i) => {
       const run = runs.find((r) => r.id === c.runId);
       if (!run) return;
@@ -34,12 +36,12 @@ export function buildMetricSummaryTable(summaries: MetricSummary[], runs: RunMsg
       if (!c.has) {
         row.appendChild(el('td', { className: 'num muted', attrs: { colspan: 5 } }, 'not logged'));
       } else {
-        row.appendChild(el('td', { className: 'num', attrs: { 'data-col': 'last' } }, formatValue(c.last)));
-        row.appendChild(valueCell('min', c.min, !s.lowerBetter ? false : c.isBest));
-        row.appendChild(valueCell('max', c.max, s.lowerBetter ? false : c.isBest));
+        row.appendChild(el('td', { className: 'num', attrs: { 'data-col': 'last', title: formatExact(c.last) } }, formatNumber(c.last, digits)));
+        row.appendChild(valueCell('min', c.min, !s.lowerBetter ? false : c.isBest, digits));
+        row.appendChild(valueCell('max', c.max, s.lowerBetter ? false : c.isBest, digits));
         row.appendChild(el('td', { className: 'num', attrs: { 'data-col': 'best-step' } }, c.bestStep === null ? '—' : String(c.bestStep)));
       }
-      row.appendChild(deltaCell(c));
+      row.appendChild(deltaCell(c, digits));
       body.appendChild(row);
     });
     table.appendChild(body);
@@ -47,17 +49,17 @@ export function buildMetricSummaryTable(summaries: MetricSummary[], runs: RunMsg
   return el('div', { className: 'table-scroll' }, table);
 }
 
-function valueCell(col: 'min' | 'max', v: number | null, best: boolean): HTMLElement {
-  const td = el('td', { className: `num${best ? ' best' : ''}`, attrs: { 'data-col': col } });
+function valueCell(col: 'min' | 'max', v: number | null, best: boolean, digits: number): HTMLElement {
+  const td = el('td', { className: `num${best ? ' best' : ''}`, attrs: { 'data-col': col, title: formatExact(v) } });
   if (best) td.append(el('span', { className: 'best-mark', attrs: { 'aria-hidden': 'true' } }, '★ '), el('span', { className: 'visually-hidden' }, 'best: '));
-  td.append(formatValue(v));
+  td.append(formatNumber(v, digits));
   return td;
 }
 
-function deltaCell(c: SummaryCell): HTMLElement {
+function deltaCell(c: SummaryCell, digits: number): HTMLElement {
   if (c.isBaseline) return el('td', { className: 'num muted', attrs: { 'data-col': 'delta' } }, 'baseline');
   if (c.delta === null) return el('td', { className: 'num muted', attrs: { 'data-col': 'delta' } }, '—');
   const pct = c.deltaPercent === null ? '' : ` (${c.deltaPercent >= 0 ? '+' : '−'}${Math.abs(c.deltaPercent).toFixed(1)}%)`;
   const cls = c.improved === null ? '' : c.improved ? ' better' : ' worse';
-  return el('td', { className: `num${cls}`, attrs: { 'data-col': 'delta', title: c.improved === null ? '' : c.improved ? 'better than the baseline' : 'worse than the baseline' } }, formatDelta(c.delta) + pct);
+  return el('td', { className: `num${cls}`, attrs: { 'data-col': 'delta', title: c.improved === null ? '' : c.improved ? 'better than the baseline' : 'worse than the baseline' } }, formatDelta(c.delta, digits) + pct);
 }

@@ -1,6 +1,6 @@
 import type { RunMsg } from '../../src/protocol/common.ts';
 import { withAlpha } from '../shared/color-values.ts';
-import { formatValue } from '../shared/number-format.ts';
+import { formatNumber as formatValue } from '../../src/shared/display-format.ts';
 import { seriesStyle, type ThemePalette } from '../shared/theme-colors.ts';
 import type { SweepAxis } from './sweep-axes.ts';
 

@@ -1,7 +1,7 @@
 import { Chart, type ChartOptions, type Scale, type TooltipItem } from 'chart.js';
 import type { RunMsg } from '../../src/protocol/common.ts';
 import { registerChartParts } from '../shared/chart-registration.ts';
-import { formatValue } from '../shared/number-format.ts';
+import { formatNumber as formatValue } from '../../src/shared/display-format.ts';
 import { seriesStyle, type ThemePalette } from '../shared/theme-colors.ts';
 import type { SweepAxis } from './sweep-axes.ts';
 

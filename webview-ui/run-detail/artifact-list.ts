@@ -1,6 +1,6 @@
 import type { RunDetailMsg } from '../../src/protocol/run-detail-protocol.ts';
 import { el } from '../shared/dom-builders.ts';
-import { formatBytes } from '../shared/number-format.ts';
+import { formatBytes } from '../../src/shared/display-format.ts';
 
 /** The run's artifacts; activating one asks the extension to open it. */
 export function buildArtifactList(artifacts: RunDetailMsg['artifacts'], onOpen: (path: string) => void): HTMLElement {

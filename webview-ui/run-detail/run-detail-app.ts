@@ -3,7 +3,8 @@ import type { DetailToHost, HostToDetail, RunDetailMsg } from '../../src/protoco
 import { buildChartControls, type ChartControlValues } from '../shared/chart-controls.ts';
 import { el, replaceChildren, setText } from '../shared/dom-builders.ts';
 import { MetricChart, type ChartView, type MetricChartHost } from '../shared/metric-chart.ts';
-import { formatDuration } from '../shared/number-format.ts';
+import { formatDuration } from '../../src/shared/display-format.ts';
+import { formatStatus } from '../../src/shared/run-status.ts';
 import { readPalette, type ThemePalette } from '../shared/theme-colors.ts';
 import { VisibilityLoader } from '../shared/visibility-loader.ts';
 import type { HostConnection } from '../shared/vscode-api.ts';
@@ -122,7 +123,7 @@ export class RunDetailApp {
 
   private renderRun(run: RunDetailMsg): void {
     setText(this.title, run.name);
-    setText(this.statusBadge, run.status.toLowerCase());
+    setText(this.statusBadge, formatStatus(run.status));
     this.statusBadge.className = `status-badge status-${run.status.toLowerCase()}`;
     document.title = run.name;
     replaceChildren(this.summaryBox, buildSummaryTable(run));
@@ -135,7 +136,7 @@ export class RunDetailApp {
     if (run.endTime === null && run.status === 'RUNNING') {
       this.durationTimer = setInterval(() => {
         const d = this.summaryBox.querySelector('.run-duration');
-        if (d && this.run) setText(d as HTMLElement, formatDuration(this.run.startTime, this.run.endTime));
+        if (d && this.run) setText(d as HTMLElement, formatDuration((this.run.endTime ?? Date.now()) - this.run.startTime));
       }, 1000);
     }
   }

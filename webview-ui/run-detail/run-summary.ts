@@ -1,6 +1,7 @@
 import type { RunDetailMsg } from '../../src/protocol/run-detail-protocol.ts';
 import { el, type Child } from '../shared/dom-builders.ts';
-import { formatDateTime, formatDuration } from '../shared/number-format.ts';
+import { formatDateTime, formatDuration } from '../../src/shared/display-format.ts';
+import { formatStatus } from '../../src/shared/run-status.ts';
 import { buildButton } from '../shared/vscode-elements.ts';
 
 /** Key/value tables of the Run Detail panel: summary, git info, params and tags. */
@@ -22,10 +23,10 @@ export function keyValueTable(caption: string, rows: Array<[string, Child]>, hea
 
 export function buildSummaryTable(run: RunDetailMsg): HTMLElement {
   const rows: Array<[string, Child]> = [
-    ['Status', el('span', { className: `status-badge status-${run.status.toLowerCase()}` }, run.status.toLowerCase())],
+    ['Status', el('span', { className: `status-badge status-${run.status.toLowerCase()}` }, formatStatus(run.status))],
     ['Started', formatDateTime(run.startTime)],
     ['Ended', run.endTime === null ? (run.status === 'RUNNING' ? 'still running' : '—') : formatDateTime(run.endTime)],
-    ['Duration', el('span', { className: 'run-duration' }, formatDuration(run.startTime, run.endTime))],
+    ['Duration', el('span', { className: 'run-duration' }, formatDuration((run.endTime ?? Date.now()) - run.startTime))],
     ['Command', run.command ? el('code', { className: 'command' }, run.command) : '—'],
     ['Exit code', run.exitCode === null ? '—' : String(run.exitCode)],
     ['Backend', run.backend ?? '—'],

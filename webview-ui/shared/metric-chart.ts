@@ -5,7 +5,7 @@ import { withAlpha } from './color-values.ts';
 import { el, setText } from './dom-builders.ts';
 import { attachDragZoom } from './drag-zoom.ts';
 import { emaSmooth } from './ema-smoothing.ts';
-import { formatCount, formatValue } from './number-format.ts';
+import { formatCount, formatExact, formatNumber } from '../../src/shared/display-format.ts';
 import { seriesStyle, type ThemePalette } from './theme-colors.ts';
 import { axisTitle, formatX, formatXExact, stepRangeForWindow, timeTicks, xExtentOfRange, xOf, type PointColumns } from './x-axis.ts';
 
@@ -373,7 +373,7 @@ export class MetricChart {
         color: p.foreground,
         font,
         maxTicksLimit: this.compact ? 5 : 8,
-        callback: (v: number | string) => formatValue(Number(v)),
+        callback: (v: number | string) => formatNumber(Number(v)),
       },
     };
     return {
@@ -417,8 +417,9 @@ export class MetricChart {
             label: (item: TooltipItem<'line'>) => {
               const ds = item.dataset as RunDataset;
               const raw = ds.rawValues[item.dataIndex] ?? null;
-              let text = `${truncate(ds.label ?? '')}: ${formatValue(raw)}`;
-              if (smoothing > 0) text += ` (smoothed ${formatValue(item.parsed.y)})`;
+              // Hover shows the value as logged, every digit of it.
+              let text = `${truncate(ds.label ?? '')}: ${formatExact(raw)}`;
+              if (smoothing > 0) text += ` (smoothed ${formatNumber(item.parsed.y)})`;
               return text;
             },
             footer: (items: TooltipItem<'line'>[]) => {

@@ -1,5 +1,5 @@
 import type { StepRange, XAxisMode } from '../../src/protocol/common.ts';
-import { formatClock, formatSeconds, formatStepTick } from './number-format.ts';
+import { formatClock, formatDuration, formatStepTick } from '../../src/shared/display-format.ts';
 
 /**
  * The three x axes of a metric chart, all drawn on a linear scale (no date adapter): steps,
@@ -29,14 +29,14 @@ export function xOf(cols: PointColumns, i: number, mode: XAxisMode, runStart: nu
 
 export function formatX(v: number, mode: XAxisMode, span: number): string {
   if (mode === 'step') return formatStepTick(v);
-  if (mode === 'relative') return formatSeconds(v);
+  if (mode === 'relative') return formatDuration(v * 1000);
   return formatClock(v, span);
 }
 
 /** Exact x for tooltips. */
 export function formatXExact(v: number, mode: XAxisMode): string {
   if (mode === 'step') return `step ${v}`;
-  if (mode === 'relative') return `${formatSeconds(v)} since start`;
+  if (mode === 'relative') return `${formatDuration(v * 1000)} since start`;
   const d = new Date(v);
   return d.toLocaleString();
 }

@@ -4,7 +4,8 @@
  */
 import { fromWire, type WireNumber } from '../../src/protocol/common.ts';
 import type { MetricAggregate, TableColumns } from '../../src/protocol/table-protocol.ts';
-import { formatDuration, formatMetric, formatMetricExact, formatStartTime, formatStatus } from './value-format.ts';
+import { digitsFor, formatDateTime, formatDuration, formatExact, formatNumber } from '../../src/shared/display-format.ts';
+import { formatStatus } from '../../src/shared/run-status.ts';
 
 export type ColumnKind = 'name' | 'status' | 'start' | 'duration' | 'param' | 'metric';
 
@@ -139,6 +140,20 @@ export class TableData {
     return numeric;
   }
 
+  private readonly digitCache = new Map<string, number>();
+
+  /** Significant digits of a metric column, from the range of its values (computed once). */
+  private digitsOf(key: string, agg: MetricAggregate): number {
+    const id = `${key}\u0000${agg}`;
+    let d = this.digitCache.get(id);
+    if (d === undefined) {
+      const col = this.metrics.get(key)?.[agg] ?? [];
+      d = digitsFor(Array.from(col, (w) => (w === null ? null : fromWire(w))));
+      this.digitCache.set(id, d);
+    }
+    return d;
+  }
+
   /** The cell's display text; null when the value was not logged. */
   text(col: ColumnDef, agg: MetricAggregate, row: number): string | null {
     switch (col.kind) {
@@ -148,7 +163,8 @@ export class TableData {
       case 'status':
         return formatStatus(this.statuses[row] ?? '');
       case 'start':
-        return formatStartTime(this.startTimes[row] ?? NaN) || null;
+        const t = this.startTimes[row];
+        return t ? formatDateTime(t) : null;
       case 'duration': {
         const d = this.durations[row];
         return d === null || d === undefined ? null : formatDuration(d);
@@ -157,7 +173,7 @@ export class TableData {
         return this.params.get(col.key)?.[row] ?? null;
       case 'metric': {
         const w = this.metrics.get(col.key)?.[agg][row];
-        return w === null || w === undefined ? null : formatMetric(fromWire(w));
+        return w === null || w === undefined ? null : formatNumber(fromWire(w), this.digitsOf(col.key, agg));
       }
     }
   }
@@ -167,7 +183,7 @@ export class TableData {
     switch (col.kind) {
       case 'metric': {
         const w = this.metrics.get(col.key)?.[agg][row];
-        return w === null || w === undefined ? null : `${agg}: ${formatMetricExact(fromWire(w))}`;
+        return w === null || w === undefined ? null : `${agg}: ${formatExact(fromWire(w))}`;
       }
       case 'start': {
         const t = this.startTimes[row];
@@ -184,7 +200,7 @@ export class TableData {
   copyText(col: ColumnDef, agg: MetricAggregate, row: number): string {
     if (col.kind === 'metric') {
       const w = this.metrics.get(col.key)?.[agg][row];
-      return w === null || w === undefined ? '' : formatMetricExact(fromWire(w));
+      return w === null || w === undefined ? '' : formatExact(fromWire(w));
     }
     if (col.kind === 'start') return this.startTimes[row] ? new Date(this.startTimes[row]!).toISOString() : '';
     return this.text(col, agg, row) ?? '';

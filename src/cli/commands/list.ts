@@ -1,5 +1,7 @@
 import type { Run } from '../../core/store/types.ts';
 import { option, parseArgs } from '../args.ts';
+import { digitsFor } from '../../shared/display-format.ts';
+import { formatStatus } from '../../shared/run-status.ts';
 import { formatAgo, formatDuration, formatNumber, table, toJson } from '../format.ts';
 import { openStore } from './open-store.ts';
 
@@ -53,6 +55,8 @@ export function runsTable(runs: Run[], experimentNames?: Map<string, string>): s
   const metricKeys = [...new Set(runs.flatMap((r) => r.metrics.map((m) => m.key)))].sort();
   const now = Date.now();
   const headers = ['RUN', 'NAME', ...(experimentNames ? ['EXPERIMENT'] : []), 'STATUS', 'STARTED', 'DURATION', ...paramKeys, ...metricKeys];
+  // Per metric, as many digits as its spread across these runs needs.
+  const digits = new Map(metricKeys.map((k) => [k, digitsFor(runs.map((r) => r.metrics.find((m) => m.key === k)?.last))]));
   const rows = runs.map((r) => {
     const metrics = new Map(r.metrics.map((m) => [m.key, m.last]));
     const end = r.info.endTime ?? (r.info.status === 'RUNNING' ? now : null);
@@ -60,11 +64,11 @@ export function runsTable(runs: Run[], experimentNames?: Map<string, string>): s
       r.info.id.slice(0, 8),
       r.info.name,
       ...(experimentNames ? [experimentNames.get(r.info.experimentId) ?? r.info.experimentId] : []),
-      r.info.status,
+      formatStatus(r.info.status),
       formatAgo(r.info.startTime, now),
       formatDuration(end === null ? null : end - r.info.startTime),
       ...paramKeys.map((k) => r.params[k] ?? '-'),
-      ...metricKeys.map((k) => (metrics.has(k) ? formatNumber(metrics.get(k)!) : '-')),
+      ...metricKeys.map((k) => (metrics.has(k) ? formatNumber(metrics.get(k)!, digits.get(k)) : '-')),
     ];
   });
   return table(headers, rows);

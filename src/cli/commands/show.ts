@@ -1,6 +1,8 @@
 import { walkArtifacts } from '../../core/store/artifact-files.ts';
 import { parseArgs, UsageError } from '../args.ts';
-import { formatDuration, formatNumber, table, toJson } from '../format.ts';
+import { formatExact } from '../../shared/display-format.ts';
+import { formatStatus } from '../../shared/run-status.ts';
+import { formatDuration, table, toJson } from '../format.ts';
 import { openStore } from './open-store.ts';
 
 export async function showCommand(argv: string[]): Promise<number> {
@@ -21,7 +23,7 @@ export async function showCommand(argv: string[]): Promise<number> {
     const lines: string[] = [
       `Run ${i.id}  ${i.name}`,
       `  experiment  ${exp.name} (${exp.id})`,
-      `  status      ${i.status}${i.exitCode !== null ? ` (exit ${i.exitCode})` : ''}`,
+      `  status      ${formatStatus(i.status)}${i.exitCode !== null ? ` (exit ${i.exitCode})` : ''}`,
       `  started     ${new Date(i.startTime).toISOString()}`,
       `  duration    ${formatDuration(i.endTime === null ? null : i.endTime - i.startTime)}`,
     ];
@@ -43,7 +45,7 @@ export async function showCommand(argv: string[]): Promise<number> {
         ? indent(
             table(
               ['KEY', 'LAST', 'STEP', 'MIN', 'AT STEP', 'MAX', 'AT STEP', 'POINTS'],
-              run.metrics.map((m) => [m.key, formatNumber(m.last), String(m.lastStep), formatNumber(m.min), String(m.minStep ?? '-'), formatNumber(m.max), String(m.maxStep ?? '-'), String(m.count)]),
+              run.metrics.map((m) => [m.key, formatExact(m.last), String(m.lastStep), formatExact(m.min), String(m.minStep ?? '-'), formatExact(m.max), String(m.maxStep ?? '-'), String(m.count)]),
             ),
           )
         : '  (none)',

@@ -1,7 +1,8 @@
 /** Domain types of the experiment store. Times are epoch milliseconds. */
 
-export const RUN_STATUSES = ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
+import type { RunStatus } from '../../shared/run-status.ts';
+
+export { RUN_STATUSES, type RunStatus } from '../../shared/run-status.ts';
 export type LifecycleStage = 'active' | 'deleted';
 export type ViewType = 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL';
 

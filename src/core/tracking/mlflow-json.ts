@@ -1,3 +1,4 @@
+import { toWire } from '../../shared/wire-number.ts';
 import type { ArtifactEntry, Experiment, KeyValue, MetricPoint, Run, RunInfo } from '../store/types.ts';
 
 /**
@@ -6,12 +7,6 @@ import type { ArtifactEntry, Experiment, KeyValue, MetricPoint, Run, RunInfo } f
  */
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-export function jsonDouble(v: number): number | string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return 'Infinity';
-  if (v === -Infinity) return '-Infinity';
-  return v;
-}
 
 export function runArtifactUri(info: Pick<RunInfo, 'experimentId' | 'id'>): string {
   return `mlflow-artifacts:/${info.experimentId}/${info.id}/artifacts`;
@@ -50,7 +45,7 @@ export function toMlflowRunInfo(info: RunInfo): Json {
 }
 
 export function toMlflowMetric(p: MetricPoint): Json {
-  return { key: p.key, value: jsonDouble(p.value), timestamp: p.timestamp, step: p.step };
+  return { key: p.key, value: toWire(p.value), timestamp: p.timestamp, step: p.step };
 }
 
 export function toMlflowRun(run: Run): Json {

@@ -1,10 +1,12 @@
 import * as vscode from 'vscode';
 import { relative } from 'node:path';
-import { formatAgo, formatNumber } from '../../core/display-format.ts';
+import { formatAgo, formatNumber } from '../../shared/display-format.ts';
+import { statusWord } from '../../shared/run-status.ts';
 import { findGitRoot } from '../../core/store/store-location.ts';
 import { primaryMetric } from '../experiments/experiments-model.ts';
 import { readSettings } from '../settings.ts';
 import type { WorkspaceStores } from '../workspace-stores.ts';
+import { COMMANDS } from '../command-ids.ts';
 
 const TRACKING_IMPORT = /^\s*(?:import|from)\s+(?:loopline|mlflow)\b/m;
 const MAIN_GUARD = /^if\s+__name__\s*==\s*['"]__main__['"]\s*:/m;
@@ -38,26 +40,26 @@ export class TrainingCodeLensProvider implements vscode.CodeLensProvider, vscode
     const guard = MAIN_GUARD.exec(text);
     const line = guard ? doc.positionAt(guard.index).line : 0;
     const range = new vscode.Range(line, 0, line, 0);
-    const lenses = [new vscode.CodeLens(range, { title: '$(play) Run', command: 'loopline.runTrainingScript', arguments: [doc.uri], tooltip: 'Start a tracked run of this script' })];
+    const lenses = [new vscode.CodeLens(range, { title: '$(play) Run', command: COMMANDS.runTrainingScript, arguments: [doc.uri], tooltip: 'Start a tracked run of this script' })];
     const runs = this.recentRuns(doc.uri);
     const last = runs[0];
     if (last) {
       const folder = vscode.workspace.getWorkspaceFolder(doc.uri);
       const m = primaryMetric(last.run, folder ? readSettings(folder).primaryMetric : '');
-      const what = m ? `${m.key} ${formatNumber(m.last)}` : last.run.info.status.toLowerCase();
+      const what = m ? `${m.key} ${formatNumber(m.last)}` : statusWord(last.run.info.status);
       lenses.push(
         new vscode.CodeLens(range, {
           title: `Last run: ${what}, ${formatAgo(last.run.info.startTime)}`,
-          command: 'loopline.revealRun',
+          command: COMMANDS.revealRun,
           arguments: [last.run.info.id],
-          tooltip: `${last.run.info.name} (${last.run.info.status})`,
+          tooltip: `${last.run.info.name} (${statusWord(last.run.info.status)})`,
         }),
       );
       if (runs.length > 1) {
         lenses.push(
           new vscode.CodeLens(range, {
             title: 'Compare with previous run',
-            command: 'loopline.compareSelectedRuns',
+            command: COMMANDS.compareSelectedRuns,
             arguments: [[runs[0]!.run.info.id, runs[1]!.run.info.id]],
             tooltip: `${runs[0]!.run.info.name} vs ${runs[1]!.run.info.name}`,
           }),
@@ -65,7 +67,7 @@ export class TrainingCodeLensProvider implements vscode.CodeLensProvider, vscode
         lenses.push(
           new vscode.CodeLens(range, {
             title: 'Compare runs',
-            command: 'loopline.compareSelectedRuns',
+            command: COMMANDS.compareSelectedRuns,
             arguments: [runs.slice(0, 10).map((r) => r.run.info.id)],
             tooltip: 'Compare the latest runs of this script',
           }),

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { formatAgo } from '../../core/display-format.ts';
+import { formatAgo } from '../../shared/display-format.ts';
+import { statusWord } from '../../shared/run-status.ts';
 import { LooplineError } from '../../core/errors.ts';
 import type { Run } from '../../core/store/types.ts';
 import type { Node } from '../experiments/experiments-model.ts';
@@ -51,7 +52,7 @@ async function pickRuns(s: Services, opts: { multi: boolean; placeHolder: string
     for (const run of page.runs) {
       items.push({
         label: run.info.name,
-        description: `${names.get(run.info.experimentId) ?? ''} · ${run.info.status} · ${formatAgo(run.info.startTime)}`,
+        description: `${names.get(run.info.experimentId) ?? ''} · ${statusWord(run.info.status)} · ${formatAgo(run.info.startTime)}`,
         detail: run.info.command ?? undefined,
         target: { ws, run },
       });

@@ -1,7 +1,9 @@
-import { formatAgo, formatDuration, formatNumber } from '../../core/display-format.ts';
+import { digitsFor, formatAgo, formatBytes, formatDuration, formatExact, formatNumber } from '../../shared/display-format.ts';
+import { STATUS_ICON, statusWord } from '../../shared/run-status.ts';
 import { listArtifactDir } from '../../core/store/artifact-files.ts';
 import type { RunStore } from '../../core/store/run-store.ts';
 import type { Experiment, MetricSummary, Run, RunStatus } from '../../core/store/types.ts';
+import { COMMANDS } from '../command-ids.ts';
 
 /**
  * What the Experiments view shows, as plain objects: the tree provider only turns these into
@@ -28,7 +30,7 @@ export interface StoreRef {
 export type Node =
   | { kind: 'folder'; ref: StoreRef }
   | { kind: 'experiment'; ref: StoreRef; experiment: Experiment; runCount: number }
-  | { kind: 'run'; ref: StoreRef; run: Run; varyingParams?: readonly string[] }
+  | { kind: 'run'; ref: StoreRef; run: Run; varyingParams?: readonly string[]; metricDigits?: ReadonlyMap<string, number> }
   | { kind: 'more'; ref: StoreRef; experimentId: string; shown: number; total: number }
   | { kind: 'section'; ref: StoreRef; run: Run; section: 'params' | 'metrics' | 'tags' | 'artifacts' | 'code' }
   | { kind: 'artifactDir'; ref: StoreRef; runId: string; path: string }
@@ -48,13 +50,6 @@ export interface NodeView {
   command?: { id: string; title: string; args: unknown[] };
 }
 
-const STATUS_ICON: Record<RunStatus, { icon: string; color?: string }> = {
-  RUNNING: { icon: 'sync~spin', color: 'charts.blue' },
-  SCHEDULED: { icon: 'clock' },
-  FINISHED: { icon: 'pass', color: 'testing.iconPassed' },
-  FAILED: { icon: 'error', color: 'testing.iconFailed' },
-  KILLED: { icon: 'circle-slash', color: 'disabledForeground' },
-};
 
 /** Metric names that usually matter most, used when no primary metric is configured. */
 const PREFERRED_METRICS = ['val_accuracy', 'accuracy', 'val_acc', 'acc', 'f1', 'val_loss', 'loss'];
@@ -166,7 +161,8 @@ export class ExperimentsModel {
       viewType: this.showDeleted ? 'ALL' : 'ACTIVE_ONLY',
     });
     const varyingParams = varying(page.runs);
-    const nodes: Node[] = page.runs.map((run) => ({ kind: 'run', ref, run, varyingParams }));
+    const metricDigits = digitsPerMetric(page.runs);
+    const nodes: Node[] = page.runs.map((run) => ({ kind: 'run', ref, run, varyingParams, metricDigits }));
     if (page.nextPageToken) {
       const total = filter ? NaN : ref.store.countRuns(experimentId, this.showDeleted ? 'ALL' : 'ACTIVE_ONLY');
       nodes.push({ kind: 'more', ref, experimentId, shown: page.runs.length, total });
@@ -186,7 +182,7 @@ export class ExperimentsModel {
           leaf(m.key, m.key, {
             // Compact so it fits a normal sidebar: last, then ↓min@step ↑max@step; the tooltip spells it out.
             description: `${formatNumber(m.last)}  ↓${formatNumber(m.min)}@${m.minStep ?? '-'}  ↑${formatNumber(m.max)}@${m.maxStep ?? '-'}`,
-            tooltip: `${m.key}\nlast ${formatNumber(m.last)} at step ${m.lastStep}\nmin ${formatNumber(m.min)} at step ${m.minStep ?? '-'}\nmax ${formatNumber(m.max)} at step ${m.maxStep ?? '-'}\n${m.count} points`,
+            tooltip: `${m.key}\nlast ${formatExact(m.last)} at step ${m.lastStep}\nmin ${formatExact(m.min)} at step ${m.minStep ?? '-'}\nmax ${formatExact(m.max)} at step ${m.maxStep ?? '-'}\n${m.count} points`,
             icon: 'graph-line',
           }),
         );
@@ -208,7 +204,7 @@ export class ExperimentsModel {
             icon: git.dirty ? 'diff-modified' : 'check',
           }),
         ];
-        if (git.commit) nodes.push(leaf('diff', 'Show Code Diff', { icon: 'diff', command: { id: 'loopline.showCodeDiff', args: [id] }, tooltip: "Compare the run's code with the working tree" }));
+        if (git.commit) nodes.push(leaf('diff', 'Show Code Diff', { icon: 'diff', command: { id: COMMANDS.showCodeDiff, args: [id] }, tooltip: "Compare the run's code with the working tree" }));
         return nodes;
       }
     }
@@ -229,7 +225,7 @@ export class ExperimentsModel {
             icon: 'file',
             contextValue: 'artifact',
             runId,
-            command: { id: 'loopline.openArtifact', args: [runId, e.path] },
+            command: { id: COMMANDS.openArtifact, args: [runId, e.path] },
           },
     );
   }
@@ -250,14 +246,14 @@ export class ExperimentsModel {
           contextValue: 'experiment',
         };
       case 'run':
-        return this.runView(node.ref, node.run, now, node.varyingParams ?? []);
+        return this.runView(node.ref, node.run, now, node.varyingParams ?? [], node.metricDigits);
       case 'more':
         return {
           id: `more:${node.ref.id}#${node.experimentId}`,
           label: Number.isNaN(node.total) ? `Load more runs…` : `Load more runs… (${node.shown} of ${node.total} shown)`,
           icon: 'ellipsis',
           collapsible: 'none',
-          command: { id: 'loopline.loadMoreRuns', title: 'Load more runs', args: [node.ref.id, node.experimentId] },
+          command: { id: COMMANDS.loadMoreRuns, title: 'Load more runs', args: [node.ref.id, node.experimentId] },
         };
       case 'section': {
         const r = node.run;
@@ -297,7 +293,7 @@ export class ExperimentsModel {
     }
   }
 
-  private runView(ref: StoreRef, run: Run, now: number, varyingParams: readonly string[]): NodeView {
+  private runView(ref: StoreRef, run: Run, now: number, varyingParams: readonly string[], metricDigits?: ReadonlyMap<string, number>): NodeView {
     const i = run.info;
     const metric = primaryMetric(run, this.opts.primaryMetric);
     const end = i.endTime ?? (i.status === 'RUNNING' ? now : null);
@@ -310,14 +306,14 @@ export class ExperimentsModel {
       .map((k) => `${k}=${run.params[k]}`)
       .join(' ');
     const when = i.status === 'RUNNING' ? `running ${duration}` : [duration, formatAgo(i.startTime, now)].filter(Boolean).join(' · ');
-    const description = [metric ? `${metric.key} ${formatNumber(metric.last)}` : '', keyParams, when].filter(Boolean).join(' · ');
+    const description = [metric ? `${metric.key} ${formatNumber(metric.last, metricDigits?.get(metric.key))}` : '', keyParams, when].filter(Boolean).join(' · ');
     const gitPart = i.git?.isRepo && i.git.commit ? '.git' : '';
     const tooltip = [
-      `${i.name} — ${i.status}${i.exitCode !== null ? ` (exit ${i.exitCode})` : ''}`,
+      `${i.name} — ${statusWord(i.status)}${i.exitCode !== null ? ` (exit ${i.exitCode})` : ''}`,
       `Run ${i.id}`,
       `Started ${new Date(i.startTime).toLocaleString()}${duration ? `, took ${duration}` : ''}`,
       i.command ? `Command: ${i.command}` : '',
-      ...run.metrics.slice(0, 8).map((m) => `${m.key}: ${formatNumber(m.last)}`),
+      ...run.metrics.slice(0, 8).map((m) => `${m.key}: ${formatExact(m.last)}`),
     ]
       .filter(Boolean)
       .join('\n');
@@ -335,6 +331,13 @@ export class ExperimentsModel {
   }
 }
 
+/** Significant digits per metric key, from the range of its last values across the shown runs. */
+function digitsPerMetric(runs: Run[]): Map<string, number> {
+  const values = new Map<string, number[]>();
+  for (const r of runs) for (const m of r.metrics) (values.get(m.key) ?? values.set(m.key, []).get(m.key)!).push(m.last);
+  return new Map([...values].map(([k, vals]) => [k, digitsFor(vals)]));
+}
+
 /** Param keys whose values differ between the given runs. */
 function varying(runs: Run[]): string[] {
   const seen = new Map<string, Set<string>>();
@@ -342,9 +345,3 @@ function varying(runs: Run[]): string[] {
   return [...seen].filter(([k, vals]) => vals.size > 1 || runs.some((r) => !(k in r.params))).map(([k]) => k);
 }
 
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MB`;
-  return `${(n / 1024 ** 3).toFixed(1)} GB`;
-}

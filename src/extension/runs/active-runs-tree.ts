@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { formatDuration, formatNumber } from '../../core/display-format.ts';
+import { formatDuration, formatNumber } from '../../shared/display-format.ts';
 import type { Run } from '../../core/store/types.ts';
 import type { WorkspaceStore, WorkspaceStores } from '../workspace-stores.ts';
 

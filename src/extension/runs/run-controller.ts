@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import { LooplineError } from '../../core/errors.ts';
 import type { ActiveRun, RunOutcome } from '../../core/runs/run-launcher.ts';
 import type { KeyValue } from '../../core/store/types.ts';
-import { formatDuration } from '../../core/display-format.ts';
+import { formatDuration } from '../../shared/display-format.ts';
+import { statusWord } from '../../shared/run-status.ts';
 import { log } from '../log.ts';
 import type { ServerController } from '../tracking/server-controller.ts';
 import type { WorkspaceStore } from '../workspace-stores.ts';
@@ -72,7 +73,7 @@ export class RunController implements vscode.Disposable {
       this.active.delete(active.runId);
       ws.watcher.notifyLocalWrite();
       const how = outcome.startError ?? `exit ${outcome.exitCode ?? outcome.signal ?? '?'}`;
-      terminal!.finish(`Run ${run.info.name} ${outcome.status} (${how}) in ${formatDuration(outcome.durationMs)}`);
+      terminal!.finish(`Run ${run.info.name} ${statusWord(outcome.status)} (${how}) in ${formatDuration(outcome.durationMs)}`);
       log().info(`Run ${active.runId} ${outcome.status} (${how})`);
       for (const p of outcome.problems) log().warn(p);
       if (outcome.status === 'FAILED') {

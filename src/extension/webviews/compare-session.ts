@@ -7,6 +7,7 @@ import type { WorkspaceStore } from '../workspace-stores.ts';
 import { pngFromDataUrl, saveWithDialog } from './file-export.ts';
 import { toRunMsg } from './run-messages.ts';
 import { SeriesFeed } from './series-feed.ts';
+import { COMMANDS } from '../command-ids.ts';
 
 /**
  * One comparison shown in a webview (the Compare panel or the docked view): answers the webview's
@@ -132,7 +133,7 @@ export class CompareSession implements vscode.Disposable {
         if (this.runIds.includes(msg.runId)) this.actions.openRun(this.ws, msg.runId);
         return;
       case 'showCodeDiff':
-        if (this.runIds.includes(msg.runId)) await vscode.commands.executeCommand('loopline.showCodeDiff', msg.runId);
+        if (this.runIds.includes(msg.runId)) await vscode.commands.executeCommand(COMMANDS.showCodeDiff, msg.runId);
         return;
       default: {
         const never: never = msg;

@@ -9,6 +9,7 @@ import type { WorkspaceStore } from '../workspace-stores.ts';
 import { toRunMsg } from './run-messages.ts';
 import { SeriesFeed } from './series-feed.ts';
 import { renderWebview, webviewOptions } from './webview-resources.ts';
+import { COMMANDS } from '../command-ids.ts';
 
 const TAIL_BYTES = 64 * 1024;
 
@@ -126,10 +127,10 @@ export class RunDetailPanel implements vscode.Disposable {
         this.post({ type: 'series', requestId: msg.requestId, key: msg.key, xAxis: msg.xAxis, range: msg.range, series: this.feed.answer([this.runId], msg.key, msg.xAxis, msg.buckets, msg.range) });
         return;
       case 'openArtifact':
-        await vscode.commands.executeCommand('loopline.openArtifact', this.runId, msg.path);
+        await vscode.commands.executeCommand(COMMANDS.openArtifact, this.runId, msg.path);
         return;
       case 'showCodeDiff':
-        await vscode.commands.executeCommand('loopline.showCodeDiff', this.runId);
+        await vscode.commands.executeCommand(COMMANDS.showCodeDiff, this.runId);
         return;
       default: {
         const never: never = msg;

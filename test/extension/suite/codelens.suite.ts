@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatNumber } from '../../../src/core/display-format.ts';
+import { formatNumber } from '../../../src/shared/display-format.ts';
 import type { LooplineApi } from '../../../src/extension/extension.ts';
 import { looplineApi, waitFor, workspaceDir, workspaceStore } from './api.ts';
 
@@ -46,7 +46,7 @@ export function registerCodeLensTests(): void {
       const runs = trainRuns(api);
       const newest = runs[0]!;
       const acc = newest.metrics.find((m) => m.key === 'val_accuracy')!;
-      assert.match(last!.title, new RegExp(`^Last run: val_accuracy ${formatNumber(acc.last).replace('.', '\\.')}, \\d+[smhd] ago$`));
+      assert.match(last!.title, new RegExp(`^Last run: val_accuracy ${formatNumber(acc.last).replace('.', '\\.')}, \\d+ [smhd] ago$`));
       assert.equal(last!.command, 'loopline.revealRun');
       assert.deepEqual(last!.arguments, [newest.info.id]);
 

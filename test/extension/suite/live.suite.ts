@@ -69,7 +69,7 @@ export function registerLiveTests(): void {
           return items.some((i) => i.run.info.name === 'live-run') && items;
         });
         assert.equal(active.length, 1, 'only the live run is running');
-        assert.match(String(api.services.activeRuns.getTreeItem(active[0]!).description), /\b\d+(ms|s)\b/, 'elapsed time');
+        assert.match(String(api.services.activeRuns.getTreeItem(active[0]!).description), /\b\d+(\.\d)? (ms|s)\b/, 'elapsed time');
 
         const first = await waitFor('the first loss points in the tree', () => pointsShown(api, 'live-ext', 'live-run', 'loss'));
         const eventsAtFirst = events;

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { formatNumber } from '../../../src/core/display-format.ts';
+import { digitsFor, formatExact, formatNumber } from '../../../src/shared/display-format.ts';
 import { parseFilter } from '../../../src/core/store/run-filter.ts';
 import type { Run } from '../../../src/core/store/types.ts';
 import type { LooplineApi } from '../../../src/extension/extension.ts';
@@ -47,15 +47,15 @@ export function registerTreeTests(): void {
       for (const name of SEEDED) {
         const run = seededRun(api, name);
         const item = shown(api, runNode(api, name));
-        const acc = formatNumber(lastOf(run, 'val_accuracy'));
+        const acc = formatNumber(lastOf(run, 'val_accuracy'), digitsFor(SEEDED.map((n) => lastOf(seededRun(api, n), 'val_accuracy'))));
         // What a user reads at a glance, whatever the layout: the primary metric, the param that
         // varies across the sweep, how long it took and how long ago it started.
         assert.ok(item.desc.startsWith(`val_accuracy ${acc}`), `primary metric first: ${item.desc}`);
         assert.match(item.desc, new RegExp(`\\blr=${name.slice(3).replace('.', '\\.')}(\\s|$)`), item.desc);
-        assert.match(item.desc, /\b\d+(ms|s)\b(?! ago)/, `duration: ${item.desc}`);
-        assert.match(item.desc, /\b\d+[smhd] ago\b/, `age: ${item.desc}`);
+        assert.match(item.desc, /\b\d+(\.\d)? (ms|s)\b(?! ago)/, `duration: ${item.desc}`);
+        assert.match(item.desc, /\b\d+ [smhd] ago\b/, `age: ${item.desc}`);
         assert.equal(item.contextValue, 'run.FINISHED.git.active');
-        assert.match(String(item.tooltip), new RegExp(`^${name} — FINISHED \\(exit 0\\)`));
+        assert.match(String(item.tooltip), new RegExp(`^${name} — finished \\(exit 0\\)`));
         assert.match(String(item.tooltip), /Command: python3 train\.py --lr/);
       }
     });
@@ -79,9 +79,9 @@ export function registerTreeTests(): void {
       assert.ok(lossItem.desc.startsWith(formatNumber(loss.last)), lossItem.desc);
       for (const v of [loss.min, loss.max]) assert.ok(lossItem.desc.includes(formatNumber(v)), lossItem.desc);
       const tip = String(lossItem.tooltip);
-      assert.ok(tip.includes(`last ${formatNumber(loss.last)} at step 60`), tip);
-      assert.ok(tip.includes(`min ${formatNumber(loss.min)} at step ${loss.minStep}`), tip);
-      assert.ok(tip.includes(`max ${formatNumber(loss.max)} at step ${loss.maxStep}`), tip);
+      assert.ok(tip.includes(`last ${formatExact(loss.last)} at step 60`), tip);
+      assert.ok(tip.includes(`min ${formatExact(loss.min)} at step ${loss.minStep}`), tip);
+      assert.ok(tip.includes(`max ${formatExact(loss.max)} at step ${loss.maxStep}`), tip);
       assert.match(tip, /\n60 points$/);
 
       const tags = child(api, node, 'Tags');
