@@ -60,11 +60,11 @@ export function formatExact(v: number | null | undefined): string {
   return String(v);
 }
 
-/** A signed difference: "+0.0123", "-4", "±0". */
+/** A signed difference with a typographic minus, as next to a percentage: "+0.0123", "−4", "±0". */
 export function formatDelta(d: number, digits = DEFAULT_DIGITS): string {
   if (!Number.isFinite(d)) return formatNumber(d, digits);
   if (d === 0) return '±0';
-  return (d > 0 ? '+' : '-') + formatNumber(Math.abs(d), digits);
+  return (d > 0 ? '+' : '−') + formatNumber(Math.abs(d), digits);
 }
 
 /**

@@ -58,7 +58,7 @@ test('numbers: integers as they are, tiny and huge in exponent form, NaN and inf
   assert.equal(formatNumber(-Infinity), '-∞');
   assert.equal(formatNumber(null), '—');
   assert.equal(formatDelta(0.0123), '+0.0123');
-  assert.equal(formatDelta(-4), '-4');
+  assert.equal(formatDelta(-4), '−4');
   assert.equal(formatDelta(0), '±0');
 });
 

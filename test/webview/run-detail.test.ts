@@ -90,7 +90,7 @@ describe('run detail webview', { timeout: 300_000 }, () => {
     const { h, answered } = await open('light');
     try {
       assert.equal(await h.page.locator('h1').textContent(), 'resnet-lr0.01');
-      assert.equal(await rowValue(h, '.summary-kv', 'Status'), 'running');
+      assert.equal(await rowValue(h, '.summary-kv', 'Status'), '● running');
       assert.equal(await rowValue(h, '.summary-kv', 'Command'), 'python train.py --lr 0.01 --epochs 10');
       assert.equal(await rowValue(h, '.summary-kv', 'Backend'), 'local');
       assert.equal(await rowValue(h, '.summary-kv', 'Exit code'), '—');
@@ -170,10 +170,10 @@ describe('run detail webview', { timeout: 300_000 }, () => {
       assert.deepEqual(reqs.map((r) => r.key).sort(), ['accuracy', 'val_loss'], 'only the changed metric reloads; the new one loads');
       assert.deepEqual(await h.page.evaluate(() => Object.keys((window as any).__looplineCharts).sort()), ['accuracy', 'loss', 'val_loss']);
       await h.send({ type: 'update', run: runDetail({ status: 'FAILED', endTime: T0 + 3_723_000, exitCode: 1 }), logAppend: 'Traceback: boom\n' });
-      assert.equal(await rowValue(h, '.summary-kv', 'Status'), 'failed');
+      assert.equal(await rowValue(h, '.summary-kv', 'Status'), '✗ failed');
       assert.equal(await rowValue(h, '.summary-kv', 'Exit code'), '1');
-      assert.equal(await rowValue(h, '.summary-kv', 'Duration'), '1h 02m');
-      assert.equal(await h.page.locator('.run-header .status-badge').textContent(), 'failed');
+      assert.equal(await rowValue(h, '.summary-kv', 'Duration'), '1 h 02 m');
+      assert.equal(await h.page.locator('.run-header .status-badge').textContent(), '✗ failed');
       await h.send({ type: 'error', message: 'Could not read the log' });
       assert.equal(await h.page.locator('[role="alert"]').textContent(), 'Could not read the log');
       await assertClean(h);
