@@ -1,3 +1,4 @@
+import { activeMetricSummaryRows, activeParamRows, activeRunRows } from '../store/experiment-queries.ts';
 import type { RunStore } from '../store/run-store.ts';
 import type { RunStatus } from '../store/types.ts';
 
@@ -17,12 +18,7 @@ export interface ExperimentColumns {
 }
 
 export function readExperimentColumns(store: RunStore, experimentId: string, now = Date.now()): ExperimentColumns {
-  const db = store.db;
-  const exp = Number(experimentId);
-  const runs = db
-    .prepare("SELECT pk, uuid, name, status, start_time, end_time FROM runs WHERE experiment_id = ? AND lifecycle_stage = 'active' ORDER BY start_time DESC, uuid")
-    .raw()
-    .all(exp) as Array<[number, string, string, RunStatus, number, number | null]>;
+  const runs = activeRunRows(store, experimentId);
   const n = runs.length;
   const index = new Map<number, number>();
   const out: ExperimentColumns = { runIds: [], names: [], statuses: [], startTimes: [], durations: [], params: new Map(), metrics: new Map() };
@@ -34,14 +30,12 @@ export function readExperimentColumns(store: RunStore, experimentId: string, now
     out.startTimes.push(start);
     out.durations.push(end !== null ? end - start : status === 'RUNNING' ? now - start : null);
   });
-  const inExperiment = "run IN (SELECT pk FROM runs WHERE experiment_id = ? AND lifecycle_stage = 'active')";
-  // Rows come grouped by run (the primary key order), so the run's row index is looked up once
-  // per run, not once per value; .all() is much faster than .iterate() for many small rows.
+  // Rows come grouped by run, so the run's row index is looked up once per run, not once per value.
   let lastRun = -1;
   let row = -1;
   let lastKey = '';
   let col: Array<string | null> | undefined;
-  for (const [run, key, value] of db.prepare(`SELECT run, key, value FROM params WHERE ${inExperiment}`).raw().all(exp) as Array<[number, string, string]>) {
+  for (const [run, key, value] of activeParamRows(store, experimentId)) {
     if (run !== lastRun) {
       lastRun = run;
       row = index.get(run)!;
@@ -57,10 +51,7 @@ export function readExperimentColumns(store: RunStore, experimentId: string, now
   type MetricColumn = { last: Array<number | null>; min: Array<number | null>; max: Array<number | null> };
   let mcol: MetricColumn | undefined;
   lastKey = '';
-  for (const [run, key, last, lastNan, min, max] of db
-    .prepare(`SELECT run, key, last_value, last_is_nan, min_value, max_value FROM series WHERE ${inExperiment} AND count > 0`)
-    .raw()
-    .all(exp) as Array<[number, string, number | null, number, number | null, number | null]>) {
+  for (const [run, key, last, lastNan, min, max] of activeMetricSummaryRows(store, experimentId)) {
     if (run !== lastRun) {
       lastRun = run;
       row = index.get(run)!;

@@ -1,6 +1,7 @@
 import type { RunStore } from '../store/run-store.ts';
 import { emptyColumns, m4, type Columns, type Downsampled } from './downsample.ts';
-import { bucketOf, rowToTile, TILE_BITS, TILE_LEVELS } from './series-tiles.ts';
+import { seriesIdOf, seriesPointReaders, seriesStepRange } from '../store/series-queries.ts';
+import { bucketOf, TILE_BITS, TILE_LEVELS } from '../store/series-tiles.ts';
 
 export interface SeriesRequest {
   runId: string;
@@ -28,15 +29,12 @@ export interface SeriesResult extends Downsampled {
  * tile per bucket. Extremes are exact either way; zooming in re-reads until points are raw.
  */
 export function readSeries(store: RunStore, req: SeriesRequest): SeriesResult {
-  const db = store.db;
-  const series = db
-    .prepare('SELECT s.id FROM series s JOIN runs r ON r.pk = s.run WHERE r.uuid = ? AND s.key = ?')
-    .pluck()
-    .get(req.runId, req.key) as number | undefined;
+  const series = seriesIdOf(store, req.runId, req.key);
   const buckets = Math.max(1, Math.floor(req.buckets));
   if (series === undefined) return { ...emptyColumns(), downsampled: false, sourcePoints: 0, minStep: 0, maxStep: 0, level: 0 };
-  const lo = req.minStep ?? (db.prepare('SELECT MIN(step) FROM metrics WHERE series = ?').pluck().get(series) as number | null) ?? 0;
-  const hi = req.maxStep ?? (db.prepare('SELECT MAX(step) FROM metrics WHERE series = ?').pluck().get(series) as number | null) ?? 0;
+  const whole = req.minStep === undefined || req.maxStep === undefined ? seriesStepRange(store, series) : undefined;
+  const lo = req.minStep ?? whole!.minStep;
+  const hi = req.maxStep ?? whole!.maxStep;
   const perBucket = (hi - lo + 1) / buckets;
   let level = 0;
   for (const l of TILE_LEVELS) if (2 ** (TILE_BITS * l) <= perBucket) level = l;
@@ -45,19 +43,12 @@ export function readSeries(store: RunStore, req: SeriesRequest): SeriesResult {
   // raw points), so nothing outside the window appears and no extreme inside it is lost.
   const pts: Array<[number, number, number]> = [];
   let source = 0;
-  const rawStmt = db.prepare('SELECT step, timestamp, value, is_nan FROM metrics WHERE series = ? AND step BETWEEN ? AND ? ORDER BY step, timestamp, value').raw();
-  const tileStmt = db
-    .prepare(
-      `SELECT series, level, bucket, count, first_step, first_ts, first_value, last_step, last_ts, last_value,
-         min_step, min_ts, min_value, max_step, max_ts, max_value
-       FROM series_tiles WHERE series = ? AND level = ? AND bucket BETWEEN ? AND ? ORDER BY bucket`,
-    )
-    .raw();
+  const read = seriesPointReaders(store);
   const collect = (from: number, to: number, l: number): void => {
     if (from > to) return;
     if (l === 0) {
-      const rows = rawStmt.all(series, from, to) as Array<[number, number, number, number]>;
-      for (const [st, ts, v, nan] of rows) pts.push([st, ts, nan ? NaN : v]);
+      const rows = read.points(series, from, to);
+      for (const p of rows) pts.push(p);
       source += rows.length;
       return;
     }
@@ -69,7 +60,7 @@ export function readSeries(store: RunStore, req: SeriesRequest): SeriesResult {
       return;
     }
     collect(from, firstFull * size - 1, l - 1);
-    for (const t of (tileStmt.all(series, l, firstFull, lastFull) as unknown[][]).map(rowToTile)) {
+    for (const t of read.tiles(series, l, firstFull, lastFull)) {
       source += t.count;
       const four: Array<[number, number, number]> = [];
       for (const [st, ts, v] of [

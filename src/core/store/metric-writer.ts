@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { checkKey, checkMetricValues } from './validation.ts';
 import type { MetricPoint } from './types.ts';
-import { TileBatch } from '../series/series-tiles.ts';
+import { TileBatch } from './series-tiles.ts';
 
 export interface SeriesRow {
   id: number;

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { backfillTiles, TILES_TABLE_SQL } from '../series/series-tiles.ts';
+import { backfillTiles, TILES_TABLE_SQL } from './series-tiles.ts';
 import { REGISTRY_SCHEMA_SQL, REGISTRY_SCHEMA_VERSION } from '../registry/registry-schema.ts';
 
 /**

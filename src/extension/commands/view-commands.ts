@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { LooplineError } from '../../core/errors.ts';
 import { parseFilter } from '../../core/store/run-filter.ts';
+import { metricKeys as listMetricKeys } from '../../core/store/series-queries.ts';
 import { RUN_STATUSES, type RunStatus } from '../../core/store/types.ts';
 import { describeFilter, type RunSort } from '../experiments/experiments-model.ts';
 import type { Services } from '../services.ts';
@@ -20,7 +21,7 @@ export async function sortRuns(s: Services, sort?: RunSort): Promise<void> {
   if (!chosen) {
     const metricKeys = new Set<string>();
     for (const ws of s.stores.allExisting()) {
-      for (const row of ws.store.db.prepare('SELECT DISTINCT key FROM series LIMIT 200').all() as Array<{ key: string }>) metricKeys.add(row.key);
+      for (const key of listMetricKeys(ws.store, 200)) metricKeys.add(key);
     }
     type Item = vscode.QuickPickItem & { sort: RunSort };
     const items: Item[] = [
