@@ -161,12 +161,12 @@ describe('large files and bad input', () => {
       // u is uniform on [0, 1) by a fixed permutation, so its true quantiles are known.
       chunk += `${i},${((i * 7919) % 1_000_000) / 1_000_000},${'abcd'[i % 4]},${i % 10 === 0 ? 'true' : 'false'}\n`;
       if (chunk.length > 1 << 20) {
-        if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+        if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
         chunk = '';
       }
     }
     out.end(chunk);
-    await new Promise((r) => out.once('finish', r));
+    await new Promise<void>((r) => out.once('finish', () => r()));
     const progress: ProfileProgress[] = [];
     const p = await profileFile(path, { onProgress: (e) => progress.push(e) });
     assert.equal(p.rows, 1_000_000);
