@@ -3,6 +3,7 @@ import { UsageError } from './args.ts';
 import { importSpoolCommand } from './commands/import-spool.ts';
 import { importCommand } from './commands/import-history.ts';
 import { experimentsCommand, lsCommand } from './commands/list.ts';
+import { driftCommand, profileCommand } from './commands/monitoring.ts';
 import { pythonClientCommand } from './commands/python-client.ts';
 import { runCommand } from './commands/run.ts';
 import { serveCommand } from './commands/serve.ts';
@@ -19,6 +20,8 @@ Usage:
   loopline import-spool FILE...
   loopline import [mlflow|tensorboard|dvclive|wandb] PATH [--experiment NAME] [--dry-run] [--json]
   loopline python-client [--install [--python PATH]] [--wheel DIR]
+  loopline profile FILE [--json] [--out PROFILE.json]
+  loopline drift REFERENCE CURRENT [--json]
 
 Every command takes --store PATH (or LOOPLINE_STORE); the default is .loopline/loopline.db at the
 git root, or in the current folder outside git.
@@ -29,6 +32,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   ls: lsCommand,
   show: showCommand,
   experiments: experimentsCommand,
+  profile: profileCommand,
+  drift: driftCommand,
   serve: serveCommand,
   'import-spool': importSpoolCommand,
   import: importCommand,
