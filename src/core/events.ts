@@ -1,4 +1,4 @@
-/** Minimal event/disposable types so the core needs no `vscode` import (see DESIGN.md). */
+/** Minimal event/disposable types so the core needs no `vscode` import (see docs/ARCHITECTURE.md). */
 export interface Disposable {
   dispose(): void;
 }

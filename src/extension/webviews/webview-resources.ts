@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { buildWebviewHtml, makeNonce } from './webview-html.ts';
 
-/** Scripts on, resources only from the built webview folder and media/ (see DESIGN.md). */
+/** Scripts on, resources only from the built webview folder and media/ (see docs/ARCHITECTURE.md). */
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
   return {
     enableScripts: true,
