@@ -615,6 +615,77 @@ describe('compare webview', { timeout: 600_000 }, () => {
     }
   });
 
+  test('a run contributes to the tooltip only within its own step range', async () => {
+    const h = await openWebview('compare', { theme: 'light' });
+    const answered = new Set<number>();
+    try {
+      await h.waitForPosted('ready');
+      await h.send(init());
+      await waitForRequests(h, answered, 2);
+      // lr-0.1 stopped at step 40; the others ran to 99.
+      await answerRequests(h, answered, (r) => [0, 1, 2].map((i) => series(r.key, i, 0, i === 1 ? 40 : 99)));
+      const canvas = h.page.locator('section[data-metric="accuracy"] canvas');
+      await canvas.scrollIntoViewIfNeeded();
+      const hoverAt = async (step: number) => {
+        const box = (await canvas.boundingBox())!;
+        const { px, py } = await h.page.evaluate((st) => {
+          const c = (window as any).__looplineCharts.accuracy;
+          return { px: c.scales.x.getPixelForValue(st), py: (c.chartArea.top + c.chartArea.bottom) / 2 };
+        }, step);
+        await h.page.mouse.move(box.x + px, box.y + py);
+        return h.page.evaluate(() => (window as any).__looplineCharts.accuracy.tooltip.dataPoints.map((p: any) => ({ label: p.dataset.label, x: p.parsed.x })));
+      };
+      const late = await hoverAt(80);
+      assert.deepEqual(late.map((i: any) => i.label), ['baseline', 'sgd-wide'], 'the run that ended at step 40 is not in the tooltip at step 80');
+      assert.ok(late.every((i: any) => i.x === 80));
+      const early = await hoverAt(20);
+      assert.deepEqual(early.map((i: any) => i.label), ['baseline', 'lr-0.1', 'sgd-wide']);
+      const atEnd = await hoverAt(40);
+      assert.deepEqual(atEnd.map((i: any) => i.label), ['baseline', 'lr-0.1', 'sgd-wide'], 'its last step still counts');
+      await h.page.mouse.move(1, 1);
+      await assertClean(h);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('sweep axes: padded so extreme runs are off the frame, log for params over two decades, never past the data\'s sign', async () => {
+    const withLr = (lrs: string[]) => RUNS.map((r, i) => ({ ...r, params: { ...r.params, lr: lrs[i]! } }));
+    // Three decades of lr: log axes.
+    let { h } = await openLoaded('light', init({ runs: withLr(['0.0001', '0.1', '0.003']) }));
+    try {
+      const axes = await h.page.evaluate(() => (window as any).__looplineSweep.parallel());
+      const lr = axes.find((a: any) => a.label.startsWith('lr'));
+      assert.equal(lr.label, 'lr (log)');
+      assert.equal(lr.log, true);
+      for (const a of axes) {
+        const ps = Object.values(a.positions).filter((p) => p !== null) as number[];
+        assert.ok(ps.every((p) => p >= 0.05 && p <= 0.95), `${a.label}: every line inside the frame (${ps.join(', ')})`);
+      }
+      // On a log axis 0.003 sits near the middle of 0.0001..0.1 (linear would put it at 3%).
+      assert.ok(Math.abs(lr.positions[C] - 0.5) < 0.05, `0.003 near the middle: ${lr.positions[C]}`);
+      const x = await h.page.evaluate(() => { const s = (window as any).__looplineSweep.scatter.scales.x; return { type: s.type, min: s.min, max: s.max, labels: s.ticks.map((t: any) => t.label).filter(Boolean) }; });
+      assert.equal(x.type, 'logarithmic');
+      assert.ok(x.min > 0 && x.min < 0.0001 && x.max > 0.1, `padded log bounds ${x.min}..${x.max}`);
+      assert.ok(x.labels.length >= 3, `powers of ten labelled: ${x.labels.join(' ')}`);
+      await assertClean(h);
+    } finally {
+      await h.close();
+    }
+    // Two decades: linear, padded, but not below zero for all-positive values.
+    ({ h } = await openLoaded('light', init({ runs: withLr(['0.001', '0.1', '0.05']) })));
+    try {
+      const x = await h.page.evaluate(() => { const s = (window as any).__looplineSweep.scatter.scales; return { type: s.x.type, min: s.x.min, max: s.x.max, ymin: s.y.min, ymax: s.y.max }; });
+      assert.equal(x.type, 'linear');
+      assert.equal(x.min, 0, 'an axis of positive values starts at 0 at the lowest');
+      assert.ok(x.max > 0.1, 'padded above the largest value');
+      assert.ok(x.ymin < 0.8 && x.ymax > 0.9, `y padded around 0.8..0.9: ${x.ymin}..${x.ymax}`);
+      assert.ok(x.ymin >= 0);
+    } finally {
+      await h.close();
+    }
+  });
+
   for (const theme of ['light', 'dark', 'high-contrast'] as const) {
     test(`screenshot: ${theme}`, async () => {
       const { h } = await openLoaded(theme, init(), { width: 1280, height: 1000 });

@@ -153,39 +153,40 @@ describe('Experiment Table webview', () => {
 
   it('renders the runs as rows with their texts', async () => {
     const { page } = h;
+    // Metrics right after the name and status, then params, the times last.
     assert.deepEqual(await headerIds(page), [
       'attributes.run_name',
       'attributes.status',
-      'attributes.start_time',
-      'attributes.duration',
-      'params.lr',
-      'params.optimizer',
-      'params.p2',
-      'params.p3',
       'metrics.accuracy',
       'metrics.loss',
       'metrics.m2',
       'metrics.m3',
+      'params.lr',
+      'params.optimizer',
+      'params.p2',
+      'params.p3',
+      'attributes.start_time',
+      'attributes.duration',
     ]);
     assert.equal(await page.getAttribute('[role=grid]', 'aria-rowcount'), String(N + 1));
     assert.equal(await page.textContent('.experiment-name'), 'mnist-sweep');
     const rows = await shownRows(page);
     assert.equal(rows[0]!.rowIndex, 2);
-    const [name, status, , duration, lr, optimizer, , , acc, loss] = rows[0]!.cells;
+    const [name, status, acc, loss, , , lr, optimizer, , , , duration] = rows[0]!.cells;
     assert.deepEqual([name, status, duration, lr, optimizer, acc, loss], [runName(0), '✓ finished', '5.0 s', '0.1', 'adam', '0', 'NaN']);
-    assert.equal(rows[1]!.cells[9], '1', 'loss of run 1 is 2 / 2');
+    assert.equal(rows[1]!.cells[3], '1', 'loss of run 1 is 2 / 2');
     assert.equal(rows[3]!.cells[0], runName(3));
     assert.equal(rows[3]!.cells[1], '● running');
-    assert.equal(rows[3]!.cells[3], '', 'a running run has no duration');
-    assert.equal(rows[3]!.cells[8], '', 'accuracy not logged for run 3');
-    assert.equal(rows[5]!.cells[9], 'NaN', 'a NaN metric shows as NaN');
-    assert.equal(rows[1]!.cells[8], String(accuracy(1)));
+    assert.equal(rows[3]!.cells[11], '', 'a running run has no duration');
+    assert.equal(rows[3]!.cells[2], '', 'accuracy not logged for run 3');
+    assert.equal(rows[5]!.cells[3], 'NaN', 'a NaN metric shows as NaN');
+    assert.equal(rows[1]!.cells[2], String(accuracy(1)));
     // Numbers right-aligned with tabular digits; text left-aligned.
     const styles = await page.evaluate(() => {
       const r = document.querySelector('.grid-body [role=row][aria-rowindex="2"]')!;
       const cell = (i: number) => (i === 0 ? document.getElementById(r.getAttribute('aria-owns')!)! : r.querySelector(`[aria-colindex="${i + 1}"]`)!);
       const s = (i: number) => getComputedStyle(cell(i));
-      return { name: s(0).textAlign, acc: s(8).textAlign, accDigits: s(8).fontVariantNumeric, lr: s(4).textAlign, optimizer: s(5).textAlign };
+      return { name: s(0).textAlign, acc: s(2).textAlign, accDigits: s(2).fontVariantNumeric, lr: s(6).textAlign, optimizer: s(7).textAlign };
     });
     assert.deepEqual(styles, { name: 'start', acc: 'right', accDigits: 'tabular-nums', lr: 'right', optimizer: 'start' });
     assert.match((await page.textContent('.status-line')) ?? '', /60 runs/);
@@ -396,6 +397,80 @@ describe('Experiment Table webview', () => {
     assert.match(outline, /solid rgb\(0, 95, 184\)/);
   });
 
+  it('headers: full names shown (or in a tooltip), the aggregate inside its own header, columns resizable', async () => {
+    const x = await openWebview('table', { width: 1600, height: 700 });
+    try {
+      await x.waitForPosted('ready');
+      const msg = makeInit(20, 3, 2);
+      // Names like the ones that were cut: 'momentum' and a long one.
+      const long = 'validation_top5_accuracy_after_warmup_with_label_smoothing_and_mixup_enabled_for_the_final_epochs';
+      msg.paramKeys = ['lr', 'optimizer', 'momentum'];
+      msg.data.params = { lr: msg.data.params['lr']!, optimizer: msg.data.params['optimizer']!, momentum: msg.data.params['p2']! };
+      msg.metricKeys = ['accuracy', long];
+      msg.data.metrics = { accuracy: msg.data.metrics['accuracy']!, [long]: msg.data.metrics['loss']! };
+      await x.send(msg);
+      await x.page.waitForSelector('.grid-body [role=row][aria-rowindex="2"]');
+      const headers = await x.page.evaluate(() =>
+        [...document.querySelectorAll<HTMLElement>('[role=columnheader]')].map((h) => {
+          const label = h.querySelector<HTMLElement>('.label')!;
+          const agg = h.querySelector<HTMLElement>('.aggregate-button');
+          const hr = h.getBoundingClientRect();
+          const ar = agg?.getBoundingClientRect();
+          return {
+            id: h.dataset.columnId!,
+            title: h.title,
+            truncated: label.scrollWidth > label.clientWidth,
+            aggregate: agg?.textContent ?? null,
+            aggregateInside: ar ? ar.left >= hr.left && ar.right <= hr.right && ar.top >= hr.top && ar.bottom <= hr.bottom : null,
+            aggregateOverLabel: ar ? (() => { const lr = label.getBoundingClientRect(); return ar.left < lr.right && ar.right > lr.left && ar.top < lr.bottom && ar.bottom > lr.top; })() : null,
+            handle: !!h.querySelector('.resize-handle[role=separator]'),
+          };
+        }),
+      );
+      const byId = new Map(headers.map((h) => [h.id, h]));
+      // Metrics right after the name (and status), before the params.
+      assert.deepEqual(headers.map((h) => h.id).slice(0, 4), ['attributes.run_name', 'attributes.status', 'metrics.accuracy', `metrics.${long}`]);
+      assert.equal(byId.get('params.momentum')!.truncated, false, `momentum shown whole: ${await x.page.evaluate(() => { const l = document.querySelector<HTMLElement>('[data-column-id="params.momentum"] .label')!; return [l.scrollWidth, l.clientWidth, getComputedStyle(l).font, l.parentElement!.parentElement!.clientWidth].join(' '); })}`);
+      for (const h of headers) {
+        assert.ok(h.handle, `${h.id} has a resize handle`);
+        if (h.truncated) assert.ok(h.title.includes(h.id.replace(/^\w+\./, '')), `${h.id}: truncated header has its full name as tooltip (${h.title})`);
+      }
+      assert.equal(byId.get(`metrics.${long}`)!.truncated, true, 'a very long name is cut at the default width');
+      assert.match(byId.get(`metrics.${long}`)!.title, new RegExp(`${long} \\(last\\)`));
+      // One aggregate per metric column, inside that column's header and not over its name.
+      const metricHeaders = headers.filter((h) => h.id.startsWith('metrics.'));
+      assert.deepEqual(metricHeaders.map((h) => h.aggregate), ['last', 'last']);
+      assert.ok(metricHeaders.every((h) => h.aggregateInside === true && h.aggregateOverLabel === false), JSON.stringify(metricHeaders));
+      assert.ok(headers.filter((h) => !h.id.startsWith('metrics.')).every((h) => h.aggregate === null));
+      // Drag the long column's handle 300 px wider: the name is then shown whole... or at least less cut.
+      const id = `metrics.${long}`;
+      const widthOf = () => x.page.evaluate((cid) => [...document.querySelectorAll<HTMLElement>('[role=columnheader]')].find((h) => h.dataset.columnId === cid)!.getBoundingClientRect().width, id);
+      const before = await widthOf();
+      const handle = x.page.locator(`[data-column-id="${id}"] .resize-handle`);
+      const hb = (await handle.boundingBox())!;
+      await x.page.mouse.move(hb.x + hb.width / 2, hb.y + hb.height / 2);
+      await x.page.mouse.down();
+      await x.page.mouse.move(hb.x + hb.width / 2 + 150, hb.y + hb.height / 2, { steps: 3 });
+      await x.page.mouse.move(hb.x + hb.width / 2 + 300, hb.y + hb.height / 2, { steps: 3 });
+      await x.page.mouse.up();
+      const after = await widthOf();
+      assert.ok(Math.abs(after - before - 300) <= 2, `resized by 300 px: ${before} -> ${after}`);
+      // Body cells follow the header, and the sort did not fire from the drag.
+      const cellWidth = await x.page.evaluate(() => document.querySelector<HTMLElement>('.grid-body [role=row][aria-rowindex="2"] [aria-colindex="4"]')!.getBoundingClientRect().width);
+      assert.ok(Math.abs(cellWidth - after) <= 2, `cells follow: ${cellWidth} vs ${after}`);
+      assert.equal(await x.page.getAttribute(`[data-column-id="${id}"]`, 'aria-sort'), 'none');
+      // The width is kept in the webview state (survives reloads).
+      const state = await x.page.evaluate(() => JSON.parse(sessionStorage.getItem('__vscodeState') || 'null'));
+      assert.ok(Math.abs((state?.widths?.[id] ?? 0) - after) <= 2, `saved width ${JSON.stringify(state?.widths)}`);
+      // Double-click fits it back to the default.
+      await handle.dblclick();
+      assert.ok(Math.abs((await widthOf()) - before) <= 2);
+      await assertClean(x);
+    } finally {
+      await x.close();
+    }
+  });
+
   it('renders untrusted names and values as text (no script runs)', async () => {
     const x = await openWebview('table');
     try {
@@ -413,7 +488,7 @@ describe('Experiment Table webview', () => {
       await new Promise((r) => setTimeout(r, 200));
       const rows = await shownRows(x.page);
       assert.equal(rows[0]!.cells[0], '<img src=x onerror="window.__pwned=1">');
-      assert.equal(rows[1]!.cells[4], '</script><script>window.__pwned=2</script>');
+      assert.equal(rows[1]!.cells[3], '</script><script>window.__pwned=2</script>');
       assert.equal(await x.page.textContent('.experiment-name'), '<b onmouseover="window.__pwned=3">exp</b>');
       const label = await x.page.evaluate((id) => [...document.querySelectorAll<HTMLElement>('[role=columnheader]')].find((c) => c.dataset.columnId === id)?.querySelector('.label')?.textContent, `metrics.${key}`);
       assert.equal(label, key);

@@ -20,7 +20,7 @@ declare global {
   interface Window {
     /** Chart instances by metric key (read by the webview tests). */
     __looplineCharts?: Record<string, Chart>;
-    __looplineSweep?: { scatter: Chart } | undefined;
+    __looplineSweep?: { scatter: Chart; parallel: () => ReturnType<SweepView['parallelAxes']> } | undefined;
   }
 }
 
@@ -231,7 +231,8 @@ export class CompareApp {
         },
       });
       this.sweep.update(this.runs, this.hiddenSet());
-      window.__looplineSweep = { scatter: this.sweep.scatter as unknown as Chart };
+      const sweep = this.sweep;
+      window.__looplineSweep = { scatter: sweep.scatter as unknown as Chart, parallel: () => sweep.parallelAxes() };
     } else {
       window.__looplineSweep = undefined;
     }

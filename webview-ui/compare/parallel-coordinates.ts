@@ -98,15 +98,14 @@ export function drawParallelCoordinates(canvas: HTMLCanvasElement, axes: SweepAx
     ctx.textAlign = tickAlign;
     const tickWidth = Math.max(30, gap / 2 - 8);
     if (axis.kind === 'numeric') {
-      label(fit(ctx, formatValue(axis.max), tickWidth), tickX, top + 6);
-      if (axis.max !== axis.min) label(fit(ctx, formatValue(axis.min), tickWidth), tickX, bottom - 6);
+      label(fit(ctx, formatValue(axis.max), tickWidth), tickX, yAt(axis.positionOfValue(axis.max)));
+      if (axis.max !== axis.min) label(fit(ctx, formatValue(axis.min), tickWidth), tickX, yAt(axis.positionOfValue(axis.min)));
     } else {
       const n = axis.categories.length;
       const step = Math.max(1, Math.ceil(n / Math.max(1, Math.floor((bottom - top) / 14))));
       axis.categories.forEach((c, k) => {
         if (k % step !== 0 && k !== n - 1) return;
-        const pos = n <= 1 ? 0.5 : 1 - k / (n - 1);
-        label(fit(ctx, c, tickWidth), tickX, Math.min(bottom - 6, Math.max(top + 6, yAt(pos))));
+        label(fit(ctx, c, tickWidth), tickX, yAt(axis.positionOfValue(k)));
       });
     }
   });

@@ -3,7 +3,7 @@ import type { RunMsg } from '../../src/protocol/common.ts';
 import { registerChartParts } from '../shared/chart-registration.ts';
 import { formatNumber as formatValue } from '../../src/shared/display-format.ts';
 import { seriesStyle, type ThemePalette } from '../shared/theme-colors.ts';
-import type { SweepAxis } from './sweep-axes.ts';
+import { paddedBounds, type SweepAxis } from './sweep-axes.ts';
 
 /** A param (x) against a metric's last value (y), one point per run in its colour. */
 type ScatterPoint = { x: number; y: number };
@@ -23,16 +23,18 @@ export function scatterOptions(xAxis: SweepAxis, yAxis: SweepAxis, palette: Them
   const font = { family: palette.fontFamily, size: 11 };
   const categorical = xAxis.kind === 'categorical';
   const pad = categorical ? 0.5 : 0;
+  // Explicit padded bounds (chart.js's `grace` pads past zero); log x for params over 2 decades.
+  const xb = categorical ? { min: -pad, max: xAxis.categories.length - 1 + pad } : paddedBounds(xAxis.min, xAxis.max, xAxis.log);
+  const yb = paddedBounds(yAxis.min, yAxis.max, false);
   return {
     animation: false,
     responsive: true,
     maintainAspectRatio: false,
     scales: {
       x: {
-        type: 'linear',
-        grace: categorical ? 0 : '8%',
-        min: categorical ? -pad : undefined,
-        max: categorical ? xAxis.categories.length - 1 + pad : undefined,
+        type: xAxis.log ? 'logarithmic' : 'linear',
+        min: xb.min,
+        max: xb.max,
         grid: { color: palette.grid },
         border: { color: palette.grid },
         title: { display: true, text: xAxis.label, color: palette.muted, font },
@@ -45,6 +47,8 @@ export function scatterOptions(xAxis: SweepAxis, yAxis: SweepAxis, palette: Them
           font,
           callback(this: Scale, v: number | string) {
             const n = Number(v);
+            // Log axes: label the powers of ten only (chart.js puts ticks at 2..9 x 10^k too).
+            if (xAxis.log) return Math.abs(Math.log10(n) - Math.round(Math.log10(n))) < 1e-9 ? formatValue(n) : '';
             if (!categorical) return formatValue(n);
             const c = Number.isInteger(n) ? xAxis.categories[n] : undefined;
             return c === undefined ? '' : c.length > 16 ? `${c.slice(0, 15)}…` : c;
@@ -53,7 +57,8 @@ export function scatterOptions(xAxis: SweepAxis, yAxis: SweepAxis, palette: Them
       },
       y: {
         type: 'linear',
-        grace: '8%',
+        min: yb.min,
+        max: yb.max,
         grid: { color: palette.grid },
         border: { color: palette.grid },
         title: { display: true, text: yAxis.label, color: palette.muted, font },

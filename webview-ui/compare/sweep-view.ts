@@ -109,8 +109,17 @@ export class SweepView {
     this.scatter.update('none');
   }
 
+  /** The parallel-coordinates axes as drawn: label, log or not, each run's position (0 bottom, 1 top). */
+  parallelAxes(): Array<{ label: string; log: boolean; positions: Record<string, number | null> }> {
+    return this.parallelAxisList().map((a) => ({ label: a.label, log: a.log, positions: Object.fromEntries(this.runs.map((r) => [r.id, a.positionOf(r)])) }));
+  }
+
+  private parallelAxisList() {
+    return [...this.o.sweepParams.map((k) => paramAxis(k, this.runs)), metricAxis(this.selection.metric, this.runs)];
+  }
+
   private drawParallel(): void {
-    const axes = [...this.o.sweepParams.map((k) => paramAxis(k, this.runs)), metricAxis(this.selection.metric, this.runs)];
+    const axes = this.parallelAxisList();
     drawParallelCoordinates(
       this.parallel,
       axes,

@@ -18,8 +18,9 @@ import { getRelativePosition } from 'chart.js/helpers';
 
 /**
  * The chart.js pieces the webviews use (and nothing else, to keep the bundle small), plus
- * `runsAtX`, a hover mode that picks, in every visible run, the point nearest the mouse's x:
- * runs logged at different steps or times still all appear in the tooltip.
+ * `runsAtX`, a hover mode that picks, in every visible run whose x range covers the mouse, the
+ * point nearest the mouse's x: runs logged at different steps or times still all appear in the
+ * tooltip, and a run that ended earlier does not.
  */
 declare module 'chart.js' {
   interface InteractionModeMap {
@@ -38,6 +39,22 @@ export interface RunDatasetTag {
 
 function datasetTag(chart: Chart, datasetIndex: number): Partial<RunDatasetTag> {
   return chart.data.datasets[datasetIndex] as unknown as Partial<RunDatasetTag>;
+}
+
+/** Pixels beyond a run's first/last point that still count as inside its range. */
+const RANGE_SLACK_PX = 3;
+
+type XElement = { getProps(props: string[], final?: boolean): { x?: unknown }; skip?: boolean };
+
+function withinRange(elements: readonly unknown[], x: number, useFinalPosition: boolean | undefined): boolean {
+  const els = elements as XElement[];
+  const xAt = (i: number) => els[i]!.getProps(['x'], useFinalPosition).x as number;
+  let first = 0;
+  while (first < els.length && els[first]!.skip) first++;
+  let last = els.length - 1;
+  while (last >= 0 && els[last]!.skip) last--;
+  if (first > last) return false;
+  return x >= xAt(first) - RANGE_SLACK_PX && x <= xAt(last) + RANGE_SLACK_PX;
 }
 
 const runsAtX: InteractionModeFunction = (chart, e, _options, useFinalPosition) => {
@@ -71,7 +88,10 @@ const runsAtX: InteractionModeFunction = (chart, e, _options, useFinalPosition) 
         best = i;
       }
     }
-    if (best >= 0) items.push({ element: elements[best]!, datasetIndex: d, index: best });
+    // A run contributes only within its own x range: hovering past the step a run ended at
+    // must not show that run's last value as if it had one there.
+    if (best < 0 || !withinRange(elements, pos.x, useFinalPosition)) continue;
+    items.push({ element: elements[best]!, datasetIndex: d, index: best });
   }
   return items;
 };

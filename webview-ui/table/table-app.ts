@@ -5,7 +5,7 @@
  */
 import type { HostToTable, MetricAggregate } from '../../src/protocol/table-protocol.ts';
 import { ColumnPicker, type PickerColumn } from './column-picker.ts';
-import { columnWidth } from './column-layout.ts';
+import { clampColumnWidth, columnWidth } from './column-layout.ts';
 import { AggregateSwitch } from './aggregate-switch.ts';
 import type { VscodeButton } from './elements.ts';
 import { FilterBox } from './filter-box.ts';
@@ -103,6 +103,9 @@ export class TableApp {
           if (this.grid.activeView < 0 && this.order.length > 0) this.grid.setActive(this.grid.visibleRange()[0], false);
         },
         scrolled: () => this.saveScrollSoon(),
+        resize: (c, width) => this.resizeColumn(c, width),
+        fit: (c) => this.fitColumn(c),
+        resized: () => this.save(),
       },
       'Runs',
     );
@@ -205,7 +208,7 @@ export class TableApp {
     this.columns = data.columns.filter((c) => c === NAME_COLUMN || !hidden.has(c.id));
     this.columnAggs = this.columns.map((c) => this.aggregateOf(c));
     const gridColumns = this.columns.map((c, i): GridColumn => {
-      let width = this.widths.get(c.id);
+      let width = this.state.widths[c.id] ?? this.widths.get(c.id);
       if (width === undefined) {
         width = columnWidth(data, c, this.columnAggs[i]!);
         this.widths.set(c.id, width);
@@ -224,6 +227,23 @@ export class TableApp {
     });
     if (structural) this.grid.setColumns(gridColumns);
     else this.grid.updateHeader(gridColumns);
+  }
+
+  private resizeColumn(colIndex: number, width: number): void {
+    const col = this.columns[colIndex];
+    if (!col) return;
+    const w = clampColumnWidth(width);
+    this.state.widths[col.id] = w;
+    this.grid.setColumnWidth(colIndex, w);
+  }
+
+  private fitColumn(colIndex: number): void {
+    const col = this.columns[colIndex];
+    if (!col || !this.data) return;
+    delete this.state.widths[col.id];
+    const w = columnWidth(this.data, col, this.columnAggs[colIndex]!);
+    this.widths.set(col.id, w);
+    this.grid.setColumnWidth(colIndex, w);
   }
 
   private pickerColumns(): PickerColumn[] {

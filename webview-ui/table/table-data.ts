@@ -99,10 +99,16 @@ export class TableData {
       }),
     );
     this.runIds.forEach((id, i) => this.rowByRun.set(id, i));
+    // What people compare first: the name and status, then the metrics, then the params; the
+    // times last (they stay one click away in the column picker and the sort).
+    const [name, status, start, duration] = FIXED_COLUMNS as [ColumnDef, ColumnDef, ColumnDef, ColumnDef];
     this.columns = [
-      ...FIXED_COLUMNS,
-      ...this.paramKeys.map((k): ColumnDef => ({ id: `params.${k}`, kind: 'param', key: k, label: k, numeric: false })),
+      name,
+      status,
       ...this.metricKeys.map((k): ColumnDef => ({ id: `metrics.${k}`, kind: 'metric', key: k, label: k, numeric: true })),
+      ...this.paramKeys.map((k): ColumnDef => ({ id: `params.${k}`, kind: 'param', key: k, label: k, numeric: false })),
+      start,
+      duration,
     ];
     for (const c of this.columns) this.columnById.set(c.id, c);
   }

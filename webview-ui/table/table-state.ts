@@ -23,10 +23,12 @@ export interface TableViewState {
   selection: string[];
   activeRunId: string | null;
   scrollTop: number;
+  /** Column widths the user set by resizing, by column id. */
+  widths: Record<string, number>;
 }
 
 export function emptyViewState(experimentId: string): TableViewState {
-  return { version: 1, experimentId, sort: null, filter: '', hiddenColumns: [], defaultAggregate: 'last', aggregates: {}, selection: [], activeRunId: null, scrollTop: 0 };
+  return { version: 1, experimentId, sort: null, filter: '', hiddenColumns: [], defaultAggregate: 'last', aggregates: {}, selection: [], activeRunId: null, scrollTop: 0, widths: {} };
 }
 
 export const isAggregate = (v: unknown): v is MetricAggregate => v === 'last' || v === 'min' || v === 'max';
@@ -47,6 +49,9 @@ export function parseViewState(v: unknown): TableViewState | null {
   }
   if (isStringArray(s.selection)) out.selection = s.selection;
   if (typeof s.activeRunId === 'string') out.activeRunId = s.activeRunId;
+  if (typeof s.widths === 'object' && s.widths !== null) {
+    for (const [k, w] of Object.entries(s.widths)) if (typeof w === 'number' && Number.isFinite(w) && w > 0) out.widths[k] = w;
+  }
   if (typeof s.scrollTop === 'number' && Number.isFinite(s.scrollTop)) out.scrollTop = Math.max(0, s.scrollTop);
   return out;
 }

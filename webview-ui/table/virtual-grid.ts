@@ -1,4 +1,4 @@
-import { GridHeader } from './grid-header.ts';
+import { GridHeader, type HeaderResizeEvents } from './grid-header.ts';
 
 /**
  * A virtualised ARIA grid: a sticky header row and a fixed-height body in one scroll container.
@@ -39,7 +39,7 @@ export interface GridSource {
   selected(view: number): boolean;
 }
 
-export interface GridEvents {
+export interface GridEvents extends HeaderResizeEvents {
   sort(col: number): void;
   aggregate(col: number): void;
   rowClick(view: number, e: MouseEvent): void;
@@ -67,7 +67,7 @@ const ACTIVE_ROW_ID = 'loopline-table-active-row';
 
 export class VirtualGrid {
   readonly root: HTMLDivElement;
-  private readonly header = new GridHeader();
+  private readonly header: GridHeader;
   private readonly body: HTMLDivElement;
   private readonly frozen: HTMLDivElement;
   private columns: GridColumn[] = [];
@@ -92,6 +92,7 @@ export class VirtualGrid {
   constructor(source: GridSource, events: GridEvents, label: string) {
     this.source = source;
     this.events = events;
+    this.header = new GridHeader(events);
     this.root = document.createElement('div');
     this.root.className = 'grid';
     this.root.setAttribute('role', 'grid');
@@ -154,16 +155,8 @@ export class VirtualGrid {
 
   setColumns(columns: GridColumn[]): void {
     this.columns = columns;
-    let x = 0;
-    this.lefts = columns.map((c) => {
-      const left = x;
-      x += c.width;
-      return left;
-    });
+    this.applyWidths();
     this.root.setAttribute('aria-colcount', String(columns.length));
-    this.root.style.setProperty('--grid-columns', columns.map((c) => `${c.width}px`).join(' '));
-    this.root.style.setProperty('--grid-width', `${x}px`);
-    this.root.style.setProperty('--frozen-width', `${columns[0]?.width ?? 0}px`);
     this.header.build(columns);
     for (const r of this.pool) {
       r.el.remove();
@@ -172,6 +165,34 @@ export class VirtualGrid {
     this.pool = [];
     this.hovered = null;
     this.measure();
+    this.windowLeft = -1;
+    this.render();
+  }
+
+  private applyWidths(): void {
+    let x = 0;
+    this.lefts = this.columns.map((c) => {
+      const left = x;
+      x += c.width;
+      return left;
+    });
+    this.root.style.setProperty('--grid-columns', this.columns.map((c) => `${c.width}px`).join(' '));
+    this.root.style.setProperty('--grid-width', `${x}px`);
+    this.root.style.setProperty('--frozen-width', `${this.columns[0]?.width ?? 0}px`);
+  }
+
+  /** One column's width changed (a resize drag): re-place the cells without rebuilding anything. */
+  setColumnWidth(col: number, width: number): void {
+    const c = this.columns[col];
+    if (!c || c.width === width) return;
+    this.columns = this.columns.map((x, i) => (i === col ? { ...x, width } : x));
+    this.applyWidths();
+    this.header.update(this.columns);
+    this.layoutVersion++;
+    for (const r of this.pool) {
+      r.cols.fill(-1);
+      if (r.view >= 0) r.view = -1;
+    }
     this.windowLeft = -1;
     this.render();
   }
