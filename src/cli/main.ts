@@ -8,6 +8,7 @@ import { pythonClientCommand } from './commands/python-client.ts';
 import { runCommand } from './commands/run.ts';
 import { serveCommand } from './commands/serve.ts';
 import { showCommand } from './commands/show.ts';
+import { queueCommand, sweepCommand } from './commands/sweep.ts';
 
 const USAGE = `loopline — track ML experiments next to your code (MLflow-compatible)
 
@@ -22,6 +23,11 @@ Usage:
   loopline python-client [--install [--python PATH]] [--wheel DIR]
   loopline profile FILE [--json] [--out PROFILE.json]
   loopline drift REFERENCE CURRENT [--json]
+  loopline sweep [--name N] [--experiment E] --param lr=0.1,0.01 [--param epochs=20,50]... [--parallel K]
+                 [--random N --param lr=loguniform:1e-4:1e-1 --param depth=int:2:8 --param opt=choice:adam,sgd]
+                 [--seed S] [--early-stop metric=val_loss,mode=min[,min-steps=5]] [--metric M [--mode min|max]]
+                 -- CMD... (with {param} placeholders)
+  loopline queue [--json] | queue cancel RUN|SWEEP | queue resume [SWEEP]
 
 Every command takes --store PATH (or LOOPLINE_STORE); the default is .loopline/loopline.db at the
 git root, or in the current folder outside git.
@@ -38,6 +44,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   'import-spool': importSpoolCommand,
   import: importCommand,
   'python-client': pythonClientCommand,
+  sweep: sweepCommand,
+  queue: queueCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

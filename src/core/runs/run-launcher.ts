@@ -6,7 +6,7 @@ import { joinCommandLine } from './command-line.ts';
 import { snapshotGit } from '../git/git-snapshot.ts';
 import { ensureParentDir, resolveArtifactPath, sha256File } from '../store/artifact-files.ts';
 import { RunStore } from '../store/run-store.ts';
-import type { KeyValue, RunStatus } from '../store/types.ts';
+import type { KeyValue, Run, RunStatus } from '../store/types.ts';
 import { importSpool } from '../tracking/spool-import.ts';
 import { appendPythonPath, bundledPythonClientDir } from '../python-client/client-location.ts';
 import { LocalProcessBackend } from './local-process-backend.ts';
@@ -30,6 +30,11 @@ export interface LaunchOptions {
   onOutput?: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
   /** How long a stop request waits for the process before killing it (ms). */
   stopGraceMs?: number;
+  /**
+   * Start this already-created run (a queued sweep trial, status SCHEDULED) instead of creating
+   * one; its params, command and code snapshot were recorded when it was queued.
+   */
+  queuedRunId?: string;
 }
 
 export interface RunOutcome {
@@ -59,8 +64,9 @@ export interface ActiveRun {
 export async function launchRun(opts: LaunchOptions): Promise<ActiveRun> {
   const { store } = opts;
   if (opts.command.length === 0) throw new Error('No command given: use `loopline run -- python3 train.py ...`.');
-  const experiment = opts.experiment ? store.ensureExperiment(opts.experiment) : store.getExperiment('0');
-  const git = await snapshotGit(opts.cwd);
+  const queued = opts.queuedRunId ? store.getRun(opts.queuedRunId) : undefined;
+  const experiment = queued ? store.getExperiment(queued.info.experimentId) : opts.experiment ? store.ensureExperiment(opts.experiment) : store.getExperiment('0');
+  const git = queued ? { isRepo: false, commit: null, branch: null, dirty: false, patch: null } : await snapshotGit(opts.cwd);
   const sourceFile = guessSourceFile(opts.command, opts.cwd);
   const systemTags: KeyValue[] = [
     { key: 'mlflow.source.type', value: 'LOCAL' },
@@ -74,7 +80,7 @@ export async function launchRun(opts: LaunchOptions): Promise<ActiveRun> {
   if (git.commit) systemTags.push({ key: 'mlflow.source.git.commit', value: git.commit });
   if (git.branch) systemTags.push({ key: 'mlflow.source.git.branch', value: git.branch });
   const backend = opts.backend ?? new LocalProcessBackend();
-  const run = store.createRun({
+  const run = queued ? startQueuedRun(store, queued.info.id, systemTags) : store.createRun({
     experimentId: experiment.id,
     name: opts.name ?? '',
     command: joinCommandLine(opts.command),
@@ -150,6 +156,15 @@ export async function launchRun(opts: LaunchOptions): Promise<ActiveRun> {
     return outcome;
   });
   return { runId, process: proc, stop, finished };
+}
+
+/** A queued run starts now: RUNNING, its start time reset so its duration excludes the wait. */
+function startQueuedRun(store: RunStore, runId: string, tags: KeyValue[]): Run {
+  const run = store.getRun(runId);
+  if (run.info.status !== 'SCHEDULED') throw new Error(`Run ${runId} is ${run.info.status}, not SCHEDULED; only a queued run can be started.`);
+  store.updateRun(runId, { status: 'RUNNING', startTime: Date.now() });
+  store.logBatch(runId, { tags: tags.filter((t) => !(t.key in run.tags)) });
+  return store.getRun(runId);
 }
 
 /** The variables both Loopline's client and MLflow's read, so either logs into this run. */

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { backfillTiles, TILES_TABLE_SQL } from './series-tiles.ts';
 import { REGISTRY_SCHEMA_SQL, REGISTRY_SCHEMA_VERSION } from '../registry/registry-schema.ts';
+import { SWEEP_TABLES_SQL } from '../sweeps/sweep-tables.ts';
 
 /**
  * Numbered schema migrations, applied in order at open inside one transaction each.
@@ -104,6 +105,8 @@ CREATE TABLE artifacts (
     sql: TILES_TABLE_SQL,
     run: backfillTiles,
   },
+  // Sweeps' persistent run queue (see sweeps/sweep-tables.ts).
+  { version: 5, sql: SWEEP_TABLES_SQL },
   // Model registry and audit log (src/core/registry).
   { version: REGISTRY_SCHEMA_VERSION, sql: REGISTRY_SCHEMA_SQL },
 ];
@@ -120,8 +123,11 @@ export function migrate(db: Database.Database, now: () => number): void {
         `This store was written by a newer Loopline (schema ${current}; this build knows ${latest}). Upgrade Loopline to open it.`,
       );
     }
+    // Versions are handed out to features ahead of time and land in any order, so apply every
+    // one this store lacks, not only those above its highest.
+    const applied = new Set(db.prepare('SELECT version FROM schema_version').pluck().all() as number[]);
     for (const m of MIGRATIONS) {
-      if (m.version <= current) continue;
+      if (applied.has(m.version)) continue;
       db.exec(m.sql);
       m.run?.(db);
       db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(m.version);

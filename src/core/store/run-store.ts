@@ -318,6 +318,7 @@ export class RunStore {
         const sets: string[] = [];
         const args: unknown[] = [];
         if (update.status !== undefined) sets.push('status = ?'), args.push(update.status);
+        if (update.startTime !== undefined) sets.push('start_time = ?'), args.push(update.startTime);
         if (update.endTime !== undefined) sets.push('end_time = ?'), args.push(update.endTime);
         if (update.exitCode !== undefined) sets.push('exit_code = ?'), args.push(update.exitCode);
         if (update.name !== undefined && update.name !== '') {

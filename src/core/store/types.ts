@@ -107,6 +107,7 @@ export interface NewRun {
 
 export interface RunUpdate {
   status?: RunStatus;
+  startTime?: number;
   endTime?: number | null;
   name?: string;
   exitCode?: number | null;

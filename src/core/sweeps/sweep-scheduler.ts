@@ -1,0 +1,234 @@
+import { hostname } from 'node:os';
+import { LocalProcessBackend } from '../runs/local-process-backend.ts';
+import type { RunBackend } from '../runs/run-backend.ts';
+import { launchRun, type ActiveRun, type RunOutcome } from '../runs/run-launcher.ts';
+import type { RunStore } from '../store/run-store.ts';
+import type { KeyValue } from '../store/types.ts';
+import { fillCommand } from './command-template.ts';
+import { medianStoppingDecision } from './median-stopping.ts';
+import type { SweepDefinition } from './sweep-definition.ts';
+import { newOwnerId, STATUS_REASON_TAG, SweepQueue, type QueuedTrial } from './sweep-queue.ts';
+import { bestTags, summarizeSweep, type SweepSummary } from './sweep-summary.ts';
+
+export type SweepEvent =
+  | { type: 'trial-started'; trial: QueuedTrial; command: string[]; params: Record<string, string> }
+  | { type: 'trial-ended'; trial: QueuedTrial; outcome: RunOutcome; reason?: string }
+  | { type: 'trial-recovered'; trial: QueuedTrial; retryRunId?: string; requeued?: boolean }
+  | { type: 'sweep-ended'; summary: SweepSummary };
+
+export interface SweepSchedulerOptions {
+  store: RunStore;
+  tracking: { url: string; token: string };
+  /** Where trials' clients spool what they cannot send (imported when each trial ends). */
+  spoolDir: string;
+  /** The backend trials of this sweep run on; default a local process. */
+  backendFor?: (def: SweepDefinition) => RunBackend | Promise<RunBackend>;
+  env?: NodeJS.ProcessEnv;
+  /** How often the queue, cancel requests and early stopping are checked (ms). */
+  pollMs?: number;
+  /** How long a claim on a trial lasts without a heartbeat (ms). */
+  leaseMs?: number;
+  stopGraceMs?: number;
+  onEvent?: (e: SweepEvent) => void;
+  onOutput?: (trial: QueuedTrial, chunk: Buffer, stream: 'stdout' | 'stderr') => void;
+}
+
+interface OwnTrial {
+  trial: QueuedTrial;
+  run: ActiveRun;
+  /** Set when we asked it to stop, and why. */
+  stopReason?: string;
+  checkedStep: number;
+}
+
+/**
+ * Works a sweep's queue: starts trials through the same launcher as `loopline run` (at most the
+ * sweep's parallelism at once, across every launcher working the queue), stops cancelled trials
+ * and those the median stopping rule rejects, takes over trials whose launcher died, and ends
+ * the sweep with its best trial recorded. Several schedulers may work one sweep at once.
+ */
+export class SweepScheduler {
+  readonly owner = newOwnerId();
+  readonly queue: SweepQueue;
+  private readonly opts: SweepSchedulerOptions;
+  private readonly own = new Map<string, OwnTrial>();
+  private readonly wakers = new Set<() => void>();
+  private killed = false;
+
+  constructor(opts: SweepSchedulerOptions) {
+    this.opts = opts;
+    this.queue = new SweepQueue(opts.store);
+  }
+
+  private get store(): RunStore {
+    return this.opts.store;
+  }
+
+  /** Works the sweep until every trial has ended; resolves with the final summary. */
+  async run(sweepId: string): Promise<SweepSummary> {
+    const def = this.queue.sweep(sweepId).definition;
+    const backend = await (this.opts.backendFor?.(def) ?? new LocalProcessBackend());
+    const leaseMs = this.opts.leaseMs ?? 15_000;
+    let renewed = 0;
+    for (;;) {
+      if (Date.now() - renewed > leaseMs / 3) {
+        this.queue.renew(sweepId, this.owner, leaseMs);
+        renewed = Date.now();
+      }
+      for (const stale of this.queue.staleTrials(sweepId)) {
+        if (stale.owner === this.owner) continue;
+        const r = this.queue.recoverStale(stale);
+        this.opts.onEvent?.({ type: 'trial-recovered', trial: stale, ...r });
+      }
+      this.checkOwnTrials(sweepId, def);
+      while (!this.killed) {
+        const next = this.queue.claimNext(sweepId, this.owner, leaseMs);
+        if (!next) break;
+        await this.launch(next, def, backend);
+      }
+      if (this.countOwn(sweepId) === 0) {
+        const summary = summarizeSweep(this.store, sweepId, this.queue);
+        if (summary.running === 0 && (summary.queued === 0 || summary.state !== 'active' || this.killed)) {
+          if (summary.queued === 0) this.finish(sweepId, summary);
+          const final = summarizeSweep(this.store, sweepId, this.queue);
+          this.opts.onEvent?.({ type: 'sweep-ended', summary: final });
+          return final;
+        }
+      }
+      await this.sleep(this.opts.pollMs ?? 250);
+    }
+  }
+
+  /** Cancels the sweep: queued trials end at once, running ones are stopped (Ctrl-C, *Cancel Sweep*). */
+  cancel(sweepId: string): void {
+    this.queue.cancel(sweepId);
+    this.wake();
+  }
+
+  /** Kills this scheduler's trials now and stops taking new ones (a second Ctrl-C). */
+  killAll(): void {
+    this.killed = true;
+    for (const t of this.own.values()) {
+      t.stopReason ??= 'cancelled by the user';
+      t.run.stop();
+      t.run.stop();
+    }
+    this.wake();
+  }
+
+  private countOwn(sweepId: string): number {
+    return [...this.own.values()].filter((t) => t.trial.sweepId === sweepId).length;
+  }
+
+  private async launch(trial: QueuedTrial, def: SweepDefinition, backend: RunBackend): Promise<void> {
+    const run = this.store.getRun(trial.runId);
+    const params = Object.fromEntries(def.params.map((p) => [p.name, run.params[p.name] ?? '']));
+    const command = fillCommand(def.command, params);
+    const paramList: KeyValue[] = Object.entries(params).map(([key, value]) => ({ key, value }));
+    let active: ActiveRun;
+    try {
+      active = await launchRun({
+        store: this.store,
+        command,
+        cwd: def.cwd,
+        tracking: this.opts.tracking,
+        params: paramList,
+        backend,
+        env: { ...(this.opts.env ?? process.env), LOOPLINE_SWEEP_ID: trial.sweepId, LOOPLINE_TRIAL: String(trial.position + 1) },
+        spoolDir: this.opts.spoolDir,
+        queuedRunId: trial.runId,
+        ...(this.opts.stopGraceMs !== undefined ? { stopGraceMs: this.opts.stopGraceMs } : {}),
+        onOutput: (chunk, stream) => this.opts.onOutput?.(trial, chunk, stream),
+      });
+    } catch (err) {
+      // Could not start it at all: it ends FAILED with the reason and the sweep goes on.
+      const reason = `could not start: ${err instanceof Error ? err.message : String(err)}`;
+      this.store.updateRun(trial.runId, { status: 'FAILED', endTime: Date.now() });
+      this.store.logBatch(trial.runId, { tags: [{ key: STATUS_REASON_TAG, value: reason }] });
+      this.queue.finishTrial(trial.runId, this.owner);
+      return;
+    }
+    this.queue.setTrialProcess(trial.runId, active.process.pid, hostname());
+    const own: OwnTrial = { trial, run: active, checkedStep: -1 };
+    this.own.set(trial.runId, own);
+    this.opts.onEvent?.({ type: 'trial-started', trial, command, params });
+    void active.finished.then((outcome) => {
+      this.own.delete(trial.runId);
+      const reason = own.stopReason ?? (outcome.status === 'FAILED' ? (outcome.startError ?? `exited with code ${outcome.exitCode ?? outcome.signal}`) : undefined);
+      try {
+        if (reason && this.store.db.open) this.store.logBatch(trial.runId, { tags: [{ key: STATUS_REASON_TAG, value: reason }] });
+        if (this.store.db.open) this.queue.finishTrial(trial.runId, this.owner);
+      } finally {
+        this.opts.onEvent?.({ type: 'trial-ended', trial, outcome, ...(reason ? { reason } : {}) });
+        this.wake();
+      }
+    });
+  }
+
+  /** Stops own trials that were cancelled (from any process) or that the median rule rejects. */
+  private checkOwnTrials(sweepId: string, def: SweepDefinition): void {
+    for (const t of this.own.values()) {
+      if (t.trial.sweepId !== sweepId || t.stopReason) continue;
+      if (this.queue.trial(t.trial.runId)?.cancelRequested) {
+        t.stopReason = 'cancelled by the user';
+        t.run.stop();
+        continue;
+      }
+      if (!def.earlyStop) continue;
+      const spec = def.earlyStop;
+      const m = this.store.getRun(t.trial.runId).metrics.find((x) => x.key === spec.metric);
+      if (!m || m.lastStep === t.checkedStep || m.lastStep < spec.minSteps) continue;
+      t.checkedStep = m.lastStep;
+      const bestSoFar = spec.mode === 'min' ? m.min : m.max;
+      if (bestSoFar === null) continue;
+      const others = this.otherValuesAtStep(sweepId, t.trial.runId, spec.metric, m.lastStep);
+      const decision = medianStoppingDecision(spec, { bestSoFar, step: m.lastStep }, others);
+      if (decision.stop) {
+        t.stopReason = decision.reason!;
+        t.run.stop();
+      }
+    }
+  }
+
+  /** Each other trial's value of `metric` at `step` (its last point at or before it), if it got that far. */
+  private otherValuesAtStep(sweepId: string, runId: string, metric: string, step: number): number[] {
+    const values: number[] = [];
+    for (const o of this.queue.trials(sweepId)) {
+      if (o.runId === runId || o.state === 'queued' || o.state === 'cancelled') continue;
+      const m = this.store.getRun(o.runId).metrics.find((x) => x.key === metric);
+      if (!m || m.lastStep < step) continue;
+      const exact = this.store.metricHistory(o.runId, metric, { minStep: step, maxStep: step });
+      const points = exact.length ? exact : this.store.metricHistory(o.runId, metric, { maxStep: step });
+      const v = points[points.length - 1]?.value;
+      if (v !== undefined) values.push(v);
+    }
+    return values;
+  }
+
+  private finish(sweepId: string, summary: SweepSummary): void {
+    const anyFinished = summary.trials.some((t) => t.status === 'FINISHED');
+    const outcome =
+      summary.state === 'cancelled'
+        ? { status: 'KILLED' as const, reason: 'cancelled by the user' }
+        : anyFinished
+          ? { status: 'FINISHED' as const }
+          : { status: 'FAILED' as const, reason: 'no trial finished' };
+    this.queue.finishSweepIfDone(sweepId, bestTags(summary), outcome);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakers.add(done);
+    });
+  }
+
+  private wake(): void {
+    for (const w of [...this.wakers]) w();
+  }
+}
