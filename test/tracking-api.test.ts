@@ -312,7 +312,7 @@ test('bad input: malformed JSON, arrays, oversized batches, unknown runs, param 
   expectError(await s.api('runs/log-parameter', { run_id: id, value: '1' }), 400, 'INVALID_PARAMETER_VALUE', /'key'/);
   expectError(await s.api('runs/frobnicate', {}), 404, 'ENDPOINT_NOT_FOUND', /runs\/frobnicate/);
   expectError(await raw(s, 'GET', '/api/2.0/mlflow/'), 404, 'ENDPOINT_NOT_FOUND');
-  expectError(await s.api('runs/get', undefined, { method: 'PUT' }), 400, 'BAD_REQUEST', /Method PUT/);
+  expectError(await s.api('runs/get', undefined, { method: 'PUT' }), 405, 'BAD_REQUEST', /GET only/);
 });
 
 test('artifacts: PUT, GET byte-identical, sha256 recorded, listed by both list endpoints', async () => {

@@ -8,7 +8,7 @@ import { migrate } from './migrations.ts';
 import { compileSearch, encodePageToken, mlflowLike, MAX_RESULTS_LIMIT, nonNumericParamSql, paramNumber, type CompiledSearch } from './run-search.ts';
 import { generateRunName } from './run-names.ts';
 import { MetricWriter, type HistoryQuery, type SeriesRow } from './metric-writer.ts';
-import { checkBatchSize, checkKey, checkParam, checkTag } from './validation.ts';
+import { checkBatchSize, checkKey, checkName, checkParam, checkTag } from './validation.ts';
 import type {
   Experiment,
   KeyValue,
@@ -127,7 +127,7 @@ export class RunStore {
   // ---- experiments ------------------------------------------------------------------------
 
   createExperiment(name: string, opts: { artifactLocation?: string; tags?: KeyValue[] } = {}): Experiment {
-    if (typeof name !== 'string' || !name.trim()) throw invalid('Experiment name must be a non-empty string.');
+    checkName('Experiment', name);
     for (const t of opts.tags ?? []) checkTag(t);
     const id = this.db
       .transaction(() => {
@@ -196,7 +196,7 @@ export class RunStore {
   }
 
   renameExperiment(id: string, newName: string): void {
-    if (typeof newName !== 'string' || !newName.trim()) throw invalid('New experiment name must be a non-empty string.');
+    checkName('Experiment', newName);
     this.db
       .transaction(() => {
         this.getExperiment(id);
@@ -255,7 +255,7 @@ export class RunStore {
     const id = spec.id ?? randomUUID().replace(/-/g, '');
     if (!/^[0-9a-f]{32}$/.test(id)) throw invalid(`Run id '${id}' is not valid; run ids are 32 lowercase hex characters.`);
     const nameTag = spec.tags?.find((t) => t.key === 'mlflow.runName')?.value;
-    const name = spec.name || nameTag || generateRunName();
+    const name = checkName('Run', spec.name || nameTag || generateRunName());
     const git = spec.git ?? null;
     this.db
       .transaction(() => {
@@ -311,7 +311,7 @@ export class RunStore {
     if (update.status !== undefined && !RUN_STATUSES.includes(update.status)) {
       throw invalid(`Unknown run status '${String(update.status)}'; use one of ${RUN_STATUSES.join(', ')}.`);
     }
-    if (update.name !== undefined) checkTag({ key: 'mlflow.runName', value: update.name });
+    if (update.name !== undefined) checkName('Run', update.name, { required: false });
     this.db
       .transaction(() => {
         const row = this.runRow(id);
@@ -349,7 +349,10 @@ export class RunStore {
     const tags = batch.tags ?? [];
     if (opts.enforceLimits ?? true) checkBatchSize(metrics.length, params.length, tags.length);
     for (const p of params) checkParam(p);
-    for (const t of tags) checkTag(t);
+    for (const t of tags) {
+      checkTag(t);
+      if (t.key === 'mlflow.runName') checkName('Run', t.value, { required: false });
+    }
     this.metrics.check(metrics);
     const seen = new Map<string, string>();
     for (const p of params) {

@@ -6,11 +6,22 @@ export const LIMITS = {
   keyLength: 250,
   paramValueLength: 6000,
   tagValueLength: 8000,
+  nameLength: 500,
   batchMetrics: 1000,
   batchParams: 100,
   batchTags: 100,
   batchTotal: 1000,
 } as const;
+
+/** Experiment and run names: non-empty (when required) and at most 500 characters, as in MLflow. */
+export function checkName(kind: 'Experiment' | 'Run', name: unknown, opts: { required?: boolean } = {}): string {
+  if (typeof name !== 'string') throw invalid(`${kind} name must be a string.`);
+  if ((opts.required ?? true) && !name.trim()) throw invalid(`${kind} name must be a non-empty string.`);
+  if (name.length > LIMITS.nameLength) {
+    throw invalid(`${kind} name '${name.slice(0, 40)}…' is ${name.length} characters; the limit is ${LIMITS.nameLength}. Use a shorter name.`);
+  }
+  return name;
+}
 
 // MLflow allows alphanumerics, underscores, dashes, periods, spaces, colons and slashes.
 const NAME_RE = /^[\p{L}\p{N}_\-. :/]+$/u;

@@ -7,7 +7,7 @@ import { LooplineError, invalid } from '../errors.ts';
 import { ensureParentDir, listArtifactDir, requireArtifactFile, resolveArtifactPath, safeRelative } from '../store/artifact-files.ts';
 import type { RunStore } from '../store/run-store.ts';
 import { toMlflowFileInfo } from './mlflow-json.ts';
-import { sendJson } from './http-responses.ts';
+import { HttpStatusError, sendJson } from './http-responses.ts';
 
 /**
  * MLflow's proxied artifact API (`mlflow-artifacts:` URIs). Paths look like
@@ -22,7 +22,7 @@ export async function handleArtifactRequest(
   query: URLSearchParams,
 ): Promise<string | null> {
   if (path === '') {
-    if (req.method !== 'GET') throw new LooplineError('BAD_REQUEST', 'Use GET to list artifacts.');
+    if (req.method !== 'GET') throw notAllowed(res, 'GET', 'Use GET to list artifacts.');
     const listPath = query.get('path') ?? '';
     const { runId, rel } = splitPath(store, listPath);
     const files = listArtifactDir(store.artifactsRoot, runId, rel).map((e) => toMlflowFileInfo(e, e.path.split('/').pop() ?? e.path));
@@ -67,7 +67,7 @@ export async function handleArtifactRequest(
     sendJson(res, 200, {});
     return runId;
   }
-  throw new LooplineError('BAD_REQUEST', `Method ${req.method} is not supported for artifacts; use GET or PUT.`);
+  throw notAllowed(res, 'GET, PUT, POST', `Method ${req.method} is not supported for artifacts; use GET to download or PUT to upload.`);
 }
 
 function splitPath(store: RunStore, raw: string): { runId: string; rel: string } {
@@ -80,4 +80,9 @@ function splitPath(store: RunStore, raw: string): { runId: string; rel: string }
   const run = store.getRun(runId);
   if (run.info.experimentId !== experimentId) throw invalid(`Run '${runId}' is not in experiment '${experimentId}'.`);
   return { runId, rel: rest.join('/') };
+}
+
+function notAllowed(res: ServerResponse, allow: string, message: string): HttpStatusError {
+  res.setHeader('Allow', allow);
+  return new HttpStatusError(405, 'BAD_REQUEST', message);
 }

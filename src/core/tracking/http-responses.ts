@@ -1,4 +1,15 @@
 import type { ServerResponse } from 'node:http';
+import { LooplineError, type ErrorCode } from '../errors.ts';
+
+/** A refusal with an HTTP status other than its error code's usual one (405, 413). */
+export class HttpStatusError extends LooplineError {
+  readonly status: number;
+  constructor(status: number, code: ErrorCode, message: string) {
+    super(code, message);
+    this.status = status;
+  }
+}
+
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);

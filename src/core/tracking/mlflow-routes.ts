@@ -26,6 +26,15 @@ export interface RouteContext {
 
 export type Handler = (f: Fields, ctx: RouteContext) => Json;
 
+/** An endpoint answers only the HTTP methods MLflow's REST API gives it (service.proto). */
+export interface Route {
+  methods: readonly ('GET' | 'POST')[];
+  handle: Handler;
+}
+
+const get = (handle: Handler): Route => ({ methods: ['GET'], handle });
+const post = (handle: Handler): Route => ({ methods: ['POST'], handle });
+
 const HISTORY_PAGE = 25_000;
 
 function viewType(f: Fields, name: string): ViewType {
@@ -59,17 +68,17 @@ function matchExperiment(e: Experiment, filter: string): boolean {
   return true;
 }
 
-export const MLFLOW_ROUTES: Record<string, Handler> = {
-  'experiments/create': (f, { store }) => {
+export const MLFLOW_ROUTES: Record<string, Route> = {
+  'experiments/create': post((f, { store }) => {
     const e = store.createExperiment(reqString(f, 'name'), {
       artifactLocation: optString(f, 'artifact_location') ?? '',
       tags: keyValues(f, 'tags', 'tag'),
     });
     return { experiment_id: e.id };
-  },
-  'experiments/get': (f, { store }) => ({ experiment: toMlflowExperiment(store.getExperiment(reqString(f, 'experiment_id'))) }),
-  'experiments/get-by-name': (f, { store }) => ({ experiment: toMlflowExperiment(store.getExperimentByName(reqString(f, 'experiment_name'))) }),
-  'experiments/search': (f, { store }) => {
+  }),
+  'experiments/get': get((f, { store }) => ({ experiment: toMlflowExperiment(store.getExperiment(reqString(f, 'experiment_id'))) })),
+  'experiments/get-by-name': get((f, { store }) => ({ experiment: toMlflowExperiment(store.getExperimentByName(reqString(f, 'experiment_name'))) })),
+  'experiments/search': { methods: ['GET', 'POST'], handle: (f, { store }) => {
     let list = store.listExperiments(viewType(f, 'view_type'));
     const filter = optString(f, 'filter');
     if (filter?.trim()) list = list.filter((e) => matchExperiment(e, filter));
@@ -89,28 +98,28 @@ export const MLFLOW_ROUTES: Record<string, Handler> = {
     const out: { [k: string]: Json } = { experiments: page.map(toMlflowExperiment) };
     if (offset + max < list.length) out.next_page_token = encodePageToken(offset + max);
     return out;
-  },
-  'experiments/update': (f, ctx) => {
+  } },
+  'experiments/update': post((f, ctx) => {
     ctx.store.renameExperiment(reqString(f, 'experiment_id'), reqString(f, 'new_name'));
     ctx.changed(null);
     return {};
-  },
-  'experiments/delete': (f, ctx) => {
+  }),
+  'experiments/delete': post((f, ctx) => {
     ctx.store.setExperimentLifecycle(reqString(f, 'experiment_id'), 'deleted');
     ctx.changed(null);
     return {};
-  },
-  'experiments/restore': (f, ctx) => {
+  }),
+  'experiments/restore': post((f, ctx) => {
     ctx.store.setExperimentLifecycle(reqString(f, 'experiment_id'), 'active');
     ctx.changed(null);
     return {};
-  },
-  'experiments/set-experiment-tag': (f, ctx) => {
+  }),
+  'experiments/set-experiment-tag': post((f, ctx) => {
     ctx.store.setExperimentTag(reqString(f, 'experiment_id'), keyValueOf(f, 'tag'));
     return {};
-  },
+  }),
 
-  'runs/create': (f, ctx) => {
+  'runs/create': post((f, ctx) => {
     const run = ctx.store.createRun({
       experimentId: optString(f, 'experiment_id') || '0',
       name: optString(f, 'run_name') ?? '',
@@ -120,9 +129,9 @@ export const MLFLOW_ROUTES: Record<string, Handler> = {
     });
     ctx.changed(run.info.id);
     return { run: toMlflowRun(run) };
-  },
-  'runs/get': (f, { store }) => ({ run: toMlflowRun(store.getRun(runIdOf(f))) }),
-  'runs/update': (f, ctx) => {
+  }),
+  'runs/get': get((f, { store }) => ({ run: toMlflowRun(store.getRun(runIdOf(f))) })),
+  'runs/update': post((f, ctx) => {
     const id = runIdOf(f);
     const endTime = optInteger(f, 'end_time');
     const info = ctx.store.updateRun(id, {
@@ -132,18 +141,18 @@ export const MLFLOW_ROUTES: Record<string, Handler> = {
     });
     ctx.changed(id);
     return { run_info: toMlflowRunInfo(info) };
-  },
-  'runs/delete': (f, ctx) => {
+  }),
+  'runs/delete': post((f, ctx) => {
     ctx.store.setRunLifecycle(runIdOf(f), 'deleted');
     ctx.changed(runIdOf(f));
     return {};
-  },
-  'runs/restore': (f, ctx) => {
+  }),
+  'runs/restore': post((f, ctx) => {
     ctx.store.setRunLifecycle(runIdOf(f), 'active');
     ctx.changed(runIdOf(f));
     return {};
-  },
-  'runs/search': (f, { store }) => {
+  }),
+  'runs/search': post((f, { store }) => {
     const page = store.searchRuns({
       experimentIds: stringList(f, 'experiment_ids'),
       filter: optString(f, 'filter') ?? '',
@@ -155,39 +164,39 @@ export const MLFLOW_ROUTES: Record<string, Handler> = {
     const out: { [k: string]: Json } = { runs: page.runs.map(toMlflowRun) };
     if (page.nextPageToken) out.next_page_token = page.nextPageToken;
     return out;
-  },
-  'runs/log-metric': (f, ctx) => {
+  }),
+  'runs/log-metric': post((f, ctx) => {
     const id = runIdOf(f);
     ctx.store.logBatch(id, { metrics: [metricOf(f, ctx.now())] });
     ctx.changed(id);
     return {};
-  },
-  'runs/log-parameter': (f, ctx) => {
+  }),
+  'runs/log-parameter': post((f, ctx) => {
     const id = runIdOf(f);
     ctx.store.logBatch(id, { params: [keyValueOf(f, 'param')] });
     ctx.changed(id);
     return {};
-  },
-  'runs/set-tag': (f, ctx) => {
+  }),
+  'runs/set-tag': post((f, ctx) => {
     const id = runIdOf(f);
     ctx.store.logBatch(id, { tags: [keyValueOf(f, 'tag')] });
     ctx.changed(id);
     return {};
-  },
-  'runs/delete-tag': (f, ctx) => {
+  }),
+  'runs/delete-tag': post((f, ctx) => {
     const id = runIdOf(f);
     ctx.store.deleteTag(id, reqString(f, 'key'));
     ctx.changed(id);
     return {};
-  },
-  'runs/log-batch': (f, ctx) => {
+  }),
+  'runs/log-batch': post((f, ctx) => {
     const id = runIdOf(f);
     ctx.store.logBatch(id, { metrics: metrics(f, ctx.now()), params: keyValues(f, 'params', 'param'), tags: keyValues(f, 'tags', 'tag') });
     ctx.changed(id);
     return {};
-  },
+  }),
   // MLflow 2.x clients post the MLmodel of `log_model` here; MLflow keeps it in a tag.
-  'runs/log-model': (f, ctx) => {
+  'runs/log-model': post((f, ctx) => {
     const id = runIdOf(f);
     const model = reqString(f, 'model_json');
     let parsed: unknown;
@@ -202,13 +211,13 @@ export const MLFLOW_ROUTES: Record<string, Handler> = {
     ctx.store.logBatch(id, { tags: [{ key: 'mlflow.log-model.history', value: JSON.stringify(history) }] });
     ctx.changed(id);
     return {};
-  },
+  }),
   // Dataset inputs (mlflow.log_input) are accepted so scripts don't fail; they are not stored yet.
-  'runs/log-inputs': (f, { store }) => {
+  'runs/log-inputs': post((f, { store }) => {
     store.getRun(runIdOf(f));
     return {};
-  },
-  'metrics/get-history': (f, { store }) => {
+  }),
+  'metrics/get-history': get((f, { store }) => {
     const id = runIdOf(f);
     const key = reqString(f, 'metric_key');
     const max = optInteger(f, 'max_results') ?? HISTORY_PAGE;
@@ -221,13 +230,13 @@ export const MLFLOW_ROUTES: Record<string, Handler> = {
     const last = page[page.length - 1];
     if (points.length > max && last) out.next_page_token = Buffer.from(JSON.stringify([last.step, last.timestamp, String(last.value)])).toString('base64');
     return out;
-  },
-  'artifacts/list': (f, { store }) => {
+  }),
+  'artifacts/list': get((f, { store }) => {
     const run = store.getRun(runIdOf(f));
     const path = optString(f, 'path') ?? '';
     const files = listArtifactDir(store.artifactsRoot, run.info.id, path);
     return { root_uri: runArtifactUri(run.info), files: files.map((e) => toMlflowFileInfo(e)) };
-  },
+  }),
 };
 
 function safeJsonArray(s: string | undefined): unknown[] {

@@ -7,7 +7,7 @@ import type { RunStore } from '../store/run-store.ts';
 import { MLFLOW_ROUTES, type RouteContext } from './mlflow-routes.ts';
 import { handleArtifactRequest } from './artifact-routes.ts';
 import type { Fields } from './request-fields.ts';
-import { sendJson, sendText } from './http-responses.ts';
+import { HttpStatusError, sendJson, sendText } from './http-responses.ts';
 import { ModelRegistry } from '../registry/model-registry.ts';
 import { REGISTRY_ROUTES } from '../registry/registry-routes.ts';
 
@@ -32,6 +32,9 @@ export interface StoreChange {
   /** The run whose data changed, or null for experiment-level changes. */
   runId: string | null;
 }
+
+const DEFAULT_MAX_JSON_BYTES = 16 * 1024 * 1024;
+const DRAIN_MS = 30_000;
 
 const MLFLOW_PREFIXES = ['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/'];
 const ARTIFACTS_PREFIX = '/api/2.0/mlflow-artifacts/artifacts';
@@ -139,18 +142,20 @@ export class TrackingServer {
       return;
     }
     const prefix = MLFLOW_PREFIXES.find((p) => url.pathname.startsWith(p));
-    const route = prefix ? url.pathname.slice(prefix.length).replace(/\/$/, '') : undefined;
-    const handler = route ? MLFLOW_ROUTES[route] : undefined;
-    const registryHandler = route ? REGISTRY_ROUTES[route] : undefined;
-    if (!handler && !registryHandler) {
+    const name = prefix ? url.pathname.slice(prefix.length).replace(/\/$/, '') : undefined;
+    const route = name ? MLFLOW_ROUTES[name] : undefined;
+    const registryHandler = name ? REGISTRY_ROUTES[name] : undefined;
+    if (!route && !registryHandler) {
       throw new LooplineError('ENDPOINT_NOT_FOUND', `No endpoint ${req.method} ${url.pathname} in Loopline's MLflow-compatible API.`);
     }
-    if (req.method !== 'GET' && req.method !== 'POST' && req.method !== 'PATCH' && req.method !== 'DELETE') {
-      throw new LooplineError('BAD_REQUEST', `Method ${req.method} is not supported for ${url.pathname}; use GET or POST.`);
+    const methods: readonly string[] = route ? route.methods : ['GET', 'POST', 'PATCH', 'DELETE'];
+    if (!methods.includes(req.method ?? '')) {
+      res.setHeader('Allow', methods.join(', '));
+      throw new HttpStatusError(405, 'BAD_REQUEST', `${name} accepts ${methods.join(' or ')} only (as in MLflow's REST API), not ${req.method}.`);
     }
     const fields: Fields = queryFields(url.searchParams);
-    Object.assign(fields, await readJsonBody(req, this.opts.maxJsonBytes ?? 16 * 1024 * 1024));
-    if (handler) return sendJson(res, 200, handler(fields, this.ctx));
+    Object.assign(fields, await readJsonBody(req, this.opts.maxJsonBytes ?? DEFAULT_MAX_JSON_BYTES));
+    if (route) return sendJson(res, 200, route.handle(fields, this.ctx));
     fields.__method = req.method;
     sendJson(res, 200, registryHandler!(fields, this.registry));
   }
@@ -165,14 +170,13 @@ export class TrackingServer {
     const known = err instanceof LooplineError;
     const code: ErrorCode = known ? err.code : 'INTERNAL_ERROR';
     const message = known ? err.message : `Internal error: ${err instanceof Error ? err.message : String(err)}`;
-    const status = STATUS_OF[code];
+    const status = err instanceof HttpStatusError ? err.status : STATUS_OF[code];
     if (status >= 500 || !known) this.opts.log?.(`${req.method} ${(req.url ?? '').split('?')[0]} -> ${status} ${message}`);
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    // Drain what the client still sends so it reads our answer instead of a reset connection.
-    req.resume();
+    drainRequest(req);
     sendJson(res, status, { error_code: code, message });
   }
 }
@@ -186,19 +190,44 @@ function queryFields(params: URLSearchParams): Fields {
   return f;
 }
 
-async function readJsonBody(req: IncomingMessage, limit: number): Promise<Fields> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new LooplineError('INVALID_PARAMETER_VALUE', `Request body is larger than ${limit} bytes; send smaller batches.`);
-    chunks.push(chunk as Buffer);
-  }
-  if (size === 0) return {};
-  const text = Buffer.concat(chunks).toString('utf8');
+/**
+ * Reads the JSON body without async iteration: leaving a `for await` early destroys the socket,
+ * and the client would see a reset instead of our 413.
+ */
+function readJsonBody(req: IncomingMessage, limit: number): Promise<Fields> {
+  const tooLarge = (size: number) =>
+    new HttpStatusError(
+      413,
+      'BAD_REQUEST',
+      `Request body of ${size} bytes is larger than the limit of ${limit} bytes; send smaller batches (log-batch takes at most 1000 metrics per call).`,
+    );
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge(declared));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      req.off('data', onData).off('end', onEnd);
+      reject(tooLarge(size));
+    };
+    const onEnd = () => {
+      try {
+        resolve(parseJsonBody(Buffer.concat(chunks)));
+      } catch (err) {
+        reject(err);
+      }
+    };
+    req.on('data', onData).on('end', onEnd).on('error', reject);
+  });
+}
+
+function parseJsonBody(body: Buffer): Fields {
+  if (body.length === 0) return {};
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(body.toString('utf8'));
   } catch (err) {
     throw new LooplineError('INVALID_PARAMETER_VALUE', `Malformed JSON in request body: ${(err as Error).message}. Send a JSON object.`);
   }
@@ -206,6 +235,21 @@ async function readJsonBody(req: IncomingMessage, limit: number): Promise<Fields
     throw new LooplineError('INVALID_PARAMETER_VALUE', 'The request body must be a JSON object.');
   }
   return parsed as Fields;
+}
+
+/**
+ * Discards what the client still sends so it finishes writing and reads our answer instead of a
+ * reset connection (clients like Python's http.client send the whole body before reading).
+ * A client that never stops is cut off after a while.
+ */
+function drainRequest(req: IncomingMessage): void {
+  if (req.complete) return;
+  req.on('data', () => {});
+  req.resume();
+  const timer = setTimeout(() => req.socket.destroy(), DRAIN_MS);
+  timer.unref();
+  req.once('end', () => clearTimeout(timer));
+  req.once('close', () => clearTimeout(timer));
 }
 
 function decodePath(p: string): string {
