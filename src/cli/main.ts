@@ -2,6 +2,7 @@ import { LooplineError, explainStoreError } from '../core/errors.ts';
 import { UsageError } from './args.ts';
 import { importSpoolCommand } from './commands/import-spool.ts';
 import { importCommand } from './commands/import-history.ts';
+import { exportCommand } from './commands/export-history.ts';
 import { experimentsCommand, lsCommand } from './commands/list.ts';
 import { driftCommand, profileCommand } from './commands/monitoring.ts';
 import { pythonClientCommand } from './commands/python-client.ts';
@@ -20,6 +21,7 @@ Usage:
   loopline serve [--port N] [--token T]
   loopline import-spool FILE...
   loopline import [mlflow|tensorboard|dvclive|wandb] PATH [--experiment NAME] [--dry-run] [--json]
+  loopline export mlflow RUN_ID... --to DIR [--experiment NAME] [--json]
   loopline python-client [--install [--python PATH]] [--wheel DIR]
   loopline profile FILE [--json] [--out PROFILE.json]
   loopline drift REFERENCE CURRENT [--json]
@@ -43,6 +45,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   serve: serveCommand,
   'import-spool': importSpoolCommand,
   import: importCommand,
+  export: exportCommand,
   'python-client': pythonClientCommand,
   sweep: sweepCommand,
   queue: queueCommand,
