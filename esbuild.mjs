@@ -82,7 +82,7 @@ const extensionTests = {
 
 // Webview apps (browser code): one bundle per app, CSS extracted beside it. Loaded under a strict
 // CSP, so no eval and no inline code (esbuild emits neither).
-const webviewApps = ['compare', 'table', 'run-detail'].filter((app) => {
+const webviewApps = ['compare', 'table', 'run-detail', 'data-profile'].filter((app) => {
   try {
     return statSync(`webview-ui/${app}/main.ts`).isFile();
   } catch {
@@ -103,7 +103,10 @@ const webviews = webviewApps.length
     }
   : undefined;
 
-const targets = [cli, extension, ...(webviews ? [webviews] : [])];
+// Data profiling runs in a worker thread of the extension host (see src/extension/monitoring/).
+const profileWorker = { ...extension, entryPoints: ['src/extension/monitoring/profile-worker.ts'], outfile: 'dist/profile-worker.cjs', external: [], plugins: [] };
+
+const targets = [cli, extension, profileWorker, ...(webviews ? [webviews] : [])];
 try {
   if (statSync('test/extension/suite/index.ts').isFile()) targets.push(extensionTests);
 } catch {

@@ -32,6 +32,7 @@ export const COMMANDS = {
   showLog: 'loopline.showLog',
   loadMoreRuns: 'loopline.loadMoreRuns',
   revealRun: 'loopline.revealRun',
+  openDataProfile: 'loopline.openDataProfile',
 } as const;
 
 export type CommandKey = keyof typeof COMMANDS;

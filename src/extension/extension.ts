@@ -30,6 +30,7 @@ import { LooplineStatusBar } from './status-bar.ts';
 import { ServerController } from './tracking/server-controller.ts';
 import { WorkspaceStores, type WorkspaceStore } from './workspace-stores.ts';
 import { COMMANDS, type CommandId } from './command-ids.ts';
+import { openDataProfile } from './monitoring/data-profile-commands.ts';
 
 /** What activate() returns: used by the extension-host tests and the activation benchmark. */
 export interface LooplineApi {
@@ -117,6 +118,7 @@ export function activate(context: vscode.ExtensionContext): LooplineApi {
     if (ref) experiments.model.loadMore(ref, experimentId);
     experiments.refresh();
   });
+  register(COMMANDS.openDataProfile, (arg, sel) => openDataProfile(context, arg, sel));
   register(COMMANDS.revealRun, async (runId: string) => {
     const ws = stores.findRun(runId);
     if (!ws) throw new LooplineError('RESOURCE_DOES_NOT_EXIST', `Run ${runId} is not in this workspace.`);
