@@ -79,7 +79,7 @@ describe('data profile webview', { timeout: 180_000 }, () => {
       assert.equal(await cardStat(h, 'age', 'missing'), '34 (11.3%)', 'every 9th age is empty');
       assert.equal(await cardStat(h, 'city', 'missing'), '24 (8.0%)', '"NA" is missing');
       assert.equal(await cardStat(h, XSS_NAME, 'most frequent'), `${XSS_VALUE} (50.0%)`);
-      const charts = await h.page.evaluate(() =>
+      const charts: Record<string, any> = await h.page.evaluate(() =>
         Object.fromEntries(Object.entries((window as any).__looplineCharts).map(([k, c]: [string, any]) => [k, { type: c.config.type, labels: c.data.labels, sum: c.data.datasets[0].data.reduce((a: number, b: number) => a + b, 0) }])),
       );
       assert.equal(charts.age.type, 'bar');
