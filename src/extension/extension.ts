@@ -28,6 +28,7 @@ import type { Services } from './services.ts';
 import { readSettings } from './settings.ts';
 import { LooplineStatusBar } from './status-bar.ts';
 import { ServerController } from './tracking/server-controller.ts';
+import { extensionHostNodeProblem } from './node-requirement.ts';
 import { WorkspaceStores, type WorkspaceStore } from './workspace-stores.ts';
 import { COMMANDS, type CommandId } from './command-ids.ts';
 import { openDataProfile } from './monitoring/data-profile-commands.ts';
@@ -42,6 +43,12 @@ export interface LooplineApi {
 
 export function activate(context: vscode.ExtensionContext): LooplineApi {
   const t0 = performance.now();
+  // Before anything opens a store: on an older VS Code, say why instead of crashing in better-sqlite3.
+  const nodeProblem = extensionHostNodeProblem(process.versions.node, vscode.version);
+  if (nodeProblem) {
+    void vscode.window.showErrorMessage(nodeProblem);
+    return { errors: [nodeProblem], activationMs: 0 } as unknown as LooplineApi;
+  }
   const errors: string[] = [];
   const stores = new WorkspaceStores();
   const experiments = new ExperimentsTreeProvider(stores, t0);
