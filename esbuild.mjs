@@ -15,10 +15,14 @@ const cli = {
   target: 'node22',
   format: 'esm',
   sourcemap: true,
-  external: ['better-sqlite3'],
+  // dockerode's ssh2 tries optional native add-ons inside try/catch and falls back to plain JS.
+  external: ['better-sqlite3', '*.node', 'cpu-features'],
   define,
   // Bundled CommonJS dependencies (simple-git) call require(); give the ESM output one.
-  banner: { js: "import { createRequire as __loopline_cr } from 'node:module'; const require = __loopline_cr(import.meta.url);" },
+  // (and __dirname: ssh2, under dockerode, locates its WebAssembly helper with it).
+  banner: {
+    js: "import { createRequire as __loopline_cr } from 'node:module'; import { dirname as __loopline_dn } from 'node:path'; import { fileURLToPath as __loopline_fp } from 'node:url'; const require = __loopline_cr(import.meta.url); const __filename = __loopline_fp(import.meta.url); const __dirname = __loopline_dn(__filename);",
+  },
   logLevel: 'warning',
 };
 
@@ -59,7 +63,7 @@ const extension = {
   format: 'cjs',
   sourcemap: true,
   minify: !watch,
-  external: ['vscode'],
+  external: ['vscode', '*.node', 'cpu-features'],
   plugins: [nativeSqlite],
   ...cjsImportMeta,
   logLevel: 'warning',
@@ -74,7 +78,7 @@ const extensionTests = {
   target: 'node22.15',
   format: 'cjs',
   sourcemap: 'inline',
-  external: ['vscode', 'mocha'],
+  external: ['vscode', 'mocha', '*.node', 'cpu-features'],
   plugins: [nativeSqlite],
   ...cjsImportMeta,
   logLevel: 'warning',

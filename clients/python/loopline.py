@@ -33,6 +33,8 @@ Environment (set by ``loopline run``):
   LOOPLINE_PARAMS          JSON object of params from ``loopline run --param k=v``
   LOOPLINE_RETRY_SECONDS   retry budget per request before spooling (default 5)
   LOOPLINE_OFFLINE         "1" forces offline mode (spool only, no network)
+  LOOPLINE_SPOOL_TAILED    set by a launcher that imports the spool as it grows (no warning)
+  LOOPLINE_OUTPUT_DIR      in a container run: the folder whose files become the run's artifacts
 """
 
 import atexit
@@ -1040,7 +1042,8 @@ def start_run(params=None, name=None, experiment=None, tags=None, run_id=None, t
 
     offline = offline_reason is not None
     run = Run(run_id, experiment_id, None if offline else transport, spool, owns, info=info, offline=offline)
-    if offline:
+    # LOOPLINE_SPOOL_TAILED: a launcher imports the spool live (a container with no network).
+    if offline and not os.environ.get("LOOPLINE_SPOOL_TAILED"):
         path = spool.path(run_id)
         _warn("loopline: %s; logging run %s offline to %s; import later with: loopline import-spool %s"
               % (offline_reason, run_id, path, path))

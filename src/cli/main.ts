@@ -15,6 +15,9 @@ const USAGE = `loopline — track ML experiments next to your code (MLflow-compa
 
 Usage:
   loopline run [--experiment NAME] [--name NAME] [--param k=v]... -- CMD...
+  loopline run --container (--image IMAGE | --build DIR [--dockerfile F] [--build-arg K=V]...) [--cpus N]
+      [--memory 4g] [--gpus all|N] [--shm-size 1g] [--network none|bridge|host|NAME] [--env K=V]...
+      [--mount SRC:DST[:ro]]... [--stop-timeout S] [...] -- CMD...
   loopline ls [--experiment NAME] [--filter EXPR] [--order-by EXPR] [--limit N] [--deleted] [--json]
   loopline show RUN_ID [--json] [--patch]
   loopline experiments [--deleted] [--json]

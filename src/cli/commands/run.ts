@@ -1,4 +1,6 @@
 import { join, dirname } from 'node:path';
+import { CONTAINER_ARG_SPEC, parseContainerOptions } from '../../core/containers/container-options.ts';
+import { readTrainingConfig } from '../../core/project/training-config.ts';
 import { launchRun } from '../../core/runs/run-launcher.ts';
 import { ensureTrackingEndpoint } from '../../core/tracking/tracking-endpoint.ts';
 import type { KeyValue } from '../../core/store/types.ts';
@@ -8,14 +10,23 @@ import { statusWord } from '../../shared/run-status.ts';
 import { openStore } from './open-store.ts';
 
 export async function runCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { options: ['experiment', 'name', 'param', 'store'] });
+  const args = parseArgs(argv, { flags: [...CONTAINER_ARG_SPEC.flags], options: ['experiment', 'name', 'param', 'store', ...CONTAINER_ARG_SPEC.options] });
   if (args.positionals.length) args.rest = [...args.positionals, ...args.rest];
-  if (args.rest.length === 0) throw new UsageError('Give the command to run after --, e.g. loopline run -- python3 train.py --lr 0.01');
-  const params: KeyValue[] = (args.options.get('param') ?? []).map((p) => {
+  // With no command, loopline.yaml says how this project trains (command, params, container).
+  const project = args.rest.length === 0 ? readTrainingConfig(process.cwd()) : undefined;
+  if (project?.command) args.rest = project.command;
+  if (args.rest.length === 0) throw new UsageError('Give the command to run after --, e.g. loopline run -- python3 train.py --lr 0.01 (or put command: in loopline.yaml)');
+  const params: KeyValue[] = [...(project?.params ?? [])];
+  for (const p of args.options.get('param') ?? []) {
     const eq = p.indexOf('=');
     if (eq <= 0) throw new UsageError(`--param needs key=value, got '${p}'.`);
-    return { key: p.slice(0, eq), value: p.slice(eq + 1) };
-  });
+    const key = p.slice(0, eq);
+    const i = params.findIndex((x) => x.key === key);
+    if (i >= 0) params.splice(i, 1);
+    params.push({ key, value: p.slice(eq + 1) });
+  }
+  const container = parseContainerOptions(args, process.cwd()) ?? project?.container;
+  const backend = container ? new (await import('../../core/containers/container-run-backend.ts')).ContainerRunBackend(container) : undefined;
   const store = openStore(args);
   const endpoint = await ensureTrackingEndpoint(store);
   try {
@@ -27,13 +38,14 @@ export async function runCommand(argv: string[]): Promise<number> {
       experiment: option(args, 'experiment'),
       name: option(args, 'name'),
       params,
+      ...(backend ? { backend, stopGraceMs: backend.stopGraceMs } : {}),
       spoolDir: join(dirname(store.path), 'spool'),
       onOutput: (chunk, stream) => (stream === 'stdout' ? process.stdout : process.stderr).write(chunk),
     });
     const run = store.getRun(active.runId);
     console.error(`loopline: run ${active.runId} (${run.info.name}) started; tracking at ${endpoint.url}`);
     const onSignal = () => {
-      console.error('\nloopline: stopping the run (Ctrl-C again to kill it now)…');
+      console.error(backend ? `\nloopline: stopping the container (SIGTERM; SIGKILL after ${backend.options.stopTimeoutSec} s; Ctrl-C again to kill it now)…` : '\nloopline: stopping the run (Ctrl-C again to kill it now)…');
       active.stop();
     };
     process.on('SIGINT', onSignal);

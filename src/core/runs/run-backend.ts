@@ -1,9 +1,19 @@
+import type { RunStore } from '../store/run-store.ts';
+import type { KeyValue } from '../store/types.ts';
+
 /**
- * Where a run's process executes. `LocalProcessBackend` is the only one today; a container
- * backend (dockerode) implements the same interface so the launcher does not change.
+ * Where a run's process executes. `LocalProcessBackend` runs a child process; `ContainerRunBackend`
+ * (src/core/containers) runs the command in a container; the launcher is the same for both.
  */
 export interface LaunchSpec {
   runId: string;
+  experimentId: string;
+  /** The store the run lives in (container backends import metrics and tags while it runs). */
+  store: RunStore;
+  /** Host folder of the run's artifacts; a backend may put files there and list them in `ProcessExit.artifacts`. */
+  artifactsDir: string;
+  /** Record tags while the run is running (the container id once it exists, …). */
+  onTags: (tags: KeyValue[]) => void;
   /** argv: the program and its arguments, never passed through a shell. */
   command: string[];
   cwd: string;
@@ -18,6 +28,14 @@ export interface ProcessExit {
   signal: string | null;
   /** Set when the process could not start at all (e.g. command not found). */
   startError?: string;
+  /** Why it did not end FINISHED, as a sentence (`out of memory (limit 64 MiB)`); recorded as `loopline.statusReason`. */
+  statusReason?: string;
+  /** Ended badly even if an exit code says 0 (the engine went away). */
+  failed?: boolean;
+  /** Tags to record with the end (exit code, OOM, …). */
+  tags?: KeyValue[];
+  /** Files the backend put under `LaunchSpec.artifactsDir`, relative to it. */
+  artifacts?: string[];
 }
 
 export interface LaunchedProcess {

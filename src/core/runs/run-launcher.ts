@@ -4,7 +4,7 @@ import { join, relative, resolve } from 'node:path';
 import { findGitRoot } from '../store/store-location.ts';
 import { joinCommandLine } from './command-line.ts';
 import { snapshotGit } from '../git/git-snapshot.ts';
-import { ensureParentDir, resolveArtifactPath, sha256File } from '../store/artifact-files.ts';
+import { ensureParentDir, resolveArtifactPath, runArtifactDir, sha256File } from '../store/artifact-files.ts';
 import { RunStore } from '../store/run-store.ts';
 import type { KeyValue, Run, RunStatus } from '../store/types.ts';
 import { importSpool } from '../tracking/spool-import.ts';
@@ -103,8 +103,19 @@ export async function launchRun(opts: LaunchOptions): Promise<ActiveRun> {
   const clientDir = bundledPythonClientDir();
   if (clientDir) env.PYTHONPATH = appendPythonPath(env.PYTHONPATH, clientDir);
 
+  const artifactsDir = runArtifactDir(store.artifactsRoot, runId);
   const proc = backend.launch({
     runId,
+    experimentId: experiment.id,
+    store,
+    artifactsDir,
+    onTags: (tags) => {
+      try {
+        if (store.db.open) store.logBatch(runId, { tags }, { enforceLimits: false });
+      } catch {
+        // recorded again with the end
+      }
+    },
     command: opts.command,
     cwd: opts.cwd,
     env,
@@ -147,8 +158,21 @@ export async function launchRun(opts: LaunchOptions): Promise<ActiveRun> {
     const target = store.db.open ? store : RunStore.open(store.path, { artifactsRoot: store.artifactsRoot });
     await attempt('recording the output log', async () => target.recordArtifact(runId, OUTPUT_LOG, statSync(logFile).size, await sha256File(logFile)));
     await attempt('importing spooled data', async () => problems.push(...(await importRunSpools(target, opts.spoolDir, runId)).map((p) => `spool: ${p}`)));
-    const status: RunStatus = stoppedWhileRunning ? 'KILLED' : exit.exitCode === 0 ? 'FINISHED' : 'FAILED';
+    for (const rel of exit.artifacts ?? []) {
+      await attempt(`recording artifact ${rel}`, async () => {
+        const file = resolveArtifactPath(target.artifactsRoot, runId, rel);
+        target.recordArtifact(runId, rel, statSync(file).size, await sha256File(file));
+      });
+    }
+    const status: RunStatus = stoppedWhileRunning ? 'KILLED' : exit.exitCode === 0 && !exit.failed ? 'FINISHED' : 'FAILED';
     const exitCode = exit.exitCode ?? (exit.signal ? 128 + signalNumber(exit.signal) : null);
+    const tags = [...(exit.tags ?? [])];
+    if (status !== 'FINISHED') {
+      const reason =
+        status === 'KILLED' ? 'stopped by the user' : (exit.statusReason ?? exit.startError ?? (exit.signal ? `ended by signal ${exit.signal}` : `exited with code ${exitCode}`));
+      tags.push({ key: 'loopline.statusReason', value: reason });
+    }
+    if (tags.length) await attempt('recording the end tags', () => target.logBatch(runId, { tags }, { enforceLimits: false }));
     await attempt('recording the final status', () => target.updateRun(runId, { status, endTime: Date.now(), exitCode }));
     if (target !== store) target.close();
     const outcome: RunOutcome = { runId, status, exitCode, signal: exit.signal, durationMs: Date.now() - started, problems };

@@ -54,7 +54,8 @@ export async function importSpool(store: RunStore, file: string): Promise<SpoolI
   return result;
 }
 
-async function applyRecord(store: RunStore, rec: Fields): Promise<{ points: number; artifacts: number }> {
+/** Applies one spool record (used by the container launcher, which tails spool files as they grow). */
+export async function applyRecord(store: RunStore, rec: Fields): Promise<{ points: number; artifacts: number }> {
   if (rec.v !== 1) throw invalid(`Unsupported spool record version ${JSON.stringify(rec.v)}; this Loopline reads version 1.`);
   const runId = optString(rec, 'run_id');
   if (!runId) throw invalid('Spool record has no run_id.');

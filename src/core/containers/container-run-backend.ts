@@ -1,0 +1,250 @@
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { appendPythonPath, bundledPythonClientDir } from '../python-client/client-location.ts';
+import { ensureParentDir } from '../store/artifact-files.ts';
+import type { KeyValue } from '../store/types.ts';
+import type { LaunchedProcess, LaunchSpec, ProcessExit, RunBackend } from '../runs/run-backend.ts';
+import { dockerBackend, ImageBuildError, type ContainerBackend, type ContainerHandle, type ContainerSpec } from './container-backend.ts';
+import { finishContainer, LABEL_MEMORY, LABEL_OUTPUT_DIR, LABEL_OUTPUTS, LABEL_RELAY, LABEL_RUN, LABEL_STORE } from './container-finish.ts';
+import type { ContainerRunOptions } from './container-options.ts';
+import { startGatewayRelay, type GatewayRelay } from './gateway-relay.ts';
+import { SpoolTailer } from './spool-tailer.ts';
+import { createWriteStream } from 'node:fs';
+
+export const CONTAINER_WORKDIR = '/workspace';
+export const CONTAINER_CLIENT_DIR = '/opt/loopline/python';
+const DEFAULT_OUTPUT_DIR = '/outputs';
+
+/** Where a run's output folder lives on this machine while it runs (beside the artifacts). */
+export function stagingDirFor(artifactsDir: string, runId: string): string {
+  return join(dirname(dirname(artifactsDir)), 'outputs', runId);
+}
+
+/**
+ * Runs a run's command in a container: builds or checks the image, mounts the workspace
+ * read-only at /workspace and a writable output folder, gives the script the tracking
+ * environment (HTTP through the network's gateway, or a spool file tailed live with no network),
+ * streams the logs, and on exit turns the output folder into artifacts and removes the container.
+ */
+export class ContainerRunBackend implements RunBackend {
+  readonly name = 'container';
+
+  readonly options: ContainerRunOptions;
+  private readonly engine: () => Promise<ContainerBackend>;
+
+  constructor(options: ContainerRunOptions, engine: () => Promise<ContainerBackend> = dockerBackend) {
+    this.options = options;
+    this.engine = engine;
+  }
+
+  /** The stop request's grace period: SIGTERM, then SIGKILL after this. */
+  get stopGraceMs(): number {
+    return this.options.stopTimeoutSec * 1000;
+  }
+
+  launch(spec: LaunchSpec): LaunchedProcess {
+    let cancelled = false;
+    let mainExited = false;
+    let handle: ContainerHandle | undefined;
+    const say = (text: string) => spec.onOutput(Buffer.from(`loopline: ${text}\n`), 'stderr');
+    const run = async (): Promise<ProcessExit> => {
+      const backend = await this.engine();
+      await backend.ping();
+      const artifacts: string[] = [];
+      let image = this.options.image ?? '';
+      if (this.options.build) {
+        const b = this.options.build;
+        image = `loopline-build/${basename(b.context).toLowerCase().replace(/[^a-z0-9_.-]+/g, '-') || 'context'}:latest`;
+        say(`building image ${image} from ${b.context}${b.dockerfile ? ` (${b.dockerfile})` : ''} on ${backend.endpoint}`);
+        const logFile = join(spec.artifactsDir, 'logs', 'build.log');
+        ensureParentDir(logFile);
+        const log = createWriteStream(logFile);
+        try {
+          await backend.buildImage({ context: b.context, tag: image, buildArgs: b.buildArgs, ...(b.dockerfile ? { dockerfile: b.dockerfile } : {}) }, (line) => {
+            log.write(line + '\n');
+            spec.onOutput(Buffer.from(line + '\n'), 'stdout');
+          });
+        } catch (err) {
+          if (!(err instanceof ImageBuildError)) throw err;
+          log.write(`${err.message}\n`);
+          await new Promise<void>((r) => log.end(r));
+          return {
+            exitCode: 1,
+            signal: null,
+            failed: true,
+            startError: `${err.message}. The failing step's output:\n${err.output}\nFix the Dockerfile (the whole log is the run's logs/build.log artifact) and run again.`,
+            statusReason: `image build failed: ${err.message.replace(/^The image build failed: /, '')}`,
+            artifacts: ['logs/build.log'],
+            tags: [{ key: 'loopline.container.image', value: image }],
+          };
+        }
+        await new Promise<void>((r) => log.end(r));
+        artifacts.push('logs/build.log');
+      }
+      const found = await backend.inspectImage(image);
+      if (!found) {
+        const hint = existsSync(join(findWorkspace(spec), 'Dockerfile'))
+          ? ' This workspace has a Dockerfile: build it with --build . (or --build DIR for another folder).'
+          : ' Build one with --build DIR (a folder with a Dockerfile), or load it with docker load / docker pull.';
+        return { exitCode: 125, signal: null, failed: true, startError: `Image '${image}' is not on the Docker engine at ${backend.endpoint} (Loopline does not pull images).${hint}`, statusReason: `image '${image}' not found`, artifacts };
+      }
+      if (this.options.gpus !== undefined && !(await backend.hasGpuRuntime()))
+        return {
+          exitCode: 125,
+          signal: null,
+          failed: true,
+          startError: `GPUs were requested (--gpus ${this.options.gpus}) but the Docker engine at ${backend.endpoint} has no GPU runtime: install the NVIDIA Container Toolkit where the engine runs, or run without --gpus.`,
+          statusReason: 'no GPU runtime on the Docker engine',
+          artifacts,
+        };
+      if (cancelled) return { exitCode: null, signal: 'SIGTERM', artifacts };
+
+      const outputDir = this.options.env.LOOPLINE_OUTPUT_DIR ?? DEFAULT_OUTPUT_DIR;
+      const staging = stagingDirFor(spec.artifactsDir, spec.runId);
+      mkdirSync(join(staging, '.loopline', 'spool'), { recursive: true });
+      // The script may run as any user in the image.
+      chmodSync(staging, 0o777);
+      chmodSync(join(staging, '.loopline'), 0o777);
+      chmodSync(join(staging, '.loopline', 'spool'), 0o777);
+      const env: Record<string, string> = {};
+      for (const [k, v] of Object.entries(spec.env)) if (k.startsWith('LOOPLINE_') || k.startsWith('MLFLOW_') || k === 'PYTHONUNBUFFERED') env[k] = v;
+      Object.assign(env, this.options.env, {
+        LOOPLINE_OUTPUT_DIR: outputDir,
+        LOOPLINE_SPOOL_DIR: `${outputDir}/.loopline/spool`,
+        PYTHONPATH: appendPythonPath(this.options.env.PYTHONPATH, CONTAINER_CLIENT_DIR),
+      });
+      let relay: GatewayRelay | undefined;
+      const network = this.options.network;
+      const trackingUrl = spec.env.LOOPLINE_TRACKING_URI ?? '';
+      const offline = () => {
+        env.LOOPLINE_OFFLINE = '1';
+        env.LOOPLINE_SPOOL_TAILED = '1';
+        delete env.LOOPLINE_TRACKING_URI;
+        delete env.MLFLOW_TRACKING_URI;
+      };
+      if (network === 'none' || !trackingUrl) offline();
+      else if (network === 'host') {
+        if (backend.remote) offline();
+      } else {
+        const gateway = await backend.networkGateway(network);
+        if (gateway && backend.onThisMachine) {
+          relay = await startGatewayRelay(gateway, trackingUrl);
+          env.LOOPLINE_TRACKING_URI = relay.url;
+          env.MLFLOW_TRACKING_URI = relay.url;
+        } else offline();
+      }
+      const labels: Record<string, string> = {
+        [LABEL_RUN]: spec.runId,
+        [LABEL_STORE]: spec.store.path,
+        [LABEL_OUTPUTS]: staging,
+        [LABEL_OUTPUT_DIR]: outputDir,
+      };
+      if (relay) labels[LABEL_RELAY] = new URL(relay.url).host;
+      if (this.options.memory) labels[LABEL_MEMORY] = String(this.options.memory.bytes);
+      const clientDir = bundledPythonClientDir();
+      const workspace = findWorkspace(spec);
+      const containerSpec: ContainerSpec = {
+        image,
+        command: spec.command,
+        workingDir: CONTAINER_WORKDIR,
+        env,
+        labels,
+        binds: [
+          { source: workspace, target: CONTAINER_WORKDIR, readOnly: true },
+          { source: staging, target: outputDir, readOnly: false },
+          ...(clientDir ? [{ source: clientDir, target: CONTAINER_CLIENT_DIR, readOnly: true }] : []),
+          ...this.options.mounts,
+        ],
+        copyIn: [
+          { source: workspace, target: CONTAINER_WORKDIR },
+          { source: staging, target: outputDir },
+          ...(clientDir ? [{ source: clientDir, target: CONTAINER_CLIENT_DIR }] : []),
+        ],
+        network,
+      };
+      if (this.options.cpus) containerSpec.cpus = this.options.cpus;
+      if (this.options.memory) containerSpec.memoryBytes = this.options.memory.bytes;
+      if (this.options.shmSize) containerSpec.shmSizeBytes = this.options.shmSize.bytes;
+      if (this.options.gpus !== undefined) containerSpec.gpus = this.options.gpus;
+      if (backend.remote && this.options.mounts.length) say('the Docker engine is remote: --mount folders of this machine are not available there and were left out');
+      if (backend.remote) containerSpec.binds = [];
+
+      const tailer = new SpoolTailer(spec.store, join(staging, '.loopline', 'spool'), join(staging, '.loopline', 'offsets.json'), (p) =>
+        p.startsWith(`${outputDir}/`) ? join(staging, p.slice(outputDir.length + 1)) : p,
+      );
+      try {
+        handle = await backend.start(containerSpec, spec.onOutput);
+      } catch (err) {
+        await relay?.close();
+        const msg = err instanceof Error ? err.message : String(err);
+        const notFound = /executable file not found|no such file or directory/i.exec(msg);
+        if (notFound)
+          return { exitCode: 127, signal: null, failed: true, startError: `Command '${spec.command[0]}' was not found in image '${image}': check the command (the working directory is ${CONTAINER_WORKDIR}, your workspace), or use an image that has it.`, statusReason: `command '${spec.command[0]}' not found in the image`, artifacts };
+        throw err;
+      }
+      if (!backend.remote) tailer.start();
+      const startTags: KeyValue[] = [
+        { key: 'loopline.container.image', value: this.options.image ?? image },
+        { key: 'loopline.container.imageId', value: handle.imageId },
+        { key: 'loopline.container.id', value: handle.id },
+        { key: 'loopline.container.engine', value: backend.endpoint },
+        { key: 'loopline.container.network', value: network },
+      ];
+      if (this.options.cpus) startTags.push({ key: 'loopline.container.cpus', value: String(this.options.cpus) });
+      if (this.options.memory) startTags.push({ key: 'loopline.container.memory', value: this.options.memory.text });
+      if (this.options.gpus !== undefined) startTags.push({ key: 'loopline.container.gpus', value: String(this.options.gpus) });
+      if (this.options.shmSize) startTags.push({ key: 'loopline.container.shmSize', value: this.options.shmSize.text });
+      spec.onTags(startTags);
+      if (cancelled) void handle.signal('SIGTERM');
+      const exit = await handle.wait();
+      mainExited = true;
+      const done = await finishContainer({
+        backend,
+        handle,
+        exit,
+        store: spec.store,
+        runId: spec.runId,
+        staging,
+        outputDir,
+        tailer,
+        ...(relay ? { relay } : {}),
+        ...(this.options.memory ? { memoryBytes: this.options.memory.bytes } : {}),
+      });
+      for (const p of done.problems) say(p);
+      if (done.statusReason) say(done.statusReason);
+      return {
+        exitCode: exit.engineLost ? null : exit.exitCode,
+        signal: null,
+        tags: [...startTags, ...done.tags],
+        artifacts: [...artifacts, ...done.artifacts],
+        failed: done.failed,
+        ...(done.statusReason ? { statusReason: done.statusReason } : {}),
+      };
+    };
+    const exited = run().catch((err: unknown): ProcessExit => {
+      mainExited = true;
+      const msg = err instanceof Error ? err.message : String(err);
+      return { exitCode: 125, signal: null, failed: true, startError: msg, statusReason: msg.split(':')[0] ?? msg };
+    });
+    return {
+      pid: undefined,
+      exited,
+      get mainExited() {
+        return mainExited;
+      },
+      interrupt: () => {
+        cancelled = true;
+        void handle?.signal('SIGTERM').catch(() => {});
+      },
+      kill: () => {
+        cancelled = true;
+        void handle?.signal('SIGKILL').catch(() => {});
+      },
+    };
+  }
+}
+
+/** The workspace mounted at /workspace: the launch folder. */
+function findWorkspace(spec: LaunchSpec): string {
+  return spec.cwd;
+}

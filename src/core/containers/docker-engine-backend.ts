@@ -1,0 +1,280 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { homedir, networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
+import Docker from 'dockerode';
+import {
+  ImageBuildError,
+  type BuildSpec,
+  type ContainerBackend,
+  type ContainerExit,
+  type ContainerHandle,
+  type ContainerSpec,
+  type ContainerSummary,
+  type ImageSummary,
+  type OutputSink,
+} from './container-backend.ts';
+import { explainEngineError } from './engine-errors.ts';
+
+/** The socket `npm run docker:setup` starts an engine on when the machine has none. */
+export function looplineEngineSocket(): string {
+  return join(process.env.LOOPLINE_CACHE ?? join(homedir(), '.cache', 'loopline'), 'docker', 'engine', 'docker.sock');
+}
+
+/** `ContainerBackend` over the Docker Engine API with dockerode. */
+export class DockerEngineBackend implements ContainerBackend {
+  readonly endpoint: string;
+  readonly remote: boolean;
+  readonly onThisMachine: boolean;
+  private readonly docker: Docker;
+
+  private constructor(docker: Docker, endpoint: string, remote: boolean) {
+    this.docker = docker;
+    this.endpoint = endpoint;
+    this.remote = remote;
+    this.onThisMachine = !remote || /^tcp:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:|\/|$)/.test(endpoint);
+  }
+
+  /** DOCKER_HOST if set; else the default socket, or Loopline's own engine when only that exists. */
+  static fromEnvironment(env: NodeJS.ProcessEnv = process.env): DockerEngineBackend {
+    const host = env.DOCKER_HOST;
+    if (host && !host.startsWith('unix://')) {
+      let docker: Docker;
+      try {
+        docker = new Docker();
+      } catch (err) {
+        throw new Error(`DOCKER_HOST='${host}' is not usable (${(err as Error).message}): use unix:///path/docker.sock, tcp://host:port or ssh://user@host.`);
+      }
+      return new DockerEngineBackend(docker, host, true);
+    }
+    let socketPath = host ? host.slice('unix://'.length) : '/var/run/docker.sock';
+    if (!host && !existsSync(socketPath) && existsSync(looplineEngineSocket())) socketPath = looplineEngineSocket();
+    return new DockerEngineBackend(new Docker({ socketPath }), `unix://${socketPath}`, false);
+  }
+
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw explainEngineError(err, this.endpoint);
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.call(() => this.docker.ping());
+  }
+
+  async hasGpuRuntime(): Promise<boolean> {
+    const info = (await this.call(() => this.docker.info())) as { Runtimes?: Record<string, unknown> };
+    return Object.keys(info.Runtimes ?? {}).some((r) => /nvidia/i.test(r));
+  }
+
+  async inspectImage(ref: string): Promise<{ id: string } | null> {
+    try {
+      const info = await this.docker.getImage(ref).inspect();
+      return { id: info.Id };
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return null;
+      throw explainEngineError(err, this.endpoint);
+    }
+  }
+
+  async listImages(): Promise<ImageSummary[]> {
+    const images = await this.call(() => this.docker.listImages());
+    return images.flatMap((i) => (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>').map((ref) => ({ ref, id: i.Id, size: i.Size })));
+  }
+
+  async buildImage(spec: BuildSpec, onLine: (line: string) => void): Promise<{ imageId: string }> {
+    const context = tarOf(spec.context, '', []);
+    const opts: Record<string, unknown> = { t: spec.tag, rm: true, forcerm: true, buildargs: JSON.stringify(spec.buildArgs) };
+    if (spec.dockerfile) opts.dockerfile = spec.dockerfile;
+    const stream = await this.call(() => this.docker.buildImage(context, opts));
+    const lines: string[] = [];
+    let partial = '';
+    const take = (text: string) => {
+      const parts = (partial + text).split('\n');
+      partial = parts.pop() ?? '';
+      for (const l of parts) {
+        lines.push(l);
+        onLine(l);
+      }
+    };
+    let failure: string | undefined;
+    await new Promise<void>((resolve, reject) =>
+      this.docker.modem.followProgress(
+        stream,
+        (err) => (err ? reject(explainEngineError(err, this.endpoint)) : resolve()),
+        (event: { stream?: string; error?: string; errorDetail?: { message?: string } }) => {
+          if (event.stream) take(event.stream);
+          if (event.error || event.errorDetail) failure = event.errorDetail?.message ?? event.error;
+        },
+      ),
+    );
+    if (partial) take('\n');
+    if (failure) {
+      // The failing step's output is what came after the last "Step N/M" line.
+      const lastStep = lines.map((l, i) => (/^Step \d+\/\d+ :/.test(l) ? i : -1)).filter((i) => i >= 0).at(-1) ?? Math.max(0, lines.length - 20);
+      const output = lines.slice(lastStep).join('\n');
+      throw new ImageBuildError(`The image build failed: ${failure}`, output);
+    }
+    const info = await this.inspectImage(spec.tag);
+    if (!info) throw new ImageBuildError(`The build finished but image ${spec.tag} is not on the engine.`, lines.slice(-20).join('\n'));
+    return { imageId: info.id };
+  }
+
+  async networkGateway(network: string): Promise<string | null> {
+    if (network === 'none' || network === 'host') return null;
+    const info = (await this.call(() => this.docker.getNetwork(network).inspect())) as {
+      IPAM?: { Config?: Array<{ Gateway?: string; Subnet?: string }> };
+      Options?: Record<string, string>;
+    };
+    const gw = info.IPAM?.Config?.find((c) => c.Gateway)?.Gateway;
+    if (gw) return gw;
+    // The default bridge often lists no gateway: it is the address of its host interface (docker0),
+    // the subnet's first address unless configured otherwise.
+    const ifname = info.Options?.['com.docker.network.bridge.name'];
+    const addr = ifname ? networkInterfaces()[ifname]?.find((a) => a.family === 'IPv4') : undefined;
+    if (addr) return addr.address;
+    const subnet = info.IPAM?.Config?.find((c) => c.Subnet && /^\d+\.\d+\.\d+\.0\//.test(c.Subnet))?.Subnet;
+    return subnet ? subnet.replace(/\.0\/\d+$/, '.1') : null;
+  }
+
+  async start(spec: ContainerSpec, onOutput: OutputSink): Promise<ContainerHandle> {
+    const hostConfig: Docker.HostConfig = { NetworkMode: spec.network, AutoRemove: false };
+    if (!this.remote) hostConfig.Binds = spec.binds.map((b) => `${b.source}:${b.target}:${b.readOnly ? 'ro' : 'rw'}`);
+    if (spec.cpus) hostConfig.NanoCpus = Math.round(spec.cpus * 1e9);
+    if (spec.memoryBytes) {
+      hostConfig.Memory = spec.memoryBytes;
+      hostConfig.MemorySwap = spec.memoryBytes; // no swap: the limit is what the script gets
+    }
+    if (spec.shmSizeBytes) hostConfig.ShmSize = spec.shmSizeBytes;
+    if (spec.gpus !== undefined) hostConfig.DeviceRequests = [{ Driver: '', Count: spec.gpus === 'all' ? -1 : spec.gpus, Capabilities: [['gpu']] }];
+    const container = await this.call(() =>
+      this.docker.createContainer({
+        Image: spec.image,
+        Cmd: spec.command,
+        WorkingDir: spec.workingDir,
+        Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+        Labels: spec.labels,
+        Tty: false,
+        AttachStdout: true,
+        AttachStderr: true,
+        HostConfig: hostConfig,
+      }),
+    );
+    try {
+      if (this.remote) for (const c of spec.copyIn) await container.putArchive(tarOf(c.source, c.target.replace(/^\/+/, ''), ['./.loopline', './.git']), { path: '/' });
+      // Attach before start so no output is lost; wait for the *next* exit (a created container
+      // counts as not running, so the default condition would return at once).
+      const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as unknown as Readable;
+      const delivered = this.demux(stream, onOutput);
+      const exited = container.wait({ condition: 'next-exit' });
+      exited.catch(() => {});
+      await container.start();
+      const info = await container.inspect();
+      return this.handle(container, info.Image, exited, delivered);
+    } catch (err) {
+      await container.remove({ force: true }).catch(() => {});
+      throw explainEngineError(err, this.endpoint);
+    }
+  }
+
+  async find(labels: Record<string, string>): Promise<ContainerSummary[]> {
+    const filters = { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) };
+    const list = await this.call(() => this.docker.listContainers({ all: true, filters: JSON.stringify(filters) }));
+    return list.map((c) => ({ id: c.Id, labels: c.Labels ?? {}, running: c.State === 'running' }));
+  }
+
+  async reattach(id: string, onOutput: OutputSink): Promise<ContainerHandle> {
+    const container = this.docker.getContainer(id);
+    const info = await this.call(() => container.inspect());
+    const stream = (await this.call(() => container.logs({ follow: true, stdout: true, stderr: true }))) as unknown as Readable;
+    const delivered = this.demux(stream, onOutput);
+    const exited = container.wait();
+    exited.catch(() => {});
+    return this.handle(container, info.Image, exited, delivered);
+  }
+
+  private demux(stream: Readable, onOutput: OutputSink): Promise<void> {
+    const out = new PassThrough();
+    const err = new PassThrough();
+    out.on('data', (c: Buffer) => onOutput(c, 'stdout'));
+    err.on('data', (c: Buffer) => onOutput(c, 'stderr'));
+    this.docker.modem.demuxStream(stream, out, err);
+    return new Promise<void>((resolve) => {
+      stream.once('end', () => resolve());
+      stream.once('close', () => resolve());
+      stream.once('error', () => resolve());
+    });
+  }
+
+  private handle(container: Docker.Container, imageId: string, exited: Promise<unknown>, delivered: Promise<void>): ContainerHandle {
+    const backend = this;
+    return {
+      id: container.id,
+      imageId,
+      async wait(): Promise<ContainerExit> {
+        try {
+          await exited;
+        } catch {
+          // The wait connection broke: the engine stopped or restarted under us.
+          try {
+            await backend.docker.ping();
+            const info = await container.inspect();
+            if (info.State.Running) return { exitCode: -1, oomKilled: false, engineLost: true, error: 'the connection to the Docker engine broke' };
+          } catch {
+            return { exitCode: -1, oomKilled: false, engineLost: true };
+          }
+        }
+        // Output after the exit is still in flight on the attach stream; bounded, so a stuck
+        // stream cannot hold the run open.
+        await Promise.race([delivered, new Promise((r) => setTimeout(r, 2000).unref())]);
+        try {
+          const info = await container.inspect();
+          return { exitCode: info.State.ExitCode, oomKilled: info.State.OOMKilled, ...(info.State.Error ? { error: info.State.Error } : {}) };
+        } catch {
+          return { exitCode: -1, oomKilled: false, engineLost: true };
+        }
+      },
+      async signal(sig) {
+        try {
+          await container.kill({ signal: sig });
+        } catch (err) {
+          // 409: not running any more, which is what was wanted.
+          if ((err as { statusCode?: number }).statusCode !== 409 && (err as { statusCode?: number }).statusCode !== 404) throw explainEngineError(err, backend.endpoint);
+        }
+      },
+      async copyOut(containerPath: string, hostDir: string) {
+        mkdirSync(hostDir, { recursive: true });
+        const archive = (await container.getArchive({ path: containerPath.replace(/\/+$/, '') })) as unknown as Readable;
+        await untar(archive, hostDir);
+      },
+      async remove() {
+        await container.remove({ force: true }).catch((err: { statusCode?: number }) => {
+          if (err.statusCode !== 404 && err.statusCode !== 409) throw explainEngineError(err, backend.endpoint);
+        });
+      },
+    };
+  }
+}
+
+/** A tar stream of `dir`'s contents, entries under `prefix` (no prefix: at the archive's root). */
+function tarOf(dir: string, prefix: string, exclude: string[]): Readable {
+  const args = ['-c', '-C', dir, ...exclude.map((e) => `--exclude=${e}`)];
+  if (prefix) args.push(`--transform=s,^\\.,${prefix},`);
+  args.push('.');
+  const child = spawn('tar', args, { stdio: ['ignore', 'pipe', 'ignore'] });
+  return child.stdout;
+}
+
+function untar(archive: Readable, dir: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('tar', ['-x', '-C', dir, '--no-same-owner', '--strip-components=1'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (c) => (err += c));
+    archive.pipe(child.stdin);
+    child.once('error', reject);
+    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`Could not unpack the container's files: ${err.trim()}`))));
+  });
+}
