@@ -33,6 +33,9 @@ export const COMMANDS = {
   loadMoreRuns: 'loopline.loadMoreRuns',
   revealRun: 'loopline.revealRun',
   openDataProfile: 'loopline.openDataProfile',
+  startSweep: 'loopline.startSweep',
+  cancelQueued: 'loopline.cancelQueued',
+  compareSweep: 'loopline.compareSweep',
 } as const;
 
 export type CommandKey = keyof typeof COMMANDS;

@@ -29,6 +29,8 @@ import { readSettings } from './settings.ts';
 import { LooplineStatusBar } from './status-bar.ts';
 import { ServerController } from './tracking/server-controller.ts';
 import { extensionHostNodeProblem } from './node-requirement.ts';
+import { SweepController } from './sweeps/sweep-controller.ts';
+import { cancelQueued, compareSweep, startSweep } from './sweeps/sweep-commands.ts';
 import { WorkspaceStores, type WorkspaceStore } from './workspace-stores.ts';
 import { COMMANDS, type CommandId } from './command-ids.ts';
 import { openDataProfile } from './monitoring/data-profile-commands.ts';
@@ -61,10 +63,11 @@ export function activate(context: vscode.ExtensionContext): LooplineApi {
   const runs = new RunController(servers);
   const openRun = (ws: WorkspaceStore, runId: string) => RunDetailPanel.show(context, ws, runId);
   const compareView = new CompareViewProvider(context, openRun);
-  const s: Services = { context, stores, experiments, experimentsView, activeRuns, servers, runs, compareView };
+  const sweeps = new SweepController(servers);
+  const s: Services = { context, stores, experiments, experimentsView, activeRuns, servers, runs, compareView, sweeps };
   const codeLens = new TrainingCodeLensProvider(stores);
   const statusBar = new LooplineStatusBar(activeRuns, servers);
-  context.subscriptions.push(stores, experiments, experimentsView, activeRuns, runsView, servers, runs, codeLens, statusBar);
+  context.subscriptions.push(stores, experiments, experimentsView, activeRuns, runsView, servers, runs, sweeps, codeLens, statusBar);
   context.subscriptions.push(
     compareView,
     vscode.window.registerWebviewViewProvider(CompareViewProvider.viewId, compareView),
@@ -136,6 +139,17 @@ export function activate(context: vscode.ExtensionContext): LooplineApi {
     await experimentsView.reveal(node, { select: true, focus: true, expand: false }).then(undefined, () => undefined);
   });
 
+  register(COMMANDS.startSweep, (arg) => startSweep(s, arg));
+  register(COMMANDS.cancelQueued, (arg) => cancelQueued(s, arg));
+  register(COMMANDS.compareSweep, (arg) => compareSweep(s, arg));
+  // Sweeps whose launcher is gone (a crash, a closed window) continue here, after the first render.
+  const resumeTimer = setTimeout(() => {
+    for (const ws of stores.allExisting()) {
+      sweeps.resumeOrphaned(ws).catch((err) => log().warn(`sweeps of ${ws.folder.name} not resumed: ${errorMessage(err)}`));
+    }
+  }, 2000);
+  context.subscriptions.push({ dispose: () => clearTimeout(resumeTimer) });
+
   if (readSettings().serverAutoStart) {
     // Serve stores that already exist so external MLflow scripts can log right away (never create
     // one here), after the first render so the sidebar does not wait for it.
@@ -158,8 +172,8 @@ function followSelection(view: vscode.TreeView<Node>, stores: WorkspaceStores, c
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
       const ids = runIdsOf(e.selection);
-      const first = e.selection.find((n) => n.kind === 'run');
-      if (!first || first.kind !== 'run') return;
+      const first = e.selection.find((n) => n.kind === 'run' || n.kind === 'sweep');
+      if (!first || (first.kind !== 'run' && first.kind !== 'sweep')) return;
       const ws = stores.allExisting().find((w) => w.folder.uri.toString() === first.ref.id);
       if (ws) compareView.show(ws, ids);
     }, 150);

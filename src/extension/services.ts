@@ -4,6 +4,7 @@ import type { Node } from './experiments/experiments-model.ts';
 import type { ActiveRunsTreeProvider } from './runs/active-runs-tree.ts';
 import type { RunController } from './runs/run-controller.ts';
 import type { ServerController } from './tracking/server-controller.ts';
+import type { SweepController } from './sweeps/sweep-controller.ts';
 import type { WorkspaceStores } from './workspace-stores.ts';
 import type { CompareViewProvider } from './webviews/compare-view.ts';
 
@@ -17,4 +18,5 @@ export interface Services {
   servers: ServerController;
   runs: RunController;
   compareView: CompareViewProvider;
+  sweeps: SweepController;
 }

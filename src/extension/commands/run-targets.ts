@@ -30,7 +30,7 @@ export async function resolveRuns(s: Services, arg: Arg, selection: Arg, opts: {
     if (!out.some((t) => t.run.info.id === runId)) out.push({ ws, run: ws.store.getRun(runId) });
   };
   const fromNode = (n: Arg) => {
-    if (isNode(n) && n.kind === 'run') add(n.run.info.id);
+    if (isNode(n) && (n.kind === 'run' || n.kind === 'sweep')) add(n.run.info.id);
     else if (typeof n === 'object' && n !== null && 'run' in n && 'ws' in n) add((n as { run: Run }).run.info.id);
   };
   if (Array.isArray(selection) && selection.length > 1 && opts.multi) selection.forEach(fromNode);

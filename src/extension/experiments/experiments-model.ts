@@ -4,6 +4,8 @@ import { listArtifactDir } from '../../core/store/artifact-files.ts';
 import type { RunStore } from '../../core/store/run-store.ts';
 import type { Experiment, MetricSummary, Run, RunStatus } from '../../core/store/types.ts';
 import { COMMANDS } from '../command-ids.ts';
+import { SWEEP_TAG, TRIAL_TAG } from '../../core/sweeps/sweep-queue.ts';
+import { summarizeSweep, type SweepSummary } from '../../core/sweeps/sweep-summary.ts';
 
 /**
  * What the Experiments view shows, as plain objects: the tree provider only turns these into
@@ -30,7 +32,9 @@ export interface StoreRef {
 export type Node =
   | { kind: 'folder'; ref: StoreRef }
   | { kind: 'experiment'; ref: StoreRef; experiment: Experiment; runCount: number }
-  | { kind: 'run'; ref: StoreRef; run: Run; varyingParams?: readonly string[]; metricDigits?: ReadonlyMap<string, number> }
+  | { kind: 'run'; ref: StoreRef; run: Run; varyingParams?: readonly string[]; metricDigits?: ReadonlyMap<string, number>; best?: boolean }
+  /** A sweep: its parent run, shown as one row whose children are its trials. */
+  | { kind: 'sweep'; ref: StoreRef; run: Run; summary: SweepSummary }
   | { kind: 'more'; ref: StoreRef; experimentId: string; shown: number; total: number }
   | { kind: 'section'; ref: StoreRef; run: Run; section: 'params' | 'metrics' | 'tags' | 'artifacts' | 'code' }
   | { kind: 'artifactDir'; ref: StoreRef; runId: string; path: string }
@@ -129,6 +133,8 @@ export class ExperimentsModel {
         return this.experiments(node.ref);
       case 'experiment':
         return this.runs(node.ref, node.experiment.id);
+      case 'sweep':
+        return this.trials(node);
       case 'run':
         return (['params', 'metrics', 'tags', 'artifacts', 'code'] as const).map((section) => ({ kind: 'section', ref: node.ref, run: node.run, section }));
       case 'section':
@@ -155,20 +161,29 @@ export class ExperimentsModel {
     const filter = filterExpression(this.filter);
     const page = ref.store.searchRuns({
       experimentIds: [experimentId],
-      filter,
+      // Sweep trials sit under their sweep's row; a filter shows matching runs flat.
+      filter: filter || `tags.\`${TRIAL_TAG}\` IS NULL`,
       orderBy: orderBy(this.sort),
       maxResults: limit,
       viewType: this.showDeleted ? 'ALL' : 'ACTIVE_ONLY',
     });
     const varyingParams = varying(page.runs);
     const metricDigits = digitsPerMetric(page.runs);
-    const nodes: Node[] = page.runs.map((run) => ({ kind: 'run', ref, run, varyingParams, metricDigits }));
+    const nodes: Node[] = page.runs.map((run) => (SWEEP_TAG in run.tags ? sweepNode(ref, run) : { kind: 'run', ref, run, varyingParams, metricDigits }));
     if (page.nextPageToken) {
       const total = filter ? NaN : ref.store.countRuns(experimentId, this.showDeleted ? 'ALL' : 'ACTIVE_ONLY');
       nodes.push({ kind: 'more', ref, experimentId, shown: page.runs.length, total });
     }
     if (nodes.length === 0 && filter) nodes.push({ kind: 'message', label: `No runs match the filter (${describeFilter(this.filter)})`, icon: 'filter' });
     return nodes;
+  }
+
+  /** A sweep's trials in trial order (retries after the attempt they replace), the best one marked. */
+  private trials(node: Extract<Node, { kind: 'sweep' }>): Node[] {
+    const runs = node.summary.trials.map((t) => node.ref.store.getRun(t.runId));
+    const varyingParams = varying(runs);
+    const metricDigits = digitsPerMetric(runs);
+    return runs.map((run) => ({ kind: 'run', ref: node.ref, run, varyingParams, metricDigits, best: run.info.id === node.summary.best?.runId }));
   }
 
   private section(ref: StoreRef, run: Run, section: 'params' | 'metrics' | 'tags' | 'artifacts' | 'code'): Node[] {
@@ -245,8 +260,16 @@ export class ExperimentsModel {
           collapsible: 'collapsed',
           contextValue: 'experiment',
         };
-      case 'run':
-        return this.runView(node.ref, node.run, now, node.varyingParams ?? [], node.metricDigits);
+      case 'run': {
+        const v = this.runView(node.ref, node.run, now, node.varyingParams ?? [], node.metricDigits);
+        if (node.best) {
+          v.description = `★ best · ${v.description ?? ''}`;
+          v.tooltip = `★ Best trial of its sweep\n${v.tooltip ?? ''}`;
+        }
+        return v;
+      }
+      case 'sweep':
+        return sweepView(node, now);
       case 'more':
         return {
           id: `more:${node.ref.id}#${node.experimentId}`,
@@ -345,3 +368,34 @@ function varying(runs: Run[]): string[] {
   return [...seen].filter(([k, vals]) => vals.size > 1 || runs.some((r) => !(k in r.params))).map(([k]) => k);
 }
 
+
+export function sweepNode(ref: StoreRef, run: Run): Node {
+  return { kind: 'sweep', ref, run, summary: summarizeSweep(ref.store, run.info.id) };
+}
+
+/** One row per sweep: trial count, progress and the best trial so far. */
+function sweepView(node: Extract<Node, { kind: 'sweep' }>, now: number): NodeView {
+  const { summary: s, run } = node;
+  const progress = s.running || s.queued ? `${s.ended}/${s.total} done${s.running ? ` · ${s.running} running` : ''}${s.queued ? ` · ${s.queued} queued` : ''}` : statusWord(run.info.status);
+  const best = s.best && s.objective ? `best ${s.objective.metric} ${formatNumber(s.best.value)} (${s.best.name})` : '';
+  const when = formatAgo(run.info.startTime, now);
+  const icon = STATUS_ICON[run.info.status];
+  return {
+    id: `sweep:${node.ref.id}#${run.info.id}`,
+    label: run.info.name,
+    description: [`sweep of ${s.total} trial${s.total === 1 ? '' : 's'}`, progress, best, when].filter(Boolean).join(' · '),
+    tooltip: [
+      `Sweep ${run.info.name} — ${statusWord(run.info.status)}`,
+      `Run ${run.info.id}`,
+      run.info.command ? `Command: ${run.info.command}` : '',
+      `${s.total} trials, ${s.parallel} at a time: ${s.ended} ended, ${s.running} running, ${s.queued} queued`,
+      s.best && s.objective ? `Best: ${s.best.name} with ${s.objective.metric} ${formatExact(s.best.value)} (${Object.entries(s.best.params).map(([k, v]) => `${k}=${v}`).join(' ')})` : '',
+    ]
+      .filter(Boolean)
+      .join('\n'),
+    icon: s.running || s.queued ? icon.icon : 'type-hierarchy',
+    ...(icon.color && (s.running || s.queued) ? { iconColor: icon.color } : {}),
+    collapsible: 'collapsed',
+    contextValue: `sweep.${s.running || s.queued ? 'active' : 'ended'}`,
+  };
+}

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { WorkspaceStores } from '../workspace-stores.ts';
-import { ExperimentsModel, type Node, type StoreRef } from './experiments-model.ts';
+import { ExperimentsModel, sweepNode, type Node, type StoreRef } from './experiments-model.ts';
+import { PARENT_TAG, TRIAL_TAG } from '../../core/sweeps/sweep-queue.ts';
 import { readSettings } from '../settings.ts';
 import { log } from '../log.ts';
 
@@ -61,7 +62,10 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Node>, v
 
   /** Needed by TreeView.reveal: runs sit under their experiment (and folder, in multi-root). */
   getParent(node: Node): Node | undefined {
-    if (node.kind === 'run') {
+    if (node.kind === 'run' && node.run.tags[TRIAL_TAG] && node.run.tags[PARENT_TAG]) {
+      return sweepNode(node.ref, node.ref.store.getRun(node.run.tags[PARENT_TAG]));
+    }
+    if (node.kind === 'run' || node.kind === 'sweep') {
       const e = node.ref.store.getExperiment(node.run.info.experimentId);
       return { kind: 'experiment', ref: node.ref, experiment: e, runCount: node.ref.store.countRuns(e.id) };
     }
@@ -90,5 +94,5 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Node>, v
 
 /** The run ids behind tree nodes (run rows only), for commands invoked on a selection. */
 export function runIdsOf(nodes: readonly (Node | undefined)[]): string[] {
-  return nodes.flatMap((n) => (n?.kind === 'run' ? [n.run.info.id] : []));
+  return nodes.flatMap((n) => (n?.kind === 'run' ? [n.run.info.id] : n?.kind === 'sweep' ? n.summary.trials.map((t) => t.runId) : []));
 }

@@ -1,11 +1,14 @@
 import * as vscode from 'vscode';
 import { formatDuration, formatNumber } from '../../shared/display-format.ts';
 import type { Run } from '../../core/store/types.ts';
+import { PARENT_TAG, SWEEP_TAG, TRIAL_TAG } from '../../core/sweeps/sweep-queue.ts';
 import type { WorkspaceStore, WorkspaceStores } from '../workspace-stores.ts';
 
 export interface ActiveRunItem {
   ws: WorkspaceStore;
   run: Run;
+  /** A sweep's parent run: a group row over its queued and running trials. */
+  sweep?: boolean;
 }
 
 /**
@@ -43,19 +46,38 @@ export class ActiveRunsTreeProvider implements vscode.TreeDataProvider<ActiveRun
     return items;
   }
 
+  /** Top level: runs and sweeps (a sweep groups its queued and running trials beneath it). */
   getChildren(element?: ActiveRunItem): ActiveRunItem[] {
-    if (element) return [];
     let items: ActiveRunItem[] = [];
     try {
       items = this.active();
     } catch {
       items = [];
     }
+    if (element) return element.sweep ? items.filter((i) => i.run.tags[PARENT_TAG] === element.run.info.id && TRIAL_TAG in i.run.tags) : [];
     this.updateTick(items.length);
-    return items;
+    const sweeps = new Set(items.filter((i) => SWEEP_TAG in i.run.tags).map((i) => i.run.info.id));
+    return items
+      .filter((i) => !(TRIAL_TAG in i.run.tags && sweeps.has(i.run.tags[PARENT_TAG] ?? '')))
+      .map((i) => (sweeps.has(i.run.info.id) ? { ...i, sweep: true } : i));
+  }
+
+  private sweepItem(item: ActiveRunItem): vscode.TreeItem {
+    const { run } = item;
+    const trials = this.active().filter((i) => i.run.tags[PARENT_TAG] === run.info.id && TRIAL_TAG in i.run.tags);
+    const running = trials.filter((t) => t.run.info.status === 'RUNNING').length;
+    const queued = trials.length - running;
+    const t = new vscode.TreeItem(run.info.name, vscode.TreeItemCollapsibleState.Expanded);
+    t.id = `active-sweep:${item.ws.folder.uri.toString()}#${run.info.id}`;
+    t.description = `sweep · ${running} running · ${queued} queued · ${formatDuration(Date.now() - run.info.startTime)}`;
+    t.tooltip = `Sweep ${run.info.name} (${run.info.id})\n${run.info.command ?? ''}`;
+    t.iconPath = new vscode.ThemeIcon('type-hierarchy');
+    t.contextValue = 'sweep.active';
+    return t;
   }
 
   getTreeItem(item: ActiveRunItem): vscode.TreeItem {
+    if (item.sweep) return this.sweepItem(item);
     const { run } = item;
     const t = new vscode.TreeItem(run.info.name, vscode.TreeItemCollapsibleState.None);
     t.id = `active:${item.ws.folder.uri.toString()}#${run.info.id}`;
@@ -67,7 +89,8 @@ export class ActiveRunsTreeProvider implements vscode.TreeDataProvider<ActiveRun
     t.description = [latest, run.info.status === 'SCHEDULED' ? 'queued' : `running ${elapsed}`].filter(Boolean).join(' · ');
     t.tooltip = `${run.info.name} (${run.info.id})\n${run.info.command ?? ''}\nrunning for ${elapsed}`;
     t.iconPath = run.info.status === 'SCHEDULED' ? new vscode.ThemeIcon('clock') : new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue'));
-    t.contextValue = `run.${run.info.status}${run.info.git?.commit ? '.git' : ''}.${run.info.lifecycleStage}`;
+    // Trials are cancelled through the queue (Cancel), not by signalling their launcher.
+    t.contextValue = TRIAL_TAG in run.tags ? `trial.${run.info.status}` : `run.${run.info.status}${run.info.git?.commit ? '.git' : ''}.${run.info.lifecycleStage}`;
     return t;
   }
 

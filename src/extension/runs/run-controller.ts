@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { LooplineError } from '../../core/errors.ts';
 import type { ActiveRun, RunOutcome } from '../../core/runs/run-launcher.ts';
 import type { KeyValue } from '../../core/store/types.ts';
+import { SweepQueue, TRIAL_TAG } from '../../core/sweeps/sweep-queue.ts';
 import { formatDuration } from '../../shared/display-format.ts';
 import { statusWord } from '../../shared/run-status.ts';
 import { log } from '../log.ts';
@@ -99,6 +100,11 @@ export class RunController implements vscode.Disposable {
     const run = ws.store.getRun(runId);
     if (run.info.status !== 'RUNNING' && run.info.status !== 'SCHEDULED') {
       throw new LooplineError('INVALID_STATE', `Run "${run.info.name}" is not running (it is ${run.info.status}).`);
+    }
+    if (run.tags[TRIAL_TAG]) {
+      // A sweep trial: cancelled through the queue, so its launcher stops only this trial.
+      new SweepQueue(ws.store).cancel(runId);
+      return 'signalled';
     }
     const pid = Number(run.tags['loopline.launcher.pid']);
     if (!pid || run.tags['loopline.launcher.host'] !== hostname()) {

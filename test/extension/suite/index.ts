@@ -8,6 +8,7 @@ import { registerCommandTests } from './commands.suite.ts';
 import { registerCodeTests } from './code.suite.ts';
 import { registerServerTests } from './server.suite.ts';
 import { registerLiveTests } from './live.suite.ts';
+import { registerSweepTests } from './sweeps.suite.ts';
 
 interface Result {
   title: string;
@@ -18,7 +19,8 @@ interface Result {
 
 export function run(): Promise<void> {
   const resultsFile = process.env.LOOPLINE_TEST_RESULTS;
-  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec' });
+  // LOOPLINE_TEST_GREP runs only the matching tests (while working on one suite).
+  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec', ...(process.env.LOOPLINE_TEST_GREP ? { grep: process.env.LOOPLINE_TEST_GREP } : {}) });
   const suite = mocha.suite;
   mocha.suite.emit('pre-require', globalThis, 'loopline', mocha);
   // Order matters a little: the tree and CodeLens suites read the seeded runs before the
@@ -29,6 +31,7 @@ export function run(): Promise<void> {
   registerCodeTests();
   registerServerTests();
   registerLiveTests();
+  registerSweepTests();
   void suite;
   const results: Result[] = [];
   return new Promise((resolve, reject) => {
