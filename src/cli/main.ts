@@ -10,6 +10,7 @@ import { runCommand } from './commands/run.ts';
 import { serveCommand } from './commands/serve.ts';
 import { showCommand } from './commands/show.ts';
 import { queueCommand, sweepCommand } from './commands/sweep.ts';
+import { aliasCommand, archiveCommand, auditCommand, gateCommand, modelsCommand, registerCommand, versionsCommand } from './commands/registry.ts';
 
 const USAGE = `loopline — track ML experiments next to your code (MLflow-compatible)
 
@@ -33,6 +34,14 @@ Usage:
                  [--seed S] [--early-stop metric=val_loss,mode=min[,min-steps=5]] [--metric M [--mode min|max]]
                  -- CMD... (with {param} placeholders)
   loopline queue [--json] | queue cancel RUN|SWEEP | queue resume [SWEEP]
+  loopline register RUN_ID --name MODEL [--path PATH] [--json]    (prints the new version)
+  loopline models [--json]
+  loopline versions MODEL [--all] [--json]
+  loopline alias set MODEL ALIAS VERSION [--force --reason TEXT] [--json]
+  loopline alias delete MODEL ALIAS
+  loopline gate RUN_ID|MODEL/VERSION|MODEL@ALIAS [--model NAME] [--json]   (exit 1 when a gate fails)
+  loopline archive MODEL/VERSION [--undo]
+  loopline audit [--model NAME] [--limit N] [--json] [--export FILE.jsonl]
 
 Every command takes --store PATH (or LOOPLINE_STORE); the default is .loopline/loopline.db at the
 git root, or in the current folder outside git.
@@ -52,6 +61,13 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   'python-client': pythonClientCommand,
   sweep: sweepCommand,
   queue: queueCommand,
+  register: registerCommand,
+  models: modelsCommand,
+  versions: versionsCommand,
+  alias: aliasCommand,
+  gate: gateCommand,
+  archive: archiveCommand,
+  audit: auditCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
