@@ -36,6 +36,12 @@ export const COMMANDS = {
   startSweep: 'loopline.startSweep',
   cancelQueued: 'loopline.cancelQueued',
   compareSweep: 'loopline.compareSweep',
+  registerModel: 'loopline.registerModel',
+  setModelAlias: 'loopline.setModelAlias',
+  openModelCard: 'loopline.openModelCard',
+  compareModelVersions: 'loopline.compareModelVersions',
+  archiveModelVersion: 'loopline.archiveModelVersion',
+  refreshModels: 'loopline.refreshModels',
 } as const;
 
 export type CommandKey = keyof typeof COMMANDS;

@@ -34,6 +34,8 @@ import { cancelQueued, compareSweep, startSweep } from './sweeps/sweep-commands.
 import { WorkspaceStores, type WorkspaceStore } from './workspace-stores.ts';
 import { COMMANDS, type CommandId } from './command-ids.ts';
 import { openDataProfile } from './monitoring/data-profile-commands.ts';
+import { ModelsTreeProvider } from './models/models-tree.ts';
+import { archiveModelVersion, compareModelVersions, openModelCard, registerModel, setModelAlias } from './commands/model-commands.ts';
 
 /** What activate() returns: used by the extension-host tests and the activation benchmark. */
 export interface LooplineApi {
@@ -64,7 +66,10 @@ export function activate(context: vscode.ExtensionContext): LooplineApi {
   const openRun = (ws: WorkspaceStore, runId: string) => RunDetailPanel.show(context, ws, runId);
   const compareView = new CompareViewProvider(context, openRun);
   const sweeps = new SweepController(servers);
-  const s: Services = { context, stores, experiments, experimentsView, activeRuns, servers, runs, compareView, sweeps };
+  const models = new ModelsTreeProvider(stores);
+  const modelsView = vscode.window.createTreeView('loopline.models', { treeDataProvider: models, canSelectMany: true });
+  context.subscriptions.push(models, modelsView);
+  const s: Services = { context, stores, experiments, experimentsView, activeRuns, servers, runs, compareView, sweeps, models };
   const codeLens = new TrainingCodeLensProvider(stores);
   const statusBar = new LooplineStatusBar(activeRuns, servers);
   context.subscriptions.push(stores, experiments, experimentsView, activeRuns, runsView, servers, runs, sweeps, codeLens, statusBar);
@@ -149,6 +154,12 @@ export function activate(context: vscode.ExtensionContext): LooplineApi {
     }
   }, 2000);
   context.subscriptions.push({ dispose: () => clearTimeout(resumeTimer) });
+  register(COMMANDS.registerModel, (arg, sel, opts) => registerModel(s, arg, sel, opts));
+  register(COMMANDS.setModelAlias, (arg, alias, opts) => setModelAlias(s, arg, typeof alias === 'string' ? alias : undefined, opts));
+  register(COMMANDS.openModelCard, (arg) => openModelCard(s, arg));
+  register(COMMANDS.compareModelVersions, (arg, sel) => compareModelVersions(s, arg, sel));
+  register(COMMANDS.archiveModelVersion, (arg, opts) => archiveModelVersion(s, arg, opts));
+  register(COMMANDS.refreshModels, () => models.refresh());
 
   if (readSettings().serverAutoStart) {
     // Serve stores that already exist so external MLflow scripts can log right away (never create

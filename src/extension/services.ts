@@ -7,6 +7,7 @@ import type { ServerController } from './tracking/server-controller.ts';
 import type { SweepController } from './sweeps/sweep-controller.ts';
 import type { WorkspaceStores } from './workspace-stores.ts';
 import type { CompareViewProvider } from './webviews/compare-view.ts';
+import type { ModelsTreeProvider } from './models/models-tree.ts';
 
 /** The objects commands work with; made once in activate() and owned by its subscriptions. */
 export interface Services {
@@ -19,4 +20,5 @@ export interface Services {
   runs: RunController;
   compareView: CompareViewProvider;
   sweeps: SweepController;
+  models: ModelsTreeProvider;
 }

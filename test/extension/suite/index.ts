@@ -9,6 +9,7 @@ import { registerCodeTests } from './code.suite.ts';
 import { registerServerTests } from './server.suite.ts';
 import { registerLiveTests } from './live.suite.ts';
 import { registerSweepTests } from './sweeps.suite.ts';
+import { registerModelsTests } from './models.suite.ts';
 
 interface Result {
   title: string;
@@ -32,6 +33,7 @@ export function run(): Promise<void> {
   registerServerTests();
   registerLiveTests();
   registerSweepTests();
+  registerModelsTests();
   void suite;
   const results: Result[] = [];
   return new Promise((resolve, reject) => {
