@@ -56,7 +56,7 @@ export interface NodeView {
 
 
 /** Metric names that usually matter most, used when no primary metric is configured. */
-const PREFERRED_METRICS = ['val_accuracy', 'accuracy', 'val_acc', 'acc', 'f1', 'val_loss', 'loss'];
+export const PREFERRED_METRICS = ['val_accuracy', 'accuracy', 'val_acc', 'acc', 'f1', 'val_loss', 'loss'];
 
 export function primaryMetric(run: Run, configured: string): MetricSummary | undefined {
   if (configured) return run.metrics.find((m) => m.key === configured);

@@ -3,7 +3,9 @@ import { formatAgo } from '../../shared/display-format.ts';
 import { ModelRegistry } from '../../core/registry/model-registry.ts';
 import type { ModelVersion, RegisteredModel } from '../../core/registry/registry-types.ts';
 import { COMMANDS } from '../command-ids.ts';
+import { PREFERRED_METRICS } from '../experiments/experiments-model.ts';
 import { log } from '../log.ts';
+import { readSettings } from '../settings.ts';
 import type { WorkspaceStore, WorkspaceStores } from '../workspace-stores.ts';
 
 export type ModelNode =
@@ -23,6 +25,19 @@ export function registryOf(ws: WorkspaceStore): ModelRegistry {
     registries.set(ws, r);
   }
   return r;
+}
+
+/** The metric a version shows: the configured primary metric, else the first gated one, else a usual one. */
+function shownMetric(ws: WorkspaceStore, v: ModelVersion): [string, number] | undefined {
+  let gated: string | undefined;
+  try {
+    gated = registryOf(ws).gates()[0]?.metric;
+  } catch {
+    gated = undefined; // a broken loopline.yaml is reported when gates run
+  }
+  const keys = [readSettings().primaryMetric, gated, ...PREFERRED_METRICS].filter((k): k is string => !!k);
+  const key = keys.find((k) => v.lineage.metrics[k]) ?? Object.keys(v.lineage.metrics)[0];
+  return key ? [key, v.lineage.metrics[key]!.last] : undefined;
 }
 
 function fmt(v: number): string {
@@ -86,8 +101,8 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelNode>, v
       case 'version': {
         const v = node.version;
         const item = new vscode.TreeItem(`Version ${v.version}`, vscode.TreeItemCollapsibleState.Collapsed);
-        const metric = Object.entries(v.lineage.metrics)[0];
-        item.description = [...v.aliases.map((a) => `@${a}`), ...(metric ? [`${metric[0]} ${fmt(metric[1].last)}`] : []), formatAgo(v.creationTime), ...(v.archived ? ['archived'] : [])].join(' · ');
+        const metric = shownMetric(node.ws, v);
+        item.description = [...v.aliases.map((a) => `@${a}`), ...(metric ? [`${metric[0]} ${fmt(metric[1])}`] : []), formatAgo(v.creationTime), ...(v.archived ? ['archived'] : [])].join(' · ');
         item.iconPath = v.archived ? new vscode.ThemeIcon('archive', new vscode.ThemeColor('disabledForeground')) : new vscode.ThemeIcon(v.aliases.length ? 'verified-filled' : 'versions');
         item.contextValue = `modelVersion.${v.archived ? 'archived' : 'active'}${v.aliases.length ? '.aliased' : ''}`;
         const tip = new vscode.MarkdownString();

@@ -100,7 +100,8 @@ export function registerModelsTests(): void {
     it('Archive is refused while the version holds an alias; an archived version is dimmed', async () => {
       const errors = await errorsDuring(api, () => command('loopline.archiveModelVersion', versionNode(api, 1)));
       assert.match(errors.join(' '), /holds alias @champion/);
-      await command('loopline.setModelAlias', versionNode(api, 2), 'champion');
+      const moved = await command<AliasResult>('loopline.setModelAlias', versionNode(api, 2), 'champion');
+      assert.equal(moved?.set, true, `errors: ${api.errors.join(' | ')}; report ${JSON.stringify(moved?.report)}`);
       await vscode.commands.executeCommand('loopline.refreshModels');
       assert.equal(item(api, versionNode(api, 1)).contextValue, 'modelVersion.active');
       const archived = await command<ModelVersion>('loopline.archiveModelVersion', versionNode(api, 1));
