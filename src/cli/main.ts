@@ -7,6 +7,7 @@ import { experimentsCommand, lsCommand } from './commands/list.ts';
 import { driftCommand, profileCommand } from './commands/monitoring.ts';
 import { pythonClientCommand } from './commands/python-client.ts';
 import { runCommand } from './commands/run.ts';
+import { runsCommand } from './commands/runs.ts';
 import { serveCommand } from './commands/serve.ts';
 import { showCommand } from './commands/show.ts';
 import { queueCommand, sweepCommand } from './commands/sweep.ts';
@@ -27,6 +28,7 @@ Usage:
   loopline import [mlflow|tensorboard|dvclive|wandb] PATH [--experiment NAME] [--dry-run] [--json]
   loopline export mlflow RUN_ID... --to DIR [--experiment NAME] [--json]
   loopline python-client [--install [--python PATH]] [--wheel DIR]
+  loopline runs reattach      follow container runs whose launcher went away, record their end
   loopline profile FILE [--json] [--out PROFILE.json]
   loopline drift REFERENCE CURRENT [--json]
   loopline sweep [--name N] [--experiment E] --param lr=0.1,0.01 [--param epochs=20,50]... [--parallel K]
@@ -59,6 +61,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   import: importCommand,
   export: exportCommand,
   'python-client': pythonClientCommand,
+  runs: runsCommand,
   sweep: sweepCommand,
   queue: queueCommand,
   register: registerCommand,
