@@ -7,6 +7,9 @@ import type { RunStore } from '../store/run-store.ts';
 import type { KeyValue } from '../store/types.ts';
 import { IMPORT_TAGS, type ImportFormat, type SourceExperiment, type SourceRun } from './import-types.ts';
 
+const BATCH_POINTS = 250_000;
+const BATCH_MS = 250;
+
 export interface WrittenRun {
   runId: string;
   created: boolean;
@@ -29,6 +32,9 @@ export class ImportWriter {
   /** source id -> run uuid of runs imported from this source before. */
   private readonly existing = new Map<string, string>();
   private readonly st: ReturnType<typeof prepareStatements>;
+  private pendingPoints = 0;
+  private batchStart = 0;
+  private beginBatch: (() => void) | undefined;
   private readonly store: RunStore;
   private readonly format: ImportFormat;
   private readonly source: string;
@@ -59,7 +65,9 @@ export class ImportWriter {
 
   write(run: SourceRun): WrittenRun {
     const out: WrittenRun = { runId: '', created: false, params: 0, tags: 0, pointsAdded: 0, artifactsCopied: 0, paramConflicts: [] };
-    this.metrics.run(() => {
+    this.beginBatch?.();
+    // A savepoint inside the batch transaction (see `batch`), or a transaction of its own.
+    this.db.transaction(() => {
       const experimentId = this.experimentId(run.experiment);
       let pk: number | undefined;
       let uuid = this.existing.get(run.sourceId);
@@ -101,12 +109,44 @@ export class ImportWriter {
         }
       }
       const before = (this.st.pointCount.get(pk) as { n: number }).n;
-      for (const chunk of run.points.chunks()) this.metrics.insert(pk, chunk);
+      for (const chunk of run.points.chunks()) this.metrics.insertBulk(pk, chunk);
       out.pointsAdded = (this.st.pointCount.get(pk) as { n: number }).n - before;
       for (const a of run.artifacts) if (this.copyArtifact(pk, uuid!, a.path, a.file)) out.artifactsCopied++;
-    });
+    })();
     this.existing.set(run.sourceId, out.runId);
+    this.pendingPoints += run.points.length + 100;
+    if (this.db.inTransaction && (this.pendingPoints >= BATCH_POINTS || performance.now() - this.batchStart >= BATCH_MS)) {
+      this.db.exec('COMMIT');
+      this.pendingPoints = 0;
+    }
     return out;
+  }
+
+  /**
+   * Runs `fn` (which calls `write` per run) with runs grouped into IMMEDIATE transactions of about
+   * BATCH_POINTS points or BATCH_MS: commits per small run would dominate an import of thousands
+   * of runs. Each run is still a savepoint of its own, so a failing run leaves no trace, and the
+   * lock is released often enough that a live training run logging meanwhile only waits briefly.
+   */
+  batch<T>(fn: () => T): T {
+    const begin = () => {
+      if (!this.db.inTransaction) {
+        this.db.exec('BEGIN IMMEDIATE');
+        this.batchStart = performance.now();
+      }
+    };
+    this.beginBatch = begin;
+    try {
+      const result = fn();
+      if (this.db.inTransaction) this.db.exec('COMMIT');
+      return result;
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw err;
+    } finally {
+      this.beginBatch = undefined;
+      this.pendingPoints = 0;
+    }
   }
 
   ensureExperiment(e: SourceExperiment): void {

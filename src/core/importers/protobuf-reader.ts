@@ -15,16 +15,17 @@ export class ProtoReader {
   pos: number;
   readonly end: number;
   readonly buf: Uint8Array;
-  private readonly view: DataView;
+  readonly view: DataView;
   /** Set by `next()`: the current field number and wire type. */
   field = 0;
   wire = 0;
 
-  constructor(buf: Uint8Array, start = 0, end = buf.length) {
+  /** Sub-messages share their parent's DataView: making one per message dominated decoding. */
+  constructor(buf: Uint8Array, start = 0, end = buf.length, view?: DataView) {
     this.buf = buf;
     this.pos = start;
     this.end = end;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.view = view ?? new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   /** Advances to the next field; false at the end of the message. */
@@ -78,12 +79,17 @@ export class ProtoReader {
 
   string(): string {
     const [s, e] = this.bytes();
-    return decoder.decode(this.buf.subarray(s, e));
+    return Buffer.isBuffer(this.buf) ? this.buf.toString('utf8', s, e) : decoder.decode(this.buf.subarray(s, e));
   }
 
   sub(): ProtoReader {
     const [s, e] = this.bytes();
-    return new ProtoReader(this.buf, s, e);
+    return new ProtoReader(this.buf, s, e, this.view);
+  }
+
+  /** A reader over a slice of the same buffer (e.g. bytes holding an embedded message). */
+  slice(start: number, end: number): ProtoReader {
+    return new ProtoReader(this.buf, start, end, this.view);
   }
 
   skip(): void {

@@ -73,34 +73,38 @@ export function importRuns(store: RunStore | undefined, opts: ImportOptions): Im
     nonScalar: (kind, n = 1) => (summary.notImported[kind] = (summary.notImported[kind] ?? 0) + n),
     cancelled,
   };
-  for (const run of READERS[format](root, ctx, opts.experiment)) {
-    summary.runs.read++;
-    summary.metricPoints.read += run.points.length;
-    experiments.add(run.experiment.name);
-    if (run.tags.some((t) => t.key === 'loopline.import.artifacts_missing')) summary.artifacts.missing++;
-    if (opts.dryRun) {
-      if (writer?.knows(run.sourceId)) summary.runs.updated++;
-      else summary.runs.created++;
-      summary.params += run.params.length;
-      summary.tags += run.tags.length;
-      summary.artifacts.copied += run.artifacts.length;
-    } else {
-      const w = writer!.write(run);
-      summary.runIds.push(w.runId);
-      if (w.created) summary.runs.created++;
-      else if (w.params || w.pointsAdded || w.artifactsCopied || w.tags) summary.runs.updated++;
-      else summary.runs.unchanged++;
-      summary.params += w.params;
-      summary.tags += w.tags;
-      summary.metricPoints.added += w.pointsAdded;
-      summary.artifacts.copied += w.artifactsCopied;
-      for (const key of w.paramConflicts) {
-        ctx.problem(run.sourceId, undefined, `param '${key}' has another value than when it was first imported; the stored value was kept`);
+  const readAll = () => {
+    for (const run of READERS[format](root, ctx, opts.experiment)) {
+      summary.runs.read++;
+      summary.metricPoints.read += run.points.length;
+      experiments.add(run.experiment.name);
+      if (run.tags.some((t) => t.key === 'loopline.import.artifacts_missing')) summary.artifacts.missing++;
+      if (opts.dryRun) {
+        if (writer?.knows(run.sourceId)) summary.runs.updated++;
+        else summary.runs.created++;
+        summary.params += run.params.length;
+        summary.tags += run.tags.length;
+        summary.artifacts.copied += run.artifacts.length;
+      } else {
+        const w = writer!.write(run);
+        summary.runIds.push(w.runId);
+        if (w.created) summary.runs.created++;
+        else if (w.params || w.pointsAdded || w.artifactsCopied || w.tags) summary.runs.updated++;
+        else summary.runs.unchanged++;
+        summary.params += w.params;
+        summary.tags += w.tags;
+        summary.metricPoints.added += w.pointsAdded;
+        summary.artifacts.copied += w.artifactsCopied;
+        for (const key of w.paramConflicts) {
+          ctx.problem(run.sourceId, undefined, `param '${key}' has another value than when it was first imported; the stored value was kept`);
+        }
       }
+      opts.onProgress?.({ runsRead: summary.runs.read, pointsRead: summary.metricPoints.read, skipped: summary.skipped.length, current: run.name });
+      if (cancelled()) break;
     }
-    opts.onProgress?.({ runsRead: summary.runs.read, pointsRead: summary.metricPoints.read, skipped: summary.skipped.length, current: run.name });
-    if (cancelled()) break;
-  }
+  };
+  if (writer && !opts.dryRun) writer.batch(readAll);
+  else readAll();
   summary.cancelled = cancelled();
   summary.experiments = [...experiments];
   return summary;

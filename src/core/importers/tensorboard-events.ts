@@ -1,5 +1,7 @@
 import { ProtoReader, WIRE_FIXED32, WIRE_LEN } from './protobuf-reader.ts';
 
+let shared: { buf: Uint8Array; view: DataView } | undefined;
+
 /** What one `Event` record holds that an import cares about. */
 export interface DecodedEvent {
   wallTime: number;
@@ -23,7 +25,9 @@ const DT_DOUBLE = 2;
 
 export function decodeEvent(buf: Uint8Array, start: number, end: number): DecodedEvent {
   const ev: DecodedEvent = { wallTime: 0, step: 0, scalars: [], other: [] };
-  const r = new ProtoReader(buf, start, end);
+  // One DataView per buffer, not per record: the reader's window is reused for a whole file.
+  if (shared?.buf !== buf) shared = { buf, view: new DataView(buf.buffer, buf.byteOffset, buf.byteLength) };
+  const r = new ProtoReader(buf, start, end, shared.view);
   while (r.next()) {
     switch (r.field) {
       case 1:
@@ -108,7 +112,7 @@ function decodeValue(r: ProtoReader, ev: DecodedEvent): void {
     }
   }
   if (plugin === 'hparams') {
-    if (pluginContent) ev.hparams = decodeHParams(new ProtoReader(r.buf, pluginContent[0], pluginContent[1]), ev.hparams ?? {});
+    if (pluginContent) ev.hparams = decodeHParams(r.slice(pluginContent[0], pluginContent[1]), ev.hparams ?? {});
     return;
   }
   if (simple !== undefined) {
@@ -171,9 +175,8 @@ function scalarOfTensor(r: ProtoReader): number | undefined {
   if (elements !== 1 || (dtype !== DT_FLOAT && dtype !== DT_DOUBLE)) return undefined;
   if (content) {
     const bytes = content[1] - content[0];
-    const view = new DataView(r.buf.buffer, r.buf.byteOffset + content[0], bytes);
-    if (dtype === DT_FLOAT && bytes === 4) return view.getFloat32(0, true);
-    if (dtype === DT_DOUBLE && bytes === 8) return view.getFloat64(0, true);
+    if (dtype === DT_FLOAT && bytes === 4) return r.view.getFloat32(content[0], true);
+    if (dtype === DT_DOUBLE && bytes === 8) return r.view.getFloat64(content[0], true);
     return undefined;
   }
   return values.length === 1 ? values[0] : undefined;

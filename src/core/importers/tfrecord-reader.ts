@@ -23,8 +23,8 @@ export function readTfRecords(
   isCancelled: () => boolean = () => false,
 ): { records: number; bytes: number } {
   const fd = openSync(file, 'r');
-  let buf = new Uint8Array(CHUNK);
-  let view = new DataView(buf.buffer);
+  let buf: Uint8Array = Buffer.allocUnsafe(CHUNK);
+  let view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let filled = 0; // bytes valid in buf
   let pos = 0; // parse position in buf
   let base = 0; // file offset of buf[0]
@@ -42,10 +42,10 @@ export function readTfRecords(
         pos = 0;
       }
       if (need > buf.length) {
-        const bigger = new Uint8Array(Math.max(need, buf.length * 2));
+        const bigger = Buffer.allocUnsafe(Math.max(need, buf.length * 2));
         bigger.set(buf.subarray(0, filled));
         buf = bigger;
-        view = new DataView(buf.buffer);
+        view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
       }
       const n = readSync(fd, buf, filled, buf.length - filled, null);
       if (n === 0) eof = true;
