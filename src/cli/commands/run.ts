@@ -42,6 +42,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       spoolDir: join(dirname(store.path), 'spool'),
       onOutput: (chunk, stream) => (stream === 'stdout' ? process.stdout : process.stderr).write(chunk),
     });
+    // Our own stdout going away (a closed pipe) must not kill the launcher mid-run.
+    for (const out of [process.stdout, process.stderr]) out.on('error', () => {});
     const run = store.getRun(active.runId);
     console.error(`loopline: run ${active.runId} (${run.info.name}) started; tracking at ${endpoint.url}`);
     const onSignal = () => {
@@ -58,6 +60,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     console.error(
       `loopline: run ${outcome.runId} ${statusWord(outcome.status)} (exit ${outcome.exitCode ?? outcome.signal ?? '?'}) in ${formatDuration(outcome.durationMs)}; see it with: loopline show ${outcome.runId.slice(0, 8)}`,
     );
+    if (!outcome.statusRecorded) return 1;
     return outcome.status === 'FINISHED' ? 0 : outcome.exitCode || 1;
   } finally {
     await endpoint.close();

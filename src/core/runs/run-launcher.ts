@@ -1,4 +1,4 @@
-import { createWriteStream, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, rmSync, statSync, type WriteStream } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { findGitRoot } from '../store/store-location.ts';
@@ -35,6 +35,8 @@ export interface LaunchOptions {
    * one; its params, command and code snapshot were recorded when it was queued.
    */
   queuedRunId?: string;
+  /** How often the end of the run is tried against the store before giving up (default 6, ~8 s). */
+  finishAttempts?: number;
 }
 
 export interface RunOutcome {
@@ -46,6 +48,8 @@ export interface RunOutcome {
   startError?: string;
   /** What went wrong while finishing (spool lines that could not be imported, a failed write). */
   problems: string[];
+  /** False when the store could not be written even after retrying: the run still shows RUNNING. */
+  statusRecorded: boolean;
 }
 
 export interface ActiveRun {
@@ -93,9 +97,21 @@ export async function launchRun(opts: LaunchOptions): Promise<ActiveRun> {
   const runId = run.info.id;
   const started = Date.now();
 
+  // A log that cannot be written (disk full, read-only) costs the log, never the run: the output
+  // still reaches the caller and the run still gets its final status.
   const logFile = resolveArtifactPath(store.artifactsRoot, runId, OUTPUT_LOG);
-  ensureParentDir(logFile);
-  const log = createWriteStream(logFile);
+  let logError: string | undefined;
+  let log: WriteStream | undefined;
+  try {
+    ensureParentDir(logFile);
+    log = createWriteStream(logFile);
+    log.on('error', (err) => (logError ??= err.message));
+  } catch (err) {
+    logError = err instanceof Error ? err.message : String(err);
+  }
+  const writeLog = (data: Buffer | string) => {
+    if (log && !logError) log.write(data);
+  };
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(opts.env ?? process.env)) if (v !== undefined) env[k] = v;
   Object.assign(env, trackingEnv(opts.tracking, experiment.id, runId, opts.spoolDir, opts.params ?? []));
@@ -120,7 +136,7 @@ export async function launchRun(opts: LaunchOptions): Promise<ActiveRun> {
     cwd: opts.cwd,
     env,
     onOutput: (chunk, stream) => {
-      log.write(chunk);
+      writeLog(chunk);
       opts.onOutput?.(chunk, stream);
     },
   });
@@ -144,26 +160,18 @@ export async function launchRun(opts: LaunchOptions): Promise<ActiveRun> {
   const finished = proc.exited.then(async (exit) => {
     if (killTimer) clearTimeout(killTimer);
     const problems: string[] = [];
+    let firstError: string | undefined;
     // Each step is tried on its own: whatever fails, the run's final status is still recorded.
-    const attempt = async (what: string, fn: () => unknown) => {
+    const attempt = async (into: string[], what: string, fn: () => unknown) => {
       try {
         await fn();
       } catch (err) {
-        problems.push(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+        into.push(`${what}: ${err instanceof Error ? err.message : String(err)}`);
       }
     };
-    if (exit.startError) log.write(`loopline: ${exit.startError}\n`);
-    await new Promise<void>((r) => log.end(r));
-    // The caller may have closed its store meanwhile (a window closing): finish through a new one.
-    const target = store.db.open ? store : RunStore.open(store.path, { artifactsRoot: store.artifactsRoot });
-    await attempt('recording the output log', async () => target.recordArtifact(runId, OUTPUT_LOG, statSync(logFile).size, await sha256File(logFile)));
-    await attempt('importing spooled data', async () => problems.push(...(await importRunSpools(target, opts.spoolDir, runId)).map((p) => `spool: ${p}`)));
-    for (const rel of exit.artifacts ?? []) {
-      await attempt(`recording artifact ${rel}`, async () => {
-        const file = resolveArtifactPath(target.artifactsRoot, runId, rel);
-        target.recordArtifact(runId, rel, statSync(file).size, await sha256File(file));
-      });
-    }
+    if (exit.startError) writeLog(`loopline: ${exit.startError}\n`);
+    if (log && !log.destroyed) await new Promise<void>((r) => log.end(() => r()));
+    if (logError) problems.push(`writing the output log ${logFile}: ${logError} (the output shown live was complete; the log artifact is cut short)`);
     const status: RunStatus = stoppedWhileRunning ? 'KILLED' : exit.exitCode === 0 && !exit.failed ? 'FINISHED' : 'FAILED';
     const exitCode = exit.exitCode ?? (exit.signal ? 128 + signalNumber(exit.signal) : null);
     const tags = [...(exit.tags ?? [])];
@@ -172,10 +180,48 @@ export async function launchRun(opts: LaunchOptions): Promise<ActiveRun> {
         status === 'KILLED' ? 'stopped by the user' : (exit.statusReason ?? exit.startError ?? (exit.signal ? `ended by signal ${exit.signal}` : `exited with code ${exitCode}`));
       tags.push({ key: 'loopline.statusReason', value: reason });
     }
-    if (tags.length) await attempt('recording the end tags', () => target.logBatch(runId, { tags }, { enforceLimits: false }));
-    await attempt('recording the final status', () => target.updateRun(runId, { status, endTime: Date.now(), exitCode }));
-    if (target !== store) target.close();
-    const outcome: RunOutcome = { runId, status, exitCode, signal: exit.signal, durationMs: Date.now() - started, problems };
+    const endTime = Date.now();
+    // The caller may have closed its store meanwhile (a window closing), or the store may be briefly
+    // unwritable: retry with a fresh connection, and say so if it never works.
+    const attempts = Math.max(1, opts.finishAttempts ?? 6);
+    let statusRecorded = false;
+    let lastError = '';
+    for (let i = 0; i < attempts && !statusRecorded; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** (i - 1), 4000)));
+      let target: RunStore | undefined;
+      try {
+        target = i === 0 && store.db.open ? store : RunStore.open(store.path, { artifactsRoot: store.artifactsRoot });
+        // Log artifact, spool, artifacts and end tags first, so readers see the run's data before it
+        // shows as ended; redone with the status when the store was not writable (safe to repeat).
+        const t = target;
+        const extras: string[] = [];
+        await attempt(extras, 'recording the output log', async () => t.recordArtifact(runId, OUTPUT_LOG, statSync(logFile).size, await sha256File(logFile)));
+        await attempt(extras, 'importing spooled data', async () => extras.push(...(await importRunSpools(t, opts.spoolDir, runId)).map((p) => `spool: ${p}`)));
+        for (const rel of exit.artifacts ?? []) {
+          await attempt(extras, `recording artifact ${rel}`, async () => {
+            const file = resolveArtifactPath(t.artifactsRoot, runId, rel);
+            t.recordArtifact(runId, rel, statSync(file).size, await sha256File(file));
+          });
+        }
+        if (tags.length) await attempt(extras, 'recording the end tags', () => t.logBatch(runId, { tags }, { enforceLimits: false }));
+        target.updateRun(runId, { status, endTime, exitCode });
+        statusRecorded = true;
+        problems.push(...extras);
+        if (i > 0) problems.push(`recording the final status needed ${i + 1} attempts (first failure: ${firstError})`);
+      } catch (err) {
+        lastError = err instanceof Error ? err.message : String(err);
+        firstError ??= lastError;
+      } finally {
+        if (target && target !== store && target.db.open) target.close();
+      }
+    }
+    if (!statusRecorded) {
+      problems.push(
+        `could not record that run ${runId} ended ${status} after ${attempts} attempts: ${lastError}. It still shows RUNNING; ` +
+          'check that the .loopline folder is writable and has free space.',
+      );
+    }
+    const outcome: RunOutcome = { runId, status, exitCode, signal: exit.signal, durationMs: Date.now() - started, problems, statusRecorded };
     if (exit.startError) outcome.startError = exit.startError;
     return outcome;
   });

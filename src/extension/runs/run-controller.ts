@@ -66,17 +66,24 @@ export class RunController implements vscode.Disposable {
     term.show(true);
     log().info(`Run ${active.runId} (${run.info.name}) started: ${run.info.command}`);
     const finished = active.finished.catch((err: unknown) => {
-      // The launcher records what it can; never leave the run looking active in this window.
+      // The launcher records what it can; never leave the run looking active in this window, and
+      // always close out its terminal.
       this.active.delete(active.runId);
-      log().error(`Run ${active.runId} could not be finished: ${err instanceof Error ? err.message : String(err)}`);
+      const message = err instanceof Error ? err.message : String(err);
+      log().error(`Run ${active.runId} could not be finished: ${message}`);
+      terminal!.finish(`Run ${run.info.name}: its end could not be recorded (${message}); see Loopline: Show Log`);
       throw err;
     }).then((outcome) => {
       this.active.delete(active.runId);
       ws.watcher.notifyLocalWrite();
       const how = outcome.startError ?? `exit ${outcome.exitCode ?? outcome.signal ?? '?'}`;
+      for (const p of outcome.problems) {
+        log().warn(p);
+        terminal!.write(`\x1b[33mloopline: ${p}\x1b[0m\n`);
+      }
       terminal!.finish(`Run ${run.info.name} ${statusWord(outcome.status)} (${how}) in ${formatDuration(outcome.durationMs)}`);
       log().info(`Run ${active.runId} ${outcome.status} (${how})`);
-      for (const p of outcome.problems) log().warn(p);
+      if (!outcome.statusRecorded) void vscode.window.showWarningMessage(`Loopline: run "${run.info.name}" ended ${outcome.status}, but the store could not record it: ${outcome.problems.at(-1) ?? ''}`);
       if (outcome.status === 'FAILED') {
         void vscode.window.showErrorMessage(`Loopline: run "${run.info.name}" failed (${how}).`, 'Show Output').then((c) => {
           if (c === 'Show Output') term.show();
