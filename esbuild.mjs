@@ -110,7 +110,10 @@ const webviews = webviewApps.length
 // Data profiling runs in a worker thread of the extension host (see src/extension/monitoring/).
 const profileWorker = { ...extension, entryPoints: ['src/extension/monitoring/profile-worker.ts'], outfile: 'dist/profile-worker.cjs', external: [], plugins: [] };
 
-const targets = [cli, extension, profileWorker, ...(webviews ? [webviews] : [])];
+// Imports and exports run in a worker thread too (see src/extension/importers/); it opens the store.
+const importWorker = { ...extension, entryPoints: ['src/extension/importers/import-worker.ts'], outfile: 'dist/import-worker.cjs' };
+
+const targets = [cli, extension, profileWorker, importWorker, ...(webviews ? [webviews] : [])];
 try {
   if (statSync('test/extension/suite/index.ts').isFile()) targets.push(extensionTests);
 } catch {

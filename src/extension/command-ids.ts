@@ -42,6 +42,8 @@ export const COMMANDS = {
   compareModelVersions: 'loopline.compareModelVersions',
   archiveModelVersion: 'loopline.archiveModelVersion',
   refreshModels: 'loopline.refreshModels',
+  importRuns: 'loopline.importRuns',
+  exportRunsToMlflow: 'loopline.exportRunsToMlflow',
 } as const;
 
 export type CommandKey = keyof typeof COMMANDS;

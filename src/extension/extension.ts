@@ -35,6 +35,7 @@ import { WorkspaceStores, type WorkspaceStore } from './workspace-stores.ts';
 import { COMMANDS, type CommandId } from './command-ids.ts';
 import { openDataProfile } from './monitoring/data-profile-commands.ts';
 import { ModelsTreeProvider } from './models/models-tree.ts';
+import { exportRunsCommand, importRunsCommand, offerImportOnOpen } from './importers/import-commands.ts';
 import { archiveModelVersion, compareModelVersions, openModelCard, registerModel, setModelAlias } from './commands/model-commands.ts';
 
 /** What activate() returns: used by the extension-host tests and the activation benchmark. */
@@ -160,6 +161,11 @@ export function activate(context: vscode.ExtensionContext): LooplineApi {
   register(COMMANDS.compareModelVersions, (arg, sel) => compareModelVersions(s, arg, sel));
   register(COMMANDS.archiveModelVersion, (arg, opts) => archiveModelVersion(s, arg, opts));
   register(COMMANDS.refreshModels, () => models.refresh());
+  register(COMMANDS.importRuns, (opts) => importRunsCommand(s, opts && typeof opts === 'object' && !(opts instanceof vscode.Uri) ? opts : opts instanceof vscode.Uri ? { path: opts.fsPath } : {}));
+  register(COMMANDS.exportRunsToMlflow, (arg, sel, to) => exportRunsCommand(s, arg, sel, typeof to === 'string' ? to : undefined));
+  // Offer to import existing MLflow / TensorBoard history into an empty store, after the first render.
+  const offerTimer = setTimeout(() => void offerImportOnOpen(s).catch((err) => log().warn(`import offer: ${errorMessage(err)}`)), 3000);
+  context.subscriptions.push({ dispose: () => clearTimeout(offerTimer) });
 
   if (readSettings().serverAutoStart) {
     // Serve stores that already exist so external MLflow scripts can log right away (never create
