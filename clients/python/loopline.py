@@ -19,6 +19,11 @@ Design notes
 * If the server cannot be reached (after retrying for ``LOOPLINE_RETRY_SECONDS``,
   default 5), the batch is appended to a JSON-lines spool file and one warning line
   is printed; later batches are still tried live (the server may come back).
+* With no tracking URI in the environment, a tracking server that Loopline (the
+  extension or ``loopline serve``) runs for this workspace is found through
+  ``.loopline/server.json`` in the current folder, the script's folder or a parent of
+  either (or beside ``LOOPLINE_STORE``); the file must be yours and readable only by
+  you (mode 0600), its process alive and answering, else it is ignored.
 * With no tracking URI at all (or if ``runs/create`` fails), the run is created
   locally (uuid4 hex id) and everything goes to the spool file ("offline mode").
   Import a spool file with ``loopline import-spool <file>``.
@@ -173,6 +178,69 @@ def _tracking_uri():
     uri = os.environ.get("MLFLOW_TRACKING_URI", "").strip()
     if uri.lower().startswith(("http://", "https://")):
         return uri
+    return None
+
+
+def _server_file_candidates():
+    """Where a workspace's server.json may be: beside LOOPLINE_STORE, else in .loopline/ of
+    the current folder, the script's folder, or any of their parents."""
+    store = os.environ.get("LOOPLINE_STORE", "").strip()
+    if store:
+        return [os.path.join(os.path.dirname(os.path.abspath(store)), "server.json")]
+    starts = [os.getcwd()]
+    if sys.argv and sys.argv[0] and os.path.isfile(sys.argv[0]):
+        starts.append(os.path.dirname(os.path.abspath(sys.argv[0])))
+    out = []
+    for start in starts:
+        d = start
+        while True:
+            f = os.path.join(d, ".loopline", "server.json")
+            if f not in out:
+                out.append(f)
+            parent = os.path.dirname(d)
+            if parent == d:
+                break
+            d = parent
+    return out
+
+
+def _advertised_server():
+    """(url, token, store folder) of a live Loopline server advertised for this workspace."""
+    for path in _server_file_candidates():
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        # It holds a token and decides where our data goes: only trust a file that is ours alone.
+        if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o077):
+            _warn("loopline: ignoring %s: it must belong to you and be readable only by you (chmod 600 %s)" % (path, path),
+                  once_key="server-file-mode")
+            continue
+        try:
+            with open(path, "r", encoding="utf-8") as f:
+                adv = json.load(f)
+            url, token, pid = adv["url"], adv["token"], int(adv["pid"])
+        except Exception:
+            continue
+        host = urlparse(url).hostname if isinstance(url, str) else None
+        if host not in ("127.0.0.1", "localhost", "::1") or not isinstance(token, str):
+            continue
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            continue  # a server that died without removing its file
+        except (PermissionError, OSError):
+            pass
+        try:
+            p = urlparse(url)
+            conn = http.client.HTTPConnection(p.hostname, p.port, timeout=1.0)
+            conn.request("GET", "/health", headers={"User-Agent": _USER_AGENT})
+            ok = conn.getresponse().status == 200
+            conn.close()
+        except Exception:
+            ok = False
+        if ok:
+            return url, token, os.path.dirname(path), path
     return None
 
 
@@ -994,11 +1062,20 @@ def start_run(params=None, name=None, experiment=None, tags=None, run_id=None, t
     """
     _install_hooks()
     uri = _tracking_uri()
-    spool = SpoolTransport(_spool_dir())
+    token = _env("LOOPLINE_TRACKING_TOKEN", "MLFLOW_TRACKING_TOKEN")
+    spool_dir = _spool_dir()
+    if transport is None and uri is None and not _forced_offline():
+        adv = _advertised_server()
+        if adv:
+            uri, token, store_dir, path = adv
+            if not os.environ.get("LOOPLINE_SPOOL_DIR"):
+                spool_dir = os.path.join(store_dir, "spool")
+            _warn("loopline: logging live to the Loopline tracking server at %s (found in %s)" % (uri, path))
+    spool = SpoolTransport(spool_dir)
     offline_reason = None
     if transport is None and uri:
         try:
-            transport = HttpTransport(uri, _env("LOOPLINE_TRACKING_TOKEN", "MLFLOW_TRACKING_TOKEN"), _retry_seconds())
+            transport = HttpTransport(uri, token, _retry_seconds())
         except ValueError as e:
             offline_reason = str(e)
     if run_id is None:
@@ -1009,7 +1086,8 @@ def start_run(params=None, name=None, experiment=None, tags=None, run_id=None, t
         if _forced_offline():
             offline_reason = "offline mode (LOOPLINE_OFFLINE is set)"
         else:
-            offline_reason = "no tracking server configured (set LOOPLINE_TRACKING_URI)"
+            offline_reason = ("no tracking server configured (set LOOPLINE_TRACKING_URI, or start one for this workspace: "
+                              "loopline serve, or Loopline: Start Tracking Server in VS Code)")
     owns = run_id is None
     info = None
     if owns:
