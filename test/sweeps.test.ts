@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { RunStore } from '../src/core/store/run-store.ts';
 import type { Run } from '../src/core/store/types.ts';
@@ -333,6 +334,61 @@ test('loopline queue lists queued and running trials; cancel stops one trial, th
       const again = await runCli(['queue', 'cancel', sweepId], { cwd: p.dir });
       assert.equal(again.code, 1);
       assert.match(again.stderr, /has already ended \(cancelled\)/);
+    } finally {
+      store.close();
+    }
+  } finally {
+    p.cleanup();
+  }
+});
+
+/** The Docker engine `npm run docker:setup` provides (DOCKER_HOST, else its own socket), with the python3 image. */
+function dockerEngine(): { host: string; image: string } | undefined {
+  const image = process.env.LOOPLINE_PYTHON_IMAGE ?? 'loopline/python:bookworm';
+  const candidates = [process.env.DOCKER_HOST, `unix://${join(homedir(), '.cache', 'loopline', 'docker', 'engine', 'docker.sock')}`].filter((h): h is string => !!h);
+  for (const host of candidates) {
+    try {
+      execFileSync('docker', ['image', 'inspect', image], { env: { ...process.env, DOCKER_HOST: host }, stdio: 'ignore', timeout: 10_000 });
+      return { host, image };
+    } catch {
+      // not this one
+    }
+  }
+  return undefined;
+}
+
+test('a sweep with --container runs its trials in containers through the same launcher as loopline run', async (t) => {
+  const engine = dockerEngine();
+  if (!engine) {
+    t.skip('no Docker engine with the python3 image: run npm run docker:setup');
+    return;
+  }
+  const p = project();
+  try {
+    writeFileSync(
+      join(p.dir, 'ctrain.py'),
+      ['import sys, time', 'import loopline', 'slope = float(sys.argv[1])', 'with loopline.start_run() as run:', '    for s in range(5):', '        run.log_metric("val_loss", 10 + slope * s, step=s)', '        time.sleep(0.05)', 'print("in container", slope)'].join('\n'),
+    );
+    const r = await runCli(['sweep', '--param', 'slope=-1,1', '--parallel', '2', '--container', '--image', engine.image, '--network', 'none', '--', 'python3', 'ctrain.py', '{slope}'], {
+      cwd: p.dir,
+      env: { DOCKER_HOST: engine.host },
+      timeoutMs: 120_000,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /\[1\] in container -1\.0/);
+    const store = p.store();
+    try {
+      const sweepId = sweepIdFrom(r.stderr);
+      assert.equal(JSON.parse(store.getRun(sweepId).tags['loopline.sweep']!).backend.kind, 'container');
+      const trials = children(store, sweepId);
+      assert.equal(trials.length, 2);
+      for (const trial of trials) {
+        assert.equal(trial.info.status, 'FINISHED');
+        assert.equal(trial.info.backend, 'container');
+        assert.equal(trial.tags['loopline.container.image'], engine.image);
+        assert.equal(trial.metrics.find((m) => m.key === 'val_loss')!.count, 5);
+      }
+      assert.equal(store.getRun(sweepId).tags['loopline.sweep.bestRun'], trials.find((x) => x.params.slope === '-1')!.info.id);
     } finally {
       store.close();
     }

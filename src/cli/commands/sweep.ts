@@ -1,7 +1,9 @@
 import { dirname, join } from 'node:path';
 import type { RunStore } from '../../core/store/run-store.ts';
+import { CONTAINER_ARG_SPEC, parseContainerOptions } from '../../core/containers/container-options.ts';
 import { newSeed } from '../../core/sweeps/seeded-random.ts';
 import { createSweep } from '../../core/sweeps/sweep-creation.ts';
+import { trialBackend } from '../../core/sweeps/trial-backend.ts';
 import { parseCount, parseEarlyStop, parseMode, parseParamSpec, trialCount, type SweepDefinition } from '../../core/sweeps/sweep-definition.ts';
 import { SweepQueue, type QueuedTrial } from '../../core/sweeps/sweep-queue.ts';
 import { SweepScheduler } from '../../core/sweeps/sweep-scheduler.ts';
@@ -15,11 +17,10 @@ const SWEEP_OPTIONS = ['name', 'experiment', 'param', 'random', 'seed', 'paralle
 
 /** `loopline sweep [--name N] --param lr=0.1,0.01 [--random N] [--seed S] [--parallel K] [--early-stop …] -- CMD {lr}` */
 export async function sweepCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['container'], options: SWEEP_OPTIONS });
+  const args = parseArgs(argv, { flags: [...CONTAINER_ARG_SPEC.flags], options: [...SWEEP_OPTIONS, ...CONTAINER_ARG_SPEC.options] });
   if (args.positionals.length) args.rest = [...args.positionals, ...args.rest];
-  if (args.flags.has('container')) {
-    throw new UsageError('Sweeps in containers arrive with the container backend; run the sweep without --container for now (trials run as local processes).');
-  }
+  // Trials run where `loopline run` would run them: a local process, or a container (--container …).
+  const container = parseContainerOptions(args, process.cwd());
   if (args.rest.length === 0) throw new UsageError('Give the training command after --, with {param} placeholders, e.g. loopline sweep --param lr=0.1,0.01 -- python3 train.py --lr {lr}');
   const params = (args.options.get('param') ?? []).map(parseParamSpec);
   const random = option(args, 'random');
@@ -34,7 +35,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     strategy: random === undefined ? 'grid' : 'random',
     seed: seed === undefined ? newSeed() : parseCount(seed, '--seed', 0),
     parallel: parseCount(option(args, 'parallel') ?? '1', '--parallel', 1),
-    backend: { kind: 'local' },
+    backend: container ? { kind: 'container', options: { ...container } } : { kind: 'local' },
   };
   const name = option(args, 'name');
   if (name) def.name = name;
@@ -65,6 +66,7 @@ async function workSweeps(store: RunStore, sweepIds: string[]): Promise<number> 
     store,
     tracking: endpoint,
     spoolDir: join(dirname(store.path), 'spool'),
+    backendFor: trialBackend,
     onOutput: (trial, chunk, stream) => writePrefixed(partial, trial, chunk.toString('utf8'), stream),
     onEvent: (e) => {
       const label = (t: QueuedTrial) => `trial ${t.position + 1}${t.attempt > 1 ? ` (attempt ${t.attempt})` : ''}`;

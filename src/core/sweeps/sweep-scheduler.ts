@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { LooplineError } from '../errors.ts';
 import { LocalProcessBackend } from '../runs/local-process-backend.ts';
 import type { RunBackend } from '../runs/run-backend.ts';
 import { launchRun, type ActiveRun, type RunOutcome } from '../runs/run-launcher.ts';
@@ -21,7 +22,7 @@ export interface SweepSchedulerOptions {
   tracking: { url: string; token: string };
   /** Where trials' clients spool what they cannot send (imported when each trial ends). */
   spoolDir: string;
-  /** The backend trials of this sweep run on; default a local process. */
+  /** The backend trials of this sweep run on (see trial-backend.ts); default a local process. */
   backendFor?: (def: SweepDefinition) => RunBackend | Promise<RunBackend>;
   env?: NodeJS.ProcessEnv;
   /** How often the queue, cancel requests and early stopping are checked (ms). */
@@ -67,7 +68,7 @@ export class SweepScheduler {
   /** Works the sweep until every trial has ended; resolves with the final summary. */
   async run(sweepId: string): Promise<SweepSummary> {
     const def = this.queue.sweep(sweepId).definition;
-    const backend = await (this.opts.backendFor?.(def) ?? new LocalProcessBackend());
+    const backend = await (this.opts.backendFor?.(def) ?? localOnly(def));
     const leaseMs = this.opts.leaseMs ?? 15_000;
     let renewed = 0;
     for (;;) {
@@ -137,7 +138,7 @@ export class SweepScheduler {
         env: { ...(this.opts.env ?? process.env), LOOPLINE_SWEEP_ID: trial.sweepId, LOOPLINE_TRIAL: String(trial.position + 1) },
         spoolDir: this.opts.spoolDir,
         queuedRunId: trial.runId,
-        ...(this.opts.stopGraceMs !== undefined ? { stopGraceMs: this.opts.stopGraceMs } : {}),
+        ...(this.opts.stopGraceMs !== undefined ? { stopGraceMs: this.opts.stopGraceMs } : 'stopGraceMs' in backend ? { stopGraceMs: Number(backend.stopGraceMs) } : {}),
         onOutput: (chunk, stream) => this.opts.onOutput?.(trial, chunk, stream),
       });
     } catch (err) {
@@ -154,9 +155,10 @@ export class SweepScheduler {
     this.opts.onEvent?.({ type: 'trial-started', trial, command, params });
     void active.finished.then((outcome) => {
       this.own.delete(trial.runId);
-      const reason = own.stopReason ?? (outcome.status === 'FAILED' ? (outcome.startError ?? `exited with code ${outcome.exitCode ?? outcome.signal}`) : undefined);
+      // The launcher records why a run failed; a stop we asked for gets our own reason.
+      const reason = own.stopReason ?? (outcome.status === 'FAILED' ? (this.store.db.open ? this.store.getRun(trial.runId).tags[STATUS_REASON_TAG] : undefined) : undefined);
       try {
-        if (reason && this.store.db.open) this.store.logBatch(trial.runId, { tags: [{ key: STATUS_REASON_TAG, value: reason }] });
+        if (own.stopReason && this.store.db.open) this.store.logBatch(trial.runId, { tags: [{ key: STATUS_REASON_TAG, value: own.stopReason }] });
         if (this.store.db.open) this.queue.finishTrial(trial.runId, this.owner);
       } finally {
         this.opts.onEvent?.({ type: 'trial-ended', trial, outcome, ...(reason ? { reason } : {}) });
@@ -231,4 +233,12 @@ export class SweepScheduler {
   private wake(): void {
     for (const w of [...this.wakers]) w();
   }
+}
+
+/** Without a backend chooser only local trials can run (keeps dockerode out of bundles that do not need it). */
+function localOnly(def: SweepDefinition): RunBackend {
+  if (def.backend.kind !== 'local') {
+    throw new LooplineError('INVALID_STATE', `This sweep's trials run in containers; resume it from a terminal with: loopline queue resume`);
+  }
+  return new LocalProcessBackend();
 }
