@@ -10,6 +10,8 @@ import { StreamingHistogram } from './streaming-histogram.ts';
 const MISSING_TOKENS = new Set(['', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN', '<NA>', 'N/A', 'NA', 'NULL', 'NaN', 'None', 'n/a', 'nan', 'null']);
 const NUMBER = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
 const DISTINCT_CAP = 10_000;
+/** Distinct numbers are only shown (as categories) when there are few; past this, stop counting them. */
+const NUMERIC_DISTINCT_CAP = 1_000;
 export const TOP_K = 50;
 
 /** A cell as the profile sees it: null (missing), a number, or text. */
@@ -87,9 +89,10 @@ export class ColumnAccumulator {
       this.lenSum += len;
       this.strings++;
     }
+    if (this.overflow > 0 && this.numericOnly) return; // many distinct numbers: counts no longer needed
     const seen = this.distinct.get(cell);
     if (seen !== undefined) this.distinct.set(cell, seen + 1);
-    else if (this.distinct.size < DISTINCT_CAP) this.distinct.set(cell, 1);
+    else if (this.distinct.size < (this.numericOnly ? NUMERIC_DISTINCT_CAP : DISTINCT_CAP)) this.distinct.set(cell, 1);
     else this.overflow++;
   }
 
