@@ -21,10 +21,16 @@ export type Cell = number | string | null;
 export function toCell(v: unknown): Cell {
   if (v === null || v === undefined) return null;
   switch (typeof v) {
-    case 'string':
-      if (MISSING_TOKENS.has(v)) return null;
-      if (NUMBER.test(v)) return Number(v);
+    case 'string': {
+      if (v.length <= 8 && MISSING_TOKENS.has(v)) return null;
+      // Fast path: most text is NaN to `+`; numbers are checked by the strict pattern (no hex, no "Infinity").
+      const c = v.charCodeAt(0);
+      if ((c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || c === 32) {
+        const n = +v;
+        if (n === n && NUMBER.test(v)) return n;
+      }
       return v;
+    }
     case 'number':
       return Number.isFinite(v) ? v : null;
     case 'bigint':
@@ -34,6 +40,15 @@ export function toCell(v: unknown): Cell {
     default:
       return v instanceof Date ? v.toISOString() : JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? Number(x) : x));
   }
+}
+
+/**
+ * A copy of `s` that does not point into the text chunk it was sliced from. V8 keeps substrings of
+ * 13+ characters as views of their parent, so a kept category (or sampled cell) would otherwise keep
+ * its whole 1 MB chunk alive, and memory would grow with the file.
+ */
+export function detach(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8');
 }
 
 export class ColumnAccumulator {
@@ -89,10 +104,15 @@ export class ColumnAccumulator {
       this.lenSum += len;
       this.strings++;
     }
-    if (this.overflow > 0 && this.numericOnly) return; // many distinct numbers: counts no longer needed
+    // Many distinct numbers: their counts are never shown. Free text far past the cap: top counts are
+    // already those of the first 10,000 distinct values; hashing every further string buys nothing.
+    if (this.overflow > 0 && (this.numericOnly || this.overflow > 10 * DISTINCT_CAP)) {
+      this.overflow++;
+      return;
+    }
     const seen = this.distinct.get(cell);
     if (seen !== undefined) this.distinct.set(cell, seen + 1);
-    else if (this.distinct.size < (this.numericOnly ? NUMERIC_DISTINCT_CAP : DISTINCT_CAP)) this.distinct.set(cell, 1);
+    else if (this.distinct.size < (this.numericOnly ? NUMERIC_DISTINCT_CAP : DISTINCT_CAP)) this.distinct.set(typeof cell === 'string' ? detach(cell) : cell, 1);
     else this.overflow++;
   }
 

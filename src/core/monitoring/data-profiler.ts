@@ -10,7 +10,7 @@
  * file has at most m rows.
  */
 import { basename } from 'node:path';
-import { ColumnAccumulator, toCell, type Cell } from './column-accumulator.ts';
+import { ColumnAccumulator, detach, toCell, type Cell } from './column-accumulator.ts';
 import { pearsonMatrix } from './correlation.ts';
 import type { DataFormat } from './data-format.ts';
 import { PROFILE_SCHEMA, type ColumnProfile, type DataFingerprint, type DataProfile } from './profile-types.ts';
@@ -65,7 +65,7 @@ export async function profileFile(path: string, opts: ProfileOptions = {}): Prom
       for (let c = 0; c < width; c++) {
         const cell = c < raw.length ? toCell(raw[c]) : null;
         columns[c]!.add(cell);
-        if (cells) cells[c] = cell;
+        if (cells) cells[c] = typeof cell === 'string' ? detach(cell) : cell;
       }
       if (cells) reservoir.add(cells);
       else reservoir.skipRow();

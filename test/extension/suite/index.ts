@@ -10,6 +10,7 @@ import { registerServerTests } from './server.suite.ts';
 import { registerLiveTests } from './live.suite.ts';
 import { registerSweepTests } from './sweeps.suite.ts';
 import { registerModelsTests } from './models.suite.ts';
+import { registerDataProfileTests } from './data-profile.suite.ts';
 
 interface Result {
   title: string;
@@ -34,6 +35,7 @@ export function run(): Promise<void> {
   registerLiveTests();
   registerSweepTests();
   registerModelsTests();
+  registerDataProfileTests();
   void suite;
   const results: Result[] = [];
   return new Promise((resolve, reject) => {
