@@ -1,0 +1,72 @@
+// npm run bench:containers — overhead of a Loopline container run over `docker run --rm` of the same
+// image and command, measured alternately in one run: time to the first output line and time to
+// the end (for Loopline: the run recorded in the store and the process exited). Two workloads:
+// an instant command (fixed costs dominate) and a 2-second job. Aim: <= 1.2x on the job.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..');
+const CLI = join(ROOT, 'bin', 'loopline');
+const ROUNDS = Number(process.env.LOOPLINE_BENCH_ROUNDS ?? 5);
+
+const setup = spawnSync('bash', [join(ROOT, 'scripts', 'docker-setup.sh')], { encoding: 'utf8' });
+if (setup.status !== 0) {
+  console.log(`skipped: no Docker engine could be started (${setup.stderr.trim().split('\n').at(-1)})`);
+  process.exit(0);
+}
+const vars = Object.fromEntries(setup.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+const env = { ...process.env, DOCKER_HOST: vars.DOCKER_HOST! };
+const image = vars.LOOPLINE_BUSYBOX_IMAGE!;
+
+/** Runs a command; ms until a line of output starting with "first", and until it exited. */
+function timed(cmd: string, args: string[], cwd: string): Promise<{ first: number; end: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    let first = -1;
+    let out = '';
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (c) => {
+      out += c;
+      if (first < 0 && /(^|\n)first/.test(out)) first = performance.now() - t0;
+    });
+    child.stderr.on('data', (c) => (out += c));
+    child.on('close', (code) => (code === 0 && first >= 0 ? resolve({ first, end: performance.now() - t0 }) : reject(new Error(`${cmd} ${args.join(' ')} failed (${code}):\n${out}`))));
+  });
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+const dir = mkdtempSync(join(tmpdir(), 'loopline-bench-containers-'));
+try {
+  spawnSync('git', ['init', '-q'], { cwd: dir });
+  writeFileSync(join(dir, '.gitignore'), '.loopline/\n');
+  console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}; engine ${vars.DOCKER_HOST}; image ${image}; ${ROUNDS} alternated rounds, median shown`);
+  for (const [label, script] of [
+    ['instant command', 'echo first'],
+    ['2-second job', 'echo first; sleep 2; echo done'],
+  ] as const) {
+    const docker = { first: [] as number[], end: [] as number[] };
+    const loopline = { first: [] as number[], end: [] as number[] };
+    // Warm both paths once (page cache, image layers).
+    await timed('/usr/bin/docker', ['run', '--rm', '--network', 'none', image, 'sh', '-c', script], dir);
+    await timed(CLI, ['run', '--container', '--image', image, '--network', 'none', '--', 'sh', '-c', script], dir);
+    for (let i = 0; i < ROUNDS; i++) {
+      const d = await timed('/usr/bin/docker', ['run', '--rm', '--network', 'none', image, 'sh', '-c', script], dir);
+      const l = await timed(CLI, ['run', '--container', '--image', image, '--network', 'none', '--', 'sh', '-c', script], dir);
+      docker.first.push(d.first);
+      docker.end.push(d.end);
+      loopline.first.push(l.first);
+      loopline.end.push(l.end);
+    }
+    const row = (what: string, a: number[], b: number[]) =>
+      console.log(`  ${what.padEnd(22)} docker run --rm ${median(a).toFixed(0).padStart(5)} ms   loopline run --container ${median(b).toFixed(0).padStart(5)} ms   ratio ${(median(b) / median(a)).toFixed(2)}x`);
+    console.log(`${label} (sh -c '${script}'):`);
+    row('first output line', docker.first, loopline.first);
+    row('end (run recorded)', docker.end, loopline.end);
+  }
+  console.log('aim: <= 1.2x for the 2-second job (Loopline adds: store + git snapshot + tracking server + image check + artifact collection)');
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
