@@ -7,7 +7,17 @@ const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 
 const watch = process.argv.includes('--watch');
 const define = { 'process.env.LOOPLINE_VERSION': JSON.stringify(pkg.version) };
 
+// The CLI loads better-sqlite3 from dist/native/ too (the ESM entry file, not the folder), so the
+// same dist/cli.js runs from the repository and from the .vsix ("Install 'loopline' Command in PATH").
+const cliNativeSqlite = {
+  name: 'cli-native-sqlite',
+  setup(build) {
+    build.onResolve({ filter: /^better-sqlite3$/ }, () => ({ path: './native/better-sqlite3/lib/index.js', external: true }));
+  },
+};
+
 const cli = {
+  plugins: [cliNativeSqlite],
   entryPoints: ['src/cli/cli-entry.ts'],
   outfile: 'dist/cli.js',
   bundle: true,

@@ -18,6 +18,8 @@ cpSync(join(root, 'media'), join(stage, 'media'), { recursive: true });
 for (const f of ['README.md', 'CHANGELOG.md']) cpSync(join(root, f), join(stage, f));
 if (existsSync(join(root, 'LICENSE'))) cpSync(join(root, 'LICENSE'), join(stage, 'LICENSE'));
 cpSync(join(root, 'dist', 'native'), join(stage, 'dist', 'native'), { recursive: true });
+// The command line, run by the `loopline` shim that Install 'loopline' Command in PATH writes.
+cpSync(join(root, 'dist', 'cli.js'), join(stage, 'dist', 'cli.js'));
 // The Python client, put on PYTHONPATH of every run (and installable with Install Python Client).
 cpSync(join(root, 'dist', 'python'), join(stage, 'dist', 'python'), { recursive: true });
 // The webview apps (scripts and styles; source maps stay out of the package).

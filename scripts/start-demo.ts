@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { installVsix, provisionCodeServer, startCodeServer } from '../test/helpers/code-server.ts';
 import { REPO_ROOT } from '../test/helpers/paths.ts';
 import { seedIrisWorkspace } from '../test/helpers/seed-workspace.ts';
+import { writeDemoWorkspaceSettings, writeUserSettings } from '../test/helpers/workbench-settings.ts';
 
 const cache = process.env.LOOPLINE_CACHE ?? join(homedir(), '.cache', 'loopline');
 const demo = join(cache, 'demo');
@@ -21,15 +22,27 @@ console.error('Seeding the Iris example with a learning-rate sweep (real trainin
 const workspace = seedIrisWorkspace(join(demo, 'iris'), ['0.02', '0.05', '0.1', '0.2', '0.4', '0.8'], 120);
 const home = join(demo, 'code-server');
 installVsix(bin, home, join(REPO_ROOT, 'dist', `loopline-${pkg.version}.vsix`));
+// Open on Loopline: no Welcome page or Chat; the Experiments view, train.py and a comparison.
+writeUserSettings(home);
+writeDemoWorkspaceSettings(workspace);
 const cs = await startCodeServer({ bin, home, workspace, ...(port ? { port } : {}) });
 console.log(`Loopline demo: ${cs.url}/?folder=${workspace}`);
+console.log('Stop it with Ctrl+C.');
+let stopping = false;
 const stop = async () => {
+  stopping = true;
   await cs.stop();
+  console.log('Loopline demo stopped.');
   process.exit(0);
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
-cs.process.on('exit', (code) => {
-  console.error(`code-server exited (${code}); see ${join(home, 'code-server.log')}`);
+cs.process.on('exit', (code, signal) => {
+  if (stopping) return;
+  if (code === 0 || signal === 'SIGTERM' || signal === 'SIGINT') {
+    console.log('Loopline demo stopped (code-server shut down).');
+    process.exit(0);
+  }
+  console.error(`code-server stopped unexpectedly (${signal ?? `exit code ${code}`}); its log: ${join(home, 'code-server.log')}`);
   process.exit(1);
 });

@@ -265,6 +265,21 @@ def _spool_dir():
     return os.path.abspath(d)
 
 
+def _make_dirs_ignored(path):
+    """makedirs; a ``.loopline`` folder it creates gets a ``.gitignore`` of ``*`` (as the store does)."""
+    parts = os.path.abspath(path).split(os.sep)
+    if ".loopline" in parts:
+        top = os.sep.join(parts[: len(parts) - parts[::-1].index(".loopline")]) or os.sep
+        if not os.path.isdir(top):
+            os.makedirs(top, exist_ok=True)
+            try:
+                with open(os.path.join(top, ".gitignore"), "x") as f:
+                    f.write("# Created by Loopline: the store is local to this machine.\n*\n")
+            except OSError:
+                pass
+    os.makedirs(path, exist_ok=True)
+
+
 def _clean_artifact_path(path):
     """Normalise a relative artifact path: forward slashes, no leading slash, no '..'."""
     if path is None:
@@ -572,7 +587,7 @@ class SpoolTransport(Transport):
             key = (run_id, os.getpid())
             fd = self._fds.get(key)
             if fd is None:
-                os.makedirs(self.spool_dir, exist_ok=True)
+                _make_dirs_ignored(self.spool_dir)
                 fd = os.open(self.path(run_id), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
                 self._fds[key] = fd
             view = memoryview(line)

@@ -4,8 +4,11 @@
 Logs params, per-epoch train/val loss and accuracy, and the trained model to
 Loopline. Standard library only; runs in well under a second.
 
-    npx loopline run -- python3 examples/iris/train.py --lr 0.1 --epochs 100
-    python3 examples/iris/train.py            # no server: logs offline to a spool file
+    loopline run -- python3 train.py --lr 0.1 --epochs 100   # from this folder
+    python3 train.py          # no launcher: logs to a running Loopline server, else to a spool file
+
+``loopline`` on PATH: *Loopline: Install 'loopline' Command in PATH* in VS Code, or
+``npm install -g .`` in the Loopline checkout (where ``npx loopline`` also works).
 
 Params given to the launcher (``loopline run --param lr=0.05 ...``) override the
 matching command-line options, so the run's recorded params are what was trained.

@@ -44,6 +44,7 @@ export const COMMANDS = {
   refreshModels: 'loopline.refreshModels',
   importRuns: 'loopline.importRuns',
   exportRunsToMlflow: 'loopline.exportRunsToMlflow',
+  installCliInPath: 'loopline.installCliInPath',
 } as const;
 
 export type CommandKey = keyof typeof COMMANDS;

@@ -37,6 +37,8 @@ import { openDataProfile } from './monitoring/data-profile-commands.ts';
 import { ModelsTreeProvider } from './models/models-tree.ts';
 import { exportRunsCommand, importRunsCommand, offerImportOnOpen } from './importers/import-commands.ts';
 import { archiveModelVersion, compareModelVersions, openModelCard, registerModel, setModelAlias } from './commands/model-commands.ts';
+import { showOverviewIfAsked } from './layout/overview-layout.ts';
+import { installCliInPath, refreshCliInPath } from './terminal/cli-path-command.ts';
 
 /** What activate() returns: used by the extension-host tests and the activation benchmark. */
 export interface LooplineApi {
@@ -58,6 +60,7 @@ export function activate(context: vscode.ExtensionContext): LooplineApi {
   const stores = new WorkspaceStores();
   const experiments = new ExperimentsTreeProvider(stores, t0);
   const experimentsView = vscode.window.createTreeView('loopline.experiments', { treeDataProvider: experiments, canSelectMany: true, showCollapseAll: true });
+  context.subscriptions.push(experiments.attach(experimentsView));
   const activeRuns = new ActiveRunsTreeProvider(stores);
   const runsView = vscode.window.createTreeView('loopline.runs', { treeDataProvider: activeRuns });
   const servers = new ServerController();
@@ -177,6 +180,10 @@ export function activate(context: vscode.ExtensionContext): LooplineApi {
     }, 1500);
     context.subscriptions.push({ dispose: () => clearTimeout(timer) });
   }
+  register(COMMANDS.installCliInPath, () => installCliInPath(context));
+  const shimTimer = setTimeout(() => refreshCliInPath(context), 3000);
+  context.subscriptions.push({ dispose: () => clearTimeout(shimTimer) });
+  void showOverviewIfAsked(s).catch((err) => log().warn(`overview not shown: ${errorMessage(err)}`));
   const activationMs = performance.now() - t0;
   log().info(`Activated in ${activationMs.toFixed(1)} ms`);
   return { services: s, activationMs, errors };

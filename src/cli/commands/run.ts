@@ -6,6 +6,7 @@ import { ensureTrackingEndpoint } from '../../core/tracking/tracking-endpoint.ts
 import type { KeyValue } from '../../core/store/types.ts';
 import { option, parseArgs, UsageError } from '../args.ts';
 import { formatDuration } from '../format.ts';
+import { cliInvocation } from '../cli-invocation.ts';
 import { statusWord } from '../../shared/run-status.ts';
 import { openStore } from './open-store.ts';
 
@@ -58,7 +59,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (outcome.startError) console.error(`loopline: ${outcome.startError}`);
     for (const p of outcome.problems) console.error(`loopline: ${p}`);
     console.error(
-      `loopline: run ${outcome.runId} ${statusWord(outcome.status)} (exit ${outcome.exitCode ?? outcome.signal ?? '?'}) in ${formatDuration(outcome.durationMs)}; see it with: loopline show ${outcome.runId.slice(0, 8)}`,
+      `loopline: run ${outcome.runId} ${statusWord(outcome.status)} (exit ${outcome.exitCode ?? outcome.signal ?? '?'}) in ${formatDuration(outcome.durationMs)}; see it with: ${cliInvocation()} show ${outcome.runId.slice(0, 8)}`,
     );
     if (!outcome.statusRecorded) return 1;
     return outcome.status === 'FINISHED' ? 0 : outcome.exitCode || 1;

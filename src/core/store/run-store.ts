@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { userInfo } from 'node:os';
 import { LooplineError, invalid, notFound } from '../errors.ts';
@@ -74,6 +74,22 @@ const RUN_COLUMNS = `pk, uuid, experiment_id, name, status, start_time, end_time
  * The experiment store: one SQLite file per workspace, WAL mode, safe for several processes
  * writing at once (short IMMEDIATE transactions plus busy_timeout).
  */
+/**
+ * Creates the store's folder; a new `.loopline` folder gets its own `.gitignore` (`*`), as Python's
+ * venv does, so nobody commits a database by accident. A folder that exists is left as it is.
+ */
+function createStoreFolder(dir: string): void {
+  if (existsSync(dir)) return;
+  mkdirSync(dir, { recursive: true });
+  if (dir.endsWith('.loopline')) {
+    try {
+      writeFileSync(join(dir, '.gitignore'), '# Created by Loopline: the store is local to this machine.\n*\n', { flag: 'wx' });
+    } catch {
+      // written meanwhile by another process
+    }
+  }
+}
+
 export class RunStore {
   readonly path: string;
   readonly artifactsRoot: string;
@@ -91,7 +107,7 @@ export class RunStore {
   }
 
   static open(path: string, opts: RunStoreOptions = {}): RunStore {
-    if (!opts.readonly) mkdirSync(dirname(path), { recursive: true });
+    if (!opts.readonly) createStoreFolder(dirname(path));
     let db: Database.Database | undefined;
     try {
       db = new Database(path, { timeout: opts.busyTimeoutMs ?? 10_000, readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });

@@ -7,21 +7,24 @@ import { primaryMetric } from '../experiments/experiments-model.ts';
 import { readSettings } from '../settings.ts';
 import type { WorkspaceStores } from '../workspace-stores.ts';
 import { COMMANDS } from '../command-ids.ts';
+import type { Run } from '../../core/store/types.ts';
+import { lensLines } from './lens-lines.ts';
+import { importsTracking } from '../runs/script-candidates.ts';
 
-const TRACKING_IMPORT = /^\s*(?:import|from)\s+(?:loopline|mlflow)\b/m;
-const MAIN_GUARD = /^if\s+__name__\s*==\s*['"]__main__['"]\s*:/m;
 
 /** Whether a document is a training script: imports loopline/mlflow, or matches loopline.trainingScripts. */
 export function isTrainingScript(doc: vscode.TextDocument): boolean {
   const folder = vscode.workspace.getWorkspaceFolder(doc.uri);
   const patterns = folder ? readSettings(folder).trainingScripts : [];
   if (folder && patterns.some((p) => vscode.languages.match({ pattern: new vscode.RelativePattern(folder, p) }, doc) > 0)) return true;
-  return doc.languageId === 'python' && TRACKING_IMPORT.test(doc.getText());
+  return doc.languageId === 'python' && importsTracking(doc.getText());
 }
 
 /**
- * Above a training script's entry point:
- * `▶ Run | Last run: accuracy 0.93, 2h ago | Compare with previous run | Compare runs`.
+ * On the first code line of a training script (after its docstring) and above its entry point:
+ * `▶ Run | Last run: accuracy 0.93, 2 h ago | Compare with previous run | Compare runs`.
+ * The runs of each script are read once per store change; the minute tick that keeps "5 m ago"
+ * true re-renders from that cache.
  */
 export class TrainingCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -29,19 +32,36 @@ export class TrainingCodeLensProvider implements vscode.CodeLensProvider, vscode
   private readonly sub: vscode.Disposable;
   private readonly stores: WorkspaceStores;
 
+  private readonly cache = new Map<string, Array<{ run: Run }>>();
+  private readonly tick: NodeJS.Timeout;
+
   constructor(stores: WorkspaceStores) {
     this.stores = stores;
-    this.sub = stores.onDidChange(() => this.changed.fire());
+    this.sub = stores.onDidChange(() => {
+      this.cache.clear();
+      this.changed.fire();
+    });
+    // Relative times ("5 m ago") stay true while a script is on screen; no store reads.
+    this.tick = setInterval(() => {
+      if (vscode.window.visibleTextEditors.some((e) => this.cache.has(e.document.uri.toString()))) this.changed.fire();
+    }, TrainingCodeLensProvider.relativeTimeRefreshMs);
   }
+
+  /** How often relative times are re-rendered (tests shorten it). */
+  static relativeTimeRefreshMs = 60_000;
 
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
     if (!isTrainingScript(doc)) return [];
-    const text = doc.getText();
-    const guard = MAIN_GUARD.exec(text);
-    const line = guard ? doc.positionAt(guard.index).line : 0;
-    const range = new vscode.Range(line, 0, line, 0);
+    const lenses: vscode.CodeLens[] = [];
+    for (const line of lensLines(doc.getText())) lenses.push(...this.lensesAt(doc, new vscode.Range(line, 0, line, 0)));
+    return lenses;
+  }
+
+  private lensesAt(doc: vscode.TextDocument, range: vscode.Range): vscode.CodeLens[] {
     const lenses = [new vscode.CodeLens(range, { title: '$(play) Run', command: COMMANDS.runTrainingScript, arguments: [doc.uri], tooltip: 'Start a tracked run of this script' })];
-    const runs = this.recentRuns(doc.uri);
+    const key = doc.uri.toString();
+    let runs = this.cache.get(key);
+    if (!runs) this.cache.set(key, (runs = this.recentRuns(doc.uri)));
     const last = runs[0];
     if (last) {
       const folder = vscode.workspace.getWorkspaceFolder(doc.uri);
@@ -90,6 +110,7 @@ export class TrainingCodeLensProvider implements vscode.CodeLensProvider, vscode
   }
 
   dispose(): void {
+    clearInterval(this.tick);
     this.sub.dispose();
     this.changed.dispose();
   }

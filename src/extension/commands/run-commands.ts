@@ -1,11 +1,17 @@
 import * as vscode from 'vscode';
-import { basename, dirname, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
+import { findGitRoot } from '../../core/store/store-location.ts';
+import { formatAgo } from '../../shared/display-format.ts';
+import { trainingScripts } from '../runs/script-candidates.ts';
+import { readSettings } from '../settings.ts';
 import { LooplineError } from '../../core/errors.ts';
 import { splitCommandLine } from '../../core/runs/command-line.ts';
 import type { Node } from '../experiments/experiments-model.ts';
+import { experimentChoices, orderExperimentChoices } from '../experiments/experiment-choice.ts';
 import { pythonCommand } from '../python-interpreter.ts';
 import type { Services } from '../services.ts';
 import type { LaunchedRun } from '../runs/run-controller.ts';
+import type { WorkspaceStore } from '../workspace-stores.ts';
 import { resolveRuns } from './run-targets.ts';
 
 /** Everything the Run command asks for; pass it to skip the prompts (tests, other extensions). */
@@ -29,7 +35,7 @@ export async function runTrainingScript(s: Services, arg?: vscode.Uri | Node | R
   let command = opts.command;
   let scriptUri = arg instanceof vscode.Uri ? arg : opts.script ? vscode.Uri.file(opts.script) : undefined;
   if (!command && !scriptUri) {
-    const picked = await pickScript();
+    const picked = await pickScript(s);
     if (!picked) return undefined;
     if (picked === 'command') {
       const line = await vscode.window.showInputBox({ prompt: 'Command to run and track', placeHolder: 'python3 train.py --lr 0.01', ignoreFocusOut: true });
@@ -62,30 +68,99 @@ export async function runTrainingScript(s: Services, arg?: vscode.Uri | Node | R
     if (experiment === undefined) return undefined;
   }
   const ws = s.stores.get(folder);
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Loopline: starting run…' }, () =>
+  const launched = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Loopline: starting run…' }, () =>
     s.runs.launch(ws, { command: command!, cwd, ...(experiment ? { experiment } : {}), ...(opts.name ? { name: opts.name } : {}) }),
   );
+  showNewRun(s, ws, launched.runId);
+  return launched;
 }
 
-async function pickScript(): Promise<vscode.Uri | 'command' | undefined> {
-  const files = await vscode.workspace.findFiles('**/*.py', EXCLUDE, 500);
-  const active = vscode.window.activeTextEditor?.document.uri;
-  const score = (u: vscode.Uri) => (active && u.toString() === active.toString() ? 0 : /train|fit|main/i.test(basename(u.fsPath)) ? 1 : 2);
-  files.sort((a, b) => score(a) - score(b) || a.fsPath.localeCompare(b.fsPath));
-  type Item = vscode.QuickPickItem & { value: vscode.Uri | 'command' };
-  const items: Item[] = files.map((u) => ({ label: basename(u.fsPath), description: vscode.workspace.asRelativePath(dirname(u.fsPath)), value: u }));
+/**
+ * A run just started shows in the Experiments view at once, with its running icon: the tree
+ * re-reads now (not at the next store event) and, when the view is open, expands to the run
+ * without taking the focus from the run's terminal.
+ */
+function showNewRun(s: Services, ws: WorkspaceStore, runId: string): void {
+  s.experiments.refresh();
+  if (!s.experimentsView.visible) return;
+  const node: Node = { kind: 'run', ref: { id: ws.folder.uri.toString(), name: ws.folder.name, store: ws.store }, run: ws.store.getRun(runId) };
+  void Promise.resolve(s.experimentsView.reveal(node, { select: false, focus: false, expand: false })).catch(() => undefined);
+}
+
+/** Absolute paths of the scripts recent runs used, newest first (from every open store). */
+function recentScripts(s: Services): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const ws of s.stores.allExisting()) {
+    const ids = ws.store.listExperiments().map((e) => e.id);
+    if (!ids.length) continue;
+    const root = findGitRoot(ws.folder.uri.fsPath) ?? ws.folder.uri.fsPath;
+    for (const run of ws.store.searchRuns({ experimentIds: ids, maxResults: 200 }).runs) {
+      const file = run.info.sourceFile;
+      if (file && !out.has(join(root, file))) out.set(join(root, file), run.info.startTime);
+    }
+  }
+  return out;
+}
+
+async function pickScript(s: Services): Promise<vscode.Uri | 'command' | undefined> {
+  const pyFiles = await vscode.workspace.findFiles('**/*.py', EXCLUDE, 2000);
+  const configured = new Set<string>();
+  for (const folder of s.stores.folders()) {
+    for (const pattern of readSettings(folder).trainingScripts) {
+      for (const u of await vscode.workspace.findFiles(new vscode.RelativePattern(folder, pattern), EXCLUDE, 500)) configured.add(u.fsPath);
+    }
+  }
+  const byPath = new Map([...pyFiles, ...[...configured].map((p) => vscode.Uri.file(p))].map((u) => [u.fsPath, u]));
+  const files = await Promise.all(
+    [...byPath.keys()].map(async (path) => {
+      let text = '';
+      try {
+        const bytes = await vscode.workspace.fs.readFile(byPath.get(path)!);
+        if (path.endsWith('.py') && bytes.byteLength < 2_000_000) text = new TextDecoder().decode(bytes);
+      } catch {
+        // unreadable: not offered
+      }
+      return { path, text, configured: configured.has(path) };
+    }),
+  );
+  const recent = recentScripts(s);
+  const scripts = trainingScripts(files, [...recent.keys()], vscode.window.activeTextEditor?.document.uri.fsPath);
+  type Item = vscode.QuickPickItem & { value: vscode.Uri | 'command' | 'other' };
+  const fileItem = (path: string): Item => {
+    const ran = recent.get(path);
+    return { label: basename(path), description: [vscode.workspace.asRelativePath(dirname(path)), ran ? `last run ${formatAgo(ran)}` : ''].filter(Boolean).join(' · '), value: byPath.get(path)! };
+  };
+  const items: Item[] = scripts.map(fileItem);
+  if (pyFiles.length > 0) items.push({ label: '$(file-code) Other Python file…', description: 'any .py file of the workspace', value: 'other' });
   items.push({ label: '$(terminal) Enter a command…', description: 'any command, e.g. make train', value: 'command' });
-  const picked = await vscode.window.showQuickPick(items, { placeHolder: 'Training script to run', matchOnDescription: true });
-  return picked?.value;
+  const picked = await vscode.window.showQuickPick(items, {
+    placeHolder: scripts.length ? 'Training script to run' : 'No training scripts found (a __main__ block that imports loopline or mlflow): pick another file or enter a command',
+    matchOnDescription: true,
+  });
+  if (picked?.value !== 'other') return picked?.value;
+  const other = await vscode.window.showQuickPick(
+    pyFiles.sort((a, b) => a.fsPath.localeCompare(b.fsPath)).map((u) => ({ label: basename(u.fsPath), description: vscode.workspace.asRelativePath(dirname(u.fsPath)), value: u })),
+    { placeHolder: 'Python file to run', matchOnDescription: true },
+  );
+  return other?.value;
+}
+
+/** The experiment selected in the Experiments view (or that of the selected run), in this folder. */
+export function selectedExperimentId(s: Services, folder: vscode.WorkspaceFolder): string | undefined {
+  const n = s.experimentsView.selection[0];
+  if (!n || !('ref' in n) || n.ref.id !== folder.uri.toString()) return undefined;
+  return n.kind === 'experiment' ? n.experiment.id : n.kind === 'run' ? n.run.info.experimentId : undefined;
 }
 
 async function pickExperiment(s: Services, folder: vscode.WorkspaceFolder): Promise<string | undefined> {
   const key = 'loopline.lastExperiment';
-  const last = s.context.workspaceState.get<string>(key);
-  const existing = s.stores.existing(folder)?.store.listExperiments().map((e) => e.name) ?? ['Default'];
-  if (!existing.includes('Default')) existing.unshift('Default');
-  const names = last && existing.includes(last) ? [last, ...existing.filter((n) => n !== last)] : existing;
-  const items: vscode.QuickPickItem[] = [...names.map((n) => ({ label: n })), { label: '$(add) New experiment…' }];
+  const ws = s.stores.existing(folder);
+  const choices = ws ? orderExperimentChoices(experimentChoices(ws.store), selectedExperimentId(s, folder)) : [];
+  if (!choices.some((c) => c.name === 'Default')) choices.push({ id: '0', name: 'Default', runCount: 0, lastRunTime: null });
+  const items: vscode.QuickPickItem[] = [
+    ...choices.map((c) => ({ label: c.name, description: c.runCount ? `${c.runCount} run${c.runCount === 1 ? '' : 's'}` : 'no runs yet' })),
+    { label: '$(add) New experiment…' },
+  ];
   const picked = await vscode.window.showQuickPick(items, { placeHolder: 'Experiment for this run' });
   if (!picked) return undefined;
   let name = picked.label;
@@ -120,5 +195,7 @@ export async function rerunWithParams(s: Services, arg?: unknown, selection?: un
     }));
   if (!line?.trim()) return undefined;
   const exp = t.ws.store.getExperiment(t.run.info.experimentId);
-  return s.runs.launch(t.ws, { command: splitCommandLine(line), cwd: t.run.tags['loopline.cwd'] ?? t.ws.folder.uri.fsPath, experiment: exp.name });
+  const launched = await s.runs.launch(t.ws, { command: splitCommandLine(line), cwd: t.run.tags['loopline.cwd'] ?? t.ws.folder.uri.fsPath, experiment: exp.name });
+  showNewRun(s, t.ws, launched.runId);
+  return launched;
 }

@@ -7,6 +7,8 @@ import { ExperimentTablePanel } from '../webviews/experiment-table-panel.ts';
 import { RunDetailPanel } from '../webviews/run-detail-panel.ts';
 import type { WorkspaceStore } from '../workspace-stores.ts';
 import { resolveRuns } from './run-targets.ts';
+import { selectedExperimentId } from './run-commands.ts';
+import { experimentChoices, orderExperimentChoices } from '../experiments/experiment-choice.ts';
 
 function openRun(s: Services) {
   return (ws: WorkspaceStore, runId: string) => RunDetailPanel.show(s.context, ws, runId);
@@ -22,9 +24,21 @@ export async function compareRuns(s: Services, arg?: unknown, selection?: unknow
   return ComparePanel.show(s.context, ws, ids, openRun(s));
 }
 
+/** More panels than this at once would bury the editor; the rest are named in a message. */
+export const MAX_DETAIL_PANELS = 5;
+
+/** One Run Details panel per selected run (up to MAX_DETAIL_PANELS); returns the last one opened. */
 export async function openRunDetail(s: Services, arg?: unknown, selection?: unknown): Promise<RunDetailPanel | undefined> {
-  const [t] = await resolveRuns(s, arg, selection, { multi: false, placeHolder: 'Run to open' });
-  return t ? RunDetailPanel.show(s.context, t.ws, t.run.info.id) : undefined;
+  const targets = await resolveRuns(s, arg, selection, { multi: true, placeHolder: 'Runs to open' });
+  let panel: RunDetailPanel | undefined;
+  for (const t of targets.slice(0, MAX_DETAIL_PANELS)) panel = RunDetailPanel.show(s.context, t.ws, t.run.info.id);
+  if (targets.length > MAX_DETAIL_PANELS) {
+    const more = targets.length - MAX_DETAIL_PANELS;
+    void vscode.window.showInformationMessage(
+      `Loopline opened ${MAX_DETAIL_PANELS} of the ${targets.length} selected runs; ${more} more not opened (${targets.slice(MAX_DETAIL_PANELS, MAX_DETAIL_PANELS + 3).map((t) => t.run.info.name).join(', ')}${more > 3 ? ', …' : ''}). Compare Selected Runs shows them all side by side.`,
+    );
+  }
+  return panel;
 }
 
 /** From an experiment node, an experiment id (with the single folder), or a pick. */
@@ -36,8 +50,11 @@ export async function openExperimentTable(s: Services, arg?: unknown): Promise<E
     ws = s.stores.allExisting().find((w) => w.folder.uri.toString() === node.ref.id);
     experimentId = node.experiment.id;
   } else {
+    // The selected experiment first, then the most recently used; an empty Default is not offered.
     const items = s.stores.allExisting().flatMap((w) =>
-      w.store.listExperiments().map((e) => ({ label: e.name, description: `${w.store.countRuns(e.id)} runs${s.stores.folders().length > 1 ? ` · ${w.folder.name}` : ''}`, ws: w, id: e.id })),
+      orderExperimentChoices(experimentChoices(w.store), selectedExperimentId(s, w.folder))
+        .filter((c) => c.runCount > 0 || c.id !== '0')
+        .map((c) => ({ label: c.name, description: `${c.runCount} run${c.runCount === 1 ? '' : 's'}${s.stores.folders().length > 1 ? ` · ${w.folder.name}` : ''}`, ws: w, id: c.id })),
     );
     if (typeof arg === 'string') {
       const hit = items.find((i) => i.id === arg || i.label === arg);

@@ -8,12 +8,17 @@ import { log } from '../log.ts';
 /** Thin adapter: the model decides what to show, this turns it into TreeItems. */
 export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   readonly model: ExperimentsModel;
-  private readonly changed = new vscode.EventEmitter<Node | undefined>();
+  private readonly changed = new vscode.EventEmitter<Node | Node[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [this.changed];
   private readonly stores: WorkspaceStores;
 
   private firstRender: number | undefined;
+  /** Run rows VS Code holds since the last full refresh: re-rendered by the timers without store reads. */
+  private readonly runNodes = new Set<Node & { kind: 'run' }>();
+  private visible = false;
+  private secondTick: NodeJS.Timeout | undefined;
+  private minuteTick: NodeJS.Timeout | undefined;
 
   /** `activatedAt` (performance.now()) lets the first render be logged as time since activation. */
   constructor(stores: WorkspaceStores, activatedAt = performance.now()) {
@@ -34,7 +39,49 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Node>, v
   }
 
   refresh(): void {
+    this.runNodes.clear();
     this.changed.fire(undefined);
+  }
+
+  /** How often every row re-renders so relative times stay true (tests shorten it). */
+  static relativeTimeRefreshMs = 60_000;
+
+  /**
+   * Follows the view's visibility: while it is visible, running rows re-render every second
+   * (elapsed time) and every row once a minute ("5 m ago"), from the data already read.
+   */
+  attach(view: vscode.TreeView<Node>): vscode.Disposable {
+    this.visible = view.visible;
+    return view.onDidChangeVisibility((e) => {
+      this.visible = e.visible;
+      this.updateTimers();
+    });
+  }
+
+  /**
+   * Starts the timers a visible tree needs, and stops them when hidden. A full refresh empties
+   * `runNodes` for a moment (the root's children come first), so only the ticks themselves and
+   * visibility stop a timer; otherwise store events every half second would keep resetting it.
+   */
+  private updateTimers(stopIdle = true): void {
+    const running = this.visible && [...this.runNodes].some((n) => n.run.info.status === 'RUNNING');
+    if (running && !this.secondTick) {
+      this.secondTick = setInterval(() => {
+        const live = [...this.runNodes].filter((n) => n.run.info.status === 'RUNNING');
+        if (live.length) this.changed.fire(live);
+        else this.updateTimers();
+      }, 1000);
+    } else if (!running && this.secondTick && (stopIdle || !this.visible)) {
+      clearInterval(this.secondTick);
+      this.secondTick = undefined;
+    }
+    const any = this.visible && this.runNodes.size > 0;
+    if (any && !this.minuteTick) {
+      this.minuteTick = setInterval(() => (this.runNodes.size ? this.changed.fire([...this.runNodes]) : this.updateTimers()), ExperimentsTreeProvider.relativeTimeRefreshMs);
+    } else if (!any && this.minuteTick && (stopIdle || !this.visible)) {
+      clearInterval(this.minuteTick);
+      this.minuteTick = undefined;
+    }
   }
 
   refs(): StoreRef[] {
@@ -53,7 +100,10 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Node>, v
         }
         return roots;
       }
-      return this.model.children(node);
+      const kids = this.model.children(node);
+      for (const k of kids) if (k.kind === 'run') this.runNodes.add(k);
+      this.updateTimers(false);
+      return kids;
     } catch (err) {
       log().error(`Experiments view: ${String(err)}`);
       return [{ kind: 'message', label: `Cannot read the store: ${err instanceof Error ? err.message : String(err)}`, icon: 'error' }];
@@ -88,6 +138,8 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Node>, v
   }
 
   dispose(): void {
+    clearInterval(this.secondTick);
+    clearInterval(this.minuteTick);
     for (const d of this.disposables) d.dispose();
   }
 }

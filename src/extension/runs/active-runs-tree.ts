@@ -16,7 +16,9 @@ export interface ActiveRunItem {
  * and latest metric values. A one-second tick runs only while something is running.
  */
 export class ActiveRunsTreeProvider implements vscode.TreeDataProvider<ActiveRunItem>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<ActiveRunItem | undefined>();
+  private readonly changed = new vscode.EventEmitter<ActiveRunItem | ActiveRunItem[] | undefined>();
+  /** What VS Code shows now: the one-second tick re-renders these without reading the store. */
+  private readonly shownItems = new Set<ActiveRunItem>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly countChanged = new vscode.EventEmitter<number>();
   /** Number of running/queued runs, for the status bar. */
@@ -54,12 +56,19 @@ export class ActiveRunsTreeProvider implements vscode.TreeDataProvider<ActiveRun
     } catch {
       items = [];
     }
-    if (element) return element.sweep ? items.filter((i) => i.run.tags[PARENT_TAG] === element.run.info.id && TRIAL_TAG in i.run.tags) : [];
+    if (element) return this.shown(element.sweep ? items.filter((i) => i.run.tags[PARENT_TAG] === element.run.info.id && TRIAL_TAG in i.run.tags) : []);
+    this.shownItems.clear();
     this.updateTick(items.length);
     const sweeps = new Set(items.filter((i) => SWEEP_TAG in i.run.tags).map((i) => i.run.info.id));
-    return items
-      .filter((i) => !(TRIAL_TAG in i.run.tags && sweeps.has(i.run.tags[PARENT_TAG] ?? '')))
-      .map((i) => (sweeps.has(i.run.info.id) ? { ...i, sweep: true } : i));
+    return this.shown(
+      items.filter((i) => !(TRIAL_TAG in i.run.tags && sweeps.has(i.run.tags[PARENT_TAG] ?? ''))).map((i) => (sweeps.has(i.run.info.id) ? { ...i, sweep: true } : i)),
+    );
+  }
+
+  /** Remembers what VS Code holds, so the tick re-renders those very items. */
+  private shown(items: ActiveRunItem[]): ActiveRunItem[] {
+    for (const i of items) this.shownItems.add(i);
+    return items;
   }
 
   private sweepItem(item: ActiveRunItem): vscode.TreeItem {
@@ -100,7 +109,7 @@ export class ActiveRunsTreeProvider implements vscode.TreeDataProvider<ActiveRun
       this.countChanged.fire(count);
     }
     if (count > 0 && !this.tick) {
-      this.tick = setInterval(() => this.changed.fire(undefined), 1000);
+      this.tick = setInterval(() => this.shownItems.size && this.changed.fire([...this.shownItems]), 1000);
     } else if (count === 0 && this.tick) {
       clearInterval(this.tick);
       this.tick = undefined;

@@ -27,16 +27,20 @@ export function registerCodeLensTests(): void {
     });
     after(() => rmSync(plain(), { force: true }));
 
-    it('offers Run, the last run, Compare with previous run and Compare runs above train.py', async () => {
+    it('offers Run, the last run, Compare with previous run and Compare runs on the first line after the docstring and above the entry point', async () => {
       const uri = vscode.Uri.file(join(workspaceDir(), 'train.py'));
-      const lenses = await waitFor('four lenses on train.py', async () => {
+      const all = await waitFor('eight lenses on train.py', async () => {
         const l = await lensesOf(uri);
-        return l.length === 4 && l;
+        return l.length === 8 && l;
       });
       const doc = await vscode.workspace.openTextDocument(uri);
-      const guardLine = doc.getText().split('\n').findIndex((l) => /^if __name__ == ["']__main__["']:/.test(l));
-      assert.ok(guardLine > 0);
-      for (const l of lenses) assert.equal(l.range.start.line, guardLine, 'lenses sit above the entry point');
+      const text = doc.getText().split('\n');
+      const guardLine = text.findIndex((l) => /^if __name__ == ["']__main__["']:/.test(l));
+      const firstCode = text.findIndex((l) => /^(import|from) /.test(l));
+      assert.ok(guardLine > 0 && firstCode > 0 && firstCode < 20, `first code line ${firstCode}, entry point ${guardLine}`);
+      assert.deepEqual(all.map((l) => l.range.start.line), [firstCode, firstCode, firstCode, firstCode, guardLine, guardLine, guardLine, guardLine], 'visible when the file opens, and at the entry point');
+      assert.deepEqual(all.slice(0, 4).map((l) => l.command?.title), all.slice(4).map((l) => l.command?.title), 'the same lenses in both places');
+      const lenses = all.slice(0, 4);
 
       const [run, last, previous, compare] = lenses.map((l) => l.command!);
       assert.equal(run!.title, '$(play) Run');
@@ -61,6 +65,7 @@ export function registerCodeLensTests(): void {
 
     it('the Last run lens reveals that run without an error', async () => {
       const lenses = await lensesOf(vscode.Uri.file(join(workspaceDir(), 'train.py')));
+      assert.ok(lenses.length > 0);
       const last = lenses.find((l) => l.command?.command === 'loopline.revealRun')!.command!;
       const before = api.errors.length;
       await vscode.commands.executeCommand(last.command, ...(last.arguments ?? []));

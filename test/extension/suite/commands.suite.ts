@@ -173,6 +173,25 @@ export function registerCommandTests(): void {
       detail.panel.dispose();
     });
 
+    it('Open Run Details opens one panel per selected run, up to five, and says how many it left out', async () => {
+      const detailTabs = () =>
+        vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('loopline.runDetail'));
+      const ids = [...new Set([trainId, rerunId, ...store().searchRuns({ experimentIds: store().listExperiments().map((e) => e.id), maxResults: 20 }).runs.map((r) => r.info.id)])];
+      assert.ok(ids.length >= 6, `${ids.length} runs in the workspace`);
+      const before = detailTabs().length;
+      await command('loopline.openRunDetail', ids.slice(0, 3));
+      await waitFor('three Run Details panels', () => detailTabs().length === before + 3);
+      const names = new Set(ids.slice(0, 3).map((id) => `Run ${store().getRun(id).info.name}`));
+      assert.deepEqual(new Set(detailTabs().slice(-3).map((t) => t.label)), names);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await waitFor('the panels closed', () => detailTabs().length === 0);
+      await command('loopline.openRunDetail', ids.slice(0, 6));
+      await waitFor('five Run Details panels', () => detailTabs().length === 5);
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(detailTabs().length, 5, 'no more than the limit');
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    });
+
     it('commands given a run id that does not exist report it instead of prompting', async () => {
       const errors = await errorsDuring(api, () => command('loopline.renameRun', '0123456789abcdef0123456789abcdef', undefined, 'x'));
       assert.deepEqual(errors, ['Run 0123456789abcdef0123456789abcdef is not in any store of this workspace.']);

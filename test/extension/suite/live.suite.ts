@@ -1,9 +1,12 @@
 import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
 import { spawn } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LooplineApi } from '../../../src/extension/extension.ts';
 import type { Node } from '../../../src/extension/experiments/experiments-model.ts';
-import { child, experimentNode, looplineApi, repoRoot, shown, waitFor, workspaceDir } from './api.ts';
+import type { LaunchedRun } from '../../../src/extension/runs/run-controller.ts';
+import { child, command, experimentNode, looplineApi, repoRoot, shown, waitFor, workspaceDir, workspaceStore } from './api.ts';
 
 interface CliRun {
   exited: Promise<number | null>;
@@ -91,10 +94,93 @@ export function registerLiveTests(): void {
       }
     });
 
+    it('a script started from the palette that logs for 20 s: the run shows at once as running, its elapsed time ticks every second, its latest metric follows within a second', async function () {
+      this.timeout(90_000);
+      const EXP_LIVE = 'live-20s';
+      writeFileSync(
+        join(workspaceDir(), 'live_20s.py'),
+        'import time\nimport loopline\n\nif __name__ == "__main__":\n    with loopline.start_run() as run:\n        for i in range(200):\n            run.log_metric("tick", i, step=i)\n            time.sleep(0.1)\n',
+      );
+      let fullRefreshes = 0;
+      let lastFullRefresh = 0;
+      const treeTicks: string[] = [];
+      const runsTicks: number[] = [];
+      let runNode: Node | undefined;
+      const subs = [
+        api.services.experiments.onDidChangeTreeData((e) => {
+          if (e === undefined) {
+            fullRefreshes++;
+            lastFullRefresh = Date.now();
+          } else if (Array.isArray(e) && runNode && e.some((n) => n.kind === 'run' && runNode?.kind === 'run' && n.run.info.id === runNode.run.info.id)) {
+            treeTicks.push(String(shown(api, e.find((n) => n.kind === 'run' && runNode?.kind === 'run' && n.run.info.id === runNode.run.info.id)!).description));
+          }
+        }),
+        api.services.activeRuns.onDidChangeTreeData((e) => Array.isArray(e) && runsTicks.push(Date.now())),
+      ];
+      // The ticks run while the view is visible, as for a user looking at it.
+      await vscode.commands.executeCommand('loopline.experiments.focus');
+      await waitFor('the Experiments view to be visible', () => api.services.experimentsView.visible, 5000);
+      const launched = await command<LaunchedRun>('loopline.runTrainingScript', { command: ['python3', 'live_20s.py'], experiment: EXP_LIVE, name: 'live-20s', cwd: workspaceDir() });
+      assert.ok(launched?.runId, api.errors.join(' | '));
+      const launchedAt = Date.now();
+      try {
+        // At once: the tree re-reads (a full refresh) and lists the run with its running icon.
+        const appeared = await waitFor('the new run in the Experiments view with its running icon', () => {
+          const exp = experimentNode(api, EXP_LIVE);
+          const n = exp && api.services.experiments.getChildren(exp).find((x) => x.kind === 'run' && x.run.info.id === launched.runId);
+          return n && (shown(api, n).iconPath as vscode.ThemeIcon | undefined)?.id === 'sync~spin' && lastFullRefresh >= launchedAt - 50 && n;
+        }, 1500);
+        runNode = appeared;
+        // The latest metric the tree holds, re-read on every full refresh as VS Code does.
+        const lags: number[] = [];
+        let shownTs = 0;
+        const readShown = () => {
+          const exp = experimentNode(api, EXP_LIVE);
+          const n = exp && api.services.experiments.getChildren(exp).find((x) => x.kind === 'run' && x.run.info.id === launched.runId);
+          const m = n && n.kind === 'run' ? n.run.metrics.find((x) => x.key === 'tick') : undefined;
+          if (m) shownTs = Math.max(shownTs, m.lastTimestamp);
+          return n;
+        };
+        let seenRefreshes = fullRefreshes;
+        const firstMetricBy = Date.now() + 15_000;
+        while (workspaceStore(api).store.getRun(launched.runId).info.status === 'RUNNING') {
+          if (fullRefreshes !== seenRefreshes) {
+            seenRefreshes = fullRefreshes;
+            readShown();
+          }
+          if (shownTs) lags.push(Date.now() - shownTs);
+          else assert.ok(Date.now() < firstMetricBy, 'no metric shown 15 s after the start');
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        const elapsed = (Date.now() - launchedAt) / 1000;
+        lags.sort((a, b) => a - b);
+        const p95 = lags[Math.floor(lags.length * 0.95)] ?? NaN;
+        const max = lags[lags.length - 1] ?? NaN;
+        const figures = { seconds: elapsed, treeTicks: treeTicks.length, runsViewTicks: runsTicks.length, metricLagP50: lags[Math.floor(lags.length / 2)], metricLagP95: p95, metricLagMax: max };
+        mkdirSync(join(repoRoot(), 'test-results'), { recursive: true });
+        writeFileSync(join(repoRoot(), 'test-results', 'live-views.json'), JSON.stringify(figures, null, 2));
+        assert.ok(elapsed > 18, `the script logged for ${elapsed.toFixed(1)} s`);
+        // Elapsed time re-renders about once a second in both views while the run is visible.
+        assert.ok(treeTicks.length >= elapsed * 0.6, `Experiments view ticks: ${treeTicks.length} in ${elapsed.toFixed(0)} s`);
+        assert.ok(runsTicks.length >= elapsed * 0.6, `Runs view ticks: ${runsTicks.length} in ${elapsed.toFixed(0)} s`);
+        assert.ok(new Set(treeTicks).size >= treeTicks.length * 0.5, `the tick changes what the row says: ${treeTicks.slice(0, 5).join(' | ')}`);
+        assert.ok(treeTicks.every((d) => /(^| · )running \d/.test(d)), treeTicks.find((d) => !/(^| · )running \d/.test(d)));
+        // Latest metric within a second of being logged (the client flushes every 0.5 s); the bound
+        // here is loose so a loaded machine does not fail it, the figures are in test-results/.
+        assert.ok(max < 3000, `the tree showed a metric ${max} ms old (p95 ${p95} ms)`);
+        assert.equal((await launched.finished).status, 'FINISHED');
+      } finally {
+        for (const s of subs) s.dispose();
+        await launched.finished.catch(() => undefined);
+        rmSync(join(workspaceDir(), 'live_20s.py'), { force: true });
+      }
+    });
+
     it('a burst of 5,000 points refreshes the tree a handful of times, not thousands', async function () {
       this.timeout(90_000);
       let events = 0;
-      const sub = api.services.experiments.onDidChangeTreeData(() => events++);
+      // Full refreshes only: the one-second tick of running rows re-renders without reading the store.
+      const sub = api.services.experiments.onDidChangeTreeData((e) => e === undefined && events++);
       const t0 = Date.now();
       // flush() every 10 points: 500 separate commits, each one a change the watcher sees.
       const run = cliRun('live-ext', 'live-burst', 'for i in range(5000):\n    run.log_metric("x", i * 0.5, step=i)\n    if i % 10 == 9:\n        run.flush()');
