@@ -79,7 +79,7 @@ test('loopline run records params, metrics, code, output and exit status; ls and
     // Numeric param filters (an extension of MLflow's syntax): lr = 0.05 here.
     const below = await runCli(['ls', '--filter', 'params.lr < 0.1'], { cwd: t.dir });
     assert.equal(below.code, 0, below.stderr);
-    assert.match(below.stdout, /first\s+iris\s+FINISHED/);
+    assert.match(below.stdout, /first\s+iris\s+✓ finished/);
     const above = await runCli(['ls', '--filter', 'params.lr > 0.1'], { cwd: t.dir });
     assert.equal(above.code, 0, above.stderr);
     assert.doesNotMatch(above.stdout, /first\s+iris/);
