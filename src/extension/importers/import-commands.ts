@@ -20,6 +20,10 @@ export interface ImportCommandOptions {
   path?: string;
   format?: ImportFormat;
   folder?: vscode.WorkspaceFolder;
+  /** Also stops the import (besides the notification's Cancel button); for callers such as tests. */
+  cancellation?: vscode.CancellationToken;
+  /** Sees each progress report the notification shows. */
+  onProgress?: (message: string) => void;
 }
 
 function workerScript(s: Services): string {
@@ -76,15 +80,18 @@ export async function importRunsCommand(s: Services, opts: ImportCommandOptions 
       const job = startImportJob(workerScript(s), { kind: 'import', storePath, path: path!, format }, (m) => {
         if (m.type === 'progress') {
           const p = m.progress;
-          progress.report({ message: `${p.runsRead} runs, ${p.pointsRead.toLocaleString()} points${p.skipped ? `, ${p.skipped} skipped` : ''} — ${p.current}` });
+          const message = `${p.runsRead} runs, ${p.pointsRead.toLocaleString()} points${p.skipped ? `, ${p.skipped} skipped` : ''} — ${p.current}`;
+          progress.report({ message });
+          opts.onProgress?.(message);
         }
       });
-      const sub = token.onCancellationRequested(() => job.cancel());
+      const subs = [token.onCancellationRequested(() => job.cancel())];
+      if (opts.cancellation) subs.push(opts.cancellation.onCancellationRequested(() => job.cancel()));
       try {
         const reply = await job.result;
         return reply.type === 'imported' ? reply.summary : undefined;
       } finally {
-        sub.dispose();
+        for (const d of subs) d.dispose();
       }
     },
   );

@@ -11,6 +11,7 @@ import { registerLiveTests } from './live.suite.ts';
 import { registerSweepTests } from './sweeps.suite.ts';
 import { registerModelsTests } from './models.suite.ts';
 import { registerDataProfileTests } from './data-profile.suite.ts';
+import { registerImportTests } from './import.suite.ts';
 
 interface Result {
   title: string;
@@ -36,6 +37,7 @@ export function run(): Promise<void> {
   registerSweepTests();
   registerModelsTests();
   registerDataProfileTests();
+  registerImportTests();
   void suite;
   const results: Result[] = [];
   return new Promise((resolve, reject) => {
