@@ -67,3 +67,23 @@ test('bad input: clear errors, usage exit code 2', async () => {
   assert.equal(xlsx.code, 1);
   assert.match(xlsx.stderr, /reads CSV/);
 });
+
+test('thresholds come from loopline.yaml monitoring:, and a typo there is an error', async () => {
+  const project = join(dir, 'project');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(project, { recursive: true });
+  writeFileSync(join(project, 'loopline.yaml'), 'monitoring:\n  min_sample: 2000\n');
+  const r = await runCli(['drift', join(dir, 'ref.json'), join(dir, 'shifted.csv'), '--json'], { cwd: project });
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.status, 'insufficient-data');
+  assert.equal(out.drifted, false);
+  assert.deepEqual(out.features.map((f: any) => [f.status, f.note]), Array(3).fill(['insufficient-data', 'the reference has only 800 values (needs 2000)']));
+  writeFileSync(join(project, 'loopline.yaml'), 'monitoring:\n  min_sample: 50\n  psi: {moderate: 5, major: 10}\n');
+  const psi = JSON.parse((await runCli(['drift', join(dir, 'ref.json'), join(dir, 'shifted.csv'), '--json'], { cwd: project })).stdout);
+  assert.deepEqual(psi.features.map((f: any) => [f.name, f.status, f.psi.level]), [['sepal_length', 'ok', 'none'], ['petal_length', 'drift', 'none'], ['species', 'ok', 'none']]);
+  writeFileSync(join(project, 'loopline.yaml'), 'monitoring:\n  stat_treshold: 0.01\n');
+  const bad = await runCli(['drift', join(dir, 'ref.json'), join(dir, 'shifted.csv')], { cwd: project });
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /monitoring\.stat_treshold is not a setting\. Known: stat_test_threshold/);
+});

@@ -1,7 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import type { ProfileOptions } from '../../core/monitoring/data-profiler.ts';
 import { datasetDriftReport, type DriftReport } from '../../core/monitoring/drift-report.ts';
+import { monitoringSettings } from '../../core/monitoring/monitoring-settings.ts';
 import { profileOrSaved } from '../../core/monitoring/profile-file.ts';
+import { loadProjectConfig } from '../../core/project/project-config.ts';
 import { profileFile } from '../../core/monitoring/data-profiler.ts';
 import type { DataProfile } from '../../core/monitoring/profile-types.ts';
 import { parseArgs, option, UsageError } from '../args.ts';
@@ -86,9 +88,11 @@ export async function driftCommand(argv: string[]): Promise<number> {
   if (!refPath || !curPath || args.positionals.length > 2) {
     throw new UsageError('Give a reference and the current data: loopline drift REFERENCE CURRENT [--json]. REFERENCE is a data file or a saved profile (loopline profile FILE --out ref.json).');
   }
+  // Thresholds from loopline.yaml (monitoring:) in this folder; checked before any file is read.
+  const settings = monitoringSettings(loadProjectConfig(process.cwd()));
   const reference = await profileOrSaved(refPath, progressOptions(refPath));
   const current = await profileOrSaved(curPath, progressOptions(curPath));
-  const report = datasetDriftReport(reference, current);
+  const report = datasetDriftReport(reference, current, settings);
   if (args.flags.has('json')) {
     console.log(toJson(report));
     return 0;

@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import { DATA_FILE_EXTENSIONS } from '../../core/monitoring/data-format.ts';
 import { profileDrift } from '../../core/monitoring/feature-drift.ts';
+import { monitoringSettings } from '../../core/monitoring/monitoring-settings.ts';
+import { loadProjectConfig } from '../../core/project/project-config.ts';
 import type { DataProfile } from '../../core/monitoring/profile-types.ts';
 import { parseProfileToHost, toProfileMsg, type HostToProfile, type ProfileToHost } from '../../protocol/data-profile-protocol.ts';
 import { log } from '../log.ts';
@@ -92,7 +94,10 @@ export class DataProfilePanel implements vscode.Disposable {
       const current = await this.profile(compareWith);
       if (this.currentPath !== compareWith) return;
       this.panel.title = `Profile: ${basename(this.referencePath)} vs ${basename(compareWith)}`;
-      this.post({ type: 'comparison', reference: toProfileMsg(reference), current: toProfileMsg(current), drift: profileDrift(reference, current) });
+      // Thresholds from the loopline.yaml of the reference's workspace folder (monitoring:).
+      const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(this.referencePath));
+      const settings = folder ? monitoringSettings(loadProjectConfig(folder.uri.fsPath)) : {};
+      this.post({ type: 'comparison', reference: toProfileMsg(reference), current: toProfileMsg(current), drift: profileDrift(reference, current, settings) });
     } catch (err) {
       if (this.disposed) return;
       const message = err instanceof Error ? err.message : String(err);
