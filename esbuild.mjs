@@ -16,8 +16,31 @@ const cliNativeSqlite = {
   },
 };
 
+// dockerode (with ssh2, ~1 MB) is its own bundle, dist/docker-engine.cjs, loaded by the first
+// container operation: the CLI and the extension bundles only point at it.
+const dockerEngineExternal = {
+  name: 'docker-engine-external',
+  setup(build) {
+    build.onResolve({ filter: /docker-engine-backend\.ts$/ }, () => ({ path: './docker-engine.cjs', external: true }));
+  },
+};
+const dockerEngine = {
+  entryPoints: ['src/core/containers/docker-engine-backend.ts'],
+  outfile: 'dist/docker-engine.cjs',
+  bundle: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'cjs',
+  sourcemap: true,
+  external: ['*.node', 'cpu-features'],
+  define: { 'import.meta.url': '__loopline_import_meta_url' },
+  banner: { js: "const __loopline_import_meta_url = require('url').pathToFileURL(__filename).href;" },
+  logLevel: 'warning',
+};
+
+
 const cli = {
-  plugins: [cliNativeSqlite],
+  plugins: [cliNativeSqlite, dockerEngineExternal],
   entryPoints: ['src/cli/cli-entry.ts'],
   outfile: 'dist/cli.js',
   bundle: true,
@@ -74,7 +97,7 @@ const extension = {
   sourcemap: true,
   minify: !watch,
   external: ['vscode', '*.node', 'cpu-features'],
-  plugins: [nativeSqlite],
+  plugins: [nativeSqlite, dockerEngineExternal],
   ...cjsImportMeta,
   logLevel: 'warning',
 };
@@ -89,7 +112,7 @@ const extensionTests = {
   format: 'cjs',
   sourcemap: 'inline',
   external: ['vscode', 'mocha', '*.node', 'cpu-features'],
-  plugins: [nativeSqlite],
+  plugins: [nativeSqlite, dockerEngineExternal],
   ...cjsImportMeta,
   logLevel: 'warning',
 };
@@ -123,7 +146,7 @@ const profileWorker = { ...extension, entryPoints: ['src/extension/monitoring/pr
 // Imports and exports run in a worker thread too (see src/extension/importers/); it opens the store.
 const importWorker = { ...extension, entryPoints: ['src/extension/importers/import-worker.ts'], outfile: 'dist/import-worker.cjs' };
 
-const targets = [cli, extension, profileWorker, importWorker, ...(webviews ? [webviews] : [])];
+const targets = [cli, dockerEngine, extension, profileWorker, importWorker, ...(webviews ? [webviews] : [])];
 try {
   if (statSync('test/extension/suite/index.ts').isFile()) targets.push(extensionTests);
 } catch {

@@ -7,6 +7,8 @@
 export const COMMANDS = {
   runTrainingScript: 'loopline.runTrainingScript',
   stopRun: 'loopline.stopRun',
+  installPythonClient: 'loopline.installPythonClient',
+  reattachContainerRuns: 'loopline.reattachContainerRuns',
   rerunWithParams: 'loopline.rerunWithParams',
   compareSelectedRuns: 'loopline.compareSelectedRuns',
   openExperimentTable: 'loopline.openExperimentTable',

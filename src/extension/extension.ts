@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { installPythonClient, reattachOrphanedContainerRuns } from './containers/container-commands.ts';
 import { LooplineError, explainStoreError } from '../core/errors.ts';
 import { RUN_CODE_SCHEME, RunCodeProvider } from './code/run-code-provider.ts';
 import { TrainingCodeLensProvider } from './codelens/training-codelens.ts';
@@ -106,6 +107,11 @@ export function activate(context: vscode.ExtensionContext): LooplineApi {
 
   register(COMMANDS.runTrainingScript, (arg) => runTrainingScript(s, arg));
   register(COMMANDS.stopRun, (arg, sel) => stopRun(s, arg, sel));
+  register(COMMANDS.installPythonClient, () => installPythonClient(s));
+  register(COMMANDS.reattachContainerRuns, () => reattachOrphanedContainerRuns(s));
+  // Container runs whose launcher went away are followed again, after the first render.
+  const reattachTimer = setTimeout(() => void reattachOrphanedContainerRuns(s).catch((err) => log().warn(`container runs not reattached: ${errorMessage(err)}`)), 2500);
+  context.subscriptions.push({ dispose: () => clearTimeout(reattachTimer) });
   register(COMMANDS.rerunWithParams, (arg, sel, cmd) => rerunWithParams(s, arg, sel, cmd));
   register(COMMANDS.compareSelectedRuns, (arg, sel) => compareRuns(s, arg, sel));
   register(COMMANDS.openExperimentTable, (arg) => openExperimentTable(s, arg));

@@ -1,4 +1,5 @@
 import { createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ensureParentDir, resolveArtifactPath, sha256File } from '../store/artifact-files.ts';
 import type { RunStore } from '../store/run-store.ts';
@@ -40,6 +41,7 @@ export async function reattachContainerRuns(
     } catch {
       status = undefined;
     }
+    if (runId && status === 'RUNNING' && launcherAlive(store, runId)) continue; // its launcher still follows it
     if (!runId || !staging || status !== 'RUNNING') {
       // Its run is over (or gone): nothing may stay behind.
       if (!c.running) await backend.reattach(c.id, () => {}).then((h) => h.remove()).catch(() => {});
@@ -88,6 +90,28 @@ export async function reattachContainerRuns(
     followed.push({ runId, containerId: c.id, finished });
   }
   return followed;
+}
+
+/** The process that launched the run is alive on this machine (so it records the end itself). */
+function launcherAlive(store: RunStore, runId: string): boolean {
+  const tags = store.getRun(runId).tags;
+  const pid = Number(tags['loopline.launcher.pid']);
+  if (!pid || pid === process.pid || tags['loopline.launcher.host'] !== hostname()) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Running container runs of this store whose launcher is gone: what `reattachContainerRuns` would follow. */
+export function orphanedContainerRuns(store: RunStore): string[] {
+  const ids = store.listExperiments().map((e) => e.id);
+  if (!ids.length) return [];
+  return store
+    .searchRunIds({ experimentIds: ids, filter: "attributes.status = 'RUNNING'" })
+    .filter((id) => store.getRun(id).tags['loopline.container.id'] && !launcherAlive(store, id));
 }
 
 /**

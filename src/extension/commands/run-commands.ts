@@ -4,8 +4,11 @@ import { findGitRoot } from '../../core/store/store-location.ts';
 import { formatAgo } from '../../shared/display-format.ts';
 import { trainingScripts } from '../runs/script-candidates.ts';
 import { readSettings } from '../settings.ts';
+import { containerOptionsFrom, type ContainerRunOptions } from '../../core/containers/container-options.ts';
+import { readTrainingConfig } from '../../core/project/training-config.ts';
 import { LooplineError } from '../../core/errors.ts';
 import { splitCommandLine } from '../../core/runs/command-line.ts';
+import type { KeyValue } from '../../core/store/types.ts';
 import type { Node } from '../experiments/experiments-model.ts';
 import { experimentChoices, orderExperimentChoices } from '../experiments/experiment-choice.ts';
 import { pythonCommand } from '../python-interpreter.ts';
@@ -23,6 +26,10 @@ export interface RunScriptOptions {
   experiment?: string;
   name?: string;
   cwd?: string;
+  /** Run in a container with these options (skips the "Where?" question). */
+  container?: ContainerRunOptions;
+  /** Run on this machine without asking "Where?". */
+  local?: boolean;
 }
 
 const EXCLUDE = '{**/node_modules/**,**/.venv/**,**/venv/**,**/.loopline/**,**/site-packages/**,**/.git/**}';
@@ -67,9 +74,32 @@ export async function runTrainingScript(s: Services, arg?: vscode.Uri | Node | R
     experiment = await pickExperiment(s, folder);
     if (experiment === undefined) return undefined;
   }
+  let container = opts.container;
+  let params: KeyValue[] | undefined;
+  // ▶ Run on a script with a loopline.yaml: its command (when none was given), params and container.
+  const project = readTrainingConfig(folder.uri.fsPath);
+  if (project && !opts.command && !opts.args) params = project.params;
+  if (!container && !opts.local && !opts.command && !opts.args) {
+    const where = await pickWhere(project?.container);
+    if (!where) return undefined;
+    if (where !== 'local') container = where;
+  }
+  if (container && scriptUri?.fsPath.endsWith('.py') && command && !opts.command) {
+    // The host's interpreter path means nothing inside the image: use the image's python3.
+    const script = relative(cwd, scriptUri.fsPath) || basename(scriptUri.fsPath);
+    const at = command.indexOf(script);
+    command = ['python3', ...(at >= 0 ? command.slice(at) : [script])];
+  }
   const ws = s.stores.get(folder);
   const launched = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Loopline: starting run…' }, () =>
-    s.runs.launch(ws, { command: command!, cwd, ...(experiment ? { experiment } : {}), ...(opts.name ? { name: opts.name } : {}) }),
+    s.runs.launch(ws, {
+      command: command!,
+      cwd,
+      ...(experiment ? { experiment } : {}),
+      ...(opts.name ? { name: opts.name } : {}),
+      ...(params?.length ? { params } : {}),
+      ...(container ? { container } : {}),
+    }),
   );
   showNewRun(s, ws, launched.runId);
   return launched;
@@ -143,6 +173,36 @@ async function pickScript(s: Services): Promise<vscode.Uri | 'command' | undefin
     { placeHolder: 'Python file to run', matchOnDescription: true },
   );
   return other?.value;
+}
+
+/** "Where?": this machine, or a container from a local image or a Dockerfile of the workspace. */
+async function pickWhere(fromProject: ContainerRunOptions | undefined): Promise<ContainerRunOptions | 'local' | undefined> {
+  type Item = vscode.QuickPickItem & { value: 'local' | 'container' | ContainerRunOptions };
+  const items: Item[] = [{ label: '$(vm) This machine', description: 'run the script here', value: 'local' }];
+  if (fromProject) items.unshift({ label: '$(package) As in loopline.yaml', description: fromProject.image ?? `build ${vscode.workspace.asRelativePath(fromProject.build!.context)}`, value: fromProject });
+  items.push({ label: '$(package) A container…', description: 'a local Docker image or a Dockerfile of this workspace', value: 'container' });
+  const picked = await vscode.window.showQuickPick(items, { placeHolder: 'Where should the run execute?', ignoreFocusOut: true });
+  if (!picked) return undefined;
+  if (picked.value !== 'container') return picked.value;
+  const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
+  type ImageItem = vscode.QuickPickItem & { raw?: { image?: string; build?: string; dockerfile?: string } };
+  const dockerfiles = await vscode.workspace.findFiles('**/{Dockerfile,*.Dockerfile,Dockerfile.*}', EXCLUDE, 50);
+  const imageItems: ImageItem[] = dockerfiles.map((u) => ({
+    label: `$(file) Build ${vscode.workspace.asRelativePath(u)}`,
+    description: 'build this Dockerfile, then run in it',
+    raw: { build: dirname(u.fsPath), dockerfile: basename(u.fsPath) },
+  }));
+  try {
+    const { dockerBackend } = await import('../../core/containers/container-backend.ts');
+    const images = await (await dockerBackend()).listImages();
+    imageItems.push(...images.map((i) => ({ label: i.ref, description: `${(i.size / 1e6).toFixed(0)} MB`, raw: { image: i.ref } })));
+  } catch (err) {
+    // Still offer the Dockerfiles; say why the engine's images are missing.
+    imageItems.push({ label: '$(warning) No images from the Docker engine', detail: err instanceof Error ? err.message : String(err) });
+  }
+  const image = await vscode.window.showQuickPick(imageItems, { placeHolder: 'Image to run in (local images and Dockerfiles of this workspace)', matchOnDescription: true, ignoreFocusOut: true });
+  if (!image?.raw) return undefined;
+  return containerOptionsFrom({ ...image.raw, network: 'bridge' }, cwd, '--');
 }
 
 /** The experiment selected in the Experiments view (or that of the selected run), in this folder. */

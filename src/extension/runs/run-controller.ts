@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { LooplineError } from '../../core/errors.ts';
 import type { ActiveRun, RunOutcome } from '../../core/runs/run-launcher.ts';
+import type { ContainerRunOptions } from '../../core/containers/container-options.ts';
 import type { KeyValue } from '../../core/store/types.ts';
 import { SweepQueue, TRIAL_TAG } from '../../core/sweeps/sweep-queue.ts';
 import { formatDuration } from '../../shared/display-format.ts';
@@ -18,6 +19,8 @@ export interface LaunchRequest {
   experiment?: string;
   name?: string;
   params?: KeyValue[];
+  /** Run in a container (dockerode is loaded only then). */
+  container?: ContainerRunOptions;
 }
 
 export interface LaunchedRun {
@@ -45,6 +48,23 @@ export class RunController implements vscode.Disposable {
     const { launchRun } = await import('../../core/runs/run-launcher.ts');
     let terminal: RunTerminal | undefined;
     const buffered: Buffer[] = [];
+    const backend = req.container ? new (await import('../../core/containers/container-run-backend.ts')).ContainerRunBackend(req.container) : undefined;
+    // An image build shows its steps in a progress notification (and in full in the terminal).
+    let buildStep: ((step: string) => void) | undefined;
+    let buildDone: (() => void) | undefined;
+    if (req.container?.build) {
+      void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Loopline: building the image' }, (progress) => {
+        buildStep = (step) => progress.report({ message: step });
+        return new Promise<void>((resolve) => (buildDone = resolve));
+      });
+    }
+    const watchBuild = (chunk: Buffer) => {
+      if (!buildDone) return;
+      const text = chunk.toString();
+      const step = /Step \d+\/\d+ : [^\n]*/.exec(text);
+      if (step) buildStep?.(step[0].slice(0, 80));
+      if (/Successfully tagged|The image build failed/.test(text)) buildDone();
+    };
     const active = await launchRun({
       store: ws.store,
       command: req.command,
@@ -54,8 +74,14 @@ export class RunController implements vscode.Disposable {
       ...(req.name ? { name: req.name } : {}),
       params: req.params ?? [],
       spoolDir: join(dirname(ws.store.path), 'spool'),
-      onOutput: (chunk) => (terminal ? terminal.write(chunk) : buffered.push(chunk)),
+      ...(backend ? { backend, stopGraceMs: backend.stopGraceMs } : {}),
+      onOutput: (chunk) => {
+        watchBuild(chunk);
+        if (terminal) terminal.write(chunk);
+        else buffered.push(chunk);
+      },
     });
+    void active.finished.finally(() => buildDone?.());
     ws.watcher.notifyLocalWrite();
     const run = ws.store.getRun(active.runId);
     this.active.set(active.runId, { run: active, ws });
@@ -120,6 +146,13 @@ export class RunController implements vscode.Disposable {
     try {
       process.kill(pid, 'SIGINT');
     } catch {
+      if (run.tags['loopline.container.id']) {
+        // Its launcher is gone but the container runs on: stop the container (found by label).
+        void import('../../core/containers/container-reattach.ts')
+          .then((m) => m.stopContainerRun(ws.store, runId))
+          .catch((err: unknown) => log().error(`Stopping the container of run ${runId}: ${err instanceof Error ? err.message : String(err)}`));
+        return 'signalled';
+      }
       throw new LooplineError(
         'INVALID_STATE',
         `The process that launched run "${run.info.name}" (pid ${pid}) is gone; the run was left RUNNING by a crash. Delete it or leave it.`,
