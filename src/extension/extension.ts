@@ -35,6 +35,7 @@ import { cancelQueued, compareSweep, startSweep } from './sweeps/sweep-commands.
 import { WorkspaceStores, type WorkspaceStore } from './workspace-stores.ts';
 import { COMMANDS, type CommandId } from './command-ids.ts';
 import { openDataProfile } from './monitoring/data-profile-commands.ts';
+import { DataProfilePanel } from './monitoring/data-profile-panel.ts';
 import { ModelsTreeProvider } from './models/models-tree.ts';
 import { exportRunsCommand, importRunsCommand, offerImportOnOpen } from './importers/import-commands.ts';
 import { archiveModelVersion, compareModelVersions, openModelCard, registerModel, setModelAlias } from './commands/model-commands.ts';
@@ -144,6 +145,7 @@ export function activate(context: vscode.ExtensionContext): LooplineApi {
     experiments.refresh();
   });
   register(COMMANDS.openDataProfile, (arg, sel) => openDataProfile(context, arg, sel));
+  context.subscriptions.push(vscode.window.registerWebviewPanelSerializer(DataProfilePanel.viewType, DataProfilePanel.serializer(context)));
   register(COMMANDS.revealRun, async (runId: string) => {
     const ws = stores.findRun(runId);
     if (!ws) throw new LooplineError('RESOURCE_DOES_NOT_EXIST', `Run ${runId} is not in this workspace.`);

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { DATA_FILE_EXTENSIONS } from '../../core/monitoring/data-format.ts';
 import { profileDrift } from '../../core/monitoring/feature-drift.ts';
@@ -9,6 +10,13 @@ import { parseProfileToHost, toProfileMsg, type HostToProfile, type ProfileToHos
 import { log } from '../log.ts';
 import { renderWebview, webviewOptions } from '../webviews/webview-resources.ts';
 import { startProfileJob, type ProfileJob } from './profile-job.ts';
+
+/** Open panels (reference and compared file), kept host-side so a window reload can restore them. */
+const STATE_KEY = 'loopline.dataProfile.open';
+interface SavedPanel {
+  reference: string;
+  current?: string;
+}
 
 /**
  * The Data Profile panel of one file (and optionally a second one it is compared with). Profiling
@@ -38,6 +46,29 @@ export class DataProfilePanel implements vscode.Disposable {
     this.subs.push(panel.webview.onDidReceiveMessage((m) => this.receive(m)));
     panel.onDidDispose(() => this.dispose());
     DataProfilePanel.open.set(referencePath, this);
+  }
+
+  /** Restores the panels open before a window reload (each serialized panel takes the next saved file). */
+  static serializer(ctx: vscode.ExtensionContext): vscode.WebviewPanelSerializer {
+    return {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel): Promise<void> {
+        const saved = ctx.workspaceState.get<SavedPanel[]>(STATE_KEY, []);
+        const next = saved.find((s) => typeof s?.reference === 'string' && !DataProfilePanel.open.has(s.reference) && existsSync(s.reference));
+        if (!next) {
+          panel.dispose();
+          return;
+        }
+        panel.webview.options = webviewOptions(ctx.extensionUri);
+        const p = new DataProfilePanel(panel, ctx, next.reference);
+        void p.load(typeof next.current === 'string' && existsSync(next.current) ? next.current : undefined);
+      },
+    };
+  }
+
+  private remember(): void {
+    const saved = this.ctx.workspaceState.get<SavedPanel[]>(STATE_KEY, []).filter((s) => s?.reference !== this.referencePath);
+    if (!this.disposed) saved.push({ reference: this.referencePath, ...(this.currentPath ? { current: this.currentPath } : {}) });
+    void this.ctx.workspaceState.update(STATE_KEY, saved.slice(-20));
   }
 
   /** Opens (or reveals) the profile of `file`; with `compareTo`, the comparison of the two. */
@@ -84,6 +115,7 @@ export class DataProfilePanel implements vscode.Disposable {
 
   private async load(compareWith?: string): Promise<void> {
     this.currentPath = compareWith;
+    this.remember();
     try {
       this.post({ type: 'progress', file: basename(this.referencePath), fraction: 0, rows: 0 });
       const reference = await this.profile(this.referencePath);
@@ -143,6 +175,7 @@ export class DataProfilePanel implements vscode.Disposable {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.remember();
     for (const j of this.jobs) j.cancel();
     DataProfilePanel.open.delete(this.referencePath);
     for (const d of this.subs) d.dispose();
