@@ -11,6 +11,7 @@ import { runsCommand } from './commands/runs.ts';
 import { serveCommand } from './commands/serve.ts';
 import { showCommand } from './commands/show.ts';
 import { queueCommand, sweepCommand } from './commands/sweep.ts';
+import { deployCommand, deploymentsCommand, promoteCommand, rollbackCommand, undeployCommand } from './commands/deploy.ts';
 import { aliasCommand, archiveCommand, auditCommand, gateCommand, modelsCommand, registerCommand, versionsCommand } from './commands/registry.ts';
 
 const USAGE = `loopline — track ML experiments next to your code (MLflow-compatible)
@@ -44,6 +45,9 @@ Usage:
   loopline gate RUN_ID|MODEL/VERSION|MODEL@ALIAS [--model NAME] [--json]   (exit 1 when a gate fails)
   loopline archive MODEL/VERSION [--undo]
   loopline audit [--model NAME] [--limit N] [--json] [--export FILE.jsonl]
+  loopline deploy MODEL@ALIAS|MODEL/VERSION --name NAME [--port P] [--strategy blue-green|canary] [--percent N] [--json]
+  loopline promote NAME | rollback NAME | undeploy NAME
+  loopline deployments [--history] [--json]
 
 Every command takes --store PATH (or LOOPLINE_STORE); the default is .loopline/loopline.db at the
 git root, or in the current folder outside git.
@@ -71,6 +75,11 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   gate: gateCommand,
   archive: archiveCommand,
   audit: auditCommand,
+  deploy: deployCommand,
+  promote: promoteCommand,
+  rollback: rollbackCommand,
+  undeploy: undeployCommand,
+  deployments: deploymentsCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

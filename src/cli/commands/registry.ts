@@ -1,15 +1,16 @@
 import { resolve } from 'node:path';
-import { GateFailedError, ModelRegistry, parseModelRef, parseVersion } from '../../core/registry/model-registry.ts';
+import { registryWithDeployments } from '../../core/deploy/registry-with-deployments.ts';
+import { GateFailedError, parseModelRef, parseVersion, type ModelRegistry } from '../../core/registry/model-registry.ts';
 import { formatGateReport, type GateReport } from '../../core/registry/validation-gates.ts';
 import type { ModelVersion } from '../../core/registry/registry-types.ts';
 import { option, parseArgs, UsageError, type ParsedArgs } from '../args.ts';
 import { formatAgo, formatNumber, table, toJson } from '../format.ts';
 import { openStore } from './open-store.ts';
 
-async function withRegistry<T>(args: ParsedArgs, fn: (r: ModelRegistry) => Promise<T> | T): Promise<T> {
+export async function withRegistry<T>(args: ParsedArgs, fn: (r: ModelRegistry) => Promise<T> | T): Promise<T> {
   const store = openStore(args);
   try {
-    return await fn(new ModelRegistry(store));
+    return await fn(registryWithDeployments(store));
   } finally {
     store.close();
   }

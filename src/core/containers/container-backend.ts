@@ -61,6 +61,13 @@ export interface BuildSpec {
   buildArgs: Record<string, string>;
 }
 
+/** A long-lived container (a model server, a proxy): started detached, outlives this process. */
+export interface ServiceSpec extends ContainerSpec {
+  name: string;
+  /** Ports to publish, e.g. {containerPort: 8080, hostPort: 9000, hostIp: '127.0.0.1'}. */
+  ports?: Array<{ containerPort: number; hostPort: number; hostIp: string }>;
+}
+
 export interface ContainerBackend {
   /** Where the engine is (for messages): unix:///var/run/docker.sock, tcp://…. */
   readonly endpoint: string;
@@ -81,6 +88,16 @@ export interface ContainerBackend {
   find(labels: Record<string, string>): Promise<ContainerSummary[]>;
   /** Follows an existing container: its whole log from the start, then its end. */
   reattach(id: string, onOutput: OutputSink): Promise<ContainerHandle>;
+  /** Creates and starts a detached service container; returns its id. */
+  startService(spec: ServiceSpec): Promise<string>;
+  /** Signals a container by id (SIGHUP makes nginx reload its configuration gracefully). */
+  signalContainer(id: string, sig: 'SIGHUP' | 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  removeContainer(id: string): Promise<void>;
+  /** The last `lines` lines of a container's output (stdout and stderr interleaved). */
+  containerLogs(id: string, lines: number): Promise<string>;
+  /** Creates a user-defined bridge network unless it exists. */
+  ensureNetwork(name: string, labels: Record<string, string>): Promise<void>;
+  removeNetwork(name: string): Promise<void>;
 }
 
 /** A build that failed; `output` is the end of its log, ending with the failing step's output. */

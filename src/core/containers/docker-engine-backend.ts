@@ -14,6 +14,7 @@ import {
   type ContainerSummary,
   type ImageSummary,
   type OutputSink,
+  type ServiceSpec,
 } from './container-backend.ts';
 import { explainEngineError } from './engine-errors.ts';
 
@@ -194,6 +195,85 @@ export class DockerEngineBackend implements ContainerBackend {
     const exited = container.wait();
     exited.catch(() => {});
     return this.handle(container, info.Image, exited, delivered);
+  }
+
+  async startService(spec: ServiceSpec): Promise<string> {
+    const hostConfig: Docker.HostConfig = { NetworkMode: spec.network, AutoRemove: false, RestartPolicy: { Name: 'no' } };
+    if (!this.remote) hostConfig.Binds = spec.binds.map((b) => `${b.source}:${b.target}:${b.readOnly ? 'ro' : 'rw'}`);
+    if (spec.cpus) hostConfig.NanoCpus = Math.round(spec.cpus * 1e9);
+    if (spec.memoryBytes) hostConfig.Memory = spec.memoryBytes;
+    const exposed: Record<string, object> = {};
+    if (spec.ports?.length) {
+      hostConfig.PortBindings = {};
+      for (const p of spec.ports) {
+        exposed[`${p.containerPort}/tcp`] = {};
+        hostConfig.PortBindings[`${p.containerPort}/tcp`] = [{ HostIp: p.hostIp, HostPort: String(p.hostPort) }];
+      }
+    }
+    const container = await this.call(() =>
+      this.docker.createContainer({
+        name: spec.name,
+        Image: spec.image,
+        Cmd: spec.command,
+        WorkingDir: spec.workingDir,
+        Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+        Labels: spec.labels,
+        ExposedPorts: exposed,
+        HostConfig: hostConfig,
+      }),
+    );
+    try {
+      if (this.remote) for (const c of spec.copyIn) await container.putArchive(tarOf(c.source, c.target.replace(/^\/+/, ''), []), { path: '/' });
+      await container.start();
+      return container.id;
+    } catch (err) {
+      await container.remove({ force: true }).catch(() => {});
+      throw explainEngineError(err, this.endpoint);
+    }
+  }
+
+  async signalContainer(id: string, sig: 'SIGHUP' | 'SIGTERM' | 'SIGKILL'): Promise<void> {
+    try {
+      await this.docker.getContainer(id).kill({ signal: sig });
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 409) throw explainEngineError(err, this.endpoint);
+    }
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    await this.docker
+      .getContainer(id)
+      .remove({ force: true })
+      .catch((err: { statusCode?: number }) => {
+        if (err.statusCode !== 404 && err.statusCode !== 409) throw explainEngineError(err, this.endpoint);
+      });
+  }
+
+  async containerLogs(id: string, lines: number): Promise<string> {
+    const buf = (await this.call(() => this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail: lines, follow: false }))) as unknown as Buffer;
+    // Non-TTY logs are multiplexed: 8-byte frame headers before each chunk.
+    const parts: Buffer[] = [];
+    for (let i = 0; i + 8 <= buf.length; ) {
+      const size = buf.readUInt32BE(i + 4);
+      parts.push(buf.subarray(i + 8, i + 8 + size));
+      i += 8 + size;
+    }
+    return Buffer.concat(parts).toString('utf8');
+  }
+
+  async ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {
+    const existing = await this.call(() => this.docker.listNetworks({ filters: JSON.stringify({ name: [name] }) }));
+    if (existing.some((n) => n.Name === name)) return;
+    await this.call(() => this.docker.createNetwork({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true }));
+  }
+
+  async removeNetwork(name: string): Promise<void> {
+    await this.docker
+      .getNetwork(name)
+      .remove()
+      .catch((err: { statusCode?: number }) => {
+        if (err.statusCode !== 404) throw explainEngineError(err, this.endpoint);
+      });
   }
 
   private demux(stream: Readable, onOutput: OutputSink): Promise<void> {

@@ -8,7 +8,8 @@ import { MLFLOW_ROUTES, type RouteContext } from './mlflow-routes.ts';
 import { handleArtifactRequest } from './artifact-routes.ts';
 import type { Fields } from './request-fields.ts';
 import { HttpStatusError, sendJson, sendText } from './http-responses.ts';
-import { ModelRegistry } from '../registry/model-registry.ts';
+import type { ModelRegistry } from '../registry/model-registry.ts';
+import { registryWithDeployments } from '../deploy/registry-with-deployments.ts';
 import { REGISTRY_ROUTES } from '../registry/registry-routes.ts';
 
 export interface TrackingServerOptions {
@@ -161,7 +162,7 @@ export class TrackingServer {
   }
 
   get registry(): ModelRegistry {
-    this.registryInstance ??= this.opts.registry ?? new ModelRegistry(this.opts.store, this.opts.now ? { now: this.opts.now } : {});
+    this.registryInstance ??= this.opts.registry ?? registryWithDeployments(this.opts.store, this.opts.now ? { now: this.opts.now } : {});
     return this.registryInstance;
   }
 

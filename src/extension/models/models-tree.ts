@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { formatAgo } from '../../shared/display-format.ts';
-import { ModelRegistry } from '../../core/registry/model-registry.ts';
+import type { ModelRegistry } from '../../core/registry/model-registry.ts';
+import { registryWithDeployments } from '../../core/deploy/registry-with-deployments.ts';
 import type { ModelVersion, RegisteredModel } from '../../core/registry/registry-types.ts';
 import { COMMANDS } from '../command-ids.ts';
 import { PREFERRED_METRICS } from '../experiments/experiments-model.ts';
@@ -21,7 +22,7 @@ const registries = new WeakMap<WorkspaceStore, ModelRegistry>();
 export function registryOf(ws: WorkspaceStore): ModelRegistry {
   let r = registries.get(ws);
   if (!r) {
-    r = new ModelRegistry(ws.store);
+    r = registryWithDeployments(ws.store);
     registries.set(ws, r);
   }
   return r;

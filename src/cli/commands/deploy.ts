@@ -1,0 +1,119 @@
+import { dockerBackend } from '../../core/containers/container-backend.ts';
+import { DeploymentManager } from '../../core/deploy/deployment-manager.ts';
+import type { Strategy } from '../../core/deploy/deployment-records.ts';
+import { GateFailedError } from '../../core/registry/model-registry.ts';
+import { formatGateReport } from '../../core/registry/validation-gates.ts';
+import { option, parseArgs, UsageError, type ParsedArgs } from '../args.ts';
+import { formatAgo, table, toJson } from '../format.ts';
+import { withRegistry } from './registry.ts';
+
+async function withManager<T>(args: ParsedArgs, fn: (m: DeploymentManager) => Promise<T>): Promise<T> {
+  return withRegistry(args, async (r) => fn(new DeploymentManager(r, await dockerBackend(), { ...(option(args, 'proxy-image') ? { proxyImage: option(args, 'proxy-image')! } : {}) })));
+}
+
+/** `deploy MODEL@ALIAS|MODEL/VERSION --name NAME`: prints ENDPOINT=… as its last line. */
+export async function deployCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { flags: ['json', 'force'], options: ['store', 'name', 'port', 'strategy', 'percent', 'reason', 'proxy-image'] });
+  const ref = args.positionals[0];
+  const name = option(args, 'name');
+  if (!ref || !name) throw new UsageError('Usage: loopline deploy MODEL@ALIAS|MODEL/VERSION --name NAME [--port P] [--strategy blue-green|canary] [--percent N] [--force --reason TEXT] [--json]');
+  const strategy = (option(args, 'strategy') ?? 'blue-green') as Strategy;
+  if (strategy !== 'blue-green' && strategy !== 'canary') throw new UsageError(`--strategy must be blue-green or canary, not '${strategy}'.`);
+  const num = (k: string) => {
+    const v = option(args, k);
+    if (v === undefined) return undefined;
+    if (!/^\d+$/.test(v)) throw new UsageError(`--${k} must be a whole number, not '${v}'.`);
+    return Number(v);
+  };
+  if (args.flags.has('force') && !option(args, 'reason')) throw new UsageError('--force needs --reason TEXT: the override is recorded in the audit log.');
+  return withManager(args, async (m) => {
+    try {
+      const port = num('port');
+      const percent = num('percent');
+      const reason = option(args, 'reason');
+      const res = await m.deploy(ref, { name, strategy, force: args.flags.has('force'), ...(port !== undefined ? { port } : {}), ...(percent !== undefined ? { percent } : {}), ...(reason ? { reason } : {}) });
+      if (args.flags.has('json')) console.log(toJson({ name, version: res.version, strategy, endpoint: res.endpoint, slots: res.deployment.slots, gates: res.gates }));
+      else {
+        console.log(formatGateReport(res.gates));
+        console.log(`Deployed ${res.deployment.model}/${res.version} as ${name} (${strategy}${strategy === 'canary' ? ` ${percent}%` : ''}).`);
+      }
+      console.log(`ENDPOINT=${res.endpoint}`);
+      return 0;
+    } catch (err) {
+      if (!(err instanceof GateFailedError)) throw err;
+      console.log(formatGateReport(err.report));
+      console.error(`loopline deploy: refused by the validation gates; override with --force --reason TEXT.`);
+      return 1;
+    }
+  });
+}
+
+export async function promoteCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { flags: [], options: ['store'] });
+  const name = args.positionals[0];
+  if (!name) throw new UsageError('Usage: loopline promote NAME');
+  return withManager(args, async (m) => {
+    const d = await m.promote(name);
+    console.log(`${name}: 100% to version ${d.slots[0]!.version}; version ${d.slots[1]?.version ?? '-'} stays warm for rollback.`);
+    return 0;
+  });
+}
+
+export async function rollbackCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { flags: [], options: ['store'] });
+  const name = args.positionals[0];
+  if (!name) throw new UsageError('Usage: loopline rollback NAME');
+  return withManager(args, async (m) => {
+    const t0 = performance.now();
+    const d = await m.rollback(name);
+    console.log(`${name}: back on version ${d.slots.find((s) => s.role === 'live')?.version} in ${Math.round(performance.now() - t0)} ms.`);
+    return 0;
+  });
+}
+
+export async function undeployCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { flags: [], options: ['store'] });
+  const name = args.positionals[0];
+  if (!name) throw new UsageError('Usage: loopline undeploy NAME');
+  return withManager(args, async (m) => {
+    await m.undeploy(name);
+    console.log(`Removed deployment ${name}: its containers and network are gone and its port is free.`);
+    return 0;
+  });
+}
+
+export async function deploymentsCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { flags: ['json', 'history'], options: ['store'] });
+  return withManager(args, async (m) => {
+    const list = await m.list();
+    if (args.flags.has('json')) {
+      console.log(toJson(list.map((d) => ({ ...d, history: m.records.history(d.name) }))));
+      return 0;
+    }
+    if (list.length === 0) {
+      console.log('No deployments. Deploy one with: loopline deploy MODEL@champion --name NAME');
+      return 0;
+    }
+    console.log(
+      table(
+        ['NAME', 'MODEL', 'ENDPOINT', 'TRAFFIC', 'WARM', 'STATE', 'UPDATED'],
+        list.map((d) => [
+          d.name,
+          d.model,
+          d.endpoint,
+          d.slots.filter((s) => s.weight > 0).map((s) => `v${s.version} ${s.weight}%`).join(', '),
+          d.slots.filter((s) => s.role === 'previous').map((s) => `v${s.version}`).join(', ') || '-',
+          d.running ? 'running' : 'stopped',
+          formatAgo(d.updatedTime),
+        ]),
+      ),
+    );
+    if (args.flags.has('history')) {
+      for (const d of list) {
+        console.log(`\nHistory of ${d.name}`);
+        console.log(table(['WHEN', 'ACTION', 'VERSION', 'ALIAS', 'STRATEGY', 'WHO', 'OUTCOME'], m.records.history(d.name).map((h) => [new Date(h.time).toISOString(), h.action, String(h.version ?? '-'), h.alias ?? '-', h.strategy ?? '-', h.actor, h.outcome])));
+      }
+    }
+    return 0;
+  });
+}

@@ -1,0 +1,357 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import type { ContainerBackend } from '../containers/container-backend.ts';
+import { LooplineError, invalid } from '../errors.ts';
+import { GateFailedError, parseModelRef, type ModelRegistry } from '../registry/model-registry.ts';
+import type { ModelVersion } from '../registry/registry-types.ts';
+import type { GateReport } from '../registry/validation-gates.ts';
+import { DeploymentRecords, type DeploymentRecord, type Strategy } from './deployment-records.ts';
+import { MODEL_PORT, PROXY_PORT, renderNginxConfig, type Slot } from './nginx-config.ts';
+
+export interface HealthCheck {
+  path: string;
+  intervalMs: number;
+  timeoutMs: number;
+  retries: number;
+}
+
+export interface DeploymentManagerOptions {
+  /** Image with nginx for the proxy (built by `npm run docker:setup`). */
+  proxyImage?: string;
+  health?: Partial<HealthCheck>;
+  now?: () => number;
+}
+
+export interface DeployOptions {
+  name: string;
+  port?: number;
+  strategy?: Strategy;
+  /** Canary share in percent (1..99). */
+  percent?: number;
+  force?: boolean;
+  reason?: string;
+}
+
+export interface DeployResult {
+  deployment: DeploymentRecord;
+  endpoint: string;
+  version: number;
+  gates: GateReport;
+}
+
+const LABEL = 'loopline.deployment';
+export const DEFAULT_PROXY_IMAGE = 'loopline/python:bookworm';
+
+function slotId(): string {
+  return randomBytes(4).toString('hex');
+}
+
+export function checkDeploymentName(name: string): string {
+  if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(name)) throw invalid(`Deployment name '${name}' must be lowercase letters, digits and '-' (at most 41), e.g. iris-prod.`);
+  return name;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Deployments on a container engine: each version in its own container (files mounted read-only at
+ * /model), an nginx reverse proxy in front (the only published port), blue/green and canary by
+ * weighted upstreams switched with graceful reloads, rollback to the warm previous version.
+ */
+export class DeploymentManager {
+  readonly records: DeploymentRecords;
+  private readonly registry: ModelRegistry;
+  private readonly backend: ContainerBackend;
+  private readonly proxyImage: string;
+  private readonly health: HealthCheck;
+  private readonly now: () => number;
+
+  constructor(registry: ModelRegistry, backend: ContainerBackend, opts: DeploymentManagerOptions = {}) {
+    this.registry = registry;
+    this.backend = backend;
+    this.records = new DeploymentRecords(registry.store.db);
+    this.proxyImage = opts.proxyImage ?? process.env.LOOPLINE_PROXY_IMAGE ?? DEFAULT_PROXY_IMAGE;
+    this.health = { path: '/ping', intervalMs: 250, timeoutMs: 2000, retries: 60, ...opts.health };
+    this.now = opts.now ?? Date.now;
+  }
+
+  private dir(name: string): string {
+    return join(dirname(this.registry.store.path), 'deployments', name);
+  }
+
+  endpoint(d: DeploymentRecord): string {
+    return `http://127.0.0.1:${d.port}`;
+  }
+
+  /** `MODEL@ALIAS` or `MODEL/VERSION`: start it beside the live version and switch once healthy. */
+  async deploy(ref: string, opts: DeployOptions): Promise<DeployResult> {
+    const name = checkDeploymentName(opts.name);
+    const strategy = opts.strategy ?? 'blue-green';
+    if (strategy === 'canary' && (opts.percent === undefined || opts.percent < 1 || opts.percent > 99)) throw invalid('--strategy canary needs --percent N (1-99): the share of requests the new version gets.');
+    if (this.backend.remote) throw new LooplineError('INVALID_STATE', `Deployments mount the model's files into containers, which a remote engine (${this.backend.endpoint}) cannot see; use a local engine.`);
+    const alias = parseModelRef(ref).alias ?? null;
+    const v = this.registry.resolve(ref);
+    if (v.archived) throw new LooplineError('INVALID_STATE', `${v.model}/${v.version} is archived; restore it (loopline archive ${v.model}/${v.version} --undo) to deploy it.`);
+    const gates = this.checkGates(v, name, opts);
+    const existing = this.records.find(name);
+    if (existing && existing.model !== v.model) throw invalid(`Deployment '${name}' serves model '${existing.model}', not '${v.model}'; pick another --name.`);
+    if (existing && existing.slots.some((s) => s.role === 'candidate')) throw new LooplineError('INVALID_STATE', `Deployment '${name}' has a canary in progress; loopline promote ${name} or loopline rollback ${name} first.`);
+    try {
+      const d = existing ? await this.rollOut(existing, v, alias, strategy, opts.percent ?? 100) : await this.create(name, v, alias, opts.port);
+      this.record(d, existing ? (strategy === 'canary' ? 'canary' : 'switch') : 'deploy', v, alias, 'ok', { strategy, ...(strategy === 'canary' ? { percent: opts.percent } : {}) });
+      return { deployment: d, endpoint: this.endpoint(d), version: v.version, gates };
+    } catch (err) {
+      this.registry.audit.append({ action: 'deploy', outcome: 'failed', model: v.model, version: v.version, deployment: name, detail: { error: (err as Error).message } });
+      this.records.addHistory({ deployment: name, time: this.now(), actor: this.registry.actor, action: 'deploy', model: v.model, version: v.version, alias, strategy, outcome: 'failed', detail: { error: (err as Error).message } });
+      throw err;
+    }
+  }
+
+  private checkGates(v: ModelVersion, name: string, opts: DeployOptions): GateReport {
+    const report = this.registry.checkVersionGates(v);
+    if (report.passed) return report;
+    if (!opts.force) {
+      this.registry.audit.append({ action: 'deploy', outcome: 'refused', model: v.model, version: v.version, deployment: name, detail: { report } });
+      throw new GateFailedError(report, `deploying ${v.model}/${v.version}`);
+    }
+    if (!opts.reason?.trim()) throw invalid('--force needs --reason TEXT: a gate override is recorded with its reason.');
+    this.registry.audit.append({ action: 'gate.override', outcome: 'ok', model: v.model, version: v.version, deployment: name, detail: { reason: opts.reason, report } });
+    return report;
+  }
+
+  private async create(name: string, v: ModelVersion, alias: string | null, port?: number): Promise<DeploymentRecord> {
+    const network = `loopline-${name}`;
+    const labels = { [LABEL]: name, 'loopline.model': v.model };
+    await this.backend.ensureNetwork(network, labels);
+    const d: DeploymentRecord = { name, model: v.model, port: port ?? (await freePort()), network, proxyContainer: '', strategy: 'blue-green', generation: 0, slots: [], createdTime: this.now(), updatedTime: this.now() };
+    let slot: Slot | undefined;
+    try {
+      slot = await this.startSlot(d, v, alias);
+      d.slots = [{ ...slot, weight: 100, role: 'live' }];
+      const dir = this.dir(name);
+      mkdirSync(join(dir, 'proxy'), { recursive: true });
+      mkdirSync(join(dir, 'logs'), { recursive: true });
+      this.writeConfig(d);
+      d.proxyContainer = await this.backend.startService({
+        name: `loopline-${name}-proxy`,
+        image: this.proxyImage,
+        command: ['nginx', '-c', '/etc/loopline-proxy/nginx.conf', '-g', 'daemon off;'],
+        workingDir: '/',
+        env: {},
+        labels: { ...labels, 'loopline.role': 'proxy' },
+        binds: [
+          { source: join(dir, 'proxy'), target: '/etc/loopline-proxy', readOnly: true },
+          { source: join(dir, 'logs'), target: '/var/log/loopline', readOnly: false },
+        ],
+        copyIn: [],
+        network,
+        ports: [{ containerPort: PROXY_PORT, hostPort: d.port, hostIp: '127.0.0.1' }],
+      });
+      await this.waitGeneration(d);
+      await this.waitHealthy(d, slot);
+      this.records.save(d);
+      return d;
+    } catch (err) {
+      if (d.proxyContainer) await this.backend.removeContainer(d.proxyContainer).catch(() => {});
+      if (slot) await this.backend.removeContainer(slot.containerId).catch(() => {});
+      await this.backend.removeNetwork(network).catch(() => {});
+      throw err;
+    }
+  }
+
+  /** Blue/green or canary on a live deployment: the live version is untouched until the new one is healthy. */
+  private async rollOut(d: DeploymentRecord, v: ModelVersion, alias: string | null, strategy: Strategy, percent: number): Promise<DeploymentRecord> {
+    const slot = await this.startSlot(d, v, alias);
+    // Make the new slot reachable for its health check; traffic unchanged.
+    const before = d.slots;
+    d.slots = [...before, { ...slot, weight: 0, role: 'candidate' }];
+    try {
+      await this.reload(d);
+      await this.waitHealthy(d, slot);
+    } catch (err) {
+      d.slots = before;
+      await this.reload(d).catch(() => {});
+      await this.backend.removeContainer(slot.containerId).catch(() => {});
+      this.records.save(d);
+      throw err;
+    }
+    // Drop a previous warm version: only the live one stays warm behind the new one.
+    const stale = before.filter((s) => s.role === 'previous');
+    const live = before.filter((s) => s.role === 'live');
+    if (strategy === 'canary') {
+      d.strategy = 'canary';
+      d.slots = [...live.map((s) => ({ ...s, weight: 100 - percent })), { ...slot, weight: percent, role: 'candidate' as const }, ...stale];
+    } else {
+      d.strategy = 'blue-green';
+      d.slots = [{ ...slot, weight: 100, role: 'live' }, ...live.map((s) => ({ ...s, weight: 0, role: 'previous' as const }))];
+    }
+    await this.reload(d);
+    if (strategy !== 'canary') for (const s of stale) await this.backend.removeContainer(s.containerId).catch(() => {});
+    this.records.save(d);
+    return d;
+  }
+
+  /** Canary → 100% to the new version; the old one stays warm for rollback. */
+  async promote(name: string): Promise<DeploymentRecord> {
+    const d = this.records.get(name);
+    const cand = d.slots.find((s) => s.role === 'candidate');
+    if (!cand) throw new LooplineError('INVALID_STATE', `Deployment '${name}' has no canary to promote.`);
+    const live = d.slots.filter((s) => s.role === 'live');
+    const stale = d.slots.filter((s) => s.role === 'previous');
+    d.slots = [{ ...cand, weight: 100, role: 'live' }, ...live.map((s) => ({ ...s, weight: 0, role: 'previous' as const }))];
+    d.strategy = 'blue-green';
+    await this.reload(d);
+    for (const s of stale) await this.backend.removeContainer(s.containerId).catch(() => {});
+    this.records.save(d);
+    this.record(d, 'promote', null, cand.alias, 'ok', {}, cand.version);
+    return d;
+  }
+
+  /** Ends a canary, or returns to the warm previous version (a reload: well under a second). */
+  async rollback(name: string, reason = 'manual'): Promise<DeploymentRecord> {
+    const d = this.records.get(name);
+    const cand = d.slots.find((s) => s.role === 'candidate');
+    const prev = d.slots.find((s) => s.role === 'previous');
+    const live = d.slots.find((s) => s.role === 'live');
+    if (cand) {
+      d.slots = d.slots.filter((s) => s !== cand).map((s) => (s.role === 'live' ? { ...s, weight: 100 } : s));
+      d.strategy = 'blue-green';
+      await this.reload(d);
+      await this.backend.removeContainer(cand.containerId).catch(() => {});
+      this.records.save(d);
+      this.record(d, 'rollback', null, cand.alias, 'ok', { reason, ended: 'canary', removedVersion: cand.version }, live?.version ?? null);
+      return d;
+    }
+    if (!prev || !live) throw new LooplineError('INVALID_STATE', `Deployment '${name}' has no previous version to roll back to (it was removed or this is the first deployment).`);
+    d.slots = [{ ...prev, weight: 100, role: 'live' }, { ...live, weight: 0, role: 'previous' }];
+    await this.reload(d);
+    this.records.save(d);
+    this.record(d, 'rollback', null, prev.alias, 'ok', { reason, from: live.version }, prev.version);
+    return d;
+  }
+
+  /** Stops and removes the deployment's containers and network; the port is free afterwards. */
+  async undeploy(name: string): Promise<void> {
+    const d = this.records.find(name);
+    const found = await this.backend.find({ [LABEL]: name });
+    if (!d && found.length === 0) throw new LooplineError('RESOURCE_DOES_NOT_EXIST', `No deployment named '${name}'; list them with loopline deployments.`);
+    for (const c of found) await this.backend.removeContainer(c.id);
+    await this.backend.removeNetwork(`loopline-${name}`);
+    rmSync(this.dir(name), { recursive: true, force: true });
+    if (d) {
+      this.records.remove(name);
+      this.record(d, 'undeploy', null, null, 'ok', { versions: d.slots.map((s) => s.version) });
+    }
+  }
+
+  /** Deployments with whether their containers are running (found again by label). */
+  async list(): Promise<Array<DeploymentRecord & { endpoint: string; running: boolean }>> {
+    const out = [];
+    for (const d of this.records.list()) {
+      const found = await this.backend.find({ [LABEL]: d.name }).catch(() => []);
+      const running = found.some((c) => c.id === d.proxyContainer && c.running);
+      out.push({ ...d, endpoint: this.endpoint(d), running });
+    }
+    return out;
+  }
+
+  // ---- internals ------------------------------------------------------------------------
+
+  private async startSlot(d: DeploymentRecord, v: ModelVersion, alias: string | null): Promise<Slot> {
+    const serve = v.lineage.serve ?? this.registry.projectConfig().serve;
+    if (!serve?.command) throw invalid(`No serve: section with a command for ${v.model}/${v.version}; add to loopline.yaml: serve: {image: IMAGE, command: python3 serve.py --model /model, port: 8080, health: /ping}.`);
+    if (!serve.image) throw invalid(`serve: needs image: (an image with the runtime, e.g. loopline/python:bookworm from npm run docker:setup); building from serve.build is not supported yet.`);
+    const id = slotId();
+    const container = `loopline-${d.name}-v${v.version}-${id}`;
+    const port = serve.port ?? MODEL_PORT;
+    const command = ['sh', '-c', `${serve.command}${/--port\b/.test(serve.command) ? '' : ` --port ${MODEL_PORT}`}`];
+    if (port !== MODEL_PORT) throw invalid(`serve.port must be ${MODEL_PORT} for now (the proxy reaches every model container there).`);
+    const containerId = await this.backend.startService({
+      name: container,
+      image: serve.image,
+      command,
+      workingDir: '/app',
+      env: { LOOPLINE_MODEL: v.model, LOOPLINE_MODEL_VERSION: String(v.version), PYTHONUNBUFFERED: '1' },
+      labels: { [LABEL]: d.name, 'loopline.model': v.model, 'loopline.version': String(v.version), 'loopline.role': 'model' },
+      binds: [
+        { source: v.dir, target: '/model', readOnly: true },
+        { source: this.registry.projectDir, target: '/app', readOnly: true },
+      ],
+      copyIn: [],
+      network: d.network,
+    });
+    return { id, container, containerId, version: v.version, alias, weight: 0, role: 'candidate' };
+  }
+
+  private writeConfig(d: DeploymentRecord): void {
+    d.generation += 1;
+    const file = join(this.dir(d.name), 'proxy', 'nginx.conf');
+    mkdirSync(dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, renderNginxConfig(d.slots, d.generation));
+    renameSync(tmp, file);
+  }
+
+  /** Graceful reload: nginx starts new workers on the new config; old ones finish their requests. */
+  private async reload(d: DeploymentRecord): Promise<void> {
+    this.writeConfig(d);
+    await this.backend.signalContainer(d.proxyContainer, 'SIGHUP');
+    await this.waitGeneration(d);
+  }
+
+  private async waitGeneration(d: DeploymentRecord): Promise<void> {
+    const deadline = Date.now() + 15_000;
+    let last = '';
+    while (Date.now() < deadline) {
+      try {
+        const res = await fetch(`${this.endpoint(d)}/__loopline/generation`, { signal: AbortSignal.timeout(1000) });
+        last = await res.text();
+        if (res.ok && last === String(d.generation)) return;
+      } catch (err) {
+        last = (err as Error).message;
+      }
+      await sleep(50);
+    }
+    const logs = await this.backend.containerLogs(d.proxyContainer, 20).catch(() => '');
+    throw new LooplineError('INTERNAL_ERROR', `The proxy did not load configuration ${d.generation} (last answer: ${last}). Its last log lines:\n${logs}`);
+  }
+
+  private async waitHealthy(d: DeploymentRecord, slot: Slot): Promise<void> {
+    const url = `${this.endpoint(d)}/__loopline/slot/${slot.id}${this.health.path}`;
+    let last = '';
+    for (let i = 0; i < this.health.retries; i++) {
+      try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(this.health.timeoutMs) });
+        if (res.status === 200) return;
+        last = `HTTP ${res.status}`;
+      } catch (err) {
+        last = (err as Error).message;
+      }
+      await sleep(this.health.intervalMs);
+    }
+    const logs = await this.backend.containerLogs(slot.containerId, 20).catch(() => '(no logs)');
+    throw new LooplineError(
+      'INVALID_STATE',
+      `Version ${slot.version} failed its health check (GET ${this.health.path}: ${last} after ${this.health.retries} tries); the live version is untouched. Its last log lines:\n${logs.trim()}`,
+    );
+  }
+
+  private record(d: DeploymentRecord, action: string, v: ModelVersion | null, alias: string | null, outcome: 'ok' | 'failed', detail: Record<string, unknown>, version?: number | null): void {
+    const ver = v?.version ?? version ?? null;
+    this.records.addHistory({ deployment: d.name, time: this.now(), actor: this.registry.actor, action, model: d.model, version: ver, alias, strategy: d.strategy, outcome, detail });
+    this.registry.audit.append({ action, outcome, model: d.model, version: ver, deployment: d.name, detail: { alias, ...detail } });
+  }
+}

@@ -1,0 +1,177 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { dockerBackend, type ContainerBackend } from '../src/core/containers/container-backend.ts';
+import { DeploymentManager } from '../src/core/deploy/deployment-manager.ts';
+import { registryWithDeployments } from '../src/core/deploy/registry-with-deployments.ts';
+import type { ModelRegistry } from '../src/core/registry/model-registry.ts';
+import { RunStore } from '../src/core/store/run-store.ts';
+import { REPO_ROOT } from './helpers/paths.ts';
+import { runCli } from './helpers/cli.ts';
+import { seedIrisWorkspace } from './helpers/seed-workspace.ts';
+import { tempDir } from './helpers/temp-store.ts';
+
+// Real engine, real nginx, real HTTP. Needs `npm run docker:setup` (engine + loopline/python:bookworm).
+const IMAGE = process.env.LOOPLINE_PYTHON_IMAGE ?? 'loopline/python:bookworm';
+const NAME = `t${process.pid}`;
+let t: ReturnType<typeof tempDir>;
+let store: RunStore;
+let registry: ModelRegistry;
+let backend: ContainerBackend;
+let manager: DeploymentManager;
+let endpoint = '';
+let projectDir = '';
+
+before(async () => {
+  backend = await dockerBackend();
+  await backend.ping();
+  assert.ok(await backend.inspectImage(IMAGE), `image ${IMAGE} is missing: run npm run docker:setup`);
+  t = tempDir('loopline-deploy-');
+  const dir = seedIrisWorkspace(join(t.dir, 'iris'), ['0.05', '0.5'], 40);
+  projectDir = dir;
+  cpSync(join(REPO_ROOT, 'examples', 'iris', 'serve.py'), join(dir, 'serve.py'));
+  writeFileSync(join(dir, 'loopline.yaml'), `serve:\n  image: ${IMAGE}\n  command: python3 serve.py --model /model\n  port: 8080\n  health: /ping\n`);
+  store = RunStore.open(join(dir, '.loopline', 'loopline.db'));
+  registry = registryWithDeployments(store);
+  const runs = store.searchRuns({ experimentIds: [store.getExperimentByName('iris-sweep').id], orderBy: ['attributes.start_time ASC'] }).runs;
+  for (const r of runs) registry.registerVersion({ model: 'iris', runId: r.info.id, path: 'model' });
+  // Version 3 is broken: no model.json, so serve.py exits and its health check never passes.
+  const broken = store.createRun({ experimentId: '0', name: 'broken' });
+  mkdirSync(join(store.artifactsRoot, broken.info.id, 'model'), { recursive: true });
+  writeFileSync(join(store.artifactsRoot, broken.info.id, 'model', 'README.txt'), 'no model here\n');
+  registry.registerVersion({ model: 'iris', runId: broken.info.id, path: 'model' });
+  manager = new DeploymentManager(registry, backend, { proxyImage: IMAGE, health: { intervalMs: 200, retries: 25 } });
+});
+
+after(async () => {
+  await manager?.undeploy(NAME).catch(() => {});
+  await manager?.undeploy(`${NAME}-cli`).catch(() => {});
+  store?.close();
+  t?.cleanup();
+});
+
+/** A client sending requests continuously (fresh connection each, bounded) until stopped. */
+function loadClient() {
+  let stop = false;
+  const seen: string[] = [];
+  const failures: string[] = [];
+  let sent = 0;
+  const done = (async () => {
+    const deadline = Date.now() + 120_000;
+    while (!stop && Date.now() < deadline && sent < 20_000) {
+      sent++;
+      try {
+        const r = await fetch(`${endpoint}/invocations`, { method: 'POST', headers: { 'Content-Type': 'application/json', Connection: 'close' }, body: JSON.stringify({ instances: [[5.1, 3.5, 1.4, 0.2]] }) });
+        const body = (await r.json()) as { predictions?: string[] };
+        if (r.status !== 200 || body.predictions?.[0] !== 'setosa') failures.push(`HTTP ${r.status} ${JSON.stringify(body)}`);
+        const v = await fetch(`${endpoint}/version`, { headers: { Connection: 'close' } });
+        seen.push(((await v.json()) as { model_version: string }).model_version);
+      } catch (err) {
+        failures.push(String((err as Error).cause ?? err));
+      }
+    }
+  })();
+  return {
+    seen,
+    failures,
+    get sent() {
+      return sent;
+    },
+    stop: async () => {
+      stop = true;
+      await done;
+    },
+  };
+}
+
+async function versionNow(): Promise<string> {
+  const r = await fetch(`${endpoint}/version`, { headers: { Connection: 'close' } });
+  return ((await r.json()) as { model_version: string }).model_version;
+}
+
+test('deploy serves a version behind the proxy; blue/green switch and rollback drop no request; a failing health check never switches', { timeout: 300_000 }, async () => {
+  const first = await manager.deploy('iris/1', { name: NAME });
+  endpoint = first.endpoint;
+  assert.match(endpoint, /^http:\/\/127\.0\.0\.1:\d+$/);
+  const r = await fetch(`${endpoint}/invocations`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ instances: [[6.9, 3.1, 5.4, 2.1]] }) });
+  assert.deepEqual(await r.json(), { predictions: ['virginica'] });
+  assert.equal(await versionNow(), '1');
+
+  // Blue/green while a client sends requests.
+  const load = loadClient();
+  await new Promise((res) => setTimeout(res, 500));
+  await manager.deploy('iris/2', { name: NAME });
+  await new Promise((res) => setTimeout(res, 500));
+  const t0 = performance.now();
+  await manager.rollback(NAME);
+  const rollbackMs = performance.now() - t0;
+  await new Promise((res) => setTimeout(res, 500));
+  await load.stop();
+  assert.deepEqual(load.failures, [], `${load.failures.length} of ${load.sent} requests failed`);
+  assert.ok(load.seen.includes('1') && load.seen.includes('2'), `versions seen: ${[...new Set(load.seen)].join(', ')}`);
+  assert.equal(await versionNow(), '1');
+  assert.ok(rollbackMs < 5000, `rollback took ${rollbackMs} ms`);
+
+  // The broken version 3: refused with its log lines, live version untouched, its container gone.
+  await assert.rejects(manager.deploy('iris/3', { name: NAME }), /Version 3 failed its health check[\s\S]*no model\.json/);
+  assert.equal(await versionNow(), '1');
+  const containers = await backend.find({ 'loopline.deployment': NAME });
+  assert.deepEqual(containers.map((c) => c.labels['loopline.version'] ?? 'proxy').sort(), ['1', '2', 'proxy'].sort());
+
+  // Deployed versions cannot be archived; the model cannot be deleted.
+  assert.throws(() => registry.archiveVersion('iris', 2), /is deployed/);
+  assert.throws(() => registry.deleteModel('iris'), /deployed versions \(1, 2\)/);
+});
+
+test('canary at 20% splits traffic by weight; promote completes it; undeploy frees everything', { timeout: 300_000 }, async () => {
+  await manager.deploy('iris/2', { name: NAME, strategy: 'canary', percent: 20 });
+  const versions: string[] = [];
+  for (let i = 0; i < 500; i++) versions.push(await versionNow());
+  const share = versions.filter((v) => v === '2').length / versions.length;
+  assert.ok(share > 0.14 && share < 0.26, `canary share ${share}`);
+  await manager.promote(NAME);
+  for (let i = 0; i < 20; i++) assert.equal(await versionNow(), '2');
+
+  const history = manager.records.history(NAME).map((h) => `${h.action}:${h.outcome}:${h.version}`);
+  assert.deepEqual(history, ['deploy:ok:1', 'switch:ok:2', 'rollback:ok:1', 'deploy:failed:3', 'canary:ok:2', 'promote:ok:2']);
+  const audit = registry.audit.list({ deployment: NAME }).map((e) => `${e.action}:${e.outcome}`);
+  assert.deepEqual(audit, ['deploy:ok', 'switch:ok', 'rollback:ok', 'deploy:failed', 'canary:ok', 'promote:ok']);
+
+  const port = Number(new URL(endpoint).port);
+  await manager.undeploy(NAME);
+  assert.deepEqual(await backend.find({ 'loopline.deployment': NAME }), []);
+  await new Promise<void>((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve()));
+  });
+  assert.deepEqual(manager.records.list(), []);
+});
+
+test('CLI: deploy prints the endpoint; the deployment outlives the process, is listed, refuses archive, and undeploys', { timeout: 300_000 }, async () => {
+  const cli = (...a: string[]) => runCli(a, { cwd: projectDir, timeoutMs: 120_000 });
+  assert.equal((await cli('alias', 'set', 'iris', 'champion', '1')).code, 0);
+  const d = await cli('deploy', 'iris@champion', '--name', `${NAME}-cli`);
+  assert.equal(d.code, 0, d.stderr);
+  const last = d.stdout.trim().split('\n').pop()!;
+  assert.match(last, /^ENDPOINT=http:\/\/127\.0\.0\.1:\d+$/);
+  endpoint = last.slice('ENDPOINT='.length);
+  // The CLI process has exited; the deployment keeps serving.
+  assert.equal(await versionNow(), '1');
+  const list = JSON.parse((await cli('deployments', '--json')).stdout);
+  const mine = list.find((x: any) => x.name === `${NAME}-cli`);
+  assert.equal(mine.running, true);
+  assert.equal(mine.endpoint, endpoint);
+  assert.deepEqual(mine.history.map((h: any) => `${h.action}:${h.version}:${h.alias}`), ['deploy:1:champion']);
+  const arch = await cli('archive', 'iris/1');
+  assert.equal(arch.code, 1);
+  assert.match(arch.stderr, /iris\/1 is deployed/);
+  const und = await cli('undeploy', `${NAME}-cli`);
+  assert.equal(und.code, 0, und.stderr);
+  await assert.rejects(fetch(`${endpoint}/ping`));
+  assert.deepEqual(await backend.find({ 'loopline.deployment': `${NAME}-cli` }), []);
+  const audit = JSON.parse((await cli('audit', '--json')).stdout).filter((e: any) => e.deployment === `${NAME}-cli`);
+  assert.deepEqual(audit.map((e: any) => `${e.action}:${e.outcome}`), ['deploy:ok', 'undeploy:ok']);
+});
