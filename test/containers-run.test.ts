@@ -182,3 +182,13 @@ test('errors say what to do: engine unreachable, image missing, bad options', op
     t.cleanup();
   }
 });
+
+test('dockerode is not in the extension or CLI bundles: it loads from dist/docker-engine.cjs on the first container operation', () => {
+  const dist = join(import.meta.dirname, '..', 'dist');
+  for (const bundle of ['extension.cjs', 'cli.js']) {
+    const text = readFileSync(join(dist, bundle), 'utf8');
+    assert.doesNotMatch(text, /docker-modem|demuxStream/, `${bundle} must not bundle dockerode`);
+    assert.match(text, /docker-engine\.cjs/);
+  }
+  assert.match(readFileSync(join(dist, 'docker-engine.cjs'), 'utf8'), /demuxStream/);
+});

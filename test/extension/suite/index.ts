@@ -12,6 +12,7 @@ import { registerSweepTests } from './sweeps.suite.ts';
 import { registerModelsTests } from './models.suite.ts';
 import { registerDataProfileTests } from './data-profile.suite.ts';
 import { registerImportTests } from './import.suite.ts';
+import { registerContainerTests } from './containers.suite.ts';
 
 interface Result {
   title: string;
@@ -38,6 +39,7 @@ export function run(): Promise<void> {
   registerModelsTests();
   registerDataProfileTests();
   registerImportTests();
+  registerContainerTests();
   void suite;
   const results: Result[] = [];
   return new Promise((resolve, reject) => {
