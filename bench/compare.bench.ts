@@ -68,28 +68,56 @@ function naiveBytes(store: RunStore, runIds: string[], key: string): { bytes: nu
   let points = 0;
   for (const id of runIds) {
     const [s] = feed.answer([id], key, 'step', Number.MAX_SAFE_INTEGER, null);
-    bytes += Buffer.byteLength(JSON.stringify(s));
+    bytes += messageBytes(s);
     points += s!.steps.length;
   }
   return { bytes, ms: performance.now() - t0, points };
 }
 
 /**
- * Delivers a host message the way VS Code does: JSON text parsed in the webview, then a message
- * event. The text reaches the page first (Playwright's transfer is not part of the figure); the
- * page times the parse. Returns the page's clock when the message was dispatched and the parse time.
+ * Delivers a host message the way VS Code does: the message as JSON text with its typed arrays
+ * taken out and sent as binary buffers (VS Code transfers ArrayBuffers as such), then revived and
+ * dispatched as a message event in the webview. Text and buffers reach the page first (Playwright's
+ * transfer is not part of the figure); the page times the parse and the revival. Returns the page's
+ * clock when the message was dispatched and the parse time.
  */
 async function deliver(page: import('playwright-core').Page, msg: unknown): Promise<{ at: number; parseMs: number }> {
-  const text = JSON.stringify(msg);
-  await page.evaluate((t) => ((window as any).__pending = t), text);
+  const buffers: string[] = [];
+  const text = JSON.stringify(msg, (_k, v) => {
+    if (v instanceof Float64Array || v instanceof Uint32Array || v instanceof Int32Array || v instanceof Uint8Array) {
+      buffers.push(Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64'));
+      return { __typed: v.constructor.name, __buffer: buffers.length - 1 };
+    }
+    return v;
+  });
+  await page.evaluate(([t, bufs]) => {
+    (window as any).__pending = t;
+    (window as any).__pendingBuffers = (bufs as string[]).map((b) => Uint8Array.from(atob(b), (c) => c.charCodeAt(0)).buffer);
+  }, [text, buffers] as const);
   return page.evaluate(() => {
     const t0 = performance.now();
-    const m = JSON.parse((window as any).__pending);
+    const bufs = (window as any).__pendingBuffers as ArrayBuffer[];
+    const ctors: Record<string, any> = { Float64Array, Uint32Array, Int32Array, Uint8Array };
+    const m = JSON.parse((window as any).__pending, (_k, v) => (v && typeof v === 'object' && '__typed' in v ? new ctors[v.__typed](bufs[v.__buffer]) : v));
     const parseMs = performance.now() - t0;
     (window as any).__pending = undefined;
+    (window as any).__pendingBuffers = undefined;
     window.postMessage(m, '*');
     return { at: performance.now(), parseMs };
   });
+}
+
+/** Bytes a message costs on the way: its JSON skeleton plus its binary buffers. */
+function messageBytes(msg: unknown): number {
+  let binary = 0;
+  const text = JSON.stringify(msg, (_k, v) => {
+    if (ArrayBuffer.isView(v)) {
+      binary += v.byteLength;
+      return 0;
+    }
+    return v;
+  });
+  return Buffer.byteLength(text) + binary;
 }
 
 /** Page time when `probe` first holds, checked every animation frame (so after a paint). */
@@ -123,7 +151,7 @@ async function firstChart(store: RunStore, runIds: string[], naive: boolean): Pr
     const hostStart = performance.now();
     const series = feed.answer(runIds, req.key, req.xAxis, naive ? Number.MAX_SAFE_INTEGER : req.buckets, null);
     const msg = { type: 'series', requestId: req.requestId, key: req.key, xAxis: req.xAxis, range: null, series };
-    const bytes = Buffer.byteLength(JSON.stringify(msg));
+    const bytes = messageBytes(msg);
     const hostMs = performance.now() - hostStart;
     const points = series.reduce((n, s) => n + s.steps.length, 0);
     // 3. the webview parses it and draws (page clock).

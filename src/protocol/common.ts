@@ -35,13 +35,17 @@ export interface RunMsg {
   colorIndex: number;
 }
 
-/** One series as a chart needs it: columns, null where the value was NaN or infinite (a gap). */
+/**
+ * One series as a chart needs it: columns as Float64Array, which postMessage transfers as binary
+ * (no JSON numbers to print and parse); NaN in `values` marks a gap (a NaN or infinite value).
+ * Receivers also accept plain arrays (null for a gap), e.g. from an older extension.
+ */
 export interface SeriesMsg {
   runId: string;
   key: string;
-  steps: number[];
-  times: number[];
-  values: Array<number | null>;
+  steps: Float64Array;
+  times: Float64Array;
+  values: Float64Array;
   downsampled: boolean;
   /** Points in the store for the requested range, before downsampling. */
   sourcePoints: number;

@@ -158,7 +158,8 @@ describe('compare webview', { timeout: 600_000 }, () => {
       const reqs = (await h.posted()).filter((m) => m.type === 'requestSeries');
       assert.deepEqual(reqs.map((r) => r.key).sort(), ['accuracy', 'loss']);
       for (const r of reqs) {
-        const width = await h.page.evaluate((k) => (document.querySelector(`section[data-metric="${k}"] canvas`) as HTMLCanvasElement).clientWidth, r.key);
+        // The chart box the canvas fills (chart.js is built when the data comes).
+        const width = await h.page.evaluate((k) => (document.querySelector(`section[data-metric="${k}"] .chart-box`) as HTMLElement).clientWidth, r.key);
         assert.equal(r.buckets, Math.floor(width / 2));
         assert.equal(r.xAxis, 'step');
         assert.equal(r.range, null);
@@ -609,6 +610,40 @@ describe('compare webview', { timeout: 600_000 }, () => {
       await h.page.keyboard.press('Tab');
       const outline = await h.page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
       assert.notEqual(outline, 'none');
+      await assertClean(h);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('series arrive as Float64Array columns (as the extension sends them); NaN is a gap', async () => {
+    const h = await openWebview('compare', { theme: 'light' });
+    const answered = new Set<number>();
+    try {
+      await h.waitForPosted('ready');
+      await h.send(init());
+      await waitForRequests(h, answered, 2);
+      for (const r of (await h.posted()).filter((m) => m.type === 'requestSeries')) {
+        answered.add(r.requestId);
+        const list = [0, 1, 2].map((i) => series(r.key, i));
+        // Built as typed arrays inside the page and posted there: structured clone keeps them binary.
+        await h.page.evaluate(
+          ([req, ls]) => {
+            const typed = (ls as any[]).map((x) => ({ ...x, steps: Float64Array.from(x.steps), times: Float64Array.from(x.times), values: Float64Array.from(x.values, (v: number, i: number) => (i === 50 ? NaN : v)) }));
+            window.postMessage({ type: 'series', requestId: req.requestId, key: req.key, xAxis: req.xAxis, range: req.range, series: typed }, '*');
+          },
+          [r, list] as const,
+        );
+      }
+      await h.page.waitForFunction(() => !!(window as any).__looplineCharts.loss?.data.datasets.length);
+      const m = mains(await datasets(h, 'loss'));
+      assert.deepEqual(m.map((d) => d.runId), RUN_IDS);
+      for (const [i, d] of m.entries()) {
+        assert.equal(d.xs.length, 100);
+        assert.equal(d.ys[50], null, 'NaN drawn as a gap');
+        assert.ok(Math.abs(d.ys[49]! - valueAt('loss', i, 49)) < 1e-12);
+        assert.deepEqual(d.xs.slice(97), [97, 98, 99]);
+      }
       await assertClean(h);
     } finally {
       await h.close();

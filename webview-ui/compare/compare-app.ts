@@ -3,7 +3,7 @@ import type { RunMsg } from '../../src/protocol/common.ts';
 import type { CompareInit, CompareToHost, HostToCompare } from '../../src/protocol/compare-protocol.ts';
 import { buildChartControls, type ChartControlValues } from '../shared/chart-controls.ts';
 import { el, replaceChildren, setText } from '../shared/dom-builders.ts';
-import { MetricChart, type ChartRun, type ChartView, type MetricChartHost } from '../shared/metric-chart.ts';
+import { MetricChart, registerChart, type ChartRun, type ChartView, type MetricChartHost } from '../shared/metric-chart.ts';
 import { readPalette, type ThemePalette } from '../shared/theme-colors.ts';
 import { VisibilityLoader } from '../shared/visibility-loader.ts';
 import type { HostConnection } from '../shared/vscode-api.ts';
@@ -40,6 +40,7 @@ export class CompareApp {
   private sweep: SweepView | null = null;
   private visibility: VisibilityLoader | null = null;
   private nextRequestId = 1;
+  private renderGeneration = 0;
   private chartGrid: HTMLElement | null = null;
   private readonly legendBox = el('div', { className: 'legend-box' });
   private readonly paramsBox = el('div', { className: 'params-box' });
@@ -210,6 +211,19 @@ export class CompareApp {
     for (const c of this.charts.values()) this.visibility.observe(c.element);
 
     this.renderLegend();
+    // The charts on screen have asked for their data; the tables and the sweep view (below them)
+    // are built after the first frame, while the extension reads the series.
+    const generation = ++this.renderGeneration;
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        if (generation === this.renderGeneration) this.renderBelowCharts(sweepBox);
+      }, 0),
+    );
+  }
+
+  private renderBelowCharts(sweepBox: HTMLElement): void {
+    const init = this.init;
+    if (!init) return;
     this.renderTables();
     if (!this.inline && init.sweepParams.length > 0 && init.metricKeys.length > 0) {
       const sel = {
@@ -256,7 +270,7 @@ export class CompareApp {
       host: this.chartHost,
     });
     this.charts.set(key, chart);
-    window.__looplineCharts = { ...window.__looplineCharts, [key]: chart.chart as unknown as Chart };
+    registerChart(key, chart);
     if (observe) this.visibility?.observe(chart.element);
   }
 

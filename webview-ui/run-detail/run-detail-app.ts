@@ -2,7 +2,7 @@ import type { Chart } from 'chart.js';
 import type { DetailToHost, HostToDetail, RunDetailMsg } from '../../src/protocol/run-detail-protocol.ts';
 import { buildChartControls, type ChartControlValues } from '../shared/chart-controls.ts';
 import { el, replaceChildren, setText } from '../shared/dom-builders.ts';
-import { MetricChart, type ChartView, type MetricChartHost } from '../shared/metric-chart.ts';
+import { MetricChart, registerChart, type ChartView, type MetricChartHost } from '../shared/metric-chart.ts';
 import { formatDuration } from '../../src/shared/display-format.ts';
 import { formatStatus } from '../../src/shared/run-status.ts';
 import { readPalette, type ThemePalette } from '../shared/theme-colors.ts';
@@ -150,7 +150,7 @@ export class RunDetailApp {
       if (!chart) {
         chart = new MetricChart(this.chartGrid, { key: m.key, runs: chartRuns, view: this.view(), zoom: this.state.zoom[m.key] ?? null, palette: this.palette, compact: false, legend: false, host: this.chartHost });
         this.charts.set(m.key, chart);
-        window.__looplineCharts = { ...window.__looplineCharts, [m.key]: chart.chart as unknown as Chart };
+        registerChart(m.key, chart);
         added.push(chart);
       } else {
         chart.setRuns(chartRuns);

@@ -80,13 +80,32 @@ interface LoadedSeries extends PointColumns {
 type Point = { x: number; y: number | null };
 export type RunDataset = ChartDataset<'line', Point[]> & RunDatasetTag & { rawValues: Array<number | null> };
 
+/** A value column entry as the chart draws it: null for a gap (NaN, infinite, or null on the wire). */
+const gapOf = (v: number | null | undefined): number | null => (v === null || v === undefined || !Number.isFinite(v) ? null : v);
+
+/** A series message's columns (Float64Array, or plain arrays with null gaps) as growable arrays. */
+function loadedOf(s: SeriesMsg): LoadedSeries {
+  const n = s.steps.length;
+  const steps = new Array<number>(n);
+  const times = new Array<number>(n);
+  const values = new Array<number | null>(n);
+  const vs = s.values as ArrayLike<number | null>;
+  for (let i = 0; i < n; i++) {
+    steps[i] = s.steps[i]!;
+    times[i] = s.times[i]!;
+    values[i] = gapOf(vs[i]);
+  }
+  return { steps, times, values, downsampled: s.downsampled, sourcePoints: s.sourcePoints };
+}
+
 const MAX_LABEL = 48;
 const truncate = (s: string, n = MAX_LABEL) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 export class MetricChart {
   readonly key: string;
   readonly element: HTMLElement;
-  readonly chart: Chart<'line', Point[]>;
+  /** Built on first data (or first use): an empty chart.js instance costs the first paint time. */
+  private built: Chart<'line', Point[]> | null = null;
   private readonly canvas: HTMLCanvasElement;
   private readonly note: HTMLElement;
   private readonly status: HTMLElement;
@@ -134,12 +153,22 @@ export class MetricChart {
 
     this.resetButton.addEventListener('click', () => this.resetZoom());
     pngButton?.addEventListener('click', () => this.savePng());
-    this.chart = new Chart<'line', Point[]>(this.canvas, { type: 'line', data: { datasets: [] }, options: this.buildOptions() });
     this.detachZoom = attachDragZoom(this.canvas, rect, () => this.chart, {
       onSelect: (a, b) => this.zoomToPixels(a, b),
       onReset: () => this.resetZoom(),
     });
     this.render();
+  }
+
+  /** The chart.js instance, built on first use. */
+  get chart(): Chart<'line', Point[]> {
+    this.built ??= new Chart<'line', Point[]>(this.canvas, { type: 'line', data: { datasets: [] }, options: this.buildOptions() });
+    return this.built;
+  }
+
+  /** The chart.js instance if it was built (for tests and the page's registry). */
+  get builtChart(): Chart<'line', Point[]> | null {
+    return this.built;
   }
 
   /** Asks the host for this chart's data (current axis, zoom and width). */
@@ -164,7 +193,7 @@ export class MetricChart {
     this.loaded.clear();
     for (const s of answer.series) {
       if (s.key !== this.key) continue;
-      this.loaded.set(s.runId, { steps: s.steps.slice(), times: s.times.slice(), values: s.values.slice(), downsampled: s.downsampled, sourcePoints: s.sourcePoints });
+      this.loaded.set(s.runId, loadedOf(s));
     }
     if (this.zoom && (this.zoom.xAxis !== this.view.xAxis || this.zoom.xMin === null)) this.fitZoomToData();
     this.render();
@@ -179,7 +208,7 @@ export class MetricChart {
       if (s.key !== this.key) continue;
       const cur = this.loaded.get(s.runId);
       if (!cur) {
-        this.loaded.set(s.runId, { steps: s.steps.slice(), times: s.times.slice(), values: s.values.slice(), downsampled: s.downsampled, sourcePoints: s.sourcePoints });
+        this.loaded.set(s.runId, loadedOf(s));
         changed = true;
         continue;
       }
@@ -189,7 +218,7 @@ export class MetricChart {
         if (s.steps[i]! <= lastStep) continue;
         cur.steps.push(s.steps[i]!);
         cur.times.push(s.times[i]!);
-        cur.values.push(s.values[i] ?? null);
+        cur.values.push(gapOf((s.values as ArrayLike<number | null>)[i]));
         added++;
       }
       if (added === 0) continue;
@@ -248,7 +277,7 @@ export class MetricChart {
   destroy(): void {
     clearTimeout(this.resizeTimer);
     this.detachZoom();
-    this.chart.destroy();
+    this.built?.destroy();
     this.element.remove();
   }
 
@@ -434,6 +463,12 @@ export class MetricChart {
   }
 
   private render(): void {
+    // Nothing to draw yet: keep the card's "Loading…" and build chart.js when data comes.
+    if (!this.built && this.loaded.size === 0) {
+      this.resetButton.hidden = !this.zoom;
+      this.updateStatus();
+      return;
+    }
     this.chart.data.datasets = this.buildDatasets();
     this.chart.options = this.buildOptions();
     this.chart.update('none');
@@ -471,4 +506,10 @@ export class MetricChart {
       if (downsampled && buckets > this.requestedBuckets * 1.25) this.load();
     }, 300);
   }
+}
+
+/** Exposes a chart as window.__looplineCharts[key] (read by the webview tests and the bench), once built. */
+export function registerChart(key: string, chart: MetricChart): void {
+  const registry = ((window as unknown as { __looplineCharts?: Record<string, unknown> }).__looplineCharts ??= {});
+  Object.defineProperty(registry, key, { get: () => chart.builtChart ?? undefined, enumerable: true, configurable: true });
 }

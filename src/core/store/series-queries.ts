@@ -13,7 +13,9 @@ export function seriesIdOf(store: RunStore, runId: string, key: string): number 
 
 /** First and last step of a series (0 when it has no points). */
 export function seriesStepRange(store: RunStore, series: number): { minStep: number; maxStep: number } {
-  const row = store.db.prepare('SELECT MIN(step), MAX(step) FROM metrics WHERE series = ?').raw().get(series) as [number | null, number | null];
+  // Two subqueries: SQLite answers a lone MIN or MAX from the index, but MIN and MAX in one
+  // SELECT scan every point of the series (seconds for 1,000,000 steps).
+  const row = store.db.prepare('SELECT (SELECT MIN(step) FROM metrics WHERE series = ?), (SELECT MAX(step) FROM metrics WHERE series = ?)').raw().get(series, series) as [number | null, number | null];
   return { minStep: row[0] ?? 0, maxStep: row[1] ?? 0 };
 }
 

@@ -32,16 +32,14 @@ export function toRunMsg(run: Run, colorIndex: number): RunMsg {
 }
 
 export function toSeriesMsg(runId: string, key: string, r: SeriesResult): SeriesMsg {
-  const values: Array<number | null> = new Array(r.values.length);
-  for (let i = 0; i < r.values.length; i++) {
-    const v = r.values[i]!;
-    values[i] = Number.isFinite(v) ? v : null;
-  }
+  // Own copies: the reader's columns may be views of a larger buffer, and each message transfers
+  // its buffers whole.
+  const values = Float64Array.from(r.values, (v) => (Number.isFinite(v) ? v : NaN));
   return {
     runId,
     key,
-    steps: Array.from(r.steps),
-    times: Array.from(r.times),
+    steps: Float64Array.from(r.steps),
+    times: Float64Array.from(r.times),
     values,
     downsampled: r.downsampled,
     sourcePoints: r.sourcePoints,
