@@ -102,6 +102,10 @@ const extension = {
   logLevel: 'warning',
 };
 
+// Reads that grow with the data (table, series, filters, CSV export) run in a worker thread of the
+// extension host (src/core/store/store-reader.ts), from its own bundle beside extension.cjs.
+const readWorker = { ...extension, entryPoints: ['src/core/store/read-worker.ts'], outfile: 'dist/read-worker.cjs', external: [] };
+
 // Extension-host test suite (mocha inside the real VS Code), run by test/extension/run-extension-tests.ts.
 const extensionTests = {
   entryPoints: ['test/extension/suite/index.ts'],
@@ -146,7 +150,7 @@ const profileWorker = { ...extension, entryPoints: ['src/extension/monitoring/pr
 // Imports and exports run in a worker thread too (see src/extension/importers/); it opens the store.
 const importWorker = { ...extension, entryPoints: ['src/extension/importers/import-worker.ts'], outfile: 'dist/import-worker.cjs' };
 
-const targets = [cli, dockerEngine, extension, profileWorker, importWorker, ...(webviews ? [webviews] : [])];
+const targets = [cli, dockerEngine, extension, profileWorker, importWorker, readWorker, ...(webviews ? [webviews] : [])];
 try {
   if (statSync('test/extension/suite/index.ts').isFile()) targets.push(extensionTests);
 } catch {

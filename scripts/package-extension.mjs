@@ -16,6 +16,7 @@ mkdirSync(join(stage, 'dist'), { recursive: true });
 cpSync(join(root, 'dist', 'extension.cjs'), join(stage, 'dist', 'extension.cjs'));
 // dockerode, loaded by the first container operation.
 cpSync(join(root, 'dist', 'docker-engine.cjs'), join(stage, 'dist', 'docker-engine.cjs'));
+cpSync(join(root, 'dist', 'read-worker.cjs'), join(stage, 'dist', 'read-worker.cjs'));
 cpSync(join(root, 'media'), join(stage, 'media'), { recursive: true });
 for (const f of ['README.md', 'CHANGELOG.md']) cpSync(join(root, f), join(stage, f));
 if (existsSync(join(root, 'LICENSE'))) cpSync(join(root, 'LICENSE'), join(stage, 'LICENSE'));

@@ -1,27 +1,45 @@
 /**
- * Messages of the Experiment Table webview: every run of an experiment as a row. Data travels
- * as columns (one array per column) so 10,000 runs x 50 columns stay compact.
+ * Messages of the Experiment Table webview: every run of an experiment as a row. Data travels as
+ * columns in chunks: `init` carries the first rows (shown at once), `rows` messages stream the rest.
+ * Number columns are Float64Array (NaN: no value) and strings are dictionary-encoded (distinct
+ * values once plus an Int32Array of codes, -1: not logged), so postMessage moves binary buffers and
+ * 100,000 runs x 50 columns stay compact on both sides.
  */
-import { isInt, isObject, isRunId, isRunIdList, isString, type RunStatusMsg, type WireNumber } from './common.ts';
+import { isInt, isObject, isRunId, isRunIdList, isString, type RunStatusMsg } from './common.ts';
 
 export type MetricAggregate = 'last' | 'min' | 'max';
 
-export interface TableColumns {
+export interface DictColumnMsg {
+  dict: string[];
+  codes: Int32Array;
+}
+
+export interface MetricColumnsMsg {
+  last: Float64Array;
+  min: Float64Array;
+  max: Float64Array;
+  /** 1 where the last logged value was NaN. */
+  lastNaN: Uint8Array;
+}
+
+/** Rows [offset, offset + runIds.length) of the table. */
+export interface TableChunk {
+  offset: number;
   runIds: string[];
   names: string[];
-  statuses: RunStatusMsg[];
-  startTimes: number[];
-  durations: Array<number | null>;
-  /** param key -> value per row (null: not logged). */
-  params: Record<string, Array<string | null>>;
-  /** metric key -> aggregate per row. */
-  metrics: Record<string, { last: Array<WireNumber | null>; min: Array<WireNumber | null>; max: Array<WireNumber | null> }>;
+  statuses: DictColumnMsg & { dict: Array<RunStatusMsg | string> };
+  startTimes: Float64Array;
+  durations: Float64Array;
+  params: Record<string, DictColumnMsg>;
+  metrics: Record<string, MetricColumnsMsg>;
 }
 
 export type HostToTable =
-  | { type: 'init'; experiment: { id: string; name: string }; data: TableColumns; paramKeys: string[]; metricKeys: string[] }
-  /** Answer to `filter`: the matching run ids in order, or an error to show inline. */
-  | { type: 'filterResult'; requestId: number; runIds: string[] | null; error: string | null }
+  /** A (new) table: its size and first rows; `rows` messages follow until one says `done`. */
+  | { type: 'init'; experiment: { id: string; name: string }; total: number; rows: TableChunk; done: boolean }
+  | { type: 'rows'; rows: TableChunk; done: boolean }
+  /** Answer to `filter`: the matching rows (indices into the table) in the filter's order, or an error to show inline. */
+  | { type: 'filterResult'; requestId: number; rows: Uint32Array | null; error: string | null }
   | { type: 'error'; message: string };
 
 export type TableToHost =

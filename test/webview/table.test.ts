@@ -6,12 +6,82 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { WireNumber } from '../../src/protocol/common.ts';
-import type { HostToTable, TableColumns } from '../../src/protocol/table-protocol.ts';
+import type { HostToTable } from '../../src/protocol/table-protocol.ts';
 import { REPO_ROOT } from '../helpers/paths.ts';
 import { openWebview, type WebviewHarness } from './webview-harness.ts';
 
 const SHOTS = join(REPO_ROOT, 'test-results', 'webview');
-type InitMsg = Extract<HostToTable, { type: 'init' }>;
+type WireInit = Extract<HostToTable, { type: 'init' }>;
+
+/** The table's data as the tests think of it (a column per key, null where not logged); `wire` turns it into the host's message. */
+interface TableColumns {
+  runIds: string[];
+  names: string[];
+  statuses: string[];
+  startTimes: number[];
+  durations: Array<number | null>;
+  params: Record<string, Array<string | null>>;
+  metrics: Record<string, { last: Array<WireNumber | null>; min: Array<WireNumber | null>; max: Array<WireNumber | null> }>;
+}
+interface InitMsg {
+  type: 'init';
+  experiment: { id: string; name: string };
+  data: TableColumns;
+  paramKeys: string[];
+  metricKeys: string[];
+}
+
+/**
+ * The `init` message the extension sends for this data (one chunk, complete): number columns as
+ * Float64Array (NaN: none), strings dictionary-encoded. Self-contained, so it also runs in the page.
+ */
+function wire(init: InitMsg): WireInit {
+  const d = init.data;
+  const n = d.runIds.length;
+  const dictOf = (values: ArrayLike<string | null>) => {
+    const dict: string[] = [];
+    const index = new Map<string, number>();
+    const codes = new Int32Array(n).fill(-1);
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (v === null || v === undefined) continue;
+      let c = index.get(v);
+      if (c === undefined) index.set(v, (c = dict.push(v) - 1));
+      codes[i] = c;
+    }
+    return { dict, codes };
+  };
+  const num = (v: unknown) => (v === null || v === undefined ? NaN : v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : Number(v));
+  return {
+    type: 'init',
+    experiment: init.experiment,
+    total: n,
+    done: true,
+    rows: {
+      offset: 0,
+      runIds: d.runIds,
+      names: d.names,
+      statuses: dictOf(d.statuses),
+      startTimes: Float64Array.from(d.startTimes),
+      durations: Float64Array.from(d.durations, num),
+      params: Object.fromEntries(init.paramKeys.map((k) => [k, dictOf(d.params[k] ?? [])])),
+      metrics: Object.fromEntries(
+        init.metricKeys.map((k) => {
+          const m = d.metrics[k]!;
+          return [k, { last: Float64Array.from(m.last, num), min: Float64Array.from(m.min, num), max: Float64Array.from(m.max, num), lastNaN: Uint8Array.from(m.last, (v) => (v === 'NaN' ? 1 : 0)) }];
+        }),
+      ),
+    },
+  };
+}
+
+/** Delivers a message with typed arrays as VS Code does (binary, by structured clone in the page). */
+async function sendInit(h: WebviewHarness, init: InitMsg): Promise<void> {
+  await h.page.evaluate(`window.postMessage((${wire.toString()})(${JSON.stringify(init)}), '*'); 0`);
+}
+
+/** The table rows (indices, in the order of buildInit) of these runs: what the host's filter answers. */
+const rowsOf = (ids: string[]) => ids.map((id) => parseInt(id, 16) - 0xabc000);
 
 interface InitSpec {
   n: number;
@@ -128,7 +198,7 @@ const nextFrame = (page: Page) => page.evaluate(() => new Promise<void>((r) => r
 async function openTable(init: InitMsg, opts: { theme?: 'light' | 'dark' | 'high-contrast'; width?: number; height?: number } = {}): Promise<WebviewHarness> {
   const h = await openWebview('table', opts);
   await h.waitForPosted('ready');
-  await h.send(init);
+  await sendInit(h, init);
   await h.page.waitForSelector('.grid-body [role=row][aria-rowindex="2"]');
   return h;
 }
@@ -249,7 +319,7 @@ describe('Experiment Table webview', () => {
     assert.equal((await h.posted()).slice(before).filter((m) => m.type === 'filter').length, 1, 'typing is debounced into one request');
 
     const matching = [1, 5, 9, 13].map(runId);
-    await h.send({ type: 'filterResult', requestId: req.requestId, runIds: matching, error: null });
+    await h.send({ type: 'filterResult', requestId: req.requestId, rows: rowsOf(matching), error: null });
     await page.waitForFunction(() => document.querySelectorAll('.grid-body [role=row]:not([hidden])').length === 4);
     assert.deepEqual((await shownRows(page)).map((r) => r.cells[0]), [1, 5, 9, 13].map(runName));
     assert.match((await page.textContent('.status-line')) ?? '', /4 of 60 runs/);
@@ -257,20 +327,20 @@ describe('Experiment Table webview', () => {
     // An invalid expression: the error is shown inline and the rows stay.
     await field.fill('metrics.accuracy >> 1');
     const bad = await waitForFilter(h, 'metrics.accuracy >> 1');
-    await h.send({ type: 'filterResult', requestId: bad.requestId, runIds: null, error: "Invalid comparator '>>' at position 17" });
+    await h.send({ type: 'filterResult', requestId: bad.requestId, rows: null, error: "Invalid comparator '>>' at position 17" });
     const alert = page.locator('[role=alert].filter-error');
     await alert.waitFor({ state: 'visible' });
     assert.match((await alert.textContent()) ?? '', /Invalid comparator '>>' at position 17/);
     assert.deepEqual((await shownRows(page)).map((r) => r.cells[0]), [1, 5, 9, 13].map(runName), 'rows kept on error');
 
     // A stale answer (older request id) is ignored.
-    await h.send({ type: 'filterResult', requestId: req.requestId, runIds: [runId(2)], error: null });
+    await h.send({ type: 'filterResult', requestId: req.requestId, rows: rowsOf([runId(2)]), error: null });
     assert.equal((await shownRows(page)).length, 4);
 
     // A filter that matches nothing says so.
     await field.fill('metrics.accuracy > 2');
     const none = await waitForFilter(h, 'metrics.accuracy > 2');
-    await h.send({ type: 'filterResult', requestId: none.requestId, runIds: [], error: null });
+    await h.send({ type: 'filterResult', requestId: none.requestId, rows: rowsOf([]), error: null });
     await page.locator('.empty-message', { hasText: 'No runs match the filter.' }).waitFor();
     assert.equal((await shownRows(page)).length, 0);
     assert.ok(await page.locator('.filter-error').isHidden(), 'a successful answer clears the error');
@@ -408,7 +478,7 @@ describe('Experiment Table webview', () => {
       msg.data.params = { lr: msg.data.params['lr']!, optimizer: msg.data.params['optimizer']!, momentum: msg.data.params['p2']! };
       msg.metricKeys = ['accuracy', long];
       msg.data.metrics = { accuracy: msg.data.metrics['accuracy']!, [long]: msg.data.metrics['loss']! };
-      await x.send(msg);
+      await sendInit(x, msg);
       await x.page.waitForSelector('.grid-body [role=row][aria-rowindex="2"]');
       const headers = await x.page.evaluate(() =>
         [...document.querySelectorAll<HTMLElement>('[role=columnheader]')].map((h) => {
@@ -471,11 +541,42 @@ describe('Experiment Table webview', () => {
     }
   });
 
+  it('shows the first rows at once and takes the rest as they stream in (sorted as they come)', async () => {
+    const x = await openWebview('table', { width: 1200, height: 700 });
+    try {
+      await x.waitForPosted('ready');
+      // The host's two messages for 100 runs: `init` with rows 0..29, then `rows` 30..99.
+      const split = `(function (m, k) {
+        const cut = (c, a, b) => ({ offset: a, runIds: c.runIds.slice(a, b), names: c.names.slice(a, b), statuses: { dict: c.statuses.dict, codes: c.statuses.codes.slice(a, b) },
+          startTimes: c.startTimes.slice(a, b), durations: c.durations.slice(a, b),
+          params: Object.fromEntries(Object.entries(c.params).map(([key, p]) => [key, { dict: p.dict, codes: p.codes.slice(a, b) }])),
+          metrics: Object.fromEntries(Object.entries(c.metrics).map(([key, v]) => [key, { last: v.last.slice(a, b), min: v.min.slice(a, b), max: v.max.slice(a, b), lastNaN: v.lastNaN.slice(a, b) }])) });
+        const n = m.rows.runIds.length;
+        return [{ ...m, done: false, rows: cut(m.rows, 0, k) }, { type: 'rows', done: true, rows: cut(m.rows, k, n) }];
+      })`;
+      await x.page.evaluate(`window.__parts = (${split})((${wire.toString()})(${JSON.stringify(makeInit(100, 2, 2))}), 30); window.postMessage(window.__parts[0], '*'); 0`);
+      await x.page.waitForSelector('.grid-body [role=row][aria-rowindex="2"]');
+      assert.match((await x.page.textContent('.status-line')) ?? '', /^100 runs · loading… 30 of 100 read/);
+      assert.equal(await x.page.getAttribute('[role=grid]', 'aria-rowcount'), '31');
+      // Sort while streaming: the later rows join the sort when they arrive.
+      await x.page.locator('[data-column-id="metrics.accuracy"] .sort-button').click();
+      await x.page.evaluate(`window.postMessage(window.__parts[1], '*'); 0`);
+      await x.page.waitForFunction(() => document.querySelector('.status-line')!.textContent === '100 runs');
+      assert.equal(await x.page.getAttribute('[role=grid]', 'aria-rowcount'), '101');
+      const acc = (await columnTexts(x.page, 'metrics.accuracy', 5)).map(Number);
+      const expected = Array.from({ length: 100 }, (_, i) => accuracy(i)).filter((v): v is number => v !== null).sort((a, b) => a - b).slice(0, 5);
+      assert.deepEqual(acc, expected, 'sorted over all 100 rows');
+      await assertClean(x);
+    } finally {
+      await x.close();
+    }
+  });
+
   it('renders untrusted names and values as text (no script runs)', async () => {
     const x = await openWebview('table');
     try {
       await x.waitForPosted('ready');
-      await x.send(makeInit(0, 0, 0, { id: '8', name: 'empty' }));
+      await sendInit(x, makeInit(0, 0, 0, { id: '8', name: 'empty' }));
       await x.page.locator('.empty-message', { hasText: 'No runs in this experiment yet.' }).waitFor();
       const evil = makeInit(3, 2, 1, { id: '9', name: '<b onmouseover="window.__pwned=3">exp</b>' });
       evil.data.names[0] = '<img src=x onerror="window.__pwned=1">';
@@ -483,7 +584,7 @@ describe('Experiment Table webview', () => {
       const key = '<svg onload="window.__pwned=4">';
       evil.metricKeys = [key];
       evil.data.metrics = { [key]: evil.data.metrics['accuracy']! };
-      await x.send(evil);
+      await sendInit(x, evil);
       await x.page.waitForSelector('.grid-body [role=row][aria-rowindex="2"]');
       await new Promise((r) => setTimeout(r, 200));
       const rows = await shownRows(x.page);
@@ -497,7 +598,7 @@ describe('Experiment Table webview', () => {
       // The error of a filter is text too.
       await x.page.locator('.filter-field input').fill('params.x = 1');
       const req = await waitForFilter(x, 'params.x = 1');
-      await x.send({ type: 'filterResult', requestId: req.requestId, runIds: null, error: '<img src=x onerror="window.__pwned=5">' });
+      await x.send({ type: 'filterResult', requestId: req.requestId, rows: null, error: '<img src=x onerror="window.__pwned=5">' });
       await x.page.locator('.filter-error').waitFor({ state: 'visible' });
       assert.match((await x.page.textContent('.filter-error')) ?? '', /<img src=x onerror/);
       assert.equal(await x.page.evaluate(() => (window as any).__pwned), undefined);
@@ -527,7 +628,7 @@ describe('Experiment Table webview', () => {
       await page.locator('.filter-field input').fill('attributes.status != "KILLED"');
       const req = await x.waitForPosted('filter');
       const remaining = Array.from({ length: 40 }, (_, i) => i).filter((i) => STATUSES[i % STATUSES.length] !== 'KILLED');
-      await x.send({ type: 'filterResult', requestId: req.requestId, runIds: remaining.map(runId), error: null });
+      await x.send({ type: 'filterResult', requestId: req.requestId, rows: rowsOf(remaining.map(runId)), error: null });
       await page.waitForFunction(() => /match the filter/.test(document.querySelector('.status-line')!.textContent!));
       const before = await shownRows(page);
       const selectedBefore = before.filter((r) => r.selected).map((r) => r.cells[0]);
@@ -535,11 +636,11 @@ describe('Experiment Table webview', () => {
 
       await page.reload();
       await x.waitForPosted('ready');
-      await x.send(makeInit(40, 3, 3, { id: '7', name: 'restore-me' }));
+      await sendInit(x, makeInit(40, 3, 3, { id: '7', name: 'restore-me' }));
       const again = await x.waitForPosted('filter');
       assert.equal(again.expression, 'attributes.status != "KILLED"');
       assert.equal(await page.locator('.filter-field input').inputValue(), 'attributes.status != "KILLED"');
-      await x.send({ type: 'filterResult', requestId: again.requestId, runIds: remaining.map(runId), error: null });
+      await x.send({ type: 'filterResult', requestId: again.requestId, rows: rowsOf(remaining.map(runId)), error: null });
       await page.waitForFunction(() => /match the filter/.test(document.querySelector('.status-line')!.textContent!));
       assert.equal(await page.getAttribute('[data-column-id="metrics.accuracy"]', 'aria-sort'), 'descending');
       assert.equal(await page.locator('[data-column-id="metrics.loss"] .aggregate-button').textContent(), 'min');
@@ -551,7 +652,7 @@ describe('Experiment Table webview', () => {
 
       // Fresh data for the same experiment (a run was added): the view stays, the filter is asked again.
       const filtersBefore = (await x.posted()).filter((m) => m.type === 'filter').length;
-      await x.send(makeInit(41, 3, 3, { id: '7', name: 'restore-me' }));
+      await sendInit(x, makeInit(41, 3, 3, { id: '7', name: 'restore-me' }));
       await page.waitForFunction((n) => ((window as any).__posted as any[]).filter((m) => m.type === 'filter').length > n, filtersBefore);
       const refiltered = ((await x.posted()).filter((m) => m.type === 'filter') as any[]).at(-1);
       assert.equal(refiltered.expression, 'attributes.status != "KILLED"');
@@ -568,7 +669,7 @@ describe('Experiment Table webview', () => {
     await page.setViewportSize({ width: 1200, height: 560 });
     await page.locator('.filter-field input').fill('metrics.accuracy >> 0.5');
     const req = await waitForFilter(h, 'metrics.accuracy >> 0.5');
-    await h.send({ type: 'filterResult', requestId: req.requestId, runIds: null, error: "Unknown comparator '>>'. Expected one of =, !=, <, <=, >, >=, LIKE, ILIKE, IN" });
+    await h.send({ type: 'filterResult', requestId: req.requestId, rows: null, error: "Unknown comparator '>>'. Expected one of =, !=, <, <=, >, >=, LIKE, ILIKE, IN" });
     await page.locator('.filter-error').waitFor({ state: 'visible' });
     await page.locator('[data-column-id="metrics.accuracy"] .sort-button').click();
     await page.locator('[data-column-id="metrics.accuracy"] .sort-button').click();
@@ -615,7 +716,7 @@ describe('Experiment Table with 10,000 runs x 50 columns', () => {
     // Build the message in the page (shipping 10 MB through the test driver is slow), then time from
     // postMessage to the first frame with rows: `total` includes the structured clone of the
     // message, `app` starts when the message has been received and deserialised.
-    await page.evaluate(`window.__bigInit = (${buildInit.toString()})(${JSON.stringify(spec)}); 0`);
+    await page.evaluate(`window.__bigInit = (${wire.toString()})((${buildInit.toString()})(${JSON.stringify(spec)})); 0`);
     const firstRender = await page.evaluate(
       () =>
         new Promise<{ total: number; app: number }>((resolve) => {

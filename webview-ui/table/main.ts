@@ -6,13 +6,19 @@ import type { HostToTable } from '../../src/protocol/table-protocol.ts';
 import { TableApp } from './table-app.ts';
 import { connectTableHost } from './vscode-api.ts';
 
+function isChunk(c: unknown): boolean {
+  return isObject(c) && typeof c.offset === 'number' && Array.isArray(c.runIds);
+}
+
 function isHostMessage(m: unknown): m is HostToTable {
   if (!isObject(m)) return false;
   switch (m.type) {
     case 'init':
-      return isObject(m.experiment) && isObject(m.data) && Array.isArray((m.data as Record<string, unknown>).runIds);
+      return isObject(m.experiment) && typeof m.total === 'number' && isChunk(m.rows);
+    case 'rows':
+      return isChunk(m.rows);
     case 'filterResult':
-      return typeof m.requestId === 'number' && (m.runIds === null || Array.isArray(m.runIds)) && (m.error === null || typeof m.error === 'string');
+      return typeof m.requestId === 'number' && (m.rows === null || m.rows instanceof Uint32Array || Array.isArray(m.rows)) && (m.error === null || typeof m.error === 'string');
     case 'error':
       return typeof m.message === 'string';
     default:

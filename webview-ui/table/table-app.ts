@@ -17,6 +17,7 @@ import { VirtualGrid, type GridColumn } from './virtual-grid.ts';
 import type { TableHost } from './vscode-api.ts';
 
 type InitMsg = Extract<HostToTable, { type: 'init' }>;
+type RowsMsg = Extract<HostToTable, { type: 'rows' }>;
 
 /** The protocol accepts up to 100 runs in one `compare`. */
 export const MAX_COMPARE = 100;
@@ -38,8 +39,10 @@ export class TableApp {
   private data: TableData | null = null;
   private state: TableViewState = emptyViewState('');
   private readonly selection = new RowSelection();
-  /** Run ids the host's filter matched, in its order; null: no filter. */
-  private filterRunIds: string[] | null = null;
+  /** Rows the host's filter matched, in its order; null: no filter. */
+  private filterRows: Uint32Array | null = null;
+  /** More rows are on their way (`rows` messages). */
+  private streaming = false;
   /** Row indices in display order. */
   private order: Uint32Array = new Uint32Array(0);
   private positions: Int32Array | null = null;
@@ -66,7 +69,7 @@ export class TableApp {
       },
       cleared: () => {
         this.state.filter = '';
-        this.filterRunIds = null;
+        this.filterRows = null;
         this.applyOrder();
         this.save();
       },
@@ -131,11 +134,14 @@ export class TableApp {
       case 'init':
         this.init(msg);
         break;
+      case 'rows':
+        this.moreRows(msg);
+        break;
       case 'filterResult':
         if (!this.filter.isLatest(msg.requestId)) return;
         this.filter.answered(msg.error);
         if (msg.error === null) {
-          this.filterRunIds = msg.runIds;
+          this.filterRows = msg.rows ? Uint32Array.from(msg.rows) : null;
           this.applyOrder();
           this.grid.scrollTo(this.pendingScroll ?? 0);
           this.pendingScroll = null;
@@ -155,8 +161,10 @@ export class TableApp {
   private init(msg: InitMsg): void {
     const first = this.data === null;
     const previousActive = first ? null : this.activeRunId();
-    const data = new TableData(msg.data, msg.paramKeys ?? [], msg.metricKeys ?? []);
+    const data = new TableData(msg.total);
+    if (msg.rows) data.append(msg.rows);
     this.data = data;
+    this.streaming = !msg.done;
     this.title.textContent = msg.experiment.name;
     this.title.title = msg.experiment.name;
     this.grid.root.setAttribute('aria-label', `Runs of ${msg.experiment.name}`);
@@ -170,13 +178,13 @@ export class TableApp {
       this.state = emptyViewState(msg.experiment.id);
       this.selection.clear();
       this.widths.clear();
-      this.filterRunIds = null;
+      this.filterRows = null;
     } else {
       // Fresh data of the same experiment (runs added or changed): keep the view as it is.
       this.state.activeRunId = previousActive;
     }
-    this.selection.retain((id) => data.rowOf(id) !== undefined);
-    if (this.state.sort && !data.column(this.state.sort.columnId)) this.state.sort = null;
+    // Selected runs and the sorted column may be in rows still to come: check once all are here.
+    if (msg.done) this.dropVanished();
     this.aggregateSwitch.value = this.state.defaultAggregate;
 
     this.updateColumns(true);
@@ -192,6 +200,30 @@ export class TableApp {
       this.filter.resubmit();
     }
     this.save();
+  }
+
+  /** A further chunk of rows: shown at once (kept in the current sort; the filter is re-asked at the end). */
+  private moreRows(msg: RowsMsg): void {
+    const data = this.data;
+    if (!data || !msg.rows) return;
+    const previousActive = this.activeRunId();
+    const newColumns = data.append(msg.rows);
+    this.streaming = !msg.done;
+    if (msg.done) this.dropVanished();
+    if (newColumns) this.updateColumns(true);
+    this.applyOrder(previousActive);
+    if (msg.done && this.filter.expression !== '') {
+      this.pendingScroll = this.grid.currentScrollTop;
+      this.filter.resubmit();
+    }
+  }
+
+  /** Forgets selected runs and a sort column that the (complete) data no longer has. */
+  private dropVanished(): void {
+    const data = this.data;
+    if (!data) return;
+    this.selection.retain((id) => data.rowOf(id) !== undefined);
+    if (this.state.sort && !data.column(this.state.sort.columnId)) this.state.sort = null;
   }
 
   // ---- columns ---------------------------------------------------------------------------------
@@ -311,13 +343,13 @@ export class TableApp {
     const data = this.data;
     if (!data) return;
     let base: Uint32Array;
-    if (this.filterRunIds) {
-      const rows: number[] = [];
-      for (const id of this.filterRunIds) {
-        const r = data.rowOf(id);
-        if (r !== undefined) rows.push(r);
-      }
-      base = Uint32Array.from(rows);
+    if (this.filterRows) {
+      // Rows not received yet (still streaming) are left out until they are.
+      const n = data.rowCount;
+      let k = 0;
+      const rows = new Uint32Array(this.filterRows.length);
+      for (const r of this.filterRows) if (r < n) rows[k++] = r;
+      base = rows.subarray(0, k);
     } else {
       base = identityOrder(data.rowCount);
     }
@@ -486,8 +518,9 @@ export class TableApp {
       this.statusLine.textContent = '';
       return;
     }
-    const total = data.rowCount.toLocaleString();
-    const parts = [this.filterRunIds ? `${this.order.length.toLocaleString()} of ${total} runs match the filter` : `${total} run${data.rowCount === 1 ? '' : 's'}`];
+    const total = data.total.toLocaleString();
+    const parts = [this.filterRows ? `${this.order.length.toLocaleString()} of ${total} runs match the filter` : `${total} run${data.total === 1 ? '' : 's'}`];
+    if (this.streaming) parts.push(`loading… ${data.rowCount.toLocaleString()} of ${total} read`);
     if (this.selection.size > 0) {
       const hiddenSelected = this.selection.size - selectedInView;
       parts.push(`${selectedInView.toLocaleString()} selected${hiddenSelected > 0 ? ` (${hiddenSelected.toLocaleString()} more hidden by the filter)` : ''}`);
@@ -497,7 +530,7 @@ export class TableApp {
 
   private updateEmptyMessage(): void {
     const data = this.data;
-    const message = !data ? 'Loading runs…' : data.rowCount === 0 ? 'No runs in this experiment yet.' : this.order.length === 0 ? 'No runs match the filter.' : '';
+    const message = !data ? 'Loading runs…' : data.total === 0 ? 'No runs in this experiment yet.' : this.order.length === 0 ? 'No runs match the filter.' : '';
     this.emptyMessage.textContent = message;
     this.emptyMessage.hidden = message === '';
   }

@@ -2,29 +2,38 @@ import type { RunStore } from './run-store.ts';
 import type { RunStatus } from './types.ts';
 
 /**
- * Flat reads of every active run of an experiment, for building columns (the experiment table).
- * Rows come grouped by run (primary key order); `.all()` on raw rows is much faster than
- * `.iterate()` for many small rows.
+ * Reads of an experiment's active runs for the experiment table, in chunks of runs: first the
+ * order (run pks, newest first), then the runs, params and metric summaries of one chunk of pks
+ * at a time, so the first rows show before the rest is read. Rows come grouped by run (primary key
+ * order); `.all()` on raw rows is much faster than `.iterate()` for many small rows.
  */
-const IN_EXPERIMENT = "run IN (SELECT pk FROM runs WHERE experiment_id = ? AND lifecycle_stage = 'active')";
+const IN_CHUNK = 'run IN (SELECT value FROM json_each(?))';
 
-/** [pk, uuid, name, status, start_time, end_time], newest first. */
-export function activeRunRows(store: RunStore, experimentId: string): Array<[number, string, string, RunStatus, number, number | null]> {
+/** Pks of the experiment's active runs in the table's default order (newest first). */
+export function activeRunOrder(store: RunStore, experimentId: string): number[] {
   return store.db
-    .prepare("SELECT pk, uuid, name, status, start_time, end_time FROM runs WHERE experiment_id = ? AND lifecycle_stage = 'active' ORDER BY start_time DESC, uuid")
-    .raw()
-    .all(Number(experimentId)) as Array<[number, string, string, RunStatus, number, number | null]>;
+    .prepare("SELECT pk FROM runs WHERE experiment_id = ? AND lifecycle_stage = 'active' ORDER BY start_time DESC, uuid")
+    .pluck()
+    .all(Number(experimentId)) as number[];
 }
 
-/** [run pk, key, value] of every param of the experiment's active runs. */
-export function activeParamRows(store: RunStore, experimentId: string): Array<[number, string, string]> {
-  return store.db.prepare(`SELECT run, key, value FROM params WHERE ${IN_EXPERIMENT}`).raw().all(Number(experimentId)) as Array<[number, string, string]>;
+/** [pk, uuid, name, status, start_time, end_time] of these runs (any order). */
+export function runRowsOf(store: RunStore, pks: readonly number[]): Array<[number, string, string, RunStatus, number, number | null]> {
+  return store.db
+    .prepare('SELECT pk, uuid, name, status, start_time, end_time FROM runs WHERE pk IN (SELECT value FROM json_each(?))')
+    .raw()
+    .all(JSON.stringify(pks)) as Array<[number, string, string, RunStatus, number, number | null]>;
 }
 
-/** [run pk, key, last, last is NaN (0/1), min, max] of every metric summary of the experiment's active runs. */
-export function activeMetricSummaryRows(store: RunStore, experimentId: string): Array<[number, string, number | null, number, number | null, number | null]> {
+/** [run pk, key, value] of every param of these runs, grouped by run. */
+export function paramRowsOf(store: RunStore, pks: readonly number[]): Array<[number, string, string]> {
+  return store.db.prepare(`SELECT run, key, value FROM params WHERE ${IN_CHUNK}`).raw().all(JSON.stringify(pks)) as Array<[number, string, string]>;
+}
+
+/** [run pk, key, last, last is NaN (0/1), min, max] of every metric summary of these runs, grouped by run. */
+export function metricSummaryRowsOf(store: RunStore, pks: readonly number[]): Array<[number, string, number | null, number, number | null, number | null]> {
   return store.db
-    .prepare(`SELECT run, key, last_value, last_is_nan, min_value, max_value FROM series WHERE ${IN_EXPERIMENT} AND count > 0`)
+    .prepare(`SELECT run, key, last_value, last_is_nan, min_value, max_value FROM series WHERE ${IN_CHUNK} AND count > 0`)
     .raw()
-    .all(Number(experimentId)) as Array<[number, string, number | null, number, number | null, number | null]>;
+    .all(JSON.stringify(pks)) as Array<[number, string, number | null, number, number | null, number | null]>;
 }

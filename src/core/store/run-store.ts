@@ -428,6 +428,14 @@ export class RunStore {
     return this.db.prepare(sql).pluck().all(...c.args) as string[];
   }
 
+  /** Pks of every matching run, in order, with no page limit: for filtering a whole table. */
+  matchingRunPks(q: Omit<SearchRunsQuery, 'maxResults' | 'pageToken'>): number[] {
+    const c = this.compileChecked({ ...q, maxResults: MAX_RESULTS_LIMIT });
+    // compileSearch ends with the paging clause and its two arguments; drop both.
+    const sql = c.sql.replace(/ LIMIT \? OFFSET \?$/, '');
+    return this.db.prepare(sql).pluck().all(...c.args.slice(0, -2)) as number[];
+  }
+
   private compileChecked(q: SearchRunsQuery): CompiledSearch {
     const c = compileSearch(q);
     for (const key of c.numericParams) {

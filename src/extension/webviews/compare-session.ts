@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { metricsCsv } from '../../core/series/metrics-csv.ts';
+import { ReadCancelled, type ReadChannel } from '../../core/store/store-reader.ts';
 import type { Run } from '../../core/store/types.ts';
 import { parseCompareToHost, type CompareToHost, type HostToCompare } from '../../protocol/compare-protocol.ts';
 import { log } from '../log.ts';
@@ -7,6 +7,7 @@ import type { WorkspaceStore } from '../workspace-stores.ts';
 import { pngFromDataUrl, saveWithDialog } from './file-export.ts';
 import { toRunMsg } from './run-messages.ts';
 import { SeriesFeed } from './series-feed.ts';
+import { readerFor } from './store-readers.ts';
 import { COMMANDS } from '../command-ids.ts';
 
 /**
@@ -17,6 +18,8 @@ export class CompareSession implements vscode.Disposable {
   private runIds: string[];
   private ws: WorkspaceStore;
   private feed: SeriesFeed;
+  /** Series and exports read in the store's read worker; cancelled when the runs change or the view closes. */
+  private reads: ReadChannel;
   private ready = false;
   private readonly subs: vscode.Disposable[] = [];
   /** The current store's change listener, replaced when the session moves to another store. */
@@ -32,6 +35,7 @@ export class CompareSession implements vscode.Disposable {
     this.mode = mode;
     this.actions = actions;
     this.feed = new SeriesFeed(ws.store);
+    this.reads = readerFor(ws.store).channel();
     this.subs.push(webview.onDidReceiveMessage((m) => this.receive(m)));
     this.storeSub = ws.watcher.onDidChange(() => this.onStoreChange());
   }
@@ -42,7 +46,11 @@ export class CompareSession implements vscode.Disposable {
 
   /** Show other runs (the docked view follows the tree selection). */
   setRuns(ws: WorkspaceStore, runIds: string[]): void {
+    // Reads for the previous selection are no longer wanted.
+    this.reads.cancel();
     if (ws !== this.ws) {
+      this.reads.dispose();
+      this.reads = readerFor(ws.store).channel();
       this.ws = ws;
       this.storeSub.dispose();
       this.storeSub = ws.watcher.onDidChange(() => this.onStoreChange());
@@ -110,21 +118,25 @@ export class CompareSession implements vscode.Disposable {
         this.ready = true;
         this.sendInit();
         return;
-      case 'requestSeries':
-        this.post({
-          type: 'series',
-          requestId: msg.requestId,
-          key: msg.key,
-          xAxis: msg.xAxis,
-          range: msg.range,
-          series: this.feed.answer(this.runIds, msg.key, msg.xAxis, msg.buckets, msg.range),
-        });
+      case 'requestSeries': {
+        const feed = this.feed;
+        let series;
+        try {
+          series = await feed.answerOffThread(this.reads, this.runIds, msg.key, msg.xAxis, msg.buckets, msg.range);
+        } catch (err) {
+          if (err instanceof ReadCancelled) return;
+          throw err;
+        }
+        // The runs changed while it was read: that answer is for another comparison.
+        if (feed !== this.feed) return;
+        this.post({ type: 'series', requestId: msg.requestId, key: msg.key, xAxis: msg.xAxis, range: msg.range, series });
         return;
+      }
       case 'saveCsv':
         await saveWithDialog(msg.fileName, msg.csv, { CSV: ['csv'] });
         return;
       case 'exportData':
-        await saveWithDialog('metrics.csv', metricsCsv(this.ws.store, this.runIds, msg.keys), { CSV: ['csv'] });
+        await saveWithDialog('metrics.csv', await this.reads.metricsCsv(this.runIds, msg.keys), { CSV: ['csv'] });
         return;
       case 'savePng':
         await saveWithDialog(msg.fileName, pngFromDataUrl(msg.dataUrl), { PNG: ['png'] });
@@ -143,6 +155,7 @@ export class CompareSession implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.reads.dispose();
     this.storeSub.dispose();
     for (const d of this.subs) d.dispose();
   }

@@ -1,15 +1,15 @@
 import * as vscode from 'vscode';
-import { readExperimentColumns } from '../../core/series/experiment-columns.ts';
 import { LooplineError } from '../../core/errors.ts';
-import { toWire, type WireNumber } from '../../protocol/common.ts';
-import { parseTableToHost, type HostToTable, type TableColumns, type TableToHost } from '../../protocol/table-protocol.ts';
+import { ReadCancelled, type ReadChannel } from '../../core/store/store-reader.ts';
+import { parseTableToHost, type HostToTable, type TableToHost } from '../../protocol/table-protocol.ts';
 import { log } from '../log.ts';
 import type { WorkspaceStore } from '../workspace-stores.ts';
+import { readerFor } from './store-readers.ts';
 import { renderWebview, webviewOptions } from './webview-resources.ts';
 
-function wire(xs: Array<number | null>): Array<WireNumber | null> {
-  return xs.map((v) => (v === null ? null : toWire(v)));
-}
+/** Rows in the first message (one screen and more); the rest follows in chunks. */
+const FIRST_ROWS = 500;
+const CHUNK_ROWS = 10_000;
 
 /** Every run of an experiment as a row (virtualised in the webview), filtered with MLflow's syntax. */
 export class ExperimentTablePanel implements vscode.Disposable {
@@ -18,6 +18,11 @@ export class ExperimentTablePanel implements vscode.Disposable {
   private readonly subs: vscode.Disposable[] = [];
   private ready = false;
   private stale = false;
+  /** The table is being read (streamed); a change meanwhile reads it again when that ends. */
+  private loading = false;
+  /** Table reads (cancelled on close and when the table is read again). */
+  private readonly tableReads: ReadChannel;
+  private readonly filterReads: ReadChannel;
   readonly panel: vscode.WebviewPanel;
   private readonly ws: WorkspaceStore;
   private readonly experimentId: string;
@@ -36,6 +41,8 @@ export class ExperimentTablePanel implements vscode.Disposable {
     this.experimentId = experimentId;
     this.compare = actions.compare;
     this.openRun = actions.openRun;
+    this.tableReads = readerFor(ws.store).channel();
+    this.filterReads = readerFor(ws.store).channel();
     panel.webview.options = webviewOptions(ctx.extensionUri);
     panel.webview.html = renderWebview(panel.webview, ctx.extensionUri, 'table', 'Experiment table');
     panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'loopline.svg');
@@ -75,21 +82,35 @@ export class ExperimentTablePanel implements vscode.Disposable {
     void this.panel.webview.postMessage(msg);
   }
 
+  /** Reads the table in the worker: the first rows as `init`, then the rest as `rows` chunks. */
   private sendInit(): void {
     if (!this.ready) return;
+    if (this.loading) {
+      this.stale = true;
+      return;
+    }
     this.stale = false;
+    this.loading = true;
     const exp = this.ws.store.getExperiment(this.experimentId);
-    const c = readExperimentColumns(this.ws.store, this.experimentId);
-    const data: TableColumns = {
-      runIds: c.runIds,
-      names: c.names,
-      statuses: c.statuses,
-      startTimes: c.startTimes,
-      durations: c.durations,
-      params: Object.fromEntries(c.params),
-      metrics: Object.fromEntries([...c.metrics].map(([k, m]) => [k, { last: wire(m.last), min: wire(m.min), max: wire(m.max) }])),
-    };
-    this.post({ type: 'init', experiment: { id: exp.id, name: exp.name }, data, paramKeys: [...c.params.keys()].sort(), metricKeys: [...c.metrics.keys()].sort() });
+    let first = true;
+    this.tableReads
+      .openTable(
+        this.experimentId,
+        (total, rows, done) => {
+          if (first) this.post({ type: 'init', experiment: { id: exp.id, name: exp.name }, total, rows, done });
+          else this.post({ type: 'rows', rows, done });
+          first = false;
+        },
+        { firstRows: FIRST_ROWS, chunkRows: CHUNK_ROWS },
+      )
+      .catch((err: unknown) => {
+        if (!(err instanceof ReadCancelled)) this.post({ type: 'error', message: `Could not read the runs of ${exp.name}: ${err instanceof Error ? err.message : String(err)}` });
+      })
+      .finally(() => {
+        this.loading = false;
+        // Runs changed while it was read: read again (visible), or once it becomes visible.
+        if (this.stale && this.panel.visible) this.sendInit();
+      });
   }
 
   private receive(raw: unknown): void {
@@ -109,16 +130,19 @@ export class ExperimentTablePanel implements vscode.Disposable {
         return;
       case 'filter': {
         if (!msg.expression.trim()) {
-          this.post({ type: 'filterResult', requestId: msg.requestId, runIds: null, error: null });
+          this.post({ type: 'filterResult', requestId: msg.requestId, rows: null, error: null });
           return;
         }
-        try {
-          const runIds = this.ws.store.searchRunIds({ experimentIds: [this.experimentId], filter: msg.expression });
-          this.post({ type: 'filterResult', requestId: msg.requestId, runIds, error: null });
-        } catch (err) {
-          const message = err instanceof LooplineError ? err.message : `Could not filter: ${String(err)}`;
-          this.post({ type: 'filterResult', requestId: msg.requestId, runIds: null, error: message });
-        }
+        // A newer filter replaces an older one that is still being evaluated.
+        this.filterReads.cancel();
+        this.filterReads
+          .filterTable(this.tableReads, this.experimentId, msg.expression)
+          .then((rows) => this.post({ type: 'filterResult', requestId: msg.requestId, rows, error: null }))
+          .catch((err: unknown) => {
+            if (err instanceof ReadCancelled) return;
+            const message = err instanceof LooplineError ? err.message : `Could not filter: ${String(err)}`;
+            this.post({ type: 'filterResult', requestId: msg.requestId, rows: null, error: message });
+          });
         return;
       }
       case 'compare':
@@ -136,6 +160,9 @@ export class ExperimentTablePanel implements vscode.Disposable {
 
   dispose(): void {
     ExperimentTablePanel.open.delete(this.key);
+    // Closing the panel stops its reads in the worker.
+    this.tableReads.dispose();
+    this.filterReads.dispose();
     for (const d of this.subs) d.dispose();
   }
 }

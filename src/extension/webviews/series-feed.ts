@@ -1,5 +1,6 @@
 import { m4 } from '../../core/series/downsample.ts';
-import { readSeries } from '../../core/series/series-reader.ts';
+import { readSeries, type SeriesResult } from '../../core/series/series-reader.ts';
+import type { ReadChannel } from '../../core/store/store-reader.ts';
 import type { RunStore } from '../../core/store/run-store.ts';
 import type { SeriesMsg, StepRange, XAxisMode } from '../../protocol/common.ts';
 import { toSeriesMsg } from './run-messages.ts';
@@ -19,8 +20,19 @@ export class SeriesFeed {
   }
 
   answer(runIds: string[], key: string, xAxis: XAxisMode, buckets: number, range: StepRange | null): SeriesMsg[] {
-    return runIds.map((runId) => {
-      const r = readSeries(this.store, { runId, key, buckets, byTime: xAxis !== 'step', ...(range ? { minStep: range.minStep, maxStep: range.maxStep } : {}) });
+    const results = runIds.map((runId) => readSeries(this.store, { runId, key, buckets, byTime: xAxis !== 'step', ...(range ? { minStep: range.minStep, maxStep: range.maxStep } : {}) }));
+    return this.toMessages(runIds, key, xAxis, buckets, range, results);
+  }
+
+  /** The same, read in the store's read worker (off this thread); rejects with ReadCancelled when cancelled. */
+  async answerOffThread(reads: ReadChannel, runIds: string[], key: string, xAxis: XAxisMode, buckets: number, range: StepRange | null): Promise<SeriesMsg[]> {
+    const results = await reads.series(runIds, key, { byTime: xAxis !== 'step', buckets, ...(range ? { minStep: range.minStep, maxStep: range.maxStep } : {}) });
+    return this.toMessages(runIds, key, xAxis, buckets, range, results);
+  }
+
+  private toMessages(runIds: string[], key: string, xAxis: XAxisMode, buckets: number, range: StepRange | null, results: SeriesResult[]): SeriesMsg[] {
+    return runIds.map((runId, i) => {
+      const r = results[i]!;
       // Only full views are extended live; a zoomed window stays what the user picked.
       if (!range) this.sent.set(`${runId}\0${key}`, { step: r.sourcePoints ? r.maxStep : -Infinity, buckets, xAxis });
       return toSeriesMsg(runId, key, r);

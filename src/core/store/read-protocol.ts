@@ -1,0 +1,31 @@
+/**
+ * Messages between the store reader (extension host thread) and its read worker. Internal to
+ * src/core/store; typed arrays cross as binary (transferred, not copied).
+ */
+import type { ErrorCode } from '../errors.ts';
+import type { ExperimentChunk } from '../series/experiment-columns.ts';
+import type { SeriesResult } from '../series/series-reader.ts';
+
+export type ReadRequest =
+  | { kind: 'tableOpen'; experimentId: string; firstRows: number; chunkRows: number }
+  /** Rows of the table opened on `tableChannel` matching the expression. */
+  | { kind: 'tableFilter'; experimentId: string; expression: string; tableChannel: number }
+  | { kind: 'series'; runIds: string[]; key: string; byTime: boolean; buckets: number; minStep?: number; maxStep?: number }
+  | { kind: 'metricsCsv'; runIds: string[]; keys: string[] };
+
+export interface ReadEnvelope {
+  id: number;
+  /** Cancellation slot: the request is dropped once the slot's generation moves past `gen`. */
+  channel: number;
+  gen: number;
+  request: ReadRequest;
+}
+
+export type ReadReply =
+  | { id: number; type: 'chunk'; total: number; chunk: ExperimentChunk; done: boolean }
+  | { id: number; type: 'result'; value: Uint32Array | SeriesResult[] | string | null }
+  | { id: number; type: 'cancelled' }
+  | { id: number; type: 'error'; code: ErrorCode | null; message: string };
+
+/** Cancellation slots shared with the worker (one Int32 generation per channel). */
+export const CHANNELS = 256;

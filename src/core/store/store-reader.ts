@@ -1,0 +1,171 @@
+/**
+ * Runs the reads that grow with the data off the calling thread: a worker thread with its own
+ * read-only connection (src/core/store/read-worker.ts), started on first use. Each user (a panel)
+ * takes a `ReadChannel`; `channel.cancel()` drops what it asked for that has not finished (the
+ * worker checks between chunks), so a closed panel or a new selection stops its reads.
+ */
+import { Worker } from 'node:worker_threads';
+import { LooplineError } from '../errors.ts';
+import type { ExperimentChunk } from '../series/experiment-columns.ts';
+import type { SeriesResult } from '../series/series-reader.ts';
+import { CHANNELS, type ReadReply, type ReadRequest } from './read-protocol.ts';
+
+/** A read that was cancelled (the panel closed or asked for something else). */
+export class ReadCancelled extends Error {
+  constructor() {
+    super('The read was cancelled.');
+    this.name = 'ReadCancelled';
+  }
+}
+
+interface Pending {
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+  onChunk?: (total: number, chunk: ExperimentChunk, done: boolean) => void;
+  channel: number;
+}
+
+/** The worker's script: the .ts source when running from source (tests), else the bundle beside this one. */
+function workerUrl(): URL {
+  return import.meta.url.endsWith('.ts') ? new URL('./read-worker.ts', import.meta.url) : new URL('./read-worker.cjs', import.meta.url);
+}
+
+export class StoreReader {
+  readonly path: string;
+  private worker: Worker | null = null;
+  private readonly generations = new SharedArrayBuffer(4 * CHANNELS);
+  private readonly gens = new Int32Array(this.generations);
+  private readonly pending = new Map<number, Pending>();
+  private readonly freeChannels: number[] = Array.from({ length: CHANNELS }, (_, i) => CHANNELS - 1 - i);
+  private nextId = 1;
+  private closed = false;
+
+  constructor(path: string) {
+    this.path = path;
+  }
+
+  /** A cancellation scope for one user of the reader. */
+  channel(): ReadChannel {
+    const slot = this.freeChannels.pop();
+    if (slot === undefined) throw new LooplineError('INTERNAL_ERROR', `More than ${CHANNELS} readers of one store are open.`);
+    return new ReadChannel(this, slot);
+  }
+
+  /** @internal */
+  release(slot: number): void {
+    this.cancelSlot(slot);
+    this.freeChannels.push(slot);
+  }
+
+  /** @internal Moves the slot's generation: the worker drops its reads, their promises reject. */
+  cancelSlot(slot: number): void {
+    Atomics.add(this.gens, slot, 1);
+    for (const [id, p] of this.pending) {
+      if (p.channel !== slot) continue;
+      this.pending.delete(id);
+      p.reject(new ReadCancelled());
+    }
+  }
+
+  /** @internal */
+  request<T>(slot: number, request: ReadRequest, onChunk?: Pending['onChunk']): Promise<T> {
+    if (this.closed) return Promise.reject(new LooplineError('INVALID_STATE', 'The store reader is closed.'));
+    const worker = this.start();
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, channel: slot, ...(onChunk ? { onChunk } : {}) });
+      worker.postMessage({ id, channel: slot, gen: Atomics.load(this.gens, slot), request });
+    });
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const w = new Worker(workerUrl(), { workerData: { path: this.path, generations: this.generations } });
+    // Idle reads never keep a CLI or a test process alive.
+    w.unref();
+    w.on('message', (reply: ReadReply) => this.receive(reply));
+    w.on('error', (err) => this.failAll(err));
+    w.on('exit', (code) => {
+      this.worker = null;
+      if (!this.closed) this.failAll(new LooplineError('INTERNAL_ERROR', `The store's read worker stopped (exit code ${code}); the next read starts a new one.`));
+    });
+    this.worker = w;
+    return w;
+  }
+
+  private receive(reply: ReadReply): void {
+    const p = this.pending.get(reply.id);
+    if (!p) return; // cancelled meanwhile
+    switch (reply.type) {
+      case 'chunk':
+        p.onChunk?.(reply.total, reply.chunk, reply.done);
+        return;
+      case 'result':
+        this.pending.delete(reply.id);
+        p.resolve(reply.value);
+        return;
+      case 'cancelled':
+        this.pending.delete(reply.id);
+        p.reject(new ReadCancelled());
+        return;
+      case 'error':
+        this.pending.delete(reply.id);
+        p.reject(reply.code ? new LooplineError(reply.code, reply.message) : new Error(reply.message));
+        return;
+    }
+  }
+
+  private failAll(err: unknown): void {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.failAll(new ReadCancelled());
+    const w = this.worker;
+    this.worker = null;
+    await w?.terminate();
+  }
+}
+
+/** One user's reads; cancel() stops them all, dispose() also frees the slot. */
+export class ReadChannel {
+  private readonly reader: StoreReader;
+  /** @internal */
+  readonly slot: number;
+  private disposed = false;
+
+  constructor(reader: StoreReader, slot: number) {
+    this.reader = reader;
+    this.slot = slot;
+  }
+
+  cancel(): void {
+    if (!this.disposed) this.reader.cancelSlot(this.slot);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.reader.release(this.slot);
+  }
+
+  /** Streams an experiment's active runs as table chunks: `firstRows` first, then `chunkRows` at a time. */
+  openTable(experimentId: string, onChunk: (total: number, chunk: ExperimentChunk, done: boolean) => void, opts: { firstRows?: number; chunkRows?: number } = {}): Promise<void> {
+    return this.reader.request<null>(this.slot, { kind: 'tableOpen', experimentId, firstRows: opts.firstRows ?? 500, chunkRows: opts.chunkRows ?? 10_000 }, onChunk).then(() => undefined);
+  }
+
+  /** Rows of the table last opened on `table` that match an MLflow search expression, in the filter's order. */
+  filterTable(table: ReadChannel, experimentId: string, expression: string): Promise<Uint32Array> {
+    return this.reader.request<Uint32Array>(this.slot, { kind: 'tableFilter', experimentId, expression, tableChannel: table.slot });
+  }
+
+  series(runIds: string[], key: string, opts: { byTime: boolean; buckets: number; minStep?: number; maxStep?: number }): Promise<SeriesResult[]> {
+    return this.reader.request<SeriesResult[]>(this.slot, { kind: 'series', runIds, key, ...opts });
+  }
+
+  metricsCsv(runIds: string[], keys: string[]): Promise<string> {
+    return this.reader.request<string>(this.slot, { kind: 'metricsCsv', runIds, keys });
+  }
+}

@@ -1,0 +1,126 @@
+// The store's read worker (src/core/store/store-reader.ts): the experiment table streamed in
+// chunks from a real SQLite store in a worker thread, table filters answered as rows, chart series,
+// CSV export, errors carried across, and cancellation when the panel goes away.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ReadCancelled, StoreReader } from '../src/core/store/store-reader.ts';
+import type { ExperimentChunk } from '../src/core/series/experiment-columns.ts';
+import { tempStore } from './helpers/temp-store.ts';
+
+const N = 1200;
+let t: ReturnType<typeof tempStore>;
+let exp = '';
+let reader: StoreReader;
+const ids: string[] = [];
+
+before(() => {
+  t = tempStore();
+  exp = t.store.createExperiment('sweep').id;
+  t.store.db.transaction(() => {
+    for (let i = 0; i < N; i++) {
+      const id = t.store.createRun({ experimentId: exp, name: `trial-${i}`, startTime: 1_000_000 + i * 1000, status: i % 10 === 0 ? 'FAILED' : 'FINISHED' }).info.id;
+      ids.push(id);
+      t.store.logBatch(id, {
+        params: [{ key: 'lr', value: String([0.1, 0.01, 0.001][i % 3]) }, { key: 'opt', value: i % 2 ? 'adam' : 'sgd' }],
+        metrics: [
+          { key: 'acc', value: i % 7 === 0 ? NaN : i / N, step: 0, timestamp: 1 },
+          { key: 'acc', value: i % 7 === 0 ? NaN : (i + 1) / N, step: 1, timestamp: 2 },
+        ],
+      });
+    }
+  })();
+  // Another run that logs a long series, for the chart read.
+  const long = t.store.createRun({ experimentId: t.store.createExperiment('long').id, name: 'long' }).info.id;
+  ids.push(long);
+  t.store.logBatch(long, { metrics: Array.from({ length: 5000 }, (_, s) => ({ key: 'loss', value: s === 1234 ? 99 : 1 / (s + 1), step: s, timestamp: s })) }, { enforceLimits: false });
+  reader = new StoreReader(t.dbPath);
+});
+
+after(async () => {
+  await reader.close();
+  t.cleanup();
+});
+
+async function readAll(channel = reader.channel(), firstRows = 100, chunkRows = 500): Promise<{ chunks: ExperimentChunk[]; totals: number[]; dones: boolean[] }> {
+  const chunks: ExperimentChunk[] = [];
+  const totals: number[] = [];
+  const dones: boolean[] = [];
+  await channel.openTable(exp, (total, chunk, done) => {
+    chunks.push(chunk);
+    totals.push(total);
+    dones.push(done);
+  }, { firstRows, chunkRows });
+  return { chunks, totals, dones };
+}
+
+test('the table streams in order: a small first chunk, then the rest, as typed columns with dictionaries', async () => {
+  const { chunks, totals, dones } = await readAll();
+  assert.deepEqual(chunks.map((c) => [c.offset, c.runIds.length]), [[0, 100], [100, 500], [600, 500], [1100, 100]]);
+  assert.ok(totals.every((x) => x === N));
+  assert.deepEqual(dones, [false, false, false, true]);
+  const names = chunks.flatMap((c) => c.names);
+  // Newest first.
+  assert.equal(names[0], `trial-${N - 1}`);
+  assert.equal(names[N - 1], 'trial-0');
+  const first = chunks[0]!;
+  assert.ok(first.startTimes instanceof Float64Array && first.params.lr!.codes instanceof Int32Array && first.metrics.acc!.last instanceof Float64Array);
+  assert.ok(first.params.opt!.dict.length <= 2, 'strings are dictionary-encoded');
+  // Row 0 is trial-1199: lr 0.01 (1199 % 3 = 2 -> 0.001), opt adam, acc last 1200/1200.
+  const lr = first.params.lr!;
+  assert.equal(lr.dict[lr.codes[0]!], '0.001');
+  assert.equal(first.metrics.acc!.last[0], 1);
+  assert.equal(first.metrics.acc!.min[0], 1199 / N);
+  // trial-1197 (row 2) logged NaN: last is NaN and flagged.
+  assert.ok(Number.isNaN(first.metrics.acc!.last[2]!));
+  assert.equal(first.metrics.acc!.lastNaN[2], 1);
+  const st = first.statuses;
+  assert.equal(st.dict[st.codes[first.names.indexOf('trial-1190')]!], 'FAILED');
+});
+
+test('a filter answers the rows of the open table, numeric params included, and errors cross as LooplineError', async () => {
+  const table = reader.channel();
+  const filters = reader.channel();
+  try {
+    await readAll(table);
+    const rows = await filters.filterTable(table, exp, "params.opt = 'sgd' and params.lr < 0.05");
+    // sgd: even i; lr < 0.05: i % 3 != 0. Row r is trial N-1-r.
+    const expected = Array.from({ length: N }, (_, i) => i).filter((i) => i % 2 === 0 && i % 3 !== 0);
+    assert.ok(rows instanceof Uint32Array);
+    assert.deepEqual([...rows].map((r) => N - 1 - r).sort((a, b) => a - b), expected);
+    await assert.rejects(filters.filterTable(table, exp, 'metrics.acc >> 1'), { name: 'LooplineError', code: 'INVALID_PARAMETER_VALUE', message: /Invalid search expression/ });
+  } finally {
+    table.dispose();
+    filters.dispose();
+  }
+});
+
+test('chart series and CSV export come from the worker', async () => {
+  const c = reader.channel();
+  try {
+    const [s] = await c.series([ids.at(-1)!], 'loss', { byTime: false, buckets: 100 });
+    assert.ok(s!.downsampled);
+    assert.equal(s!.sourcePoints, 5000);
+    assert.ok(Array.from(s!.values).includes(99), 'the spike survives');
+    const csv = await c.metricsCsv([ids[0]!], ['acc']);
+    assert.match(csv, /^run_id,run_name,metric,step,timestamp,value\n/);
+    assert.equal(csv.trim().split('\n').length, 3);
+  } finally {
+    c.dispose();
+  }
+});
+
+test('cancelling a channel stops its table read: the promise rejects and no chunk follows', async () => {
+  const c = reader.channel();
+  const seen: number[] = [];
+  const p = c.openTable(exp, (_total, chunk) => {
+    seen.push(chunk.offset);
+    if (seen.length === 1) c.cancel();
+  }, { firstRows: 50, chunkRows: 50 });
+  await assert.rejects(p, ReadCancelled);
+  await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(seen, [0], 'nothing after the cancel');
+  // The channel works again for new reads.
+  const again = await readAll(c, 600, 600);
+  assert.equal(again.chunks.length, 2);
+  c.dispose();
+});
