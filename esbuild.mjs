@@ -106,6 +106,14 @@ const extension = {
 // extension host (src/core/store/store-reader.ts), from its own bundle beside extension.cjs.
 const readWorker = { ...extension, entryPoints: ['src/core/store/read-worker.ts'], outfile: 'dist/read-worker.cjs', external: [] };
 
+// The extension's tracking server runs in its own process from this bundle (src/cli/server-entry.ts).
+const serverProcess = {
+  ...extension,
+  entryPoints: ['src/cli/server-entry.ts'],
+  outfile: 'dist/server.cjs',
+  external: ['*.node'],
+};
+
 // Extension-host test suite (mocha inside the real VS Code), run by test/extension/run-extension-tests.ts.
 const extensionTests = {
   entryPoints: ['test/extension/suite/index.ts'],
@@ -150,7 +158,7 @@ const profileWorker = { ...extension, entryPoints: ['src/extension/monitoring/pr
 // Imports and exports run in a worker thread too (see src/extension/importers/); it opens the store.
 const importWorker = { ...extension, entryPoints: ['src/extension/importers/import-worker.ts'], outfile: 'dist/import-worker.cjs' };
 
-const targets = [cli, dockerEngine, extension, profileWorker, importWorker, readWorker, ...(webviews ? [webviews] : [])];
+const targets = [cli, dockerEngine, extension, serverProcess, profileWorker, importWorker, readWorker, ...(webviews ? [webviews] : [])];
 try {
   if (statSync('test/extension/suite/index.ts').isFile()) targets.push(extensionTests);
 } catch {

@@ -2,7 +2,7 @@
 // Measures activation (activation start to the first Experiments tree render, from the extension's
 // own log), the time to expand an experiment of 10,000 runs in the UI against a 10-run experiment
 // expanded in the same session (the baseline), and the bundle size. Not a test: no pass/fail.
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -11,6 +11,7 @@ import { launchChromium } from '../test/helpers/browser.ts';
 import { installVsix, provisionCodeServer, startCodeServer } from '../test/helpers/code-server.ts';
 import { REPO_ROOT } from '../test/helpers/paths.ts';
 import { seedIrisWorkspace } from '../test/helpers/seed-workspace.ts';
+import { measureEventLoopDelay } from './event-loop-delay.ts';
 
 const RUNS = 10_000;
 
@@ -56,6 +57,10 @@ async function main(): Promise<void> {
   const home = join(scratch, 'home');
   const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
   installVsix(bin, home, join(REPO_ROOT, 'dist', `loopline-${pkg.version}.vsix`));
+  // The extension host inherits this and measures its own event-loop delay (bench/event-loop-delay.ts).
+  const probeDir = join(scratch, 'probe');
+  mkdirSync(probeDir, { recursive: true });
+  process.env.LOOPLINE_BENCH_PROBE_DIR = probeDir;
   const cs = await startCodeServer({ bin, home, workspace: ws });
   const ctx = await launchChromium();
   try {
@@ -87,6 +92,10 @@ async function main(): Promise<void> {
       small.push(await expand('small-10', 'small-10-run-00009'));
       big.push(await expand('big-10k', `big-10k-run-0${RUNS - 1}`));
     }
+    const eld = await measureEventLoopDelay({ probeDir, storeDir: join(ws, '.loopline'), showRuns: async (exp) => {
+      await rowOf(exp).click();
+      await rowOf('client-3').waitFor({ timeout: 30_000 });
+    } });
     await page.waitForTimeout(1000);
     const log = findLoglines(join(home, 'data', 'logs'));
     // The last session's lines: the reloaded window, where the view was open from the start.
@@ -106,6 +115,13 @@ async function main(): Promise<void> {
       ['extension bundle (no native modules)', `${(bundle / 1024).toFixed(0)} KB`, '< 1 MB', bundle < 1024 * 1024 ? 'met' : 'missed'],
       ['.vsix incl. better-sqlite3 prebuilds', `${(vsix / 1024 / 1024).toFixed(1)} MB`, '', ''],
     ];
+    const addedP99 = eld.logging.p99 - eld.idle.p99;
+    rows.push(
+      ['extension host event-loop delay, idle (p50 / p99)', `${eld.idle.p50.toFixed(1)} / ${eld.idle.p99.toFixed(1)} ms`, '', ''],
+      [`  while 4 clients log (${Math.round(eld.pointsPerSecond).toLocaleString('en-US')} points/s)`, `${eld.logging.p50.toFixed(1)} / ${eld.logging.p99.toFixed(1)} ms (max ${eld.logging.max.toFixed(0)})`, '', ''],
+      ['  p99 added by logging', `${addedP99.toFixed(1)} ms`, '< 20 ms', addedP99 < 20 ? 'met' : 'missed'],
+      ['  tracking server', eld.server, '', ''],
+    );
     console.log(`Seeded ${RUNS + 10} runs in ${(seedMs / 1000).toFixed(1)} s; expand figures are medians of 3, click to first run row painted.`);
     const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), 6));
     for (const r of [['figure', 'value', 'aim', ''] as [string, string, string, string], ...rows]) console.log(r.map((c, i) => c.padEnd(w[i]!)).join('  '));

@@ -1,7 +1,7 @@
 // Packages the extension as a .vsix from a staging folder that holds only what the extension
 // needs at run time: the bundle, media, docs and dist/native (better-sqlite3's JS plus its prebuilt
 // Node-API binaries, not its 9 MB of C sources), and not the Node 24 npm installs for the scripts.
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,10 +13,11 @@ const out = join(root, 'dist', `loopline-${pkg.version}.vsix`);
 
 rmSync(stage, { recursive: true, force: true });
 mkdirSync(join(stage, 'dist'), { recursive: true });
-cpSync(join(root, 'dist', 'extension.cjs'), join(stage, 'dist', 'extension.cjs'));
-// dockerode, loaded by the first container operation.
-cpSync(join(root, 'dist', 'docker-engine.cjs'), join(stage, 'dist', 'docker-engine.cjs'));
-cpSync(join(root, 'dist', 'read-worker.cjs'), join(stage, 'dist', 'read-worker.cjs'));
+// The extension, its tracking-server process, its worker threads and dockerode (loaded by the first
+// container operation).
+for (const f of readdirSync(join(root, 'dist')).filter((n) => ['extension.cjs', 'server.cjs', 'docker-engine.cjs'].includes(n) || n.endsWith('-worker.cjs'))) {
+  cpSync(join(root, 'dist', f), join(stage, 'dist', f));
+}
 cpSync(join(root, 'media'), join(stage, 'media'), { recursive: true });
 for (const f of ['README.md', 'CHANGELOG.md']) cpSync(join(root, f), join(stage, f));
 if (existsSync(join(root, 'LICENSE'))) cpSync(join(root, 'LICENSE'), join(stage, 'LICENSE'));
@@ -38,5 +39,8 @@ writeFileSync(join(stage, 'package.json'), JSON.stringify(manifest, null, 2));
 writeFileSync(join(stage, '.vscodeignore'), '**/*.map\n');
 
 const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
-execFileSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', out], { cwd: stage, stdio: 'inherit' });
+// Relative links in the README (docs/ARCHITECTURE.md) need a base URL; vsce only guesses GitHub's.
+const base = String(pkg.repository?.url ?? 'https://example.invalid/loopline').replace(/\.git$/, '');
+const links = ['--baseContentUrl', `${base}/blob/main`, '--baseImagesUrl', `${base}/raw/main`];
+execFileSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', ...links, '-o', out], { cwd: stage, stdio: 'inherit' });
 console.log(out);

@@ -30,6 +30,7 @@ import { readSettings } from './settings.ts';
 import { LooplineStatusBar } from './status-bar.ts';
 import { ServerController } from './tracking/server-controller.ts';
 import { extensionHostNodeProblem } from './node-requirement.ts';
+import { startEventLoopProbe } from './diagnostics/event-loop-probe.ts';
 import { SweepController } from './sweeps/sweep-controller.ts';
 import { cancelQueued, compareSweep, startSweep } from './sweeps/sweep-commands.ts';
 import { WorkspaceStores, type WorkspaceStore } from './workspace-stores.ts';
@@ -65,9 +66,9 @@ export function activate(context: vscode.ExtensionContext): LooplineApi {
   context.subscriptions.push(experiments.attach(experimentsView));
   const activeRuns = new ActiveRunsTreeProvider(stores);
   const runsView = vscode.window.createTreeView('loopline.runs', { treeDataProvider: activeRuns });
-  const servers = new ServerController();
-  // A server must not outlive the store it serves (folder removed, loopline.storePath changed).
-  context.subscriptions.push(stores.onWillClose((ws) => void servers.stop(ws)));
+  const servers = new ServerController(vscode.Uri.joinPath(context.extensionUri, 'dist', 'server.cjs').fsPath);
+  // A window that stops showing a store (folder removed, storePath changed) stops using its server.
+  context.subscriptions.push(stores.onWillClose((ws) => servers.release(ws)));
   const runs = new RunController(servers);
   const openRun = (ws: WorkspaceStore, runId: string) => RunDetailPanel.show(context, ws, runId);
   const compareView = new CompareViewProvider(context, openRun);
@@ -192,6 +193,8 @@ export function activate(context: vscode.ExtensionContext): LooplineApi {
   const shimTimer = setTimeout(() => refreshCliInPath(context), 3000);
   context.subscriptions.push({ dispose: () => clearTimeout(shimTimer) });
   void showOverviewIfAsked(s).catch((err) => log().warn(`overview not shown: ${errorMessage(err)}`));
+  const probeDir = process.env.LOOPLINE_BENCH_PROBE_DIR;
+  if (probeDir) context.subscriptions.push(startEventLoopProbe(probeDir));
   const activationMs = performance.now() - t0;
   log().info(`Activated in ${activationMs.toFixed(1)} ms`);
   return { services: s, activationMs, errors };

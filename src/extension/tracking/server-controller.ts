@@ -1,6 +1,7 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as vscode from 'vscode';
-import { TrackingServer } from '../../core/tracking/tracking-server.ts';
-import { findLiveServer, removeServerAdvert, writeServerAdvert } from '../../core/tracking/server-file.ts';
+import { findLiveServer } from '../../core/tracking/server-file.ts';
+import { registerServerUser, unregisterServerUser } from '../../core/tracking/server-users.ts';
 import { log } from '../log.ts';
 import { readSettings } from '../settings.ts';
 import type { WorkspaceStore } from '../workspace-stores.ts';
@@ -8,62 +9,161 @@ import type { WorkspaceStore } from '../workspace-stores.ts';
 export interface Endpoint {
   url: string;
   token: string;
-  /** True when this window serves it. */
+  /** True when this window started it. */
   own: boolean;
 }
 
+interface OwnServer {
+  ws: WorkspaceStore;
+  url: string;
+  port: number;
+  token: string;
+  child: ChildProcess;
+}
+
+const START_TIMEOUT_MS = 20_000;
+
 /**
- * The tracking server of each workspace store, run inside the extension host. If `loopline serve`
- * (or another window) already serves the store, that one is reused.
+ * The tracking server of each workspace store, in a process of its own (`dist/server.cjs`, i.e.
+ * `loopline serve`, on VS Code's Node via ELECTRON_RUN_AS_NODE), so HTTP parsing and SQLite writes
+ * of training scripts never run on the extension host's thread. A server that `loopline serve` or
+ * another window already runs for the store is reused (found through `server.json`). Every window
+ * that uses a server registers itself (server-users.ts); the server stops with the last of them.
  */
 export class ServerController implements vscode.Disposable {
-  private readonly servers = new Map<string, { server: TrackingServer; ws: WorkspaceStore; sub: { dispose(): void } }>();
+  private readonly servers = new Map<string, OwnServer>();
+  private readonly used = new Set<string>();
+  private readonly starting = new Map<string, Promise<Endpoint>>();
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
+  private readonly script: string;
+
+  constructor(serverScript: string) {
+    this.script = serverScript;
+  }
 
   running(): Array<{ ws: WorkspaceStore; url: string; port: number }> {
-    return [...this.servers.values()].map((s) => ({ ws: s.ws, url: s.server.url, port: s.server.port }));
+    return [...this.servers.values()].map((s) => ({ ws: s.ws, url: s.url, port: s.port }));
   }
 
   async ensure(ws: WorkspaceStore): Promise<Endpoint> {
     const own = this.servers.get(ws.store.path);
-    if (own) return { url: own.server.url, token: own.server.token, own: true };
+    if (own && own.child.exitCode === null) return { url: own.url, token: own.token, own: true };
     const live = await findLiveServer(ws.store.path);
-    if (live) return { url: live.url, token: live.token, own: false };
+    if (live) {
+      this.use(ws.store.path);
+      return { url: live.url, token: live.token, own: false };
+    }
     return this.start(ws);
   }
 
-  async start(ws: WorkspaceStore): Promise<Endpoint> {
-    const existing = this.servers.get(ws.store.path);
-    if (existing) return { url: existing.server.url, token: existing.server.token, own: true };
-    const port = readSettings(ws.folder).serverPort;
-    const server = await TrackingServer.start({ store: ws.store, port, log: (l) => log().warn(`tracking server: ${l}`) });
-    // The server writes through this window's connection, which data_version does not report.
-    const sub = server.onDidChange(() => ws.watcher.notifyLocalWrite());
-    writeServerAdvert(ws.store.path, { url: server.url, port: server.port, token: server.token, pid: process.pid, store: ws.store.path });
-    this.servers.set(ws.store.path, { server, ws, sub });
-    log().info(`Tracking server for ${ws.folder.name} on ${server.url}`);
-    void vscode.commands.executeCommand('setContext', 'loopline.serverRunning', true);
-    this.changed.fire();
-    return { url: server.url, token: server.token, own: true };
+  start(ws: WorkspaceStore): Promise<Endpoint> {
+    const key = ws.store.path;
+    const existing = this.servers.get(key);
+    if (existing && existing.child.exitCode === null) return Promise.resolve({ url: existing.url, token: existing.token, own: true });
+    let pending = this.starting.get(key);
+    if (!pending) {
+      pending = this.spawnServer(ws).finally(() => this.starting.delete(key));
+      this.starting.set(key, pending);
+    }
+    return pending;
   }
 
+  private use(storePath: string): void {
+    registerServerUser(storePath, process.pid);
+    this.used.add(storePath);
+  }
+
+  private async spawnServer(ws: WorkspaceStore): Promise<Endpoint> {
+    const key = ws.store.path;
+    const wantedPort = readSettings(ws.folder).serverPort;
+    this.use(key);
+    const child = spawn(process.execPath, [this.script, 'serve', '--store', key, '--port', String(wantedPort), '--stop-when-unused'], {
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', LOOPLINE_TRACKING_TOKEN: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: it outlives this window while another window still uses it.
+      detached: true,
+      windowsHide: true,
+    });
+    const { url, token } = await new Promise<{ url: string; token: string }>((resolve, reject) => {
+      let out = '';
+      let err = '';
+      const timer = setTimeout(() => fail(`it did not answer within ${START_TIMEOUT_MS / 1000} s`), START_TIMEOUT_MS);
+      const fail = (why: string) => {
+        clearTimeout(timer);
+        child.kill();
+        reject(new Error(`The tracking server for ${ws.folder.name} did not start: ${why}${err.trim() ? ` (${err.trim().split('\n').pop()})` : ''}`));
+      };
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+        const u = /^MLFLOW_TRACKING_URI=(\S+)$/m.exec(out)?.[1];
+        const t = /^MLFLOW_TRACKING_TOKEN=(\S+)$/m.exec(out)?.[1];
+        if (u && t) {
+          clearTimeout(timer);
+          resolve({ url: u, token: t });
+        }
+      });
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+      child.once('error', (e) => fail(e.message));
+      child.once('exit', (code, signal) => fail(`it exited (${code ?? signal})`));
+    });
+    // From here on its stderr lines (failed requests) go to the log; the token is never in them.
+    child.stdout!.removeAllListeners('data').resume();
+    child.stderr!.removeAllListeners('data').on('data', (d: string) => {
+      for (const line of d.split('\n')) if (line.trim()) log().warn(`tracking server: ${line.trim()}`);
+    });
+    child.unref();
+    const port = Number(new URL(url).port);
+    const own: OwnServer = { ws, url, port, token, child };
+    this.servers.set(key, own);
+    child.once('exit', () => {
+      if (this.servers.get(key) !== own) return;
+      this.servers.delete(key);
+      log().info(`Tracking server for ${ws.folder.name} stopped`);
+      this.fireChanged();
+    });
+    log().info(`Tracking server for ${ws.folder.name} on ${url} (process ${child.pid})`);
+    this.fireChanged();
+    return { url, token, own: true };
+  }
+
+  /** Stops the servers this window started (all, or the one of `ws`); returns how many. */
   async stop(ws?: WorkspaceStore): Promise<number> {
     const targets = [...this.servers.entries()].filter(([, s]) => !ws || s.ws === ws);
-    for (const [key, s] of targets) {
-      s.sub.dispose();
-      removeServerAdvert(key, process.pid);
-      await s.server.close();
-      this.servers.delete(key);
-      log().info(`Tracking server for ${s.ws.folder.name} stopped`);
-    }
-    void vscode.commands.executeCommand('setContext', 'loopline.serverRunning', this.servers.size > 0);
-    this.changed.fire();
+    await Promise.all(
+      targets.map(async ([key, s]) => {
+        this.servers.delete(key);
+        unregisterServerUser(key, process.pid);
+        this.used.delete(key);
+        if (s.child.exitCode !== null) return;
+        const exited = new Promise<void>((r) => s.child.once('exit', () => r()));
+        s.child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+        if (s.child.exitCode === null) s.child.kill('SIGKILL');
+        log().info(`Tracking server for ${s.ws.folder.name} stopped`);
+      }),
+    );
+    this.fireChanged();
     return targets.length;
   }
 
+  /** This window no longer uses the store's server; it stops once no window does. */
+  release(ws: WorkspaceStore): void {
+    unregisterServerUser(ws.store.path, process.pid);
+    this.used.delete(ws.store.path);
+    this.servers.delete(ws.store.path);
+    this.fireChanged();
+  }
+
+  private fireChanged(): void {
+    void vscode.commands.executeCommand('setContext', 'loopline.serverRunning', this.servers.size > 0);
+    this.changed.fire();
+  }
+
   dispose(): void {
-    void this.stop();
+    // Not stopped here: another window may use them; each stops when its last user is gone.
+    for (const key of this.used) unregisterServerUser(key, process.pid);
+    this.used.clear();
     this.changed.dispose();
   }
 }

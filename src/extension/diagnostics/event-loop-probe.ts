@@ -1,0 +1,39 @@
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+/**
+ * For `npm run bench:extension` only (enabled by LOOPLINE_BENCH_PROBE_DIR): measures this
+ * extension host's event-loop delay in phases the benchmark marks with files in that folder.
+ * `<phase>.start` resets the histogram; `<phase>.stop` writes `<phase>.json` (ms percentiles).
+ */
+export function startEventLoopProbe(dir: string): { dispose(): void } {
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  const timer = setInterval(() => {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const m = /^(.+)\.(start|stop)$/.exec(name);
+      if (!m) continue;
+      rmSync(join(dir, name), { force: true });
+      if (m[2] === 'start') {
+        h.reset();
+        continue;
+      }
+      const ms = (ns: number) => ns / 1e6;
+      const out = { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), mean: ms(h.mean), samples: h.count };
+      if (!existsSync(join(dir, `${m[1]}.json`))) writeFileSync(join(dir, `${m[1]}.json`), JSON.stringify(out));
+    }
+  }, 100);
+  return {
+    dispose: () => {
+      clearInterval(timer);
+      h.disable();
+    },
+  };
+}
