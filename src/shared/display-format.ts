@@ -12,11 +12,13 @@ export const DEFAULT_DIGITS = 4;
 
 /**
  * Significant digits that tell apart values spread over [min, max]: about three digits of the
- * spread, so 0.9612 and 0.9667 read as such while 2.31 and 0.05 do not get eight digits.
+ * spread, so 0.9612 and 0.9667 read as such while 2.31 and 0.05 do not get eight digits. Counted
+ * from the smaller end, so a range that reaches 1.0 still shows 0.9667 and not 0.96667.
  */
 export function digitsForRange(min: number, max: number): number {
   if (!Number.isFinite(min) || !Number.isFinite(max)) return DEFAULT_DIGITS;
-  const magnitude = Math.max(Math.abs(min), Math.abs(max));
+  const ends = [Math.abs(min), Math.abs(max)].filter((x) => x > 0);
+  const magnitude = ends.length ? Math.min(...ends) : 0;
   const spread = Math.abs(max - min);
   if (magnitude === 0 || spread === 0) return DEFAULT_DIGITS;
   const digits = Math.floor(Math.log10(magnitude)) - Math.floor(Math.log10(spread)) + 3;

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -25,6 +25,8 @@ export function writeUserSettings(home: string, settings: Record<string, unknown
 
 /** The demo workspace opens on Loopline's overview (see loopline.openOnStartup). */
 export function writeDemoWorkspaceSettings(workspace: string): void {
+  // Kept out of git's view (the repository's own exclude file), so Source Control shows no change.
+  if (existsSync(join(workspace, '.git', 'info'))) appendFileSync(join(workspace, '.git', 'info', 'exclude'), '.vscode/\n');
   mkdirSync(join(workspace, '.vscode'), { recursive: true });
   writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'loopline.openOnStartup': 'overview' }, null, 2));
 }

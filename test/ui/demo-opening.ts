@@ -80,13 +80,22 @@ export async function openDemo(opts: { before?: boolean } = {}): Promise<DemoScr
       await cs.stop();
     };
     const page = ctx.pages()[0] ?? (await ctx.newPage());
-    await page.goto(`${cs.url}/?folder=${encodeURIComponent(workspace)}`);
+    await page.goto(`${cs.url}/?folder=${encodeURIComponent(workspace)}`, { timeout: 120_000 });
     await page.waitForSelector('.monaco-workbench .part.activitybar', { timeout: 60_000 });
     // The first screen has settled when the editor shows (or after a fixed wait for the old screen).
+    // What did not show within the time is reported by the assertions on what is read below.
     if (!opts.before) {
-      await page.locator('.part.editor .codelens-decoration').first().waitFor({ timeout: 60_000 });
-      await page.locator('.part.editor .tab', { hasText: /Compare 2 runs/ }).waitFor({ timeout: 30_000 });
-      await page.locator('.part.sidebar .monaco-list-row', { hasText: 'lr-0.1' }).waitFor({ timeout: 30_000 });
+      await page.locator('.part.editor .codelens-decoration').first().waitFor({ timeout: 120_000 }).catch(() => undefined);
+      await page.locator('.part.editor .tab', { hasText: /Compare 2 runs/ }).waitFor({ timeout: 30_000 }).catch(() => undefined);
+      await page.locator('.part.sidebar .monaco-list-row', { hasText: 'lr-0.1' }).waitFor({ timeout: 30_000 }).catch(() => undefined);
+      // The comparison has drawn its charts (webviews are nested frames).
+      const deadline = Date.now() + 45_000;
+      while (Date.now() < deadline) {
+        let drawn = false;
+        for (const f of page.frames()) drawn ||= (await f.locator('canvas').count().catch(() => 0)) > 0;
+        if (drawn) break;
+        await page.waitForTimeout(500);
+      }
     }
     await page.waitForTimeout(opts.before ? 12_000 : 3000);
     await page.mouse.move(1590, 990);

@@ -42,6 +42,10 @@ test('significant digits follow the range of a metric, so close values stay apar
   // Widely spread losses do not get eight digits.
   assert.equal(formatNumber(2.3456789, digitsForRange(0.05, 2.35)), '2.35');
   assert.equal(digitsFor([0.5]), 4, 'one value: the default');
+  // A sweep whose best run reaches 1.0: still four decimals, as for the others.
+  const sweep = [1, 0.966667, 0.933333];
+  assert.deepEqual(sweep.map((v) => formatNumber(v, digitsFor(sweep))), ['1', '0.9667', '0.9333']);
+  assert.deepEqual([0.0012, 2.3].map((v) => formatNumber(v, digitsFor([0.0012, 2.3]))), ['0.0012', '2.3'], 'small values keep their own digits');
   assert.equal(digitsFor([NaN, null, Infinity]), 4, 'nothing finite: the default');
 });
 

@@ -14,6 +14,9 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Node>, v
   private readonly stores: WorkspaceStores;
 
   private firstRender: number | undefined;
+  private markRendered: () => void = () => undefined;
+  /** Resolves once VS Code has asked for the root rows (the view is on screen). */
+  readonly rendered = new Promise<void>((resolve) => (this.markRendered = resolve));
   /** Run rows VS Code holds since the last full refresh: re-rendered by the timers without store reads. */
   private readonly runNodes = new Set<Node & { kind: 'run' }>();
   private visible = false;
@@ -93,6 +96,7 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Node>, v
       if (!node) {
         const t0 = performance.now();
         const roots = this.model.roots(this.refs());
+        this.markRendered();
         if (this.firstRender !== undefined) {
           const now = performance.now();
           log().info(`First Experiments tree render ${(now - this.firstRender).toFixed(1)} ms after activation started (opening the store and reading it: ${(now - t0).toFixed(1)} ms)`);

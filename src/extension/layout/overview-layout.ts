@@ -40,7 +40,12 @@ export async function showOverviewIfAsked(s: Services): Promise<void> {
   await vscode.commands.executeCommand('loopline.experiments.focus');
   const ref = { id: ws.folder.uri.toString(), name: ws.folder.name, store: ws.store };
   const expNode: Node = { kind: 'experiment', ref, experiment: ws.store.getExperiment(exp.id), runCount: exp.runCount };
-  await Promise.resolve(s.experimentsView.reveal(expNode, { select: false, focus: false, expand: true })).catch((err) => log().warn(`overview: ${String(err)}`));
+  // Expand once the view has drawn its rows (a busy start can take seconds), then again a moment
+  // later in case a refresh from the store redrew them meanwhile.
+  const expand = () => Promise.resolve(s.experimentsView.reveal(expNode, { select: false, focus: false, expand: true })).catch((err) => log().warn(`overview: ${String(err)}`));
+  await Promise.race([s.experiments.rendered, new Promise((r) => setTimeout(r, 15_000))]);
+  await expand();
+  setTimeout(() => void expand(), 2000);
   const runs = ws.store.searchRuns({ experimentIds: [exp.id], maxResults: 200 }).runs;
   const key = runs[0] ? primaryMetric(runs[0], readSettings(ws.folder).primaryMetric)?.key : undefined;
   const script = runs.find((r) => r.info.sourceFile)?.info.sourceFile;
