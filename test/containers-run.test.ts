@@ -159,6 +159,13 @@ test('errors say what to do: engine unreachable, image missing, bad options', op
     const down = await runCli(['run', '--container', '--image', engine!.busyboxImage, '--', 'true'], { cwd: t.dir, env: { DOCKER_HOST: `unix://${join(t.dir, 'no-engine.sock')}` } });
     assert.notEqual(down.code, 0);
     assert.match(down.stderr, /No Docker engine answers at unix:\/\/.*no-engine\.sock: start one \(.*npm run docker:setup.*\) or set DOCKER_HOST/);
+    const downStore = openStoreIn(t.dir);
+    try {
+      const [r] = downStore.searchRuns({ experimentIds: ['0'] }).runs;
+      assert.match(downStore.getRun(r!.info.id).tags['loopline.statusReason'] ?? '', /^No Docker engine answers at unix:\/\/.*no-engine\.sock$/);
+    } finally {
+      downStore.close();
+    }
     const missing = await runCli(['run', '--container', '--image', 'loopline/not-there:1', '--', 'true'], { cwd: t.dir, env: { DOCKER_HOST: engine!.dockerHost } });
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /Image 'loopline\/not-there:1' is not on the Docker engine/);

@@ -110,6 +110,14 @@ export class ImageBuildError extends Error {
   }
 }
 
+/**
+ * True for an `ImageBuildError`, also one made by the separately bundled engine module (a different
+ * copy of the class, so `instanceof` cannot tell).
+ */
+export function isImageBuildError(err: unknown): err is ImageBuildError {
+  return err instanceof Error && err.name === 'ImageBuildError' && typeof (err as { output?: unknown }).output === 'string';
+}
+
 let loaded: Promise<ContainerBackend> | undefined;
 
 /** The dockerode-backed engine for DOCKER_HOST (or the default socket), loaded on first use. */

@@ -4,7 +4,7 @@ import { appendPythonPath, bundledPythonClientDir } from '../python-client/clien
 import { ensureParentDir } from '../store/artifact-files.ts';
 import type { KeyValue } from '../store/types.ts';
 import type { LaunchedProcess, LaunchSpec, ProcessExit, RunBackend } from '../runs/run-backend.ts';
-import { dockerBackend, ImageBuildError, type ContainerBackend, type ContainerHandle, type ContainerSpec } from './container-backend.ts';
+import { dockerBackend, isImageBuildError, type ContainerBackend, type ContainerHandle, type ContainerSpec } from './container-backend.ts';
 import { finishContainer, LABEL_MEMORY, LABEL_OUTPUT_DIR, LABEL_OUTPUTS, LABEL_RELAY, LABEL_RUN, LABEL_STORE } from './container-finish.ts';
 import type { ContainerRunOptions } from './container-options.ts';
 import { startGatewayRelay, type GatewayRelay } from './gateway-relay.ts';
@@ -65,7 +65,7 @@ export class ContainerRunBackend implements RunBackend {
             spec.onOutput(Buffer.from(line + '\n'), 'stdout');
           });
         } catch (err) {
-          if (!(err instanceof ImageBuildError)) throw err;
+          if (!isImageBuildError(err)) throw err;
           log.write(`${err.message}\n`);
           await new Promise<void>((r) => log.end(r));
           return {
@@ -224,7 +224,7 @@ export class ContainerRunBackend implements RunBackend {
     const exited = run().catch((err: unknown): ProcessExit => {
       mainExited = true;
       const msg = err instanceof Error ? err.message : String(err);
-      return { exitCode: 125, signal: null, failed: true, startError: msg, statusReason: msg.split(':')[0] ?? msg };
+      return { exitCode: 125, signal: null, failed: true, startError: msg, statusReason: msg.split(/: (?=[a-z])/)[0] ?? msg };
     });
     return {
       pid: undefined,
