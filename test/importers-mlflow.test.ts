@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importRuns } from '../src/core/importers/run-import.ts';
 import type { RunStore } from '../src/core/store/run-store.ts';
@@ -177,6 +177,41 @@ test('a malformed meta.yaml and bad metric lines are skipped and reported with f
     const none = await runCli(['import', join(src.dir, 'nothing-here')], { cwd: src.dir });
     assert.equal(none.code, 1);
     assert.match(none.stderr, /Nothing to import at .*nothing-here/);
+  } finally {
+    t.cleanup();
+    src.cleanup();
+  }
+});
+
+test('MLflow 2/3 dataset inputs and logged models are kept as tags and artifacts; legacy two-column metric lines read as step 0', () => {
+  const t = tempStore();
+  const src = tempDir();
+  try {
+    const exp = join(src.dir, 'mlruns', '3');
+    const runId = 'c0ffee00c0ffee00c0ffee00c0ffee00';
+    const run = join(exp, runId);
+    const write = (path: string, text: string) => {
+      mkdirSync(join(path, '..'), { recursive: true });
+      writeFileSync(path, text);
+    };
+    write(join(exp, 'meta.yaml'), "artifact_location: file:///elsewhere/3\nexperiment_id: '3'\nlifecycle_stage: active\nname: mlflow3\n");
+    write(join(run, 'meta.yaml'), `artifact_uri: file:///elsewhere/3/${runId}/artifacts\nend_time: 1700000009000\nexperiment_id: '3'\nlifecycle_stage: active\nrun_id: ${runId}\nrun_name: with-inputs\nrun_uuid: ${runId}\nstart_time: 1700000000000\nstatus: 5\nuser_id: me\n`);
+    write(join(run, 'metrics', 'legacy'), '1700000001000 0.25\n1700000002000 0.5\n');
+    write(join(run, 'inputs', 'in1', 'meta.yaml'), 'destination_id: ' + runId + '\ndestination_type: RUN\nsource_id: ds1\nsource_type: DATASET\ntags:\n  mlflow.data.context: training\n');
+    write(join(exp, 'datasets', 'ds1', 'meta.yaml'), "digest: abc123\nname: iris\nsource: '{\"uri\": \"iris.csv\"}'\nsource_type: local\n");
+    write(join(exp, 'models', 'm-1', 'meta.yaml'), `model_id: m-1\nname: model\nsource_run_id: ${runId}\nexperiment_id: '3'\n`);
+    write(join(exp, 'models', 'm-1', 'artifacts', 'MLmodel'), 'flavors: {}\n');
+    const s = importRuns(t.store, { path: join(src.dir, 'mlruns') });
+    assert.deepEqual(s.skipped, []);
+    const r = t.store.getRun(runId);
+    assert.equal(r.info.status, 'KILLED');
+    const input = JSON.parse(r.tags['loopline.import.inputs.in1']!);
+    assert.equal(input.dataset.name, 'iris');
+    assert.equal(input.dataset.digest, 'abc123');
+    assert.equal(JSON.parse(r.tags['loopline.import.model.m-1']!).name, 'model');
+    assert.deepEqual(t.store.recordedArtifacts(runId).map((a) => a.path), ['models/m-1/MLmodel']);
+    assert.equal(r.tags['loopline.import.artifacts_missing'], `file:///elsewhere/3/${runId}/artifacts`, "the run's own artifact folder is not on this machine");
+    assert.deepEqual(t.store.metricHistory(runId, 'legacy').map((p) => [p.step, p.timestamp, p.value]), [[0, 1700000001000, 0.25], [0, 1700000002000, 0.5]]);
   } finally {
     t.cleanup();
     src.cleanup();

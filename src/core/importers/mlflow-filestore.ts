@@ -48,7 +48,7 @@ export function* readMlflowStore(path: string, ctx: ReadContext, experimentName?
         ctx.problem(runDir, undefined, 'folder has no meta.yaml, so it is not an MLflow run; skipped');
         continue;
       }
-      const run = readRun(runDir, experiment, exp.trashed, ctx, models.get(e.name) ?? []);
+      const run = readRun(runDir, experiment, exp.trashed, ctx, models.get(e.name) ?? [], exp.dir);
       if (run) yield run;
     }
   }
@@ -94,7 +94,7 @@ function loggedModels(expDir: string, ctx: ReadContext): Map<string, LoggedModel
   return byRun;
 }
 
-function readRun(runDir: string, experiment: SourceExperiment, trashed: boolean, ctx: ReadContext, models: LoggedModel[]): SourceRun | undefined {
+function readRun(runDir: string, experiment: SourceExperiment, trashed: boolean, ctx: ReadContext, models: LoggedModel[], expDir: string): SourceRun | undefined {
   const metaFile = join(runDir, 'meta.yaml');
   const meta = readMeta(metaFile, ctx);
   if (!meta) return undefined;
@@ -125,7 +125,14 @@ function readRun(runDir: string, experiment: SourceExperiment, trashed: boolean,
       const f = join(runDir, kind, e.name, 'meta.yaml');
       if (!e.isDirectory() || !isFile(f)) continue;
       const m = readMeta(f, ctx);
-      if (m) tags.push({ key: `loopline.import.${kind}.${e.name}`, value: JSON.stringify(m) });
+      if (!m) continue;
+      // A dataset input points at the experiment's `datasets/<id>/meta.yaml` (name, digest, source, schema).
+      const datasetMeta = join(expDir, 'datasets', String(m.source_id ?? ''), 'meta.yaml');
+      if (m.source_type === 'DATASET' && isFile(datasetMeta)) {
+        const dataset = readMeta(datasetMeta, ctx);
+        if (dataset) m.dataset = dataset;
+      }
+      tags.push({ key: `loopline.import.${kind}.${e.name}`, value: JSON.stringify(m) });
     }
   }
   const start = typeof meta.start_time === 'number' ? meta.start_time : 0;
