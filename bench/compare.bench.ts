@@ -9,7 +9,7 @@
 //    over all rows; the tree's first page of the 100,000-run experiment.
 // LOOPLINE_BENCH_ONLY=chart|table runs one part; LOOPLINE_BENCH_SKIP_NAIVE=1 skips the naive baseline.
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { cpus, homedir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { RunStore } from '../src/core/store/run-store.ts';
 import { StoreReader } from '../src/core/store/store-reader.ts';
@@ -219,9 +219,8 @@ async function firstChart(store: RunStore, runIds: string[], naive: boolean): Pr
  * (click to sorted rows painted) and a filter (worker + page) over all rows. Memory: the extension
  * host's main-thread heap growth while reading (the worker's heap is reported apart).
  */
-async function tableOpen(dbPath: string, experimentId: string, name: string, filter: string): Promise<{ firstMs: number; allMs: number; hostFirstMs: number; bytes: number; sortMs: number; filterMs: number; filterHostMs: number; heapMb: number; rssMb: number; rows: number }> {
+async function tableOpen(reader: StoreReader, experimentId: string, name: string, filter: string): Promise<{ firstMs: number; allMs: number; hostFirstMs: number; hostAllMs: number; pageAllMs: number; bytes: number; sortMs: number; filterMs: number; filterHostMs: number; heapMb: number; rssMb: number; rows: number }> {
   const h = await openWebview('table', { width: 1400, height: 900 });
-  const reader = new StoreReader(dbPath);
   const table = reader.channel();
   const filters = reader.channel();
   try {
@@ -232,40 +231,45 @@ async function tableOpen(dbPath: string, experimentId: string, name: string, fil
     let rssPeak = process.memoryUsage().rss;
     let bytes = 0;
     let hostFirstMs = 0;
-    let first = true;
-    const t0 = performance.now();
-    let pageStart = 0;
-    const deliveries: Array<Promise<{ at: number; parseMs: number }>> = [];
-    let chain: Promise<unknown> = Promise.resolve();
+    const msgs: unknown[] = [];
     let firstRow = '';
     let total = 0;
+    // 1. The worker streams the table (node clock): time to the first chunk and to the last.
+    const t0 = performance.now();
     await table.openTable(
       experimentId,
       (n, rows, done) => {
         total = n;
-        const msg = first ? { type: 'init', experiment: { id: experimentId, name }, total: n, rows, done } : { type: 'rows', rows, done };
-        if (first) {
+        if (msgs.length === 0) {
           hostFirstMs = performance.now() - t0;
           firstRow = rows.names[0] ?? '';
         }
-        first = false;
+        const msg = msgs.length === 0 ? { type: 'init', experiment: { id: experimentId, name }, total: n, rows, done } : { type: 'rows', rows, done };
+        msgs.push(msg);
         bytes += messageBytes(msg);
         const m = process.memoryUsage();
         heapPeak = Math.max(heapPeak, m.heapUsed);
         rssPeak = Math.max(rssPeak, m.rss);
-        const d = (chain = chain.then(() => deliver(h.page, msg))) as Promise<{ at: number; parseMs: number }>;
-        deliveries.push(d);
       },
       { firstRows: 500, chunkRows: 10_000 },
     );
-    const got = await Promise.all(deliveries);
-    pageStart = got[0]!.at;
+    const hostAllMs = performance.now() - t0;
+    // 2. The page: the first message, until its rows are painted.
+    const got = await deliver(h.page, msgs[0]);
     const shownAt = await pageTimeWhen(h.page, `(name) => { const g = document.querySelector('[role="grid"]'); return !!g && (g.textContent || '').includes(name); }`, firstRow, 60_000);
-    // First rows: the host's time to the first chunk, its parse, and the page until painted.
-    const firstMs = hostFirstMs + got[0]!.parseMs + (shownAt - pageStart);
-    const allAt = await pageTimeWhen(h.page, `(n) => (document.querySelector('.status-line')?.textContent || '').startsWith(n.toLocaleString() + ' runs') && !/loading/.test(document.querySelector('.status-line').textContent)`, total, 120_000);
-    // All rows: host streaming (node clock, overlapping the page) ends before the last delivery; count the page's span.
-    const allMs = hostFirstMs + (allAt - pageStart) + got.reduce((a, g) => a + g.parseMs, 0);
+    const firstMs = hostFirstMs + got.parseMs + (shownAt - got.at);
+    // 3. The rest, one message per task as they would arrive; page time (revival included) until all rows are in.
+    let pageAllMs = shownAt - got.at + got.parseMs;
+    for (const m of msgs.slice(1)) {
+      const d = await deliver(h.page, m);
+      const doneAt = await h.page.evaluate(() => new Promise<number>((r) => setTimeout(() => r(performance.now()), 0)));
+      pageAllMs += d.parseMs + (doneAt - d.at);
+    }
+    const allAt = await pageTimeWhen(h.page, `(n) => (document.querySelector('.status-line')?.textContent || '') === n.toLocaleString() + ' runs'`, total, 120_000);
+    void allAt;
+    // Every row in the page: the worker's streaming plus the page's handling of each chunk (an upper
+    // bound: in the editor the page takes a chunk while the worker reads the next).
+    const allMs = hostAllMs + pageAllMs;
     // Sort by a metric column over every row.
     const sortStart = await h.page.evaluate(() => {
       const b = document.querySelector<HTMLButtonElement>('[data-column-id^="metrics."] .sort-button')!;
@@ -279,16 +283,17 @@ async function tableOpen(dbPath: string, experimentId: string, name: string, fil
     const f0 = performance.now();
     const matched = await filters.filterTable(table, experimentId, filter);
     const filterHostMs = performance.now() - f0;
-    const fmsg = { type: 'filterResult', requestId: 0, rows: matched, error: null };
     await h.page.evaluate(() => ((window as any).__posted = []));
     await h.page.locator('.filter-field input').fill(filter);
     const req = await h.waitForPosted('filter');
-    const fd = await deliver(h.page, { ...fmsg, requestId: req.requestId });
+    const fd = await deliver(h.page, { type: 'filterResult', requestId: req.requestId, rows: matched, error: null });
     const filteredAt = await pageTimeWhen(h.page, `() => /match the filter/.test(document.querySelector('.status-line').textContent)`, null);
     return {
       firstMs,
       allMs,
       hostFirstMs,
+      hostAllMs,
+      pageAllMs,
       bytes,
       sortMs: sortedAt - sortStart,
       filterMs: filterHostMs + fd.parseMs + (filteredAt - fd.at),
@@ -300,7 +305,6 @@ async function tableOpen(dbPath: string, experimentId: string, name: string, fil
   } finally {
     table.dispose();
     filters.dispose();
-    await reader.close();
     await h.close();
   }
 }
@@ -344,10 +348,13 @@ if (ONLY === '' || ONLY === 'table') {
     [BIG_DB, RunStore.open(BIG_DB, { readonly: true }).getExperimentByName('big-sweep').id, `${BIG_RUNS.toLocaleString()} runs x 50 columns`, 0, 1500],
   ];
   for (const [db, expId, label, firstAim, allAim] of tables) {
-    await tableOpen(db, expId, label, 'metrics.m00 > 0.5');
-    const t = await tableOpen(db, expId, label, 'metrics.m00 > 0.5 and params.p01 < 40');
-    out.push([`experiment table, ${label}: first rows`, `${t.firstMs.toFixed(0)} ms`, `host ${t.hostFirstMs.toFixed(0)} ms to the first 500 rows`, firstAim ? `< ${firstAim} ms` : '', firstAim ? (t.firstMs < firstAim ? 'met' : 'missed') : '']);
-    out.push([`experiment table, ${label}: every row in the page`, `${t.allMs.toFixed(0)} ms`, `${t.rows.toLocaleString()} rows streamed, ${mb(t.bytes)} sent`, allAim ? `< ${allAim} ms` : '', allAim ? (t.allMs < allAim ? 'met' : 'missed') : '']);
+    // One worker per store, as in the editor: the first open starts it (a warm-up round, not counted).
+    const reader = new StoreReader(db);
+    await tableOpen(reader, expId, label, 'metrics.m00 > 0.5');
+    const t = await tableOpen(reader, expId, label, 'metrics.m00 > 0.5 and params.p01 < 40');
+    await reader.close();
+    out.push([`experiment table, ${label}: first rows`, `${t.firstMs.toFixed(0)} ms`, `worker ${t.hostFirstMs.toFixed(0)} ms to the first 500 rows, then parse + paint`, firstAim ? `< ${firstAim} ms` : '', firstAim ? (t.firstMs < firstAim ? 'met' : 'missed') : '']);
+    out.push([`experiment table, ${label}: every row in the page`, `${t.allMs.toFixed(0)} ms`, `worker ${t.hostAllMs.toFixed(0)} + page ${t.pageAllMs.toFixed(0)} ms; ${t.rows.toLocaleString()} rows, ${mb(t.bytes)} sent`, allAim ? `< ${allAim} ms` : '', allAim ? (t.allMs < allAim ? 'met' : 'missed') : '']);
     out.push([`  extension host memory while reading ${label}`, `+${t.heapMb.toFixed(0)} MB heap`, `process RSS peak ${t.rssMb.toFixed(0)} MB (incl. the worker and the bench)`, allAim ? '< 200 MB' : '', allAim ? (t.heapMb < 200 ? 'met' : 'missed') : '']);
     out.push([`  sort ${label} by a metric`, `${t.sortMs.toFixed(0)} ms`, 'click to sorted rows painted', '< 100 ms', t.sortMs < 100 ? 'met' : 'missed']);
     out.push([`  filter ${label}`, `${t.filterMs.toFixed(0)} ms`, `worker ${t.filterHostMs.toFixed(0)} ms + page`, '< 100 ms', t.filterMs < 100 ? 'met' : 'missed']);
@@ -362,6 +369,7 @@ if (ONLY === '' || ONLY === 'table') {
 store.close();
 reads.dispose();
 await chartReader.close();
+console.log(`machine load (1-min average, ${cpus().length} cores): ${loadavg()[0]!.toFixed(1)}`);
 const header = ['figure', 'value', 'detail', 'aim', ''];
 const w = header.map((_, i) => Math.max(...[header, ...out].map((r) => r[i]!.length)));
 for (const r of [header, ...out]) console.log(r.map((c, i) => c.padEnd(w[i]!)).join('  '));
