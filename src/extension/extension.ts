@@ -38,6 +38,8 @@ import { COMMANDS, type CommandId } from './command-ids.ts';
 import { openDataProfile } from './monitoring/data-profile-commands.ts';
 import { DataProfilePanel } from './monitoring/data-profile-panel.ts';
 import { ModelsTreeProvider } from './models/models-tree.ts';
+import { DeploymentsTreeProvider } from './deployments/deployments-tree.ts';
+import { deployVersion, promoteCanary, rollbackDeployment, sendTestRequest, undeploy } from './commands/deploy-commands.ts';
 import { exportRunsCommand, importRunsCommand, offerImportOnOpen } from './importers/import-commands.ts';
 import { archiveModelVersion, compareModelVersions, openModelCard, registerModel, setModelAlias } from './commands/model-commands.ts';
 import { showOverviewIfAsked } from './layout/overview-layout.ts';
@@ -76,7 +78,9 @@ export function activate(context: vscode.ExtensionContext): LooplineApi {
   const models = new ModelsTreeProvider(stores);
   const modelsView = vscode.window.createTreeView('loopline.models', { treeDataProvider: models, canSelectMany: true });
   context.subscriptions.push(models, modelsView);
-  const s: Services = { context, stores, experiments, experimentsView, activeRuns, servers, runs, compareView, sweeps, models };
+  const deployments = new DeploymentsTreeProvider(stores);
+  context.subscriptions.push(deployments, vscode.window.createTreeView('loopline.deployments', { treeDataProvider: deployments }));
+  const s: Services = { context, stores, experiments, experimentsView, activeRuns, servers, runs, compareView, sweeps, models, deployments };
   const codeLens = new TrainingCodeLensProvider(stores);
   const statusBar = new LooplineStatusBar(activeRuns, servers);
   context.subscriptions.push(stores, experiments, experimentsView, activeRuns, runsView, servers, runs, sweeps, codeLens, statusBar);
@@ -173,6 +177,12 @@ export function activate(context: vscode.ExtensionContext): LooplineApi {
   register(COMMANDS.compareModelVersions, (arg, sel) => compareModelVersions(s, arg, sel));
   register(COMMANDS.archiveModelVersion, (arg, opts) => archiveModelVersion(s, arg, opts));
   register(COMMANDS.refreshModels, () => models.refresh());
+  register(COMMANDS.deployModelVersion, (arg, opts) => deployVersion(s, arg, opts));
+  register(COMMANDS.rollbackDeployment, (arg) => rollbackDeployment(s, arg));
+  register(COMMANDS.promoteCanary, (arg) => promoteCanary(s, arg));
+  register(COMMANDS.undeploy, (arg, opts) => undeploy(s, arg, opts));
+  register(COMMANDS.sendTestRequest, (arg, body) => sendTestRequest(s, arg, typeof body === 'string' ? body : undefined));
+  register(COMMANDS.refreshDeployments, () => deployments.refresh());
   register(COMMANDS.importRuns, (opts) => importRunsCommand(s, opts && typeof opts === 'object' && !(opts instanceof vscode.Uri) ? opts : opts instanceof vscode.Uri ? { path: opts.fsPath } : {}));
   register(COMMANDS.exportRunsToMlflow, (arg, sel, to) => exportRunsCommand(s, arg, sel, typeof to === 'string' ? to : undefined));
   // Offer to import existing MLflow / TensorBoard history into an empty store, after the first render.

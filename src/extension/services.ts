@@ -8,6 +8,7 @@ import type { SweepController } from './sweeps/sweep-controller.ts';
 import type { WorkspaceStores } from './workspace-stores.ts';
 import type { CompareViewProvider } from './webviews/compare-view.ts';
 import type { ModelsTreeProvider } from './models/models-tree.ts';
+import type { DeploymentsTreeProvider } from './deployments/deployments-tree.ts';
 
 /** The objects commands work with; made once in activate() and owned by its subscriptions. */
 export interface Services {
@@ -21,4 +22,5 @@ export interface Services {
   compareView: CompareViewProvider;
   sweeps: SweepController;
   models: ModelsTreeProvider;
+  deployments: DeploymentsTreeProvider;
 }

@@ -10,6 +10,7 @@ import { registerServerTests } from './server.suite.ts';
 import { registerLiveTests } from './live.suite.ts';
 import { registerSweepTests } from './sweeps.suite.ts';
 import { registerModelsTests } from './models.suite.ts';
+import { registerDeploymentsTests } from './deployments.suite.ts';
 import { registerDataProfileTests } from './data-profile.suite.ts';
 import { registerImportTests } from './import.suite.ts';
 import { registerContainerTests } from './containers.suite.ts';
@@ -37,6 +38,7 @@ export function run(): Promise<void> {
   registerLiveTests();
   registerSweepTests();
   registerModelsTests();
+  registerDeploymentsTests();
   registerDataProfileTests();
   registerImportTests();
   registerContainerTests();

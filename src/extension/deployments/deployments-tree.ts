@@ -1,0 +1,91 @@
+import * as vscode from 'vscode';
+import type { DeploymentRecord, HistoryEntry } from '../../core/deploy/deployment-records.ts';
+import { DeploymentRecords } from '../../core/deploy/deployment-records.ts';
+import type { Slot } from '../../core/deploy/nginx-config.ts';
+import { formatAgo } from '../../shared/display-format.ts';
+import { log } from '../log.ts';
+import type { WorkspaceStore, WorkspaceStores } from '../workspace-stores.ts';
+
+export type DeploymentNode =
+  | { kind: 'deployment'; ws: WorkspaceStore; deployment: DeploymentRecord }
+  | { kind: 'slot'; ws: WorkspaceStore; deployment: DeploymentRecord; slot: Slot }
+  | { kind: 'historyGroup'; ws: WorkspaceStore; deployment: DeploymentRecord }
+  | { kind: 'history'; entry: HistoryEntry }
+  | { kind: 'message'; label: string };
+
+/** Thin adapter over the deployments table: deployment → live/candidate/warm versions and history. */
+export class DeploymentsTreeProvider implements vscode.TreeDataProvider<DeploymentNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<DeploymentNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+  private readonly stores: WorkspaceStores;
+
+  constructor(stores: WorkspaceStores) {
+    this.stores = stores;
+    this.disposables.push(stores.onDidChange(() => this.refresh()));
+  }
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  getChildren(node?: DeploymentNode): DeploymentNode[] {
+    try {
+      if (!node) return this.stores.allExisting().flatMap((ws) => new DeploymentRecords(ws.store.db).list().map((deployment) => ({ kind: 'deployment' as const, ws, deployment })));
+      if (node.kind === 'deployment') {
+        const order = { live: 0, candidate: 1, previous: 2 };
+        const slots = [...node.deployment.slots].sort((a, b) => order[a.role] - order[b.role]);
+        return [...slots.map((slot) => ({ kind: 'slot' as const, ws: node.ws, deployment: node.deployment, slot })), { kind: 'historyGroup', ws: node.ws, deployment: node.deployment }];
+      }
+      if (node.kind === 'historyGroup') return new DeploymentRecords(node.ws.store.db).history(node.deployment.name).reverse().map((entry) => ({ kind: 'history' as const, entry }));
+      return [];
+    } catch (err) {
+      log().error(`Deployments view: ${String(err)}`);
+      return [{ kind: 'message', label: `Cannot read deployments: ${err instanceof Error ? err.message : String(err)}` }];
+    }
+  }
+
+  getTreeItem(node: DeploymentNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'deployment': {
+        const d = node.deployment;
+        const item = new vscode.TreeItem(d.name, vscode.TreeItemCollapsibleState.Expanded);
+        const traffic = d.slots.filter((s) => s.weight > 0).map((s) => `v${s.version} ${s.weight}%`).join(' / ');
+        item.description = `${d.model} · ${traffic} · http://127.0.0.1:${d.port}`;
+        item.iconPath = new vscode.ThemeIcon('cloud');
+        item.contextValue = d.slots.some((s) => s.role === 'candidate') ? 'deployment.canary' : d.slots.some((s) => s.role === 'previous') ? 'deployment.warm' : 'deployment';
+        item.tooltip = `Endpoint http://127.0.0.1:${d.port} (strategy ${d.strategy}, updated ${formatAgo(d.updatedTime)})`;
+        item.id = `deployment:${node.ws.folder.uri.toString()}:${d.name}`;
+        return item;
+      }
+      case 'slot': {
+        const s = node.slot;
+        const item = new vscode.TreeItem(`${node.deployment.model} v${s.version}`, vscode.TreeItemCollapsibleState.None);
+        const role = s.role === 'live' ? 'live' : s.role === 'candidate' ? 'canary' : 'warm (rollback target)';
+        item.description = [`${s.weight}%`, role, ...(s.alias ? [`@${s.alias}`] : [])].join(' · ');
+        item.iconPath = new vscode.ThemeIcon(s.role === 'live' ? 'pass-filled' : s.role === 'candidate' ? 'beaker' : 'history');
+        item.contextValue = `deploymentSlot.${s.role}`;
+        return item;
+      }
+      case 'historyGroup': {
+        const item = new vscode.TreeItem('History', vscode.TreeItemCollapsibleState.Collapsed);
+        item.iconPath = new vscode.ThemeIcon('list-unordered');
+        return item;
+      }
+      case 'history': {
+        const e = node.entry;
+        const item = new vscode.TreeItem(`${e.action} v${e.version ?? '-'}`, vscode.TreeItemCollapsibleState.None);
+        item.description = `${e.outcome} · ${e.actor} · ${formatAgo(e.time)}`;
+        item.tooltip = `${new Date(e.time).toISOString()} ${e.action} ${e.model ?? ''}/${e.version ?? ''}${e.alias ? ` @${e.alias}` : ''} (${e.strategy ?? ''}) ${e.outcome}\n${JSON.stringify(e.detail)}`;
+        item.iconPath = new vscode.ThemeIcon(e.outcome === 'ok' ? 'check' : 'error');
+        return item;
+      }
+      case 'message':
+        return new vscode.TreeItem(node.label);
+    }
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,75 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LooplineApi } from '../../../src/extension/extension.ts';
+import type { DeploymentNode } from '../../../src/extension/deployments/deployments-tree.ts';
+import type { ModelNode } from '../../../src/extension/models/models-tree.ts';
+import type { ModelVersion } from '../../../src/core/registry/registry-types.ts';
+import type { DeployResult } from '../../../src/core/deploy/deployment-manager.ts';
+import { dockerBackend } from '../../../src/core/containers/container-backend.ts';
+import { child, commandWithin, experimentNode, looplineApi, repoRoot, workspaceDir } from './api.ts';
+
+const MODEL = 'iris-ext';
+const NAME = 'iris-ext-prod';
+
+function label(api: LooplineApi, n: DeploymentNode): { text: string; desc: string; ctx: string } {
+  const it = api.services.deployments.getTreeItem(n);
+  return { text: typeof it.label === 'string' ? it.label : (it.label?.label ?? ''), desc: String(it.description ?? ''), ctx: it.contextValue ?? '' };
+}
+
+function versionNode(api: LooplineApi, version: number): ModelNode {
+  const model = api.services.models.getChildren().find((m) => m.kind === 'model' && m.model.name === MODEL)!;
+  const n = api.services.models.getChildren(model).find((v) => v.kind === 'version' && v.version.version === version);
+  if (!n) throw new Error(`no version ${version}`);
+  return n;
+}
+
+export function registerDeploymentsTests(): void {
+  describe('Deployments view and deploy commands (real Docker engine)', () => {
+    let api: LooplineApi;
+    before(async () => {
+      api = await looplineApi();
+      copyFileSync(join(repoRoot(), 'examples', 'iris', 'serve.py'), join(workspaceDir(), 'serve.py'));
+      writeFileSync(join(workspaceDir(), 'loopline.yaml'), `serve:\n  image: ${process.env.LOOPLINE_PYTHON_IMAGE ?? 'loopline/python:bookworm'}\n  command: python3 serve.py --model /model\n  port: 8080\n  health: /ping\n`);
+    });
+    after(async () => {
+      await vscode.commands.executeCommand('loopline.undeploy', NAME, { confirmed: true }).then(undefined, () => undefined);
+      rmSync(join(workspaceDir(), 'serve.py'), { force: true });
+      rmSync(join(workspaceDir(), 'loopline.yaml'), { force: true });
+    });
+
+    it('Deploy…, a blue/green switch, Send Test Request, Rollback and Undeploy', async () => {
+      const deployed = await commandWithin<DeployResult>(120_000, 'loopline.deployModelVersion', versionNode(api, 2), { name: NAME });
+      assert.ok(deployed, `errors: ${api.errors.join(' | ')}`);
+      const [root] = api.services.deployments.getChildren();
+      assert.ok(root && root.kind === 'deployment');
+      assert.equal(label(api, root).text, NAME);
+      assert.match(label(api, root).desc, new RegExp(`^${MODEL} · v2 100% · http://127\\.0\\.0\\.1:\\d+$`));
+
+      const reply = await commandWithin<{ status: number; body: string }>(20_000, 'loopline.sendTestRequest', NAME, '{"instances": [[5.1, 3.5, 1.4, 0.2]]}');
+      assert.equal(reply.status, 200);
+      assert.deepEqual(JSON.parse(reply.body), { predictions: ['setosa'] });
+
+      // A third version, deployed to the same name: blue/green, v2 stays warm.
+      const v3 = await commandWithin<ModelVersion>(20_000, 'loopline.registerModel', child(api, experimentNode(api, 'iris-sweep'), 'lr-0.2'), undefined, { name: MODEL, path: 'model' });
+      await commandWithin(120_000, 'loopline.deployModelVersion', versionNode(api, v3.version), { name: NAME });
+      const [after] = api.services.deployments.getChildren();
+      const slots = api.services.deployments.getChildren(after).filter((n) => n.kind === 'slot').map((n) => `${label(api, n).text} ${label(api, n).desc}`);
+      assert.deepEqual(slots, [`${MODEL} v${v3.version} 100% · live`, `${MODEL} v2 0% · warm (rollback target)`]);
+      assert.equal(label(api, after!).ctx, 'deployment.warm');
+
+      await commandWithin(20_000, 'loopline.rollbackDeployment', after);
+      const [back] = api.services.deployments.getChildren();
+      assert.match(label(api, back!).desc, /· v2 100% ·/);
+      const history = api.services.deployments.getChildren(back).find((n) => n.kind === 'historyGroup')!;
+      assert.deepEqual(api.services.deployments.getChildren(history).map((n) => label(api, n).text), ['rollback v2', `switch v${v3.version}`, 'deploy v2']);
+
+      const port = deployed.deployment.port;
+      assert.equal(await commandWithin(60_000, 'loopline.undeploy', back, { confirmed: true }), true);
+      assert.deepEqual(api.services.deployments.getChildren(), []);
+      await assert.rejects(fetch(`http://127.0.0.1:${port}/ping`));
+      assert.deepEqual(await (await dockerBackend()).find({ 'loopline.deployment': NAME }), []);
+    });
+  });
+}
