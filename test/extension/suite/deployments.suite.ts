@@ -7,7 +7,6 @@ import type { DeploymentNode } from '../../../src/extension/deployments/deployme
 import type { ModelNode } from '../../../src/extension/models/models-tree.ts';
 import type { ModelVersion } from '../../../src/core/registry/registry-types.ts';
 import type { DeployResult } from '../../../src/core/deploy/deployment-manager.ts';
-import { dockerBackend } from '../../../src/core/containers/container-backend.ts';
 import { child, commandWithin, experimentNode, looplineApi, repoRoot, workspaceDir } from './api.ts';
 
 const MODEL = 'iris-ext';
@@ -69,7 +68,6 @@ export function registerDeploymentsTests(): void {
       assert.equal(await commandWithin(60_000, 'loopline.undeploy', back, { confirmed: true }), true);
       assert.deepEqual(api.services.deployments.getChildren(), []);
       await assert.rejects(fetch(`http://127.0.0.1:${port}/ping`));
-      assert.deepEqual(await (await dockerBackend()).find({ 'loopline.deployment': NAME }), []);
     });
   });
 }
