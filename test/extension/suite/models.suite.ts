@@ -7,7 +7,7 @@ import type { ModelNode } from '../../../src/extension/models/models-tree.ts';
 import type { ModelVersion } from '../../../src/core/registry/registry-types.ts';
 import type { AliasResult } from '../../../src/extension/commands/model-commands.ts';
 import { ModelRegistry } from '../../../src/core/registry/model-registry.ts';
-import { child, command, errorsDuring, experimentNode, looplineApi, workspaceDir, workspaceStore } from './api.ts';
+import { child, command, commandWithin, errorsDuring, experimentNode, looplineApi, workspaceDir, workspaceStore } from './api.ts';
 
 const MODEL = 'iris-ext';
 
@@ -82,7 +82,7 @@ export function registerModelsTests(): void {
     });
 
     it('Open Model Card opens the prefilled MODEL_CARD.md as a normal editor', async () => {
-      const editor = await command<vscode.TextEditor>('loopline.openModelCard', versionNode(api, 2));
+      const editor = await commandWithin<vscode.TextEditor>(60_000, 'loopline.openModelCard', versionNode(api, 2));
       assert.ok(editor, `errors: ${api.errors.join(' | ')}`);
       assert.match(editor.document.uri.fsPath, /registry\/models\/iris-ext\/2\/MODEL_CARD\.md$/);
       assert.match(editor.document.getText(), /# Model card: iris-ext version 2/);
