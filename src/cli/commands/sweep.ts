@@ -67,13 +67,16 @@ async function workSweeps(store: RunStore, sweepIds: string[]): Promise<number> 
     tracking: endpoint,
     spoolDir: join(dirname(store.path), 'spool'),
     backendFor: trialBackend,
+    reattachContainers: true,
     onOutput: (trial, chunk, stream) => writePrefixed(partial, trial, chunk.toString('utf8'), stream),
     onEvent: (e) => {
       const label = (t: QueuedTrial) => `trial ${t.position + 1}${t.attempt > 1 ? ` (attempt ${t.attempt})` : ''}`;
       if (e.type === 'trial-started') console.error(`loopline: ${label(e.trial)} started: run ${e.trial.runId.slice(0, 8)}  ${Object.entries(e.params).map(([k, v]) => `${k}=${v}`).join(' ')}`);
       else if (e.type === 'trial-ended') console.error(`loopline: ${label(e.trial)} ${e.outcome.status}${e.reason ? `: ${e.reason}` : ''}`);
       else if (e.type === 'trial-recovered')
-        console.error(`loopline: ${label(e.trial)} lost its launcher; ${e.requeued ? 'queued again' : e.retryRunId ? `retrying as run ${e.retryRunId.slice(0, 8)}` : 'ended'}`);
+        console.error(
+          `loopline: ${label(e.trial)} lost its launcher; ${e.adopted ? 'following its container' : e.requeued ? 'queued again' : e.retryRunId ? `retrying as run ${e.retryRunId.slice(0, 8)}` : 'ended'}`,
+        );
     },
   });
   let interrupts = 0;

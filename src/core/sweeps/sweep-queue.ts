@@ -245,6 +245,18 @@ export class SweepQueue {
     return this.db.prepare("UPDATE sweep_trials SET state = 'done' WHERE run = ? AND state = 'running' AND owner = ?").run(this.pk(runId), owner).changes === 1;
   }
 
+  /**
+   * Takes over a running trial of a launcher that died without ending it (a container trial,
+   * whose container runs on): this owner now follows it until its run ends.
+   */
+  adopt(trial: QueuedTrial, owner: string, leaseMs: number): boolean {
+    return (
+      this.db
+        .prepare("UPDATE sweep_trials SET owner = ?, lease_until = ? WHERE run = ? AND state = 'running' AND owner IS ?")
+        .run(owner, this.now() + leaseMs, this.pk(trial.runId), trial.owner).changes === 1
+    );
+  }
+
   /** A scheduler is working the sweep now (its lease is current and, on this machine, its process alive). */
   sweepHasLiveOwner(sweepId: string): boolean {
     const s = this.sweep(sweepId);
@@ -272,6 +284,8 @@ export class SweepQueue {
         if (!took) return {};
         const run = this.store.getRun(trial.runId);
         const sweep = this.sweep(trial.sweepId);
+        // Its end was recorded already (e.g. a reattached container run): nothing to redo.
+        if (run.info.status !== 'RUNNING' && run.info.status !== 'SCHEDULED') return {};
         if (run.info.status === 'SCHEDULED' && !trial.cancelRequested) {
           this.db.prepare("UPDATE sweep_trials SET state = 'queued', owner = NULL, lease_until = NULL, pid = NULL, host = NULL WHERE run = ?").run(pk);
           return { requeued: true };

@@ -14,7 +14,7 @@ import { bestTags, summarizeSweep, type SweepSummary } from './sweep-summary.ts'
 export type SweepEvent =
   | { type: 'trial-started'; trial: QueuedTrial; command: string[]; params: Record<string, string> }
   | { type: 'trial-ended'; trial: QueuedTrial; outcome: RunOutcome; reason?: string }
-  | { type: 'trial-recovered'; trial: QueuedTrial; retryRunId?: string; requeued?: boolean }
+  | { type: 'trial-recovered'; trial: QueuedTrial; retryRunId?: string; requeued?: boolean; adopted?: boolean }
   | { type: 'sweep-ended'; summary: SweepSummary };
 
 export interface SweepSchedulerOptions {
@@ -32,6 +32,12 @@ export interface SweepSchedulerOptions {
   stopGraceMs?: number;
   onEvent?: (e: SweepEvent) => void;
   onOutput?: (trial: QueuedTrial, chunk: Buffer, stream: 'stdout' | 'stderr') => void;
+  /**
+   * Container trials whose launcher died keep running in their container: follow them here
+   * (logs, metrics, their end) with the containers' reattach. Off where something else reattaches
+   * orphaned container runs already (the extension does on activation).
+   */
+  reattachContainers?: boolean;
 }
 
 interface OwnTrial {
@@ -53,6 +59,8 @@ export class SweepScheduler {
   readonly queue: SweepQueue;
   private readonly opts: SweepSchedulerOptions;
   private readonly own = new Map<string, OwnTrial>();
+  /** Container trials of a dead launcher this scheduler follows until their run ends. */
+  private readonly adopted = new Map<string, QueuedTrial>();
   private readonly wakers = new Set<() => void>();
   private killed = false;
 
@@ -76,11 +84,21 @@ export class SweepScheduler {
         this.queue.renew(sweepId, this.owner, leaseMs);
         renewed = Date.now();
       }
+      let reattach = false;
       for (const stale of this.queue.staleTrials(sweepId)) {
         if (stale.owner === this.owner) continue;
+        const run = this.store.getRun(stale.runId);
+        if (run.tags['loopline.container.id'] && run.info.status === 'RUNNING' && this.queue.adopt(stale, this.owner, leaseMs)) {
+          this.adopted.set(stale.runId, stale);
+          reattach = true;
+          this.opts.onEvent?.({ type: 'trial-recovered', trial: stale, adopted: true });
+          continue;
+        }
         const r = this.queue.recoverStale(stale);
         this.opts.onEvent?.({ type: 'trial-recovered', trial: stale, ...r });
       }
+      if (reattach && this.opts.reattachContainers) await this.reattachContainers();
+      this.checkAdopted();
       this.checkOwnTrials(sweepId, def);
       while (!this.killed) {
         const next = this.queue.claimNext(sweepId, this.owner, leaseMs);
@@ -118,7 +136,28 @@ export class SweepScheduler {
   }
 
   private countOwn(sweepId: string): number {
-    return [...this.own.values()].filter((t) => t.trial.sweepId === sweepId).length;
+    return [...this.own.values(), ...this.adopted.values()].filter((t) => ('trial' in t ? t.trial : t).sweepId === sweepId).length;
+  }
+
+  /** Adopted container trials whose run has ended (recorded by whoever follows the container) leave the queue. */
+  private checkAdopted(): void {
+    for (const [runId, t] of this.adopted) {
+      const status = this.store.getRun(runId).info.status;
+      if (status === 'RUNNING') continue;
+      this.adopted.delete(runId);
+      this.queue.finishTrial(runId, this.owner);
+      this.opts.onEvent?.({ type: 'trial-ended', trial: t, outcome: { runId, status, exitCode: null, signal: null, durationMs: 0, problems: [], statusRecorded: true } });
+    }
+  }
+
+  private async reattachContainers(): Promise<void> {
+    try {
+      const { reattachContainerRuns } = await import('../containers/container-reattach.ts');
+      const followed = await reattachContainerRuns(this.store, { trackingUrl: this.opts.tracking.url });
+      for (const f of followed) void f.finished.finally(() => this.wake()).catch(() => undefined);
+    } catch {
+      // No engine: the adopted trials end when the engine (or another window) records them.
+    }
   }
 
   private async launch(trial: QueuedTrial, def: SweepDefinition, backend: RunBackend): Promise<void> {

@@ -176,7 +176,7 @@ async function pickScript(s: Services): Promise<vscode.Uri | 'command' | undefin
 }
 
 /** "Where?": this machine, or a container from a local image or a Dockerfile of the workspace. */
-async function pickWhere(fromProject: ContainerRunOptions | undefined): Promise<ContainerRunOptions | 'local' | undefined> {
+export async function pickWhere(fromProject: ContainerRunOptions | undefined): Promise<ContainerRunOptions | 'local' | undefined> {
   type Item = vscode.QuickPickItem & { value: 'local' | 'container' | ContainerRunOptions };
   const items: Item[] = [{ label: '$(vm) This machine', description: 'run the script here', value: 'local' }];
   if (fromProject) items.unshift({ label: '$(package) As in loopline.yaml', description: fromProject.image ?? `build ${vscode.workspace.asRelativePath(fromProject.build!.context)}`, value: fromProject });

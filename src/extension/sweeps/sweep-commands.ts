@@ -12,6 +12,8 @@ import { ComparePanel } from '../webviews/compare-panel.ts';
 import { RunDetailPanel } from '../webviews/run-detail-panel.ts';
 import type { WorkspaceStore } from '../workspace-stores.ts';
 import type { StartedSweep } from './sweep-controller.ts';
+import type { ContainerRunOptions } from '../../core/containers/container-options.ts';
+import { pickWhere } from '../commands/run-commands.ts';
 
 /** Everything *Start Sweep…* asks for; pass it to skip the prompts (tests, other extensions). */
 export interface StartSweepOptions {
@@ -28,6 +30,10 @@ export interface StartSweepOptions {
   name?: string;
   experiment?: string;
   cwd?: string;
+  /** Run the trials in containers with these options (skips the "Where?" question). */
+  container?: ContainerRunOptions;
+  /** Run the trials on this machine (skips the "Where?" question). */
+  local?: boolean;
 }
 
 const DIST_HINT = 'a list (0.1,0.01,0.001) or a distribution: loguniform:1e-4:1e-1, uniform:0:1, int:2:8, choice:adam,sgd';
@@ -44,7 +50,7 @@ export async function startSweep(s: Services, arg?: Node | StartSweepOptions): P
   let command = typeof opts.command === 'string' ? splitCommandLine(opts.command) : opts.command;
   if (!command) {
     const line = await vscode.window.showInputBox({
-      title: 'Start Sweep (1/4): command',
+      title: 'Start Sweep (1/5): command',
       prompt: 'The training command, with {name} where each swept param goes',
       value: state.get<string>('loopline.sweep.command', 'python3 train.py --lr {lr}'),
       ignoreFocusOut: true,
@@ -69,7 +75,7 @@ export async function startSweep(s: Services, arg?: Node | StartSweepOptions): P
     for (const name of commandPlaceholders(command)) {
       const key = `loopline.sweep.param.${name}`;
       const text = await vscode.window.showInputBox({
-        title: `Start Sweep (2/4): values of {${name}}`,
+        title: `Start Sweep (2/5): values of {${name}}`,
         prompt: `Values for ${name}: ${DIST_HINT}`,
         value: state.get<string>(key, ''),
         ignoreFocusOut: true,
@@ -96,7 +102,7 @@ export async function startSweep(s: Services, arg?: Node | StartSweepOptions): P
   let parallel = opts.parallel;
   if (parallel === undefined) {
     const p = await vscode.window.showInputBox({
-      title: 'Start Sweep (3/4): parallelism',
+      title: 'Start Sweep (3/5): parallelism',
       prompt: 'How many trials run at once',
       value: String(state.get<number>('loopline.sweep.parallel', 2)),
       validateInput: (v) => check(() => parseCount(v, 'Parallelism', 1)),
@@ -106,6 +112,13 @@ export async function startSweep(s: Services, arg?: Node | StartSweepOptions): P
     await state.update('loopline.sweep.parallel', parallel);
   }
 
+  let container = opts.container;
+  if (!container && !opts.local && !opts.params) {
+    const where = await pickWhere(undefined);
+    if (!where) return undefined;
+    if (where !== 'local') container = where;
+  }
+
   let earlyStop = opts.earlyStop;
   if (earlyStop === undefined) {
     const choice = await vscode.window.showQuickPick(
@@ -113,7 +126,7 @@ export async function startSweep(s: Services, arg?: Node | StartSweepOptions): P
         { label: 'No early stopping', value: '' },
         { label: 'Stop bad trials early…', description: 'median stopping rule', value: 'ask' },
       ],
-      { title: 'Start Sweep (4/4): early stopping' },
+      { title: 'Start Sweep (5/5): early stopping' },
     );
     if (!choice) return undefined;
     earlyStop = '';
@@ -138,7 +151,7 @@ export async function startSweep(s: Services, arg?: Node | StartSweepOptions): P
     strategy: random === undefined ? 'grid' : 'random',
     seed: opts.seed ?? newSeed(),
     parallel,
-    backend: { kind: 'local' },
+    backend: container ? { kind: 'container', options: { ...container } } : { kind: 'local' },
   };
   if (random !== undefined) def.samples = random;
   if (earlyStop) def.earlyStop = parseEarlyStop(earlyStop);

@@ -67,6 +67,8 @@ export class SweepController implements vscode.Disposable {
       store: ws.store,
       tracking: endpoint,
       spoolDir: join(dirname(ws.store.path), 'spool'),
+      // Local processes or containers, as the sweep says (dockerode loads only for containers).
+      backendFor: async (def) => (await import('../../core/sweeps/trial-backend.ts')).trialBackend(def),
       onOutput: (trial, chunk) => terminal?.write(prefixLines(`[${trial.position + 1}] `, chunk.toString('utf8'))),
       onEvent: (e) => {
         ws.watcher.notifyLocalWrite();
