@@ -8,6 +8,8 @@ import { log } from '../log.ts';
 import type { WorkspaceStore } from '../workspace-stores.ts';
 import { toRunMsg } from './run-messages.ts';
 import { SeriesFeed } from './series-feed.ts';
+import { readerFor } from './store-readers.ts';
+import { ReadCancelled, type ReadChannel } from '../../core/store/store-reader.ts';
 import { renderWebview, webviewOptions } from './webview-resources.ts';
 import { COMMANDS } from '../command-ids.ts';
 
@@ -19,6 +21,8 @@ export class RunDetailPanel implements vscode.Disposable {
   private static readonly open = new Map<string, RunDetailPanel>();
   private readonly subs: vscode.Disposable[] = [];
   private readonly feed: SeriesFeed;
+  /** Chart series read in the store's read worker; dropped when the panel closes. */
+  private readonly reads: ReadChannel;
   private logOffset = 0;
   private ready = false;
   readonly panel: vscode.WebviewPanel;
@@ -30,6 +34,7 @@ export class RunDetailPanel implements vscode.Disposable {
     this.ws = ws;
     this.runId = runId;
     this.feed = new SeriesFeed(ws.store);
+    this.reads = readerFor(ws.store).channel();
     panel.webview.options = webviewOptions(ctx.extensionUri);
     panel.webview.html = renderWebview(panel.webview, ctx.extensionUri, 'run-detail', 'Run');
     panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'loopline.svg');
@@ -123,9 +128,17 @@ export class RunDetailPanel implements vscode.Disposable {
         this.post({ type: 'init', run: this.detail(this.ws.store.getRun(this.runId)), logTail: log.text, logTruncated: log.truncated });
         return;
       }
-      case 'requestSeries':
-        this.post({ type: 'series', requestId: msg.requestId, key: msg.key, xAxis: msg.xAxis, range: msg.range, series: this.feed.answer([this.runId], msg.key, msg.xAxis, msg.buckets, msg.range) });
+      case 'requestSeries': {
+        let series;
+        try {
+          series = await this.feed.answerOffThread(this.reads, [this.runId], msg.key, msg.xAxis, msg.buckets, msg.range);
+        } catch (err) {
+          if (err instanceof ReadCancelled) return;
+          throw err;
+        }
+        this.post({ type: 'series', requestId: msg.requestId, key: msg.key, xAxis: msg.xAxis, range: msg.range, series });
         return;
+      }
       case 'openArtifact':
         await vscode.commands.executeCommand(COMMANDS.openArtifact, this.runId, msg.path);
         return;
@@ -141,6 +154,7 @@ export class RunDetailPanel implements vscode.Disposable {
 
   dispose(): void {
     RunDetailPanel.open.delete(this.runId);
+    this.reads.dispose();
     for (const d of this.subs) d.dispose();
   }
 }
