@@ -1,0 +1,122 @@
+// npm run bench:deploy — a deployment's stable endpoint (nginx proxy) against the same model
+// container reached directly, with the same concurrency in one run: requests per second and p99
+// latency (aim: >= 0.8x throughput). Also: time from deploy to serving, to a blue/green switch,
+// and to a rollback to the warm previous version (aim: < 1 s).
+import { spawnSync } from 'node:child_process';
+import { cpSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { dockerBackend } from '../src/core/containers/container-backend.ts';
+import { DeploymentManager } from '../src/core/deploy/deployment-manager.ts';
+import { registryWithDeployments } from '../src/core/deploy/registry-with-deployments.ts';
+import { RunStore } from '../src/core/store/run-store.ts';
+import { seedIrisWorkspace } from '../test/helpers/seed-workspace.ts';
+import { tempDir } from '../test/helpers/temp-store.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+const CONCURRENCY = Number(process.env.LOOPLINE_BENCH_CONCURRENCY ?? 8);
+const SECONDS = Number(process.env.LOOPLINE_BENCH_SECONDS ?? 8);
+
+const setup = spawnSync('bash', [join(ROOT, 'scripts', 'docker-setup.sh')], { encoding: 'utf8' });
+if (setup.status !== 0) {
+  console.log(`skipped: no Docker engine could be started (${setup.stderr.trim().split('\n').at(-1)})`);
+  process.exit(0);
+}
+const vars = Object.fromEntries(setup.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+process.env.DOCKER_HOST = vars.DOCKER_HOST!;
+const IMAGE = vars.LOOPLINE_PYTHON_IMAGE ?? 'loopline/python:bookworm';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+/** Closed-loop load: CONCURRENCY workers for SECONDS; requests/s and p99 latency in ms. */
+async function load(url: string): Promise<{ rps: number; p99: number; failed: number }> {
+  const lat: number[] = [];
+  let failed = 0;
+  const end = performance.now() + SECONDS * 1000;
+  const body = JSON.stringify({ instances: [[5.1, 3.5, 1.4, 0.2]] });
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < end) {
+        const t0 = performance.now();
+        try {
+          const r = await fetch(`${url}/invocations`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+          await r.arrayBuffer();
+          if (r.status !== 200) failed++;
+        } catch {
+          failed++;
+        }
+        lat.push(performance.now() - t0);
+      }
+    }),
+  );
+  lat.sort((a, b) => a - b);
+  return { rps: lat.length / SECONDS, p99: lat[Math.floor(lat.length * 0.99)] ?? 0, failed };
+}
+
+const t = tempDir('loopline-bench-deploy-');
+const name = `bench${process.pid}`;
+const dir = seedIrisWorkspace(join(t.dir, 'iris'), ['0.1', '0.5'], 30);
+cpSync(join(ROOT, 'examples', 'iris', 'serve.py'), join(dir, 'serve.py'));
+writeFileSync(join(dir, 'loopline.yaml'), `serve: {image: ${IMAGE}, command: python3 serve.py --model /model, port: 8080, health: /ping}\n`);
+const store = RunStore.open(join(dir, '.loopline', 'loopline.db'));
+const registry = registryWithDeployments(store);
+for (const r of store.searchRuns({ experimentIds: [store.getExperimentByName('iris-sweep').id], orderBy: ['attributes.start_time ASC'] }).runs) {
+  registry.registerVersion({ model: 'iris', runId: r.info.id, path: 'model' });
+}
+const backend = await dockerBackend();
+const manager = new DeploymentManager(registry, backend, { proxyImage: IMAGE, health: { intervalMs: 50, retries: 400 } });
+let direct = '';
+try {
+  let t0 = performance.now();
+  const d = await manager.deploy('iris/1', { name });
+  const deployMs = performance.now() - t0;
+  // The same model, same image and command, its port published directly (no proxy).
+  const v1 = registry.getVersion('iris', 1);
+  const port = await freePort();
+  direct = await backend.startService({
+    name: `${name}-direct`,
+    image: IMAGE,
+    command: ['python3', 'serve.py', '--model', '/model', '--port', '8080'],
+    workingDir: '/app',
+    env: {},
+    labels: { 'loopline.bench': name },
+    binds: [
+      { source: v1.dir, target: '/model', readOnly: true },
+      { source: dir, target: '/app', readOnly: true },
+    ],
+    copyIn: [],
+    network: 'bridge',
+    ports: [{ containerPort: 8080, hostPort: port, hostIp: '127.0.0.1' }],
+  });
+  for (let i = 0; i < 200; i++) {
+    if (await fetch(`http://127.0.0.1:${port}/ping`).then((r) => r.ok, () => false)) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const viaDirect = await load(`http://127.0.0.1:${port}`);
+  const viaProxy = await load(d.endpoint);
+  t0 = performance.now();
+  await manager.deploy('iris/2', { name });
+  const switchMs = performance.now() - t0;
+  t0 = performance.now();
+  await manager.rollback(name);
+  const rollbackMs = performance.now() - t0;
+  const f = (n: number) => n.toFixed(1);
+  console.log(`load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}; concurrency ${CONCURRENCY}, ${SECONDS} s each`);
+  console.log(`direct to the model container: ${f(viaDirect.rps)} req/s, p99 ${f(viaDirect.p99)} ms, failed ${viaDirect.failed}`);
+  console.log(`through the stable endpoint:   ${f(viaProxy.rps)} req/s, p99 ${f(viaProxy.p99)} ms, failed ${viaProxy.failed}`);
+  console.log(`throughput ratio (endpoint / direct): ${(viaProxy.rps / viaDirect.rps).toFixed(2)}x (aim >= 0.8x); p99 ratio ${(viaProxy.p99 / viaDirect.p99).toFixed(2)}x`);
+  console.log(`deploy to serving ${f(deployMs)} ms; blue/green switch (start, health check, reload) ${f(switchMs)} ms; rollback to the warm version ${f(rollbackMs)} ms (aim < 1000 ms)`);
+} finally {
+  if (direct) await backend.removeContainer(direct).catch(() => {});
+  await manager.undeploy(name).catch(() => {});
+  store.close();
+  t.cleanup();
+}
