@@ -32,6 +32,8 @@ const START_TIMEOUT_MS = 20_000;
  */
 export class ServerController implements vscode.Disposable {
   private readonly servers = new Map<string, OwnServer>();
+  /** Servers this window uses but did not start (`loopline serve`, another window, before a reload). */
+  private readonly attached = new Map<string, { ws: WorkspaceStore; url: string; port: number }>();
   private readonly used = new Set<string>();
   private readonly starting = new Map<string, Promise<Endpoint>>();
   private readonly changed = new vscode.EventEmitter<void>();
@@ -43,24 +45,30 @@ export class ServerController implements vscode.Disposable {
   }
 
   running(): Array<{ ws: WorkspaceStore; url: string; port: number }> {
-    return [...this.servers.values()].map((s) => ({ ws: s.ws, url: s.url, port: s.port }));
+    return [...this.servers.values(), ...this.attached.values()].map((s) => ({ ws: s.ws, url: s.url, port: s.port }));
   }
 
   async ensure(ws: WorkspaceStore): Promise<Endpoint> {
     const own = this.servers.get(ws.store.path);
     if (own && own.child.exitCode === null) return { url: own.url, token: own.token, own: true };
-    const live = await findLiveServer(ws.store.path);
-    if (live) {
-      this.use(ws.store.path);
-      return { url: live.url, token: live.token, own: false };
-    }
     return this.start(ws);
   }
 
-  start(ws: WorkspaceStore): Promise<Endpoint> {
+  /** The store's server: this window's, else a live advertised one (reused), else a new process. */
+  async start(ws: WorkspaceStore): Promise<Endpoint> {
     const key = ws.store.path;
     const existing = this.servers.get(key);
-    if (existing && existing.child.exitCode === null) return Promise.resolve({ url: existing.url, token: existing.token, own: true });
+    if (existing && existing.child.exitCode === null) return { url: existing.url, token: existing.token, own: true };
+    const live = await findLiveServer(key);
+    if (live) {
+      this.use(key);
+      if (!this.attached.has(key)) {
+        this.attached.set(key, { ws, url: live.url, port: live.port });
+        this.fireChanged();
+      }
+      return { url: live.url, token: live.token, own: false };
+    }
+    this.attached.delete(key);
     let pending = this.starting.get(key);
     if (!pending) {
       pending = this.spawnServer(ws).finally(() => this.starting.delete(key));
@@ -127,8 +135,13 @@ export class ServerController implements vscode.Disposable {
     return { url, token, own: true };
   }
 
-  /** Stops the servers this window started (all, or the one of `ws`); returns how many. */
+  /**
+   * Stops the servers this window started (all, or the one of `ws`) and stops using the ones it
+   * reused (a `loopline serve` in a terminal keeps running); returns how many.
+   */
   async stop(ws?: WorkspaceStore): Promise<number> {
+    const reused = [...this.attached.values()].filter((a) => !ws || a.ws === ws);
+    for (const a of reused) this.release(a.ws);
     const targets = [...this.servers.entries()].filter(([, s]) => !ws || s.ws === ws);
     await Promise.all(
       targets.map(async ([key, s]) => {
@@ -144,7 +157,7 @@ export class ServerController implements vscode.Disposable {
       }),
     );
     this.fireChanged();
-    return targets.length;
+    return targets.length + reused.length;
   }
 
   /** This window no longer uses the store's server; it stops once no window does. */
@@ -152,11 +165,12 @@ export class ServerController implements vscode.Disposable {
     unregisterServerUser(ws.store.path, process.pid);
     this.used.delete(ws.store.path);
     this.servers.delete(ws.store.path);
+    this.attached.delete(ws.store.path);
     this.fireChanged();
   }
 
   private fireChanged(): void {
-    void vscode.commands.executeCommand('setContext', 'loopline.serverRunning', this.servers.size > 0);
+    void vscode.commands.executeCommand('setContext', 'loopline.serverRunning', this.servers.size + this.attached.size > 0);
     this.changed.fire();
   }
 

@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import type { LooplineApi } from '../../../src/extension/extension.ts';
 import { command, errorsDuring, looplineApi, repoRoot, workspaceStore } from './api.ts';
 
@@ -39,6 +40,17 @@ export function registerServerTests(): void {
       // Starting again reuses the running server.
       assert.equal(await command<string>('loopline.startTrackingServer'), url);
       assert.equal(api.services.servers.running().length, 1);
+    });
+
+    it('runs in a process of its own, advertised in server.json (mode 0600) for reloaded windows and scripts', async () => {
+      const url = await command<string>('loopline.startTrackingServer');
+      const file = join(dirname(workspaceStore(api).store.path), 'server.json');
+      const advert = JSON.parse(readFileSync(file, 'utf8')) as { url: string; pid: number };
+      assert.equal(advert.url, url);
+      assert.notEqual(advert.pid, process.pid, 'not the extension host');
+      assert.match(readFileSync(`/proc/${advert.pid}/cmdline`, 'utf8'), /server\.cjs\0serve\0/);
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+      assert.ok(readdirSync(join(dirname(file), 'server-users')).includes(String(process.pid)), 'this window is registered as a user');
     });
 
     it('Copy Tracking URI copies the export lines; the token works against the MLflow API', async () => {
