@@ -183,6 +183,10 @@ test('errors say what to do: engine unreachable, image missing, bad options', op
     assert.match(badMem.stderr, /--memory takes a size such as 512m or 4g, got 'lots'/);
     const stray = await runCli(['run', '--memory', '4g', '--', 'true'], { cwd: t.dir });
     assert.match(stray.stderr, /--memory only applies to container runs: add --container/);
+    // This engine has no NVIDIA runtime (as on most machines): a GPU request says so before starting.
+    const gpus = await runCli(['run', '--container', '--image', engine!.busyboxImage, '--gpus', 'all', '--', 'true'], { cwd: t.dir, env: { DOCKER_HOST: engine!.dockerHost } });
+    assert.notEqual(gpus.code, 0);
+    assert.match(gpus.stderr, /GPUs were requested \(--gpus all\) but the Docker engine at .* has no GPU runtime: install the NVIDIA Container Toolkit/);
     const cmd = await runCli(['run', '--container', '--image', engine!.busyboxImage, '--', 'no-such-program'], { cwd: t.dir, env: { DOCKER_HOST: engine!.dockerHost } });
     assert.match(cmd.stderr, /Command 'no-such-program' was not found in image/);
   } finally {
