@@ -11,6 +11,7 @@ import { runsCommand } from './commands/runs.ts';
 import { serveCommand } from './commands/serve.ts';
 import { showCommand } from './commands/show.ts';
 import { queueCommand, sweepCommand } from './commands/sweep.ts';
+import { captureCommand, feedbackCommand, monitorCommand } from './commands/capture.ts';
 import { deployCommand, deploymentsCommand, promoteCommand, rollbackCommand, undeployCommand } from './commands/deploy.ts';
 import { aliasCommand, archiveCommand, auditCommand, gateCommand, modelsCommand, registerCommand, versionsCommand } from './commands/registry.ts';
 
@@ -48,6 +49,9 @@ Usage:
   loopline deploy MODEL@ALIAS|MODEL/VERSION --name NAME [--port P] [--strategy blue-green|canary] [--percent N] [--json]
   loopline promote NAME | rollback NAME | undeploy NAME
   loopline deployments [--history] [--json]
+  loopline monitor NAME [--json] [--window 1h | --last N] [--reference FILE]
+  loopline capture NAME [--on | --off] [--sampling SHARE] [--ring N] [--json]
+  loopline feedback NAME --csv FILE     (columns request_id,label)
 
 Every command takes --store PATH (or LOOPLINE_STORE); the default is .loopline/loopline.db at the
 git root, or in the current folder outside git.
@@ -80,6 +84,9 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   rollback: rollbackCommand,
   undeploy: undeployCommand,
   deployments: deploymentsCommand,
+  monitor: monitorCommand,
+  capture: captureCommand,
+  feedback: feedbackCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
+import { CAPTURE_RELAY_PY } from '../capture/capture-relay-source.ts';
+import { CaptureStore, type CaptureSettings } from '../capture/capture-store.ts';
 import type { ContainerBackend } from '../containers/container-backend.ts';
 import { LooplineError, invalid } from '../errors.ts';
 import { GateFailedError, parseModelRef, type ModelRegistry } from '../registry/model-registry.ts';
@@ -73,6 +75,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export class DeploymentManager {
   readonly records: DeploymentRecords;
+  readonly capture: CaptureStore;
   private readonly registry: ModelRegistry;
   private readonly backend: ContainerBackend;
   private readonly proxyImage: string;
@@ -83,6 +86,7 @@ export class DeploymentManager {
     this.registry = registry;
     this.backend = backend;
     this.records = new DeploymentRecords(registry.store.db);
+    this.capture = new CaptureStore(registry.store.db);
     this.proxyImage = opts.proxyImage ?? process.env.LOOPLINE_PROXY_IMAGE ?? DEFAULT_PROXY_IMAGE;
     this.health = { path: '/ping', intervalMs: 250, timeoutMs: 2000, retries: 60, ...opts.health };
     this.now = opts.now ?? Date.now;
@@ -144,11 +148,15 @@ export class DeploymentManager {
       const dir = this.dir(name);
       mkdirSync(join(dir, 'proxy'), { recursive: true });
       mkdirSync(join(dir, 'logs'), { recursive: true });
+      writeFileSync(join(dir, 'proxy', 'capture_relay.py'), CAPTURE_RELAY_PY);
+      this.capture.resetLog(name);
       this.writeConfig(d);
       d.proxyContainer = await this.backend.startService({
         name: `loopline-${name}-proxy`,
         image: this.proxyImage,
-        command: ['nginx', '-c', '/etc/loopline-proxy/nginx.conf', '-g', 'daemon off;'],
+        // nginx stays PID 1 (SIGHUP reloads it); the capture relay runs beside it.
+        // nginx starts once the relay listens (it touches /tmp/relay.ready), so no first request finds it missing.
+        command: ['sh', '-c', "python3 /etc/loopline-proxy/capture_relay.py & for i in $(seq 100); do [ -e /tmp/relay.ready ] && break; sleep 0.05; done; exec nginx -c /etc/loopline-proxy/nginx.conf -g 'daemon off;'"],
         workingDir: '/',
         env: {},
         labels: { ...labels, 'loopline.role': 'proxy' },
@@ -268,6 +276,29 @@ export class DeploymentManager {
     return out;
   }
 
+  /** The proxy's capture log (on the host; read by CaptureStore.ingest). */
+  captureLog(name: string): string {
+    return join(this.dir(name), 'logs', 'capture.jsonl');
+  }
+
+  /** Moves new captures and feedback from the proxy's log into the store. */
+  ingestCapture(name: string): { requests: number; feedback: number } {
+    const d = this.records.get(name);
+    const live = d.slots.find((s) => s.role === 'live');
+    return this.capture.ingest(name, this.captureLog(name), live?.version ?? null);
+  }
+
+  /** Switches capture on/off or changes sampling/ring; the proxy follows with a graceful reload. */
+  async setCapture(name: string, patch: Partial<CaptureSettings>): Promise<CaptureSettings> {
+    const d = this.records.get(name);
+    this.ingestCapture(name);
+    const s = this.capture.setSettings(name, patch);
+    await this.reload(d);
+    this.records.save(d);
+    this.record(d, 'capture', null, null, 'ok', { ...s });
+    return s;
+  }
+
   // ---- internals ------------------------------------------------------------------------
 
   private async startSlot(d: DeploymentRecord, v: ModelVersion, alias: string | null): Promise<Slot> {
@@ -301,8 +332,11 @@ export class DeploymentManager {
     const file = join(this.dir(d.name), 'proxy', 'nginx.conf');
     mkdirSync(dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, renderNginxConfig(d.slots, d.generation));
+    const capture = this.capture.settings(d.name);
+    writeFileSync(tmp, renderNginxConfig(d.slots, d.generation, { capture: capture.enabled }));
     renameSync(tmp, file);
+    writeFileSync(`${tmp}c`, JSON.stringify({ sampling: capture.sampling }));
+    renameSync(`${tmp}c`, join(dirname(file), 'capture.json'));
   }
 
   /** Graceful reload: nginx starts new workers on the new config; old ones finish their requests. */

@@ -1,3 +1,4 @@
+import { CAPTURE_RELAY_PORT, INTERNAL_PORT } from '../capture/capture-relay-source.ts';
 /** One model container behind the proxy. */
 export interface Slot {
   id: string;
@@ -20,7 +21,10 @@ export const PROXY_PORT = 8080;
  * endpoint so the caller can tell when a graceful reload (SIGHUP) has taken effect; a JSON access
  * log with the upstream each request went to.
  */
-export function renderNginxConfig(slots: Slot[], generation: number): string {
+export function renderNginxConfig(slots: Slot[], generation: number, opts: { capture?: boolean } = {}): string {
+  // Capture: the public server hands scoring requests to the capture relay (see capture-relay-source.ts),
+  // which forwards them to the internal server holding the weighted upstream; off: straight to it.
+  const front = opts.capture ? 'http://capture' : 'http://live';
   const serving = slots.filter((s) => s.weight > 0);
   const upstream = serving.length
     ? serving.map((s) => `    server ${s.container}:${MODEL_PORT} weight=${s.weight} max_fails=0;`).join('\n')
@@ -34,9 +38,15 @@ pid /tmp/nginx.pid;
 error_log stderr warn;
 events { worker_connections 1024; }
 http {
-  log_format loopline escape=json '{"time":$msec,"status":$status,"upstream":"$upstream_addr","request_time":$request_time,"upstream_status":"$upstream_status"}';
+  log_format loopline escape=json '{"time":$msec,"status":$status,"upstream":"$upstream_addr","request_time":$request_time,"upstream_status":"$upstream_status","request_id":"$request_id"}';
   access_log /var/log/loopline/access.log loopline;
   client_max_body_size 10m;
+  upstream capture {
+    server 127.0.0.1:${CAPTURE_RELAY_PORT} max_fails=1 fail_timeout=2s;
+    # Should the relay be down, requests are still answered (uncaptured) by the internal server.
+    server 127.0.0.1:${INTERNAL_PORT} backup;
+    keepalive 16;
+  }
   upstream live {
 ${upstream}
     keepalive 16;
@@ -45,12 +55,32 @@ ${upstream}
     listen ${PROXY_PORT};
     location = /__loopline/generation { access_log off; return 200 "${generation}"; }
 ${slotLocations}
+    # Every answer carries the request id that POST /feedback refers to.
+    add_header X-Request-Id $request_id always;
+    location = /feedback {
+      proxy_pass http://capture;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+    location / {
+      proxy_pass ${front};
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $host;
+      proxy_set_header X-Request-Id $request_id;
+      # A model container that refuses the connection is skipped (scoring is a pure function).
+      proxy_next_upstream error timeout non_idempotent;
+      proxy_connect_timeout 2s;
+    }
+  }
+  server {
+    listen 127.0.0.1:${INTERNAL_PORT};
+    access_log off;
     location / {
       proxy_pass http://live;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_set_header Host $host;
-      # A model container that refuses the connection is skipped (scoring is a pure function).
       proxy_next_upstream error timeout non_idempotent;
       proxy_connect_timeout 2s;
     }

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { backfillTiles, TILES_TABLE_SQL } from './series-tiles.ts';
 import { REGISTRY_SCHEMA_SQL, REGISTRY_SCHEMA_VERSION } from '../registry/registry-schema.ts';
 import { DEPLOY_SCHEMA_SQL, DEPLOY_SCHEMA_VERSION } from '../deploy/deploy-schema.ts';
+import { CAPTURE_SCHEMA_SQL, CAPTURE_SCHEMA_VERSION } from '../capture/capture-schema.ts';
 import { SWEEP_TABLES_SQL } from '../sweeps/sweep-tables.ts';
 
 /**
@@ -112,6 +113,7 @@ CREATE TABLE artifacts (
   { version: REGISTRY_SCHEMA_VERSION, sql: REGISTRY_SCHEMA_SQL },
   // Deployments and their history (src/core/deploy).
   { version: DEPLOY_SCHEMA_VERSION, sql: DEPLOY_SCHEMA_SQL },
+  { version: CAPTURE_SCHEMA_VERSION, sql: CAPTURE_SCHEMA_SQL },
 ];
 
 export function migrate(db: Database.Database, now: () => number): void {
