@@ -18,7 +18,10 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Node>, v
   /** Resolves once VS Code has asked for the root rows (the view is on screen). */
   readonly rendered = new Promise<void>((resolve) => (this.markRendered = resolve));
   /** Run rows VS Code holds since the last full refresh: re-rendered by the timers without store reads. */
-  private readonly runNodes = new Set<Node & { kind: 'run' }>();
+  private readonly runNodes = new Map<string, Node & { kind: 'run' }>();
+  /** When each row was last read; rows not read again after a refresh (collapsed, gone) stop ticking. */
+  private readonly readAt = new WeakMap<Node, number>();
+  private refreshedAt = 0;
   private visible = false;
   private secondTick: NodeJS.Timeout | undefined;
   private minuteTick: NodeJS.Timeout | undefined;
@@ -42,7 +45,9 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Node>, v
   }
 
   refresh(): void {
-    this.runNodes.clear();
+    // runNodes is not cleared: the next read replaces each run's row, so the tick never sees a gap.
+    this.refreshedAt = Date.now();
+    for (const [key, n] of this.runNodes) if ((this.readAt.get(n) ?? 0) < this.refreshedAt - 10_000) this.runNodes.delete(key);
     this.changed.fire(undefined);
   }
 
@@ -67,10 +72,10 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Node>, v
    * visibility stop a timer; otherwise store events every half second would keep resetting it.
    */
   private updateTimers(stopIdle = true): void {
-    const running = this.visible && [...this.runNodes].some((n) => n.run.info.status === 'RUNNING');
+    const running = this.visible && [...this.runNodes.values()].some((n) => n.run.info.status === 'RUNNING');
     if (running && !this.secondTick) {
       this.secondTick = setInterval(() => {
-        const live = [...this.runNodes].filter((n) => n.run.info.status === 'RUNNING');
+        const live = [...this.runNodes.values()].filter((n) => n.run.info.status === 'RUNNING' && (this.readAt.get(n) ?? 0) >= this.refreshedAt - 2000);
         if (live.length) this.changed.fire(live);
         else this.updateTimers();
       }, 1000);
@@ -80,7 +85,7 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Node>, v
     }
     const any = this.visible && this.runNodes.size > 0;
     if (any && !this.minuteTick) {
-      this.minuteTick = setInterval(() => (this.runNodes.size ? this.changed.fire([...this.runNodes]) : this.updateTimers()), ExperimentsTreeProvider.relativeTimeRefreshMs);
+      this.minuteTick = setInterval(() => (this.runNodes.size ? this.changed.fire([...this.runNodes.values()]) : this.updateTimers()), ExperimentsTreeProvider.relativeTimeRefreshMs);
     } else if (!any && this.minuteTick && (stopIdle || !this.visible)) {
       clearInterval(this.minuteTick);
       this.minuteTick = undefined;
@@ -105,7 +110,12 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Node>, v
         return roots;
       }
       const kids = this.model.children(node);
-      for (const k of kids) if (k.kind === 'run') this.runNodes.add(k);
+      const now = Date.now();
+      for (const k of kids) {
+        if (k.kind !== 'run') continue;
+        this.runNodes.set(`${k.ref.id}#${k.run.info.id}`, k);
+        this.readAt.set(k, now);
+      }
       this.updateTimers(false);
       return kids;
     } catch (err) {

@@ -208,6 +208,8 @@ export function registerLiveTests(): void {
         const exp = experimentNode(api, 'live-ext');
         assert.ok(exp);
         api.services.experiments.getChildren(exp); // rows VS Code holds
+        // Let the view's own re-read on becoming visible land before counting.
+        await new Promise((r) => setTimeout(r, 1500));
         reads = 0;
         rerenders = 0;
         fullRefreshes = 0;
