@@ -1,7 +1,7 @@
 // npm run bench:deploy — a deployment's stable endpoint (nginx proxy) against the same model
 // container reached directly, with the same concurrency in one run: requests per second and p99
 // latency (aim: >= 0.8x throughput). Also: time from deploy to serving, to a blue/green switch,
-// and to a rollback to the warm previous version (aim: < 1 s).
+// and to a rollback to the warm previous version (aim: < 1 s). Capture on vs off (aim >= 0.9x).
 import { spawnSync } from 'node:child_process';
 import { cpSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -102,6 +102,12 @@ try {
   }
   const viaDirect = await load(`http://127.0.0.1:${port}`);
   const viaProxy = await load(d.endpoint);
+  // Capture is on by default (relay in the path); the same endpoint with it switched off.
+  await manager.setCapture(name, { enabled: false });
+  const captureOff = await load(d.endpoint);
+  await manager.setCapture(name, { enabled: true });
+  manager.ingestCapture(name);
+  const captured = manager.capture.count(name);
   t0 = performance.now();
   await manager.deploy('iris/2', { name });
   const switchMs = performance.now() - t0;
@@ -113,6 +119,7 @@ try {
   console.log(`direct to the model container: ${f(viaDirect.rps)} req/s, p99 ${f(viaDirect.p99)} ms, failed ${viaDirect.failed}`);
   console.log(`through the stable endpoint:   ${f(viaProxy.rps)} req/s, p99 ${f(viaProxy.p99)} ms, failed ${viaProxy.failed}`);
   console.log(`throughput ratio (endpoint / direct): ${(viaProxy.rps / viaDirect.rps).toFixed(2)}x (aim >= 0.8x); p99 ratio ${(viaProxy.p99 / viaDirect.p99).toFixed(2)}x`);
+  console.log(`capture off: ${f(captureOff.rps)} req/s, p99 ${f(captureOff.p99)} ms; capture on / off throughput ${(viaProxy.rps / captureOff.rps).toFixed(2)}x (aim >= 0.9x), p99 ${(viaProxy.p99 / captureOff.p99).toFixed(2)}x; ${captured} requests captured`);
   console.log(`deploy to serving ${f(deployMs)} ms; blue/green switch (start, health check, reload) ${f(switchMs)} ms; rollback to the warm version ${f(rollbackMs)} ms (aim < 1000 ms)`);
 } finally {
   if (direct) await backend.removeContainer(direct).catch(() => {});
