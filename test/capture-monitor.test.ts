@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cpSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { dockerBackend, type ContainerBackend } from '../src/core/containers/container-backend.ts';
@@ -167,6 +167,13 @@ test('capture: sampling, the ring cap, switched off; bad feedback and bad window
   const f = await cli('feedback', NAME, '--csv', csv);
   assert.equal(f.code, 1);
   assert.match(f.stderr, /must name the columns request_id and label/);
+  // Registering through the CLI computes the version's reference profile from data: {train: iris.csv}.
+  const runId = store.searchRuns({ experimentIds: [store.getExperimentByName('iris-sweep').id] }).runs[0]!.info.id;
+  const reg = await cli('register', runId, '--name', 'iris-ref', '--path', 'model');
+  assert.equal(reg.code, 0, reg.stderr);
+  const ref = JSON.parse(readFileSync(join(projectDir, '.loopline', 'reference-profiles', 'iris-ref-v1.json'), 'utf8'));
+  assert.equal(ref.rows, 150);
+  assert.deepEqual(ref.columns.map((c: any) => c.name), ['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'species']);
   const none = await cli('monitor', 'no-such-deployment');
   assert.equal(none.code, 1);
   assert.match(none.stderr, /No deployment named 'no-such-deployment'/);

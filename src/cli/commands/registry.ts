@@ -1,3 +1,4 @@
+import { referenceProfile } from '../../core/capture/deployment-monitor.ts';
 import { resolve } from 'node:path';
 import { registryWithDeployments } from '../../core/deploy/registry-with-deployments.ts';
 import { GateFailedError, parseModelRef, parseVersion, type ModelRegistry } from '../../core/registry/model-registry.ts';
@@ -37,9 +38,13 @@ export async function registerCommand(argv: string[]): Promise<number> {
   const runId = args.positionals[0];
   const name = option(args, 'name');
   if (!runId || !name) throw new UsageError('Usage: loopline register RUN_ID --name MODEL [--path PATH_IN_ARTIFACTS] [--description TEXT] [--json]');
-  return withRegistry(args, (r) => {
+  return withRegistry(args, async (r) => {
     const desc = option(args, 'description');
     const v = r.registerVersion({ model: name, runId, path: option(args, 'path') ?? '', ...(desc ? { description: desc } : {}) });
+    // The version's reference profile for loopline monitor, from loopline.yaml data: {train: …}.
+    if ((r.projectConfig().raw.data as { train?: unknown } | undefined)?.train) {
+      await referenceProfile(r, v).catch((err: Error) => console.error(`Registered, but no reference profile yet: ${err.message}`));
+    }
     if (args.flags.has('json')) console.log(toJson({ ...v, modelCard: r.modelCardPath(v.model, v.version) }));
     else {
       console.error(`Registered ${v.model}/${v.version} from run ${v.runId} (${v.fileCount} files, sha256 ${v.contentHash.slice(0, 12)}). Model card: ${r.modelCardPath(v.model, v.version)}`);
