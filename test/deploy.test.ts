@@ -48,6 +48,7 @@ before(async () => {
 after(async () => {
   await manager?.undeploy(NAME).catch(() => {});
   await manager?.undeploy(`${NAME}-cli`).catch(() => {});
+  await manager?.undeploy(`${NAME}-auto`).catch(() => {});
   store?.close();
   t?.cleanup();
 });
@@ -131,6 +132,16 @@ test('canary at 20% splits traffic by weight; promote completes it; undeploy fre
   for (let i = 0; i < 500; i++) versions.push(await versionNow());
   const share = versions.filter((v) => v === '2').length / versions.length;
   assert.ok(share > 0.14 && share < 0.26, `canary share ${share}`);
+  // The proxy's access log attributes each request to the version that answered it.
+  if (process.env.LOOPLINE_DUMP_ACCESS_LOG) cpSync(join(projectDir, '.loopline', 'deployments', NAME, 'logs', 'access.log'), process.env.LOOPLINE_DUMP_ACCESS_LOG);
+  const metrics = manager.metrics(manager.records.get(NAME));
+  const slots = manager.records.get(NAME).slots;
+  const m1 = metrics.find((m) => m.slot === slots.find((s) => s.role === 'live')!.id)!;
+  const m2 = metrics.find((m) => m.slot === slots.find((s) => s.role === 'candidate')!.id)!;
+  assert.ok(m2.requests >= versions.filter((v) => v === '2').length, `v2 requests ${m2.requests}`);
+  assert.equal(m2.errors, 0, JSON.stringify(metrics));
+  assert.ok(m1.requests > m2.requests, `v1 ${m1.requests} vs v2 ${m2.requests}`);
+  assert.ok(m2.p50Ms !== null && m2.p95Ms !== null && m2.p95Ms >= m2.p50Ms);
   await manager.promote(NAME);
   for (let i = 0; i < 20; i++) assert.equal(await versionNow(), '2');
 
@@ -165,6 +176,10 @@ test('CLI: deploy prints the endpoint; the deployment outlives the process, is l
   assert.equal(mine.running, true);
   assert.equal(mine.endpoint, endpoint);
   assert.deepEqual(mine.history.map((h: any) => `${h.action}:${h.version}:${h.alias}`), ['deploy:1:champion']);
+  // The request above is counted for version 1 from the proxy's access log.
+  assert.equal(mine.metrics.length, 1);
+  assert.equal(mine.metrics[0].version, 1);
+  assert.ok(mine.metrics[0].requests >= 1 && mine.metrics[0].errors === 0, JSON.stringify(mine.metrics));
   const arch = await cli('archive', 'iris/1');
   assert.equal(arch.code, 1);
   assert.match(arch.stderr, /iris\/1 is deployed/);
@@ -174,4 +189,38 @@ test('CLI: deploy prints the endpoint; the deployment outlives the process, is l
   assert.deepEqual(await backend.find({ 'loopline.deployment': `${NAME}-cli` }), []);
   const audit = JSON.parse((await cli('audit', '--json')).stdout).filter((e: any) => e.deployment === `${NAME}-cli`);
   assert.deepEqual(audit.map((e: any) => `${e.action}:${e.outcome}`), ['deploy:ok', 'undeploy:ok']);
+});
+
+test('automatic rollback: a version whose error rate rises after the switch is rolled back by itself while a client sends requests', { timeout: 300_000 }, async () => {
+  const name = `${NAME}-auto`;
+  // Version 5 serves the same model but answers 500 after 10 predictions (serve.py --fail-after).
+  const yaml = join(projectDir, 'loopline.yaml');
+  writeFileSync(yaml, `serve:\n  image: ${IMAGE}\n  command: python3 serve.py --model /model --fail-after 10\n  port: 8080\n  health: /ping\n`);
+  const run = store.searchRuns({ experimentIds: [store.getExperimentByName('iris-sweep').id], orderBy: ['attributes.start_time ASC'] }).runs[0]!;
+  const failing = registry.registerVersion({ model: 'iris', runId: run.info.id, path: 'model' });
+  writeFileSync(yaml, `serve:\n  image: ${IMAGE}\n  command: python3 serve.py --model /model\n  port: 8080\n  health: /ping\n`);
+  try {
+    endpoint = (await manager.deploy('iris/1', { name })).endpoint;
+    await manager.deploy(`iris/${failing.version}`, { name });
+    assert.equal(await versionNow(), String(failing.version));
+    const client = loadClient();
+    const watch = await manager.watchAfterSwitch(name, { settleMs: 15_000, intervalMs: 200, maxErrorRate: 0.2 });
+    await new Promise((r) => setTimeout(r, 500));
+    await client.stop();
+    assert.equal(watch.rolledBack, true, watch.reason);
+    assert.match(watch.reason, /error rate/);
+    for (let i = 0; i < 10; i++) assert.equal(await versionNow(), '1');
+    const last = manager.records.history(name).at(-1)!;
+    assert.equal(last.action, 'rollback');
+    assert.equal(last.version, 1);
+    assert.match(last.outcome, /^automatic rollback: error rate/);
+    const audit = registry.audit.list({ deployment: name }).at(-1)!;
+    assert.match(audit.outcome, /^automatic rollback: error rate/);
+    // What a client saw: the failing version's own 500s until the watch caught them, none after.
+    console.log(`# automatic rollback: ${client.failures.length} failed of ${client.sent} requests (${watch.reason})`);
+    assert.ok(client.failures.every((f) => f.startsWith('HTTP 500')), client.failures.join('\n'));
+    assert.ok(client.failures.length < client.sent / 2);
+  } finally {
+    await manager.undeploy(name).catch(() => {});
+  }
 });

@@ -102,6 +102,9 @@ def rows_of(body, features):
 
 class Handler(BaseHTTPRequestHandler):
     model = None
+    # Fault injection for rollout drills: answer 500 to /invocations after this many (None: never).
+    fail_after = None
+    served = 0
     protocol_version = "HTTP/1.1"
 
     def log_message(self, fmt, *args):  # keep stdout for real problems
@@ -135,6 +138,9 @@ class Handler(BaseHTTPRequestHandler):
             except ValueError as e:
                 raise BadRequest("the body is not valid JSON: %s" % e)
             rows = rows_of(body, self.model["features"])
+            Handler.served += 1
+            if Handler.fail_after is not None and Handler.served > Handler.fail_after:
+                return self.send(500, {"error_code": "INTERNAL_ERROR", "message": "failing on purpose (--fail-after %d)" % Handler.fail_after})
             self.send(200, {"predictions": [predict(self.model, r) for r in rows]})
         except BadRequest as e:
             self.send(400, {"error_code": "BAD_REQUEST", "message": str(e)})
@@ -145,7 +151,9 @@ def main(argv=None):
     ap.add_argument("--model", default="/model", help="model folder or model.json (default /model)")
     ap.add_argument("--host", default="0.0.0.0", help="address to bind (default 0.0.0.0, for a container)")
     ap.add_argument("--port", type=int, default=8080)
+    ap.add_argument("--fail-after", type=int, default=None, help="answer 500 to /invocations after N requests (a drill for automatic rollback)")
     args = ap.parse_args(argv)
+    Handler.fail_after = args.fail_after
     Handler.model = load_model(args.model)
     server = ThreadingHTTPServer((args.host, args.port), Handler)
     server.daemon_threads = True

@@ -79,7 +79,9 @@ export function activate(context: vscode.ExtensionContext): LooplineApi {
   const modelsView = vscode.window.createTreeView('loopline.models', { treeDataProvider: models, canSelectMany: true });
   context.subscriptions.push(models, modelsView);
   const deployments = new DeploymentsTreeProvider(stores);
-  context.subscriptions.push(deployments, vscode.window.createTreeView('loopline.deployments', { treeDataProvider: deployments }));
+  const deploymentsView = vscode.window.createTreeView('loopline.deployments', { treeDataProvider: deployments });
+  deployments.refreshWhileVisible(deploymentsView);
+  context.subscriptions.push(deployments, deploymentsView);
   const s: Services = { context, stores, experiments, experimentsView, activeRuns, servers, runs, compareView, sweeps, models, deployments };
   const codeLens = new TrainingCodeLensProvider(stores);
   const statusBar = new LooplineStatusBar(activeRuns, servers);

@@ -7,16 +7,41 @@ import { option, parseArgs, UsageError, type ParsedArgs } from '../args.ts';
 import { formatAgo, table, toJson } from '../format.ts';
 import { withRegistry } from './registry.ts';
 
+/** `60s`, `2m`, `500ms`, `0` → milliseconds. */
+function durationOption(args: ParsedArgs, key: string, fallbackMs: number): number {
+  const v = option(args, key);
+  if (v === undefined) return fallbackMs;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
+  if (!m) throw new UsageError(`--${key} must be a duration such as 60s, 10m or 0, not '${v}'.`);
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+}
+
+/** After a switch: watch the new version and roll back by itself if it fails (see watchAfterSwitch). */
+async function settle(m: DeploymentManager, name: string, args: ParsedArgs): Promise<number> {
+  const settleMs = durationOption(args, 'settle', 60_000);
+  if (settleMs <= 0) return 0;
+  const rate = option(args, 'max-error-rate');
+  if (rate !== undefined && !(Number(rate) >= 0 && Number(rate) <= 1)) throw new UsageError(`--max-error-rate must be a share between 0 and 1 (e.g. 0.05), not '${rate}'.`);
+  console.log(`Watching ${name} for ${settleMs / 1000} s (--settle); it rolls back by itself if the new version fails. Ctrl-C stops watching, not the deployment.`);
+  const res = await m.watchAfterSwitch(name, { settleMs, ...(rate !== undefined ? { maxErrorRate: Number(rate) } : {}) });
+  if (res.rolledBack) {
+    console.error(`loopline: automatic rollback of ${name}: version ${res.version} ${res.reason}; the previous version serves again.`);
+    return 3;
+  }
+  console.log(`${name}: ${res.reason === 'settled' ? `version ${res.version} settled` : res.reason}.`);
+  return 0;
+}
+
 async function withManager<T>(args: ParsedArgs, fn: (m: DeploymentManager) => Promise<T>): Promise<T> {
   return withRegistry(args, async (r) => fn(new DeploymentManager(r, await dockerBackend(), { ...(option(args, 'proxy-image') ? { proxyImage: option(args, 'proxy-image')! } : {}) })));
 }
 
 /** `deploy MODEL@ALIAS|MODEL/VERSION --name NAME`: prints ENDPOINT=… as its last line. */
 export async function deployCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json', 'force'], options: ['store', 'name', 'port', 'strategy', 'percent', 'reason', 'proxy-image'] });
+  const args = parseArgs(argv, { flags: ['json', 'force'], options: ['store', 'name', 'port', 'strategy', 'percent', 'reason', 'proxy-image', 'settle', 'max-error-rate'] });
   const ref = args.positionals[0];
   const name = option(args, 'name');
-  if (!ref || !name) throw new UsageError('Usage: loopline deploy MODEL@ALIAS|MODEL/VERSION --name NAME [--port P] [--strategy blue-green|canary] [--percent N] [--force --reason TEXT] [--json]');
+  if (!ref || !name) throw new UsageError('Usage: loopline deploy MODEL@ALIAS|MODEL/VERSION --name NAME [--port P] [--strategy blue-green|canary] [--percent N] [--force --reason TEXT] [--settle 60s] [--max-error-rate 0.05] [--json]');
   const strategy = (option(args, 'strategy') ?? 'blue-green') as Strategy;
   if (strategy !== 'blue-green' && strategy !== 'canary') throw new UsageError(`--strategy must be blue-green or canary, not '${strategy}'.`);
   const num = (k: string) => {
@@ -37,8 +62,9 @@ export async function deployCommand(argv: string[]): Promise<number> {
         console.log(formatGateReport(res.gates));
         console.log(`Deployed ${res.deployment.model}/${res.version} as ${name} (${strategy}${strategy === 'canary' ? ` ${percent}%` : ''}).`);
       }
+      const code = strategy === 'blue-green' && res.deployment.slots.some((s) => s.role === 'previous') ? await settle(m, name, args) : 0;
       console.log(`ENDPOINT=${res.endpoint}`);
-      return 0;
+      return code;
     } catch (err) {
       if (!(err instanceof GateFailedError)) throw err;
       console.log(formatGateReport(err.report));
@@ -49,13 +75,13 @@ export async function deployCommand(argv: string[]): Promise<number> {
 }
 
 export async function promoteCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: [], options: ['store'] });
+  const args = parseArgs(argv, { flags: [], options: ['store', 'settle', 'max-error-rate'] });
   const name = args.positionals[0];
-  if (!name) throw new UsageError('Usage: loopline promote NAME');
+  if (!name) throw new UsageError('Usage: loopline promote NAME [--settle 60s] [--max-error-rate 0.05]');
   return withManager(args, async (m) => {
     const d = await m.promote(name);
     console.log(`${name}: 100% to version ${d.slots[0]!.version}; version ${d.slots[1]?.version ?? '-'} stays warm for rollback.`);
-    return 0;
+    return settle(m, name, args);
   });
 }
 

@@ -98,6 +98,8 @@ export interface ContainerBackend {
   /** Creates a user-defined bridge network unless it exists. */
   ensureNetwork(name: string, labels: Record<string, string>): Promise<void>;
   removeNetwork(name: string): Promise<void>;
+  /** Container name → IPv4 address of the containers attached to `network`. */
+  networkAddresses(network: string): Promise<Record<string, string>>;
 }
 
 /** A build that failed; `output` is the end of its log, ending with the failing step's output. */

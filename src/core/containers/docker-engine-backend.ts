@@ -141,6 +141,13 @@ export class DockerEngineBackend implements ContainerBackend {
     return subnet ? subnet.replace(/\.0\/\d+$/, '.1') : null;
   }
 
+  async networkAddresses(network: string): Promise<Record<string, string>> {
+    const info = (await this.call(() => this.docker.getNetwork(network).inspect())) as { Containers?: Record<string, { Name?: string; IPv4Address?: string }> };
+    const out: Record<string, string> = {};
+    for (const c of Object.values(info.Containers ?? {})) if (c.Name && c.IPv4Address) out[c.Name] = c.IPv4Address.replace(/\/\d+$/, '');
+    return out;
+  }
+
   async start(spec: ContainerSpec, onOutput: OutputSink): Promise<ContainerHandle> {
     const hostConfig: Docker.HostConfig = { NetworkMode: spec.network, AutoRemove: false };
     if (!this.remote) hostConfig.Binds = spec.binds.map((b) => `${b.source}:${b.target}:${b.readOnly ? 'ro' : 'rw'}`);

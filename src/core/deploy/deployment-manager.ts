@@ -7,8 +7,10 @@ import { CaptureStore, type CaptureSettings } from '../capture/capture-store.ts'
 import type { ContainerBackend } from '../containers/container-backend.ts';
 import { LooplineError, invalid } from '../errors.ts';
 import { GateFailedError, parseModelRef, type ModelRegistry } from '../registry/model-registry.ts';
+import type { AuditOutcome } from '../registry/audit-log.ts';
 import type { ModelVersion } from '../registry/registry-types.ts';
 import type { GateReport } from '../registry/validation-gates.ts';
+import { deploymentMetrics, type VersionMetrics } from './access-metrics.ts';
 import { DeploymentRecords, type DeploymentRecord, type Strategy } from './deployment-records.ts';
 import { MODEL_PORT, PROXY_PORT, renderNginxConfig, type Slot } from './nginx-config.ts';
 
@@ -34,6 +36,25 @@ export interface DeployOptions {
   percent?: number;
   force?: boolean;
   reason?: string;
+}
+
+export interface SettleOptions {
+  /** How long to watch the new version after a switch (0: not at all). */
+  settleMs: number;
+  /** Roll back when the 5xx share exceeds this (0..1; default 0.05). */
+  maxErrorRate?: number;
+  /** Requests needed before the error rate counts (default 5). */
+  minRequests?: number;
+  /** Consecutive failed health checks that trigger a rollback (default 3). */
+  healthFailures?: number;
+  intervalMs?: number;
+}
+
+export interface SettleResult {
+  rolledBack: boolean;
+  reason: string;
+  version?: number;
+  metrics?: VersionMetrics;
 }
 
 export interface DeployResult {
@@ -228,8 +249,41 @@ export class DeploymentManager {
     return d;
   }
 
+  /**
+   * Watches the live version after a switch for `settleMs`: rolls back by itself to the warm previous
+   * version when its error rate (5xx share in the proxy's access log since the watch began, once it has
+   * `minRequests`) exceeds `maxErrorRate`, or its health check fails `healthFailures` times in a row.
+   * Stops early when someone else changes the deployment.
+   */
+  async watchAfterSwitch(name: string, opts: SettleOptions): Promise<SettleResult> {
+    const o = { maxErrorRate: 0.05, minRequests: 5, healthFailures: 3, intervalMs: 500, ...opts };
+    const start = this.now();
+    const first = this.records.get(name);
+    const watched = first.slots.find((s) => s.role === 'live');
+    if (!watched || !first.slots.some((s) => s.role === 'previous')) return { rolledBack: false, reason: 'no warm previous version to return to' };
+    let failures = 0;
+    while (this.now() - start < o.settleMs) {
+      await sleep(o.intervalMs);
+      const d = this.records.find(name);
+      if (!d || d.slots.find((s) => s.role === 'live')?.id !== watched.id) return { rolledBack: false, reason: 'the deployment changed meanwhile' };
+      const m = this.metrics(d, start).find((x) => x.slot === watched.id);
+      let why: string | undefined;
+      if (m && m.requests >= o.minRequests && m.errorRate > o.maxErrorRate) why = `error rate ${(m.errorRate * 100).toFixed(0)}% (${m.errors}/${m.requests}) above ${(o.maxErrorRate * 100).toFixed(0)}%`;
+      else {
+        const ok = await fetch(`${this.endpoint(d)}/__loopline/slot/${watched.id}${this.health.path}`, { signal: AbortSignal.timeout(this.health.timeoutMs) }).then((r) => r.status === 200, () => false);
+        failures = ok ? 0 : failures + 1;
+        if (failures >= o.healthFailures) why = `health check GET ${this.health.path} failed ${failures} times in a row`;
+      }
+      if (why) {
+        await this.rollback(name, `automatic rollback: version ${watched.version} ${why}`, `automatic rollback: ${why}`);
+        return { rolledBack: true, reason: why, version: watched.version, ...(m ? { metrics: m } : {}) };
+      }
+    }
+    return { rolledBack: false, reason: 'settled', ...(watched ? { version: watched.version } : {}) };
+  }
+
   /** Ends a canary, or returns to the warm previous version (a reload: well under a second). */
-  async rollback(name: string, reason = 'manual'): Promise<DeploymentRecord> {
+  async rollback(name: string, reason = 'manual', outcome: 'ok' | `automatic rollback: ${string}` = 'ok'): Promise<DeploymentRecord> {
     const d = this.records.get(name);
     const cand = d.slots.find((s) => s.role === 'candidate');
     const prev = d.slots.find((s) => s.role === 'previous');
@@ -247,7 +301,7 @@ export class DeploymentManager {
     d.slots = [{ ...prev, weight: 100, role: 'live' }, { ...live, weight: 0, role: 'previous' }];
     await this.reload(d);
     this.records.save(d);
-    this.record(d, 'rollback', null, prev.alias, 'ok', { reason, from: live.version }, prev.version);
+    this.record(d, 'rollback', null, prev.alias, outcome, { reason, from: live.version }, prev.version);
     return d;
   }
 
@@ -265,13 +319,18 @@ export class DeploymentManager {
     }
   }
 
+  /** Per-version request count, error rate and latency from the proxy's access log. */
+  metrics(d: DeploymentRecord, sinceMs = 0): VersionMetrics[] {
+    return deploymentMetrics(dirname(this.registry.store.path), d, sinceMs);
+  }
+
   /** Deployments with whether their containers are running (found again by label). */
-  async list(): Promise<Array<DeploymentRecord & { endpoint: string; running: boolean }>> {
+  async list(): Promise<Array<DeploymentRecord & { endpoint: string; running: boolean; metrics: VersionMetrics[] }>> {
     const out = [];
     for (const d of this.records.list()) {
       const found = await this.backend.find({ [LABEL]: d.name }).catch(() => []);
       const running = found.some((c) => c.id === d.proxyContainer && c.running);
-      out.push({ ...d, endpoint: this.endpoint(d), running });
+      out.push({ ...d, endpoint: this.endpoint(d), running, metrics: this.metrics(d) });
     }
     return out;
   }
@@ -324,7 +383,8 @@ export class DeploymentManager {
       copyIn: [],
       network: d.network,
     });
-    return { id, container, containerId, version: v.version, alias, weight: 0, role: 'candidate' };
+    const address = (await this.backend.networkAddresses(d.network).catch(() => ({}) as Record<string, string>))[container];
+    return { id, container, containerId, version: v.version, alias, weight: 0, role: 'candidate', startedTime: this.now(), ...(address ? { address } : {}) };
   }
 
   private writeConfig(d: DeploymentRecord): void {
@@ -383,7 +443,7 @@ export class DeploymentManager {
     );
   }
 
-  private record(d: DeploymentRecord, action: string, v: ModelVersion | null, alias: string | null, outcome: 'ok' | 'failed', detail: Record<string, unknown>, version?: number | null): void {
+  private record(d: DeploymentRecord, action: string, v: ModelVersion | null, alias: string | null, outcome: AuditOutcome, detail: Record<string, unknown>, version?: number | null): void {
     const ver = v?.version ?? version ?? null;
     this.records.addHistory({ deployment: d.name, time: this.now(), actor: this.registry.actor, action, model: d.model, version: ver, alias, strategy: d.strategy, outcome, detail });
     this.registry.audit.append({ action, outcome, model: d.model, version: ver, deployment: d.name, detail: { alias, ...detail } });

@@ -10,6 +10,10 @@ export interface Slot {
   /** Share of traffic, 0..100 (0: warm, reachable only through its slot path). */
   weight: number;
   role: 'live' | 'candidate' | 'previous';
+  /** Its address on the deployment's network: the access log names upstreams by address. */
+  address?: string;
+  /** When it started (ms): addresses are reused by later containers, so older log lines are not its. */
+  startedTime?: number;
 }
 
 export const MODEL_PORT = 8080;
@@ -30,7 +34,7 @@ export function renderNginxConfig(slots: Slot[], generation: number, opts: { cap
     ? serving.map((s) => `    server ${s.container}:${MODEL_PORT} weight=${s.weight} max_fails=0;`).join('\n')
     : '    server 127.0.0.1:1 down;';
   const slotLocations = slots
-    .map((s) => `    location /__loopline/slot/${s.id}/ {\n      proxy_pass http://${s.container}:${MODEL_PORT}/;\n      proxy_connect_timeout 2s;\n    }`)
+    .map((s) => `    location /__loopline/slot/${s.id}/ {\n      access_log off;\n      proxy_pass http://${s.container}:${MODEL_PORT}/;\n      proxy_connect_timeout 2s;\n    }`)
     .join('\n');
   return `# Written by Loopline; changes are overwritten at the next switch.
 worker_processes 1;

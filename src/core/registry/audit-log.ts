@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 
-export type AuditOutcome = 'ok' | 'refused' | 'failed';
+export type AuditOutcome = 'ok' | 'refused' | 'failed' | `automatic rollback: ${string}`;
 
 export interface AuditEntry {
   id: number;

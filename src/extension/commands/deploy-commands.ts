@@ -18,6 +18,21 @@ function changed(s: Services, ws: WorkspaceStore): void {
   s.deployments.refresh();
 }
 
+/** After a switch: watch the new version in the background and say so if it is rolled back by itself. */
+function watchAfterSwitch(s: Services, ws: WorkspaceStore, mgr: DeploymentManager, name: string): void {
+  const c = vscode.workspace.getConfiguration('loopline', ws.folder.uri);
+  const settleMs = Math.max(0, c.get<number>('deploy.settleSeconds', 60)) * 1000;
+  if (settleMs === 0) return;
+  mgr.watchAfterSwitch(name, { settleMs, maxErrorRate: c.get<number>('deploy.maxErrorRate', 0.05) }).then(
+    (res) => {
+      if (!res.rolledBack) return;
+      changed(s, ws);
+      void vscode.window.showWarningMessage(`Automatic rollback of ${name}: version ${res.version} ${res.reason}. The previous version serves again.`);
+    },
+    (err: unknown) => void vscode.window.showErrorMessage(`Watching ${name} after the switch failed: ${err instanceof Error ? err.message : String(err)}`),
+  );
+}
+
 /** The deployment a command acts on: a tree node, a name, or a pick. */
 async function resolveDeployment(s: Services, arg: unknown, placeHolder: string): Promise<{ ws: WorkspaceStore; d: DeploymentRecord } | undefined> {
   const node = arg as DeploymentNode | undefined;
@@ -51,6 +66,7 @@ export async function deployVersion(s: Services, arg?: unknown, opts?: { name?: 
   );
   changed(s, node.ws);
   void vscode.window.showInformationMessage(`${v.model} v${v.version} is serving at ${res.endpoint}.`);
+  if (res.deployment.strategy === 'blue-green' && res.deployment.slots.some((x) => x.role === 'previous')) watchAfterSwitch(s, node.ws, mgr, name);
   return res;
 }
 
@@ -67,8 +83,10 @@ export async function rollbackDeployment(s: Services, arg?: unknown): Promise<De
 export async function promoteCanary(s: Services, arg?: unknown): Promise<DeploymentRecord | undefined> {
   const t = await resolveDeployment(s, arg, 'Deployment whose canary to promote');
   if (!t) return undefined;
-  const d = await (await managerOf(t.ws)).promote(t.d.name);
+  const mgr = await managerOf(t.ws);
+  const d = await mgr.promote(t.d.name);
   changed(s, t.ws);
+  watchAfterSwitch(s, t.ws, mgr, d.name);
   return d;
 }
 

@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import type { DeploymentRecord, HistoryEntry } from '../../core/deploy/deployment-records.ts';
 import { DeploymentRecords } from '../../core/deploy/deployment-records.ts';
 import type { Slot } from '../../core/deploy/nginx-config.ts';
+import { deploymentMetrics, formatMetrics } from '../../core/deploy/access-metrics.ts';
+import { dirname } from 'node:path';
 import { formatAgo } from '../../shared/display-format.ts';
 import { log } from '../log.ts';
 import type { WorkspaceStore, WorkspaceStores } from '../workspace-stores.ts';
@@ -62,7 +64,9 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<Deployme
         const s = node.slot;
         const item = new vscode.TreeItem(`${node.deployment.model} v${s.version}`, vscode.TreeItemCollapsibleState.None);
         const role = s.role === 'live' ? 'live' : s.role === 'candidate' ? 'canary' : 'warm (rollback target)';
-        item.description = [`${s.weight}%`, role, ...(s.alias ? [`@${s.alias}`] : [])].join(' · ');
+        const m = deploymentMetrics(dirname(node.ws.store.path), node.deployment).find((x) => x.slot === s.id);
+        item.description = [`${s.weight}%`, role, ...(s.alias ? [`@${s.alias}`] : []), formatMetrics(m)].join(' · ');
+        item.tooltip = m ? `${m.requests} requests, ${m.errors} errors (5xx), p50 ${m.p50Ms ?? '-'} ms, p95 ${m.p95Ms ?? '-'} ms (proxy access log)` : undefined;
         item.iconPath = new vscode.ThemeIcon(s.role === 'live' ? 'pass-filled' : s.role === 'candidate' ? 'beaker' : 'history');
         item.contextValue = `deploymentSlot.${s.role}`;
         return item;
@@ -83,6 +87,20 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<Deployme
       case 'message':
         return new vscode.TreeItem(node.label);
     }
+  }
+
+  /** Re-reads the access log every few seconds while the view is visible (metrics change with traffic). */
+  refreshWhileVisible(view: vscode.TreeView<DeploymentNode>, everyMs = 5000): void {
+    let timer: ReturnType<typeof setInterval> | undefined;
+    const update = () => {
+      if (view.visible && !timer) timer = setInterval(() => this.refresh(), everyMs);
+      if (!view.visible && timer) {
+        clearInterval(timer);
+        timer = undefined;
+      }
+    };
+    this.disposables.push(view.onDidChangeVisibility(update), { dispose: () => timer && clearInterval(timer) });
+    update();
   }
 
   dispose(): void {
