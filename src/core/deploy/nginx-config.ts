@@ -79,7 +79,8 @@ ${slotLocations}
   }
   server {
     listen 127.0.0.1:${INTERNAL_PORT};
-    access_log off;
+    # Logged too: behind the capture relay, only this server sees which version answered (metrics).
+    access_log /var/log/loopline/access.log loopline;
     location / {
       proxy_pass http://live;
       proxy_http_version 1.1;
