@@ -49,7 +49,7 @@ export async function runExtensionHostTests(): Promise<number> {
       ['extensionTestsPath', `vscode-remote://${authority}${join(REPO_ROOT, 'dist', 'test', 'extension-tests.cjs')}`],
     ]);
     const exit = new Promise<number>((resolve) => void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code)));
-    await page.goto(`${cs.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(payload)}`);
+    await page.goto(`${cs.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(payload)}`, { timeout: 120_000 });
     // The suite takes 1-2 minutes; far longer means the page or the host is stuck (exit 124).
     const timeout = new Promise<number>((resolve) => setTimeout(() => resolve(124), 360_000));
     const code = await Promise.race([exit, timeout]);

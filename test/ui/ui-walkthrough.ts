@@ -266,7 +266,7 @@ export async function runUiWalkthrough(): Promise<StepResult[]> {
         if (m.type() === 'error') consoleErrors.push(m.text());
       });
       const tNav = Date.now();
-      await page.goto(`${cs.url}/?folder=${encodeURIComponent(workspace)}`);
+      await page.goto(`${cs.url}/?folder=${encodeURIComponent(workspace)}`, { timeout: 120_000 });
       await page.waitForSelector('.monaco-workbench .part.activitybar', { timeout: 60_000 });
       await page.getByRole('tab', { name: /Loopline/ }).waitFor({ timeout: 60_000 });
       shots.push(await shot('workbench'));
@@ -499,7 +499,8 @@ export async function runUiWalkthrough(): Promise<StepResult[]> {
         frame.evaluate(() => {
           const charts = (window as any).__looplineCharts as Record<string, any>;
           return Object.fromEntries(
-            Object.entries(charts).map(([k, c]) => [k, (c.data.datasets as any[]).filter((d) => !d.hidden && (d.data?.length ?? 0) > 0).map((d) => ({ label: String(d.label), points: d.data.length, color: String(d.borderColor) }))]),
+            // Charts are built when their data first arrives (off-screen ones later): skip unbuilt ones.
+            Object.entries(charts).filter(([, c]) => c).map(([k, c]) => [k, (c.data.datasets as any[]).filter((d) => !d.hidden && (d.data?.length ?? 0) > 0).map((d) => ({ label: String(d.label), points: d.data.length, color: String(d.borderColor) }))]),
           );
         });
       const loaded = await until(async () => {
@@ -508,7 +509,7 @@ export async function runUiWalkthrough(): Promise<StepResult[]> {
         return acc && acc.length >= 3 && acc.every((x: { points: number }) => x.points > 10) ? d : undefined;
       }, 30_000);
       check(loaded, `charts did not load 3 runs: ${JSON.stringify(await chartData()).slice(0, 400)}`);
-      const keys = Object.keys(loaded);
+      const keys = await frame.evaluate(() => Object.keys((window as any).__looplineCharts));
       check(['train_loss', 'val_accuracy'].every((k) => keys.includes(k)), `chart keys: ${keys.join(', ')}`);
       const text = await frame.evaluate(() => document.body.innerText);
       check(names.every((n) => text.includes(n)), 'the params diff / summary do not name all three runs');
