@@ -49,6 +49,7 @@ after(async () => {
   await manager?.undeploy(NAME).catch(() => {});
   await manager?.undeploy(`${NAME}-cli`).catch(() => {});
   await manager?.undeploy(`${NAME}-auto`).catch(() => {});
+  await manager?.undeploy(`${NAME}-keep`).catch(() => {});
   store?.close();
   t?.cleanup();
 });
@@ -220,6 +221,25 @@ test('automatic rollback: a version whose error rate rises after the switch is r
     console.log(`# automatic rollback: ${client.failures.length} failed of ${client.sent} requests (${watch.reason})`);
     assert.ok(client.failures.every((f) => f.startsWith('HTTP 500')), client.failures.join('\n'));
     assert.ok(client.failures.length < client.sent / 2);
+  } finally {
+    await manager.undeploy(name).catch(() => {});
+  }
+});
+
+test('--keep-previous: the warm previous version is removed once its time runs out', { timeout: 300_000 }, async () => {
+  const name = `${NAME}-keep`;
+  try {
+    endpoint = (await manager.deploy('iris/1', { name })).endpoint;
+    await manager.deploy('iris/2', { name, keepPreviousMs: 1500 });
+    const warm = manager.records.get(name).slots.find((s) => s.role === 'previous')!;
+    assert.equal(warm.version, 1);
+    await new Promise((r) => setTimeout(r, 2000));
+    const listed = (await manager.list()).find((d) => d.name === name)!;
+    assert.deepEqual(listed.slots.map((s) => `${s.role}:${s.version}`), ['live:2']);
+    assert.ok(!(await backend.find({ 'loopline.deployment': name })).some((c) => c.id === warm.containerId), 'the warm container is gone');
+    assert.equal(await versionNow(), '2');
+    await assert.rejects(manager.rollback(name), /no previous version/);
+    assert.equal(manager.records.history(name).at(-1)!.action, 'expire-previous');
   } finally {
     await manager.undeploy(name).catch(() => {});
   }

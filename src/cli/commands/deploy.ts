@@ -38,10 +38,10 @@ async function withManager<T>(args: ParsedArgs, fn: (m: DeploymentManager) => Pr
 
 /** `deploy MODEL@ALIAS|MODEL/VERSION --name NAME`: prints ENDPOINT=… as its last line. */
 export async function deployCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json', 'force'], options: ['store', 'name', 'port', 'strategy', 'percent', 'reason', 'proxy-image', 'settle', 'max-error-rate'] });
+  const args = parseArgs(argv, { flags: ['json', 'force'], options: ['store', 'name', 'port', 'strategy', 'percent', 'reason', 'proxy-image', 'settle', 'max-error-rate', 'keep-previous'] });
   const ref = args.positionals[0];
   const name = option(args, 'name');
-  if (!ref || !name) throw new UsageError('Usage: loopline deploy MODEL@ALIAS|MODEL/VERSION --name NAME [--port P] [--strategy blue-green|canary] [--percent N] [--force --reason TEXT] [--settle 60s] [--max-error-rate 0.05] [--json]');
+  if (!ref || !name) throw new UsageError('Usage: loopline deploy MODEL@ALIAS|MODEL/VERSION --name NAME [--port P] [--strategy blue-green|canary] [--percent N] [--force --reason TEXT] [--settle 60s] [--max-error-rate 0.05] [--keep-previous 10m] [--json]');
   const strategy = (option(args, 'strategy') ?? 'blue-green') as Strategy;
   if (strategy !== 'blue-green' && strategy !== 'canary') throw new UsageError(`--strategy must be blue-green or canary, not '${strategy}'.`);
   const num = (k: string) => {
@@ -56,7 +56,7 @@ export async function deployCommand(argv: string[]): Promise<number> {
       const port = num('port');
       const percent = num('percent');
       const reason = option(args, 'reason');
-      const res = await m.deploy(ref, { name, strategy, force: args.flags.has('force'), ...(port !== undefined ? { port } : {}), ...(percent !== undefined ? { percent } : {}), ...(reason ? { reason } : {}) });
+      const res = await m.deploy(ref, { name, strategy, force: args.flags.has('force'), keepPreviousMs: durationOption(args, 'keep-previous', 10 * 60_000), ...(port !== undefined ? { port } : {}), ...(percent !== undefined ? { percent } : {}), ...(reason ? { reason } : {}) });
       if (args.flags.has('json')) console.log(toJson({ name, version: res.version, strategy, endpoint: res.endpoint, slots: res.deployment.slots, gates: res.gates }));
       else {
         console.log(formatGateReport(res.gates));
@@ -75,11 +75,11 @@ export async function deployCommand(argv: string[]): Promise<number> {
 }
 
 export async function promoteCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: [], options: ['store', 'settle', 'max-error-rate'] });
+  const args = parseArgs(argv, { flags: [], options: ['store', 'settle', 'max-error-rate', 'keep-previous'] });
   const name = args.positionals[0];
-  if (!name) throw new UsageError('Usage: loopline promote NAME [--settle 60s] [--max-error-rate 0.05]');
+  if (!name) throw new UsageError('Usage: loopline promote NAME [--settle 60s] [--max-error-rate 0.05] [--keep-previous 10m]');
   return withManager(args, async (m) => {
-    const d = await m.promote(name);
+    const d = await m.promote(name, { keepPreviousMs: durationOption(args, 'keep-previous', 10 * 60_000) });
     console.log(`${name}: 100% to version ${d.slots[0]!.version}; version ${d.slots[1]?.version ?? '-'} stays warm for rollback.`);
     return settle(m, name, args);
   });

@@ -36,6 +36,8 @@ export interface DeployOptions {
   percent?: number;
   force?: boolean;
   reason?: string;
+  /** How long the previous version stays warm after a switch (default 10 min). */
+  keepPreviousMs?: number;
 }
 
 export interface SettleOptions {
@@ -65,6 +67,7 @@ export interface DeployResult {
 }
 
 const LABEL = 'loopline.deployment';
+export const DEFAULT_KEEP_PREVIOUS_MS = 10 * 60_000;
 export const DEFAULT_PROXY_IMAGE = 'loopline/python:bookworm';
 
 function slotId(): string {
@@ -135,7 +138,8 @@ export class DeploymentManager {
     if (existing && existing.model !== v.model) throw invalid(`Deployment '${name}' serves model '${existing.model}', not '${v.model}'; pick another --name.`);
     if (existing && existing.slots.some((s) => s.role === 'candidate')) throw new LooplineError('INVALID_STATE', `Deployment '${name}' has a canary in progress; loopline promote ${name} or loopline rollback ${name} first.`);
     try {
-      const d = existing ? await this.rollOut(existing, v, alias, strategy, opts.percent ?? 100) : await this.create(name, v, alias, opts.port);
+      if (existing) await this.reapExpired(existing);
+      const d = existing ? await this.rollOut(existing, v, alias, strategy, opts.percent ?? 100, opts.keepPreviousMs ?? DEFAULT_KEEP_PREVIOUS_MS) : await this.create(name, v, alias, opts.port);
       this.record(d, existing ? (strategy === 'canary' ? 'canary' : 'switch') : 'deploy', v, alias, 'ok', { strategy, ...(strategy === 'canary' ? { percent: opts.percent } : {}) });
       return { deployment: d, endpoint: this.endpoint(d), version: v.version, gates };
     } catch (err) {
@@ -202,7 +206,7 @@ export class DeploymentManager {
   }
 
   /** Blue/green or canary on a live deployment: the live version is untouched until the new one is healthy. */
-  private async rollOut(d: DeploymentRecord, v: ModelVersion, alias: string | null, strategy: Strategy, percent: number): Promise<DeploymentRecord> {
+  private async rollOut(d: DeploymentRecord, v: ModelVersion, alias: string | null, strategy: Strategy, percent: number, keepPreviousMs: number): Promise<DeploymentRecord> {
     const slot = await this.startSlot(d, v, alias);
     // Make the new slot reachable for its health check; traffic unchanged.
     const before = d.slots;
@@ -225,7 +229,7 @@ export class DeploymentManager {
       d.slots = [...live.map((s) => ({ ...s, weight: 100 - percent })), { ...slot, weight: percent, role: 'candidate' as const }, ...stale];
     } else {
       d.strategy = 'blue-green';
-      d.slots = [{ ...slot, weight: 100, role: 'live' }, ...live.map((s) => ({ ...s, weight: 0, role: 'previous' as const }))];
+      d.slots = [{ ...slot, weight: 100, role: 'live' }, ...live.map((s) => ({ ...s, weight: 0, role: 'previous' as const, expiresTime: this.now() + keepPreviousMs }))];
     }
     await this.reload(d);
     if (strategy !== 'canary') for (const s of stale) await this.backend.removeContainer(s.containerId).catch(() => {});
@@ -234,13 +238,14 @@ export class DeploymentManager {
   }
 
   /** Canary → 100% to the new version; the old one stays warm for rollback. */
-  async promote(name: string): Promise<DeploymentRecord> {
+  async promote(name: string, opts: { keepPreviousMs?: number } = {}): Promise<DeploymentRecord> {
     const d = this.records.get(name);
     const cand = d.slots.find((s) => s.role === 'candidate');
     if (!cand) throw new LooplineError('INVALID_STATE', `Deployment '${name}' has no canary to promote.`);
     const live = d.slots.filter((s) => s.role === 'live');
     const stale = d.slots.filter((s) => s.role === 'previous');
-    d.slots = [{ ...cand, weight: 100, role: 'live' }, ...live.map((s) => ({ ...s, weight: 0, role: 'previous' as const }))];
+    const expiresTime = this.now() + (opts.keepPreviousMs ?? DEFAULT_KEEP_PREVIOUS_MS);
+    d.slots = [{ ...cand, weight: 100, role: 'live' }, ...live.map((s) => ({ ...s, weight: 0, role: 'previous' as const, expiresTime }))];
     d.strategy = 'blue-green';
     await this.reload(d);
     for (const s of stale) await this.backend.removeContainer(s.containerId).catch(() => {});
@@ -284,7 +289,7 @@ export class DeploymentManager {
 
   /** Ends a canary, or returns to the warm previous version (a reload: well under a second). */
   async rollback(name: string, reason = 'manual', outcome: 'ok' | `automatic rollback: ${string}` = 'ok'): Promise<DeploymentRecord> {
-    const d = this.records.get(name);
+    const d = await this.reapExpired(this.records.get(name));
     const cand = d.slots.find((s) => s.role === 'candidate');
     const prev = d.slots.find((s) => s.role === 'previous');
     const live = d.slots.find((s) => s.role === 'live');
@@ -298,7 +303,7 @@ export class DeploymentManager {
       return d;
     }
     if (!prev || !live) throw new LooplineError('INVALID_STATE', `Deployment '${name}' has no previous version to roll back to (it was removed or this is the first deployment).`);
-    d.slots = [{ ...prev, weight: 100, role: 'live' }, { ...live, weight: 0, role: 'previous' }];
+    d.slots = [{ ...prev, weight: 100, role: 'live', expiresTime: undefined }, { ...live, weight: 0, role: 'previous', expiresTime: this.now() + DEFAULT_KEEP_PREVIOUS_MS }];
     await this.reload(d);
     this.records.save(d);
     this.record(d, 'rollback', null, prev.alias, outcome, { reason, from: live.version }, prev.version);
@@ -319,6 +324,18 @@ export class DeploymentManager {
     }
   }
 
+  /** Removes warm previous versions whose --keep-previous time ran out (checked whenever Loopline acts on or lists deployments). */
+  async reapExpired(d: DeploymentRecord): Promise<DeploymentRecord> {
+    const expired = d.slots.filter((s) => s.role === 'previous' && s.expiresTime !== undefined && s.expiresTime <= this.now());
+    if (expired.length === 0) return d;
+    d.slots = d.slots.filter((s) => !expired.includes(s));
+    await this.reload(d);
+    for (const s of expired) await this.backend.removeContainer(s.containerId).catch(() => {});
+    this.records.save(d);
+    for (const s of expired) this.record(d, 'expire-previous', null, s.alias, 'ok', { reason: '--keep-previous ran out' }, s.version);
+    return d;
+  }
+
   /** Per-version request count, error rate and latency from the proxy's access log. */
   metrics(d: DeploymentRecord, sinceMs = 0): VersionMetrics[] {
     return deploymentMetrics(dirname(this.registry.store.path), d, sinceMs);
@@ -327,7 +344,8 @@ export class DeploymentManager {
   /** Deployments with whether their containers are running (found again by label). */
   async list(): Promise<Array<DeploymentRecord & { endpoint: string; running: boolean; metrics: VersionMetrics[] }>> {
     const out = [];
-    for (const d of this.records.list()) {
+    for (const rec of this.records.list()) {
+      const d = await this.reapExpired(rec).catch(() => rec);
       const found = await this.backend.find({ [LABEL]: d.name }).catch(() => []);
       const running = found.some((c) => c.id === d.proxyContainer && c.running);
       out.push({ ...d, endpoint: this.endpoint(d), running, metrics: this.metrics(d) });

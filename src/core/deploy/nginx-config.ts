@@ -14,6 +14,8 @@ export interface Slot {
   address?: string;
   /** When it started (ms): addresses are reused by later containers, so older log lines are not its. */
   startedTime?: number;
+  /** A warm previous version is removed after this (ms; --keep-previous). */
+  expiresTime?: number;
 }
 
 export const MODEL_PORT = 8080;
