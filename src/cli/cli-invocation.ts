@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { delimiter, dirname, join, relative, isAbsolute } from 'node:path';
+import { delimiter, dirname, join, relative, isAbsolute, resolve } from 'node:path';
 
 /**
  * How to call this CLI again from where the user is, for hints such as "see it with: … show ID":
@@ -9,12 +9,6 @@ import { delimiter, dirname, join, relative, isAbsolute } from 'node:path';
 export function cliInvocation(opts: { cliJs?: string; pathEnv?: string; cwd?: string } = {}): string {
   const cliJs = opts.cliJs ?? process.argv[1];
   if (!cliJs) return 'loopline';
-  let root: string;
-  try {
-    root = dirname(dirname(realpathSync(cliJs)));
-  } catch {
-    return 'loopline';
-  }
   const real = (p: string) => {
     try {
       return realpathSync(p);
@@ -22,6 +16,9 @@ export function cliInvocation(opts: { cliJs?: string; pathEnv?: string; cwd?: st
       return undefined;
     }
   };
+  // The bundle may not be built yet (a source checkout): its intended place still names the root.
+  const cliPath = real(cliJs) ?? resolve(cliJs);
+  const root = dirname(dirname(cliPath));
   for (const dir of (opts.pathEnv ?? process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
     const candidate = join(dir, 'loopline');
     if (!existsSync(candidate)) continue;
@@ -30,7 +27,7 @@ export function cliInvocation(opts: { cliJs?: string; pathEnv?: string; cwd?: st
     const target = real(candidate);
     if (target === real(join(root, 'bin', 'loopline'))) return 'loopline';
     try {
-      if (readFileSync(candidate, 'utf8').includes(realpathSync(cliJs))) return 'loopline';
+      if (readFileSync(candidate, 'utf8').includes(cliPath)) return 'loopline';
     } catch {
       // not readable: not ours
     }

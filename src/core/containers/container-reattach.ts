@@ -8,6 +8,7 @@ import { dockerBackend, type ContainerBackend } from './container-backend.ts';
 import { finishContainer, LABEL_MEMORY, LABEL_OUTPUT_DIR, LABEL_OUTPUTS, LABEL_RELAY, LABEL_RUN, LABEL_STORE, TAG_STOP_REQUESTED } from './container-finish.ts';
 import { startGatewayRelay, type GatewayRelay } from './gateway-relay.ts';
 import { SpoolTailer } from './spool-tailer.ts';
+import { outputPathMapper } from './output-paths.ts';
 
 const OUTPUT_LOG = 'logs/output.log';
 
@@ -62,9 +63,7 @@ export async function reattachContainerRuns(
       relay = await startGatewayRelay(host, opts.trackingUrl, port).catch(() => undefined); // else the client spools
     }
     mkdirSync(join(staging, '.loopline', 'spool'), { recursive: true });
-    const tailer = new SpoolTailer(store, join(staging, '.loopline', 'spool'), join(staging, '.loopline', 'offsets.json'), (p) =>
-      p.startsWith(`${outputDir}/`) ? join(staging, p.slice(outputDir.length + 1)) : p,
-    );
+    const tailer = new SpoolTailer(store, join(staging, '.loopline', 'spool'), join(staging, '.loopline', 'offsets.json'), outputPathMapper(outputDir, staging));
     if (!backend.remote) tailer.start();
     const memory = Number(c.labels[LABEL_MEMORY] ?? 0);
     const finished = (async () => {

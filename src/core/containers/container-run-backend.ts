@@ -10,6 +10,7 @@ import type { ContainerRunOptions } from './container-options.ts';
 import { startGatewayRelay, type GatewayRelay } from './gateway-relay.ts';
 import { SpoolTailer } from './spool-tailer.ts';
 import { createWriteStream } from 'node:fs';
+import { outputPathMapper } from './output-paths.ts';
 
 export const CONTAINER_WORKDIR = '/workspace';
 export const CONTAINER_CLIENT_DIR = '/opt/loopline/python';
@@ -121,6 +122,9 @@ export class ContainerRunBackend implements RunBackend {
         env.LOOPLINE_SPOOL_TAILED = '1';
         delete env.LOOPLINE_TRACKING_URI;
         delete env.MLFLOW_TRACKING_URI;
+        // No server to talk to: keep the token out of the container's config (docker inspect).
+        delete env.LOOPLINE_TRACKING_TOKEN;
+        delete env.MLFLOW_TRACKING_TOKEN;
       };
       if (network === 'none' || !trackingUrl) offline();
       else if (network === 'host') {
@@ -169,9 +173,7 @@ export class ContainerRunBackend implements RunBackend {
       if (backend.remote && this.options.mounts.length) say('the Docker engine is remote: --mount folders of this machine are not available there and were left out');
       if (backend.remote) containerSpec.binds = [];
 
-      const tailer = new SpoolTailer(spec.store, join(staging, '.loopline', 'spool'), join(staging, '.loopline', 'offsets.json'), (p) =>
-        p.startsWith(`${outputDir}/`) ? join(staging, p.slice(outputDir.length + 1)) : p,
-      );
+      const tailer = new SpoolTailer(spec.store, join(staging, '.loopline', 'spool'), join(staging, '.loopline', 'offsets.json'), outputPathMapper(outputDir, staging));
       try {
         handle = await backend.start(containerSpec, spec.onOutput);
       } catch (err) {

@@ -87,7 +87,8 @@ export class DockerEngineBackend implements ContainerBackend {
   }
 
   async buildImage(spec: BuildSpec, onLine: (line: string) => void): Promise<{ imageId: string }> {
-    const context = tarOf(spec.context, '', []);
+    // Never send the store (and the server token in .loopline/server.json) to the engine or into an image.
+    const context = tarOf(spec.context, '', ['./.loopline']);
     const opts: Record<string, unknown> = { t: spec.tag, rm: true, forcerm: true, buildargs: JSON.stringify(spec.buildArgs) };
     if (spec.dockerfile) opts.dockerfile = spec.dockerfile;
     const stream = await this.call(() => this.docker.buildImage(context, opts));
