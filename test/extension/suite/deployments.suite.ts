@@ -54,8 +54,11 @@ export function registerDeploymentsTests(): void {
       const v3 = await commandWithin<ModelVersion>(20_000, 'loopline.registerModel', child(api, experimentNode(api, 'iris-sweep'), 'lr-0.2'), undefined, { name: MODEL, path: 'model' });
       await commandWithin(120_000, 'loopline.deployModelVersion', versionNode(api, v3.version), { name: NAME });
       const [after] = api.services.deployments.getChildren();
-      const slots = api.services.deployments.getChildren(after).filter((n) => n.kind === 'slot').map((n) => `${label(api, n).text} ${label(api, n).desc}`);
+      const slotRows = api.services.deployments.getChildren(after).filter((n) => n.kind === 'slot').map((n) => `${label(api, n).text} ${label(api, n).desc}`);
+      // Each row: version, share and role, then its traffic (request count, errors, latency) from the proxy log.
+      const slots = slotRows.map((r) => r.split(' · ').slice(0, 2).join(' · '));
       assert.deepEqual(slots, [`${MODEL} v${v3.version} 100% · live`, `${MODEL} v2 0% · warm (rollback target)`]);
+      for (const r of slotRows) assert.match(r.split(' · ').slice(2).join(' · '), /^(no requests yet|\d+ req · \d+(\.\d+)?% err)/, r);
       assert.equal(label(api, after!).ctx, 'deployment.warm');
 
       await commandWithin(20_000, 'loopline.rollbackDeployment', after);
