@@ -387,7 +387,7 @@ export async function runUiWalkthrough(): Promise<StepResult[]> {
       const appearedAfter = Date.now() - tSpawn;
       await expand(exp);
       const liveRow = row(experiments, 'live-progress');
-      await liveRow.waitFor({ timeout: 10_000 });
+      await liveRow.waitFor({ timeout: 30_000 });
       const readProgress = async () => metricOf(await liveRow.locator('.label-description').innerText(), 'progress');
       const first = await until(readProgress, 10_000);
       check(first !== undefined, `the running run's row shows no progress metric: "${await liveRow.locator('.label-description').innerText()}"`);
