@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { formatAgo } from '../../shared/display-format.ts';
+import { formatAgo, formatNumber } from '../../shared/display-format.ts';
 import type { ModelRegistry } from '../../core/registry/model-registry.ts';
 import { registryWithDeployments } from '../../core/deploy/registry-with-deployments.ts';
 import type { ModelVersion, RegisteredModel } from '../../core/registry/registry-types.ts';
@@ -41,9 +41,6 @@ function shownMetric(ws: WorkspaceStore, v: ModelVersion): [string, number] | un
   return key ? [key, v.lineage.metrics[key]!.last] : undefined;
 }
 
-function fmt(v: number): string {
-  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
-}
 
 /** Thin adapter: registered models → versions (aliases as @badges, archived dimmed) → source run and card. */
 export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelNode>, vscode.Disposable {
@@ -103,7 +100,7 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelNode>, v
         const v = node.version;
         const item = new vscode.TreeItem(`Version ${v.version}`, vscode.TreeItemCollapsibleState.Collapsed);
         const metric = shownMetric(node.ws, v);
-        item.description = [...v.aliases.map((a) => `@${a}`), ...(metric ? [`${metric[0]} ${fmt(metric[1])}`] : []), formatAgo(v.creationTime), ...(v.archived ? ['archived'] : [])].join(' · ');
+        item.description = [...v.aliases.map((a) => `@${a}`), ...(metric ? [`${metric[0]} ${formatNumber(metric[1])}`] : []), formatAgo(v.creationTime), ...(v.archived ? ['archived'] : [])].join(' · ');
         item.iconPath = v.archived ? new vscode.ThemeIcon('archive', new vscode.ThemeColor('disabledForeground')) : new vscode.ThemeIcon(v.aliases.length ? 'verified-filled' : 'versions');
         item.contextValue = `modelVersion.${v.archived ? 'archived' : 'active'}${v.aliases.length ? '.aliased' : ''}`;
         const tip = new vscode.MarkdownString();
