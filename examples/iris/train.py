@@ -59,6 +59,22 @@ def stratified_split(ys, test_fraction, seed):
     return train, test
 
 
+def stratified_folds(ys, folds, fold, seed):
+    """k-fold split: each class shuffled with random.Random(seed) and dealt round-robin into
+    `folds` parts; part `fold` (0-based) is held out. The same seed gives the same parts, so the
+    k runs of `loopline cv` together validate on every row exactly once."""
+    rng = random.Random(seed)
+    train, test = [], []
+    for c in sorted(set(ys)):
+        idx = [i for i, y in enumerate(ys) if y == c]
+        rng.shuffle(idx)
+        for pos, i in enumerate(idx):
+            (test if pos % folds == fold else train).append(i)
+    rng.shuffle(train)
+    rng.shuffle(test)
+    return train, test
+
+
 def standardise(rows, mean, std):
     return [[(v - m) / s for v, m, s in zip(row, mean, std)] for row in rows]
 
@@ -121,12 +137,18 @@ def parse_args(argv=None):
     ap.add_argument("--seed", type=int, default=0, help="seed for the train/validation split and init (default 0)")
     ap.add_argument("--out", default="model.json", help="where to write the model (default model.json)")
     ap.add_argument("--data", default=str(HERE / "iris.csv"), help="CSV with the Iris data")
+    ap.add_argument("--folds", type=int, default=None, help="k-fold cross-validation: number of folds (loopline cv); default an 80/20 split")
+    ap.add_argument("--fold", type=int, default=None, help="which fold (0-based) to hold out for validation, with --folds")
     args = ap.parse_args(argv)
-    # Params passed by `loopline run --param k=v` win over the command line.
+    # Params passed by `loopline run --param k=v` (or `loopline cv`) win over the command line.
     launcher_params = loopline.params()
-    for key, conv in (("lr", float), ("epochs", int), ("seed", int), ("momentum", float)):
+    for key, conv in (("lr", float), ("epochs", int), ("seed", int), ("momentum", float), ("fold", int), ("folds", int)):
         if key in launcher_params:
             setattr(args, key, conv(launcher_params[key]))
+    if (args.fold is None) != (args.folds is None):
+        ap.error("--fold and --folds go together, e.g. --fold 0 --folds 5")
+    if args.folds is not None and (args.folds < 2 or not 0 <= args.fold < args.folds):
+        ap.error("--folds must be at least 2 and --fold between 0 and %d" % (args.folds - 1))
     return args
 
 
@@ -134,7 +156,10 @@ def main(argv=None):
     args = parse_args(argv)
     t0 = time.perf_counter()
     xs, ys, classes = load_iris(args.data)
-    train_idx, val_idx = stratified_split(ys, 0.2, args.seed)
+    if args.folds is None:
+        train_idx, val_idx = stratified_split(ys, 0.2, args.seed)
+    else:
+        train_idx, val_idx = stratified_folds(ys, args.folds, args.fold, args.seed)
     mean, std = feature_stats([xs[i] for i in train_idx])
     X_train = standardise([xs[i] for i in train_idx], mean, std)
     X_val = standardise([xs[i] for i in val_idx], mean, std)
@@ -147,16 +172,10 @@ def main(argv=None):
     vW = [[0.0 for _ in FEATURES] for _ in classes]  # momentum buffers
     vb = [0.0 for _ in classes]
 
-    with loopline.start_run(
-        params={
-            "lr": args.lr,
-            "epochs": args.epochs,
-            "seed": args.seed,
-            "momentum": args.momentum,
-            "model": "softmax-regression",
-        },
-        name="iris-softmax",
-    ) as run:
+    params = {"lr": args.lr, "epochs": args.epochs, "seed": args.seed, "momentum": args.momentum, "model": "softmax-regression"}
+    if args.folds is not None:
+        params.update(fold=args.fold, folds=args.folds)
+    with loopline.start_run(params=params, name="iris-softmax") as run:
         run.set_tag("dataset", "iris")
         for epoch in range(1, args.epochs + 1):
             gradient_step(W, b, X_train, Y_train, args.lr, args.momentum, vW, vb)

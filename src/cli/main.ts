@@ -11,6 +11,7 @@ import { runsCommand } from './commands/runs.ts';
 import { serveCommand } from './commands/serve.ts';
 import { showCommand } from './commands/show.ts';
 import { queueCommand, sweepCommand } from './commands/sweep.ts';
+import { cvCommand } from './commands/cv.ts';
 import { captureCommand, feedbackCommand, monitorCommand } from './commands/capture.ts';
 import { deployCommand, deploymentsCommand, promoteCommand, rollbackCommand, undeployCommand } from './commands/deploy.ts';
 import { aliasCommand, archiveCommand, auditCommand, gateCommand, modelsCommand, registerCommand, versionsCommand } from './commands/registry.ts';
@@ -38,6 +39,8 @@ Usage:
                  [--seed S] [--early-stop metric=val_loss,mode=min[,min-steps=5]] [--metric M [--mode min|max]]
                  -- CMD... (with {param} placeholders)
   loopline queue [--json] | queue cancel RUN|SWEEP | queue resume [SWEEP]
+  loopline cv --folds K [--seed S] [--parallel P] [--name N] [--experiment E] [--container …]
+              -- CMD... (with {fold} 0-based, {folds}, {seed}; the parent run gets cv.<metric>.mean/.std/.folds)
   loopline register RUN_ID --name MODEL [--path PATH] [--json]    (prints the new version)
   loopline models [--json]
   loopline versions MODEL [--all] [--json]
@@ -72,6 +75,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   runs: runsCommand,
   sweep: sweepCommand,
   queue: queueCommand,
+  cv: cvCommand,
   register: registerCommand,
   models: modelsCommand,
   versions: versionsCommand,

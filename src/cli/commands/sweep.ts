@@ -3,6 +3,8 @@ import type { RunStore } from '../../core/store/run-store.ts';
 import { CONTAINER_ARG_SPEC, parseContainerOptions } from '../../core/containers/container-options.ts';
 import { newSeed } from '../../core/sweeps/seeded-random.ts';
 import { createSweep } from '../../core/sweeps/sweep-creation.ts';
+import { crossValidationEnd } from '../../core/sweeps/cross-validation.ts';
+import { crossValidationReport } from './cv-report.ts';
 import { trialBackend } from '../../core/sweeps/trial-backend.ts';
 import { parseCount, parseEarlyStop, parseMode, parseParamSpec, trialCount, type SweepDefinition } from '../../core/sweeps/sweep-definition.ts';
 import { SweepQueue, type QueuedTrial } from '../../core/sweeps/sweep-queue.ts';
@@ -59,9 +61,12 @@ export async function sweepCommand(argv: string[]): Promise<number> {
 }
 
 /** Runs schedulers for these sweeps in this process until they end; Ctrl-C cancels them. */
-async function workSweeps(store: RunStore, sweepIds: string[]): Promise<number> {
+export async function workSweeps(store: RunStore, sweepIds: string[]): Promise<number> {
   const endpoint = await ensureTrackingEndpoint(store);
   const partial = new Map<string, string>();
+  const queue = new SweepQueue(store);
+  const cvSweeps = new Set(sweepIds.filter((id) => queue.sweep(id).definition.crossValidation));
+  const isCv = (sweepId: string) => cvSweeps.has(sweepId);
   const scheduler = new SweepScheduler({
     store,
     tracking: endpoint,
@@ -70,7 +75,7 @@ async function workSweeps(store: RunStore, sweepIds: string[]): Promise<number> 
     reattachContainers: true,
     onOutput: (trial, chunk, stream) => writePrefixed(partial, trial, chunk.toString('utf8'), stream),
     onEvent: (e) => {
-      const label = (t: QueuedTrial) => `trial ${t.position + 1}${t.attempt > 1 ? ` (attempt ${t.attempt})` : ''}`;
+      const label = (t: QueuedTrial) => `${isCv(t.sweepId) ? `fold ${t.position}` : `trial ${t.position + 1}`}${t.attempt > 1 ? ` (attempt ${t.attempt})` : ''}`;
       if (e.type === 'trial-started') console.error(`loopline: ${label(e.trial)} started: run ${e.trial.runId.slice(0, 8)}  ${Object.entries(e.params).map(([k, v]) => `${k}=${v}`).join(' ')}`);
       else if (e.type === 'trial-ended') console.error(`loopline: ${label(e.trial)} ${e.outcome.status}${e.reason ? `: ${e.reason}` : ''}`);
       else if (e.type === 'trial-recovered')
@@ -91,8 +96,18 @@ async function workSweeps(store: RunStore, sweepIds: string[]): Promise<number> 
   process.on('SIGTERM', onSignal);
   try {
     const summaries = await Promise.all(sweepIds.map((id) => scheduler.run(id)));
-    for (const s of summaries) console.error(report(s));
-    return summaries.every((s) => s.best) ? 0 : 1;
+    let code = 0;
+    for (const s of summaries) {
+      if (isCv(s.sweepId)) {
+        const cv = crossValidationEnd(store, s);
+        console.error(crossValidationReport(s, cv.result, cv.outcome));
+        if (cv.outcome.status !== 'FINISHED') code = 1;
+      } else {
+        console.error(report(s));
+        if (!s.best) code = 1;
+      }
+    }
+    return code;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -164,6 +179,11 @@ function recoverOrphans(store: RunStore, queue: SweepQueue, sweepId: string): vo
   for (const stale of queue.staleTrials(sweepId)) queue.recoverStale(stale);
   if (!queue.trials(sweepId).some((t) => t.state === 'running' || t.state === 'queued') && !queue.hasEnded(sweepId)) {
     const s = summarizeSweep(store, sweepId, queue);
+    if (queue.sweep(sweepId).definition.crossValidation) {
+      const cv = crossValidationEnd(store, s);
+      queue.finishSweepIfDone(sweepId, [], cv.outcome, cv.batch);
+      return;
+    }
     queue.finishSweepIfDone(sweepId, [], s.state === 'cancelled' ? { status: 'KILLED', reason: 'cancelled by the user' } : { status: s.trials.some((t) => t.status === 'FINISHED') ? 'FINISHED' : 'FAILED' });
   }
 }

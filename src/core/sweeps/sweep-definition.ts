@@ -43,6 +43,8 @@ export interface SweepDefinition {
   earlyStop?: EarlyStopSpec;
   objective?: ObjectiveSpec;
   backend: TrialBackendSpec;
+  /** Set for `loopline cv`: the trials are the folds, and the parent run gets each metric's mean and spread. */
+  crossValidation?: { folds: number; seed: number };
 }
 
 export const MAX_TRIALS = 10_000;

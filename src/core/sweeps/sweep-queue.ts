@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { LooplineError, invalid, notFound } from '../errors.ts';
 import { joinCommandLine } from '../runs/command-line.ts';
 import type { RunStore } from '../store/run-store.ts';
-import type { GitSnapshot, KeyValue, Run } from '../store/types.ts';
+import type { GitSnapshot, KeyValue, LogBatch, Run } from '../store/types.ts';
 import { fillCommand } from './command-template.ts';
 import { expandTrials, parseDefinition, validateDefinition, type SweepDefinition } from './sweep-definition.ts';
 
@@ -359,7 +359,7 @@ export class SweepQueue {
    * Ends the sweep's parent run once no trial is queued or running: FINISHED if any trial
    * finished, KILLED if cancelled, FAILED otherwise. Only one caller does it (compare-and-set).
    */
-  finishSweepIfDone(sweepId: string, bestTags: KeyValue[], outcome: { status: 'FINISHED' | 'FAILED' | 'KILLED'; reason?: string }): boolean {
+  finishSweepIfDone(sweepId: string, bestTags: KeyValue[], outcome: { status: 'FINISHED' | 'FAILED' | 'KILLED'; reason?: string }, results: LogBatch = {}): boolean {
     return this.db
       .transaction(() => {
         const pk = this.pk(sweepId);
@@ -371,9 +371,10 @@ export class SweepQueue {
         if (done.changes === 0) return false;
         const parent = this.store.getRun(sweepId);
         if (parent.info.status === 'RUNNING') this.store.updateRun(sweepId, { status: outcome.status, endTime: this.now() });
-        const tags = [...bestTags];
+        const tags = [...bestTags, ...(results.tags ?? [])];
         if (outcome.reason) tags.push({ key: STATUS_REASON_TAG, value: outcome.reason });
-        if (tags.length) this.store.logBatch(sweepId, { tags });
+        // Recorded under the same compare-and-set, so two launchers never write a sweep's results twice.
+        if (tags.length || results.metrics?.length) this.store.logBatch(sweepId, { tags, metrics: results.metrics ?? [] }, { enforceLimits: false });
         return true;
       })
       .immediate();

@@ -6,6 +6,7 @@ import { launchRun, type ActiveRun, type RunOutcome } from '../runs/run-launcher
 import type { RunStore } from '../store/run-store.ts';
 import type { KeyValue } from '../store/types.ts';
 import { fillCommand } from './command-template.ts';
+import { crossValidationEnd } from './cross-validation.ts';
 import { medianStoppingDecision } from './median-stopping.ts';
 import type { SweepDefinition } from './sweep-definition.ts';
 import { newOwnerId, STATUS_REASON_TAG, SweepQueue, type QueuedTrial } from './sweep-queue.ts';
@@ -247,6 +248,12 @@ export class SweepScheduler {
   }
 
   private finish(sweepId: string, summary: SweepSummary): void {
+    const def = this.queue.sweep(sweepId).definition;
+    if (def.crossValidation) {
+      const cv = crossValidationEnd(this.store, summary);
+      this.queue.finishSweepIfDone(sweepId, [], cv.outcome, cv.batch);
+      return;
+    }
     const anyFinished = summary.trials.some((t) => t.status === 'FINISHED');
     const outcome =
       summary.state === 'cancelled'
