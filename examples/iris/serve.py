@@ -3,7 +3,8 @@
     python3 serve.py --model /model --port 8080
 
 GET /ping answers 200 once the model is loaded. POST /invocations takes a JSON body in one of
-MLflow's input formats and answers {"predictions": [...]} with class names:
+MLflow's input formats and answers {"predictions": [...]} with class names (with --probabilities also
+"probabilities": [[...]], one row per input, columns in sorted class order):
   {"instances": [[5.1, 3.5, 1.4, 0.2]]}            rows of the four features, in order
   {"inputs": [[5.1, 3.5, 1.4, 0.2]]}               the same (tensor input)
   {"dataframe_split": {"columns": [...], "data": [[...]]}}
@@ -40,10 +41,24 @@ def load_model(path):
     return model
 
 
-def predict(model, row):
+def scores(model, row):
     x = [(v - m) / s for v, m, s in zip(row, model["mean"], model["std"])]
-    z = [sum(wj * xj for wj, xj in zip(w, x)) + b for w, b in zip(model["weights"], model["bias"])]
+    return [sum(wj * xj for wj, xj in zip(w, x)) + b for w, b in zip(model["weights"], model["bias"])]
+
+
+def predict(model, row):
+    z = scores(model, row)
     return model["classes"][max(range(len(z)), key=lambda i: z[i])]
+
+
+def probabilities(model, row):
+    """Softmax over the class scores, columns in sorted class order (scikit-learn's classes_)."""
+    z = scores(model, row)
+    top = max(z)
+    e = [math.exp(v - top) for v in z]
+    total = sum(e)
+    by_class = dict(zip(model["classes"], (v / total for v in e)))
+    return [by_class[c] for c in sorted(model["classes"])]
 
 
 def number(v, where):
@@ -104,6 +119,7 @@ class Handler(BaseHTTPRequestHandler):
     model = None
     # Fault injection for rollout drills: answer 500 to /invocations after this many (None: never).
     fail_after = None
+    with_probabilities = False
     served = 0
     protocol_version = "HTTP/1.1"
 
@@ -141,7 +157,10 @@ class Handler(BaseHTTPRequestHandler):
             Handler.served += 1
             if Handler.fail_after is not None and Handler.served > Handler.fail_after:
                 return self.send(500, {"error_code": "INTERNAL_ERROR", "message": "failing on purpose (--fail-after %d)" % Handler.fail_after})
-            self.send(200, {"predictions": [predict(self.model, r) for r in rows]})
+            answer = {"predictions": [predict(self.model, r) for r in rows]}
+            if self.with_probabilities:
+                answer["probabilities"] = [probabilities(self.model, r) for r in rows]
+            self.send(200, answer)
         except BadRequest as e:
             self.send(400, {"error_code": "BAD_REQUEST", "message": str(e)})
 
@@ -152,8 +171,10 @@ def main(argv=None):
     ap.add_argument("--host", default="0.0.0.0", help="address to bind (default 0.0.0.0, for a container)")
     ap.add_argument("--port", type=int, default=8080)
     ap.add_argument("--fail-after", type=int, default=None, help="answer 500 to /invocations after N requests (a drill for automatic rollback)")
+    ap.add_argument("--probabilities", action="store_true", help="also answer class probabilities (for log loss, ROC AUC and calibration in loopline evaluate)")
     args = ap.parse_args(argv)
     Handler.fail_after = args.fail_after
+    Handler.with_probabilities = args.probabilities
     Handler.model = load_model(args.model)
     server = ThreadingHTTPServer((args.host, args.port), Handler)
     server.daemon_threads = True

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { CAPTURE_RELAY_PY } from '../capture/capture-relay-source.ts';
 import { CaptureStore, type CaptureSettings } from '../capture/capture-store.ts';
@@ -12,7 +11,8 @@ import type { ModelVersion } from '../registry/registry-types.ts';
 import type { GateReport } from '../registry/validation-gates.ts';
 import { deploymentMetrics, type VersionMetrics } from './access-metrics.ts';
 import { DeploymentRecords, type DeploymentRecord, type Strategy } from './deployment-records.ts';
-import { MODEL_PORT, PROXY_PORT, renderNginxConfig, type Slot } from './nginx-config.ts';
+import { PROXY_PORT, renderNginxConfig, type Slot } from './nginx-config.ts';
+import { freePort, servingContainer } from './serving-spec.ts';
 
 export interface HealthCheck {
   path: string;
@@ -77,17 +77,6 @@ function slotId(): string {
 export function checkDeploymentName(name: string): string {
   if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(name)) throw invalid(`Deployment name '${name}' must be lowercase letters, digits and '-' (at most 41), e.g. iris-prod.`);
   return name;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -379,28 +368,10 @@ export class DeploymentManager {
   // ---- internals ------------------------------------------------------------------------
 
   private async startSlot(d: DeploymentRecord, v: ModelVersion, alias: string | null): Promise<Slot> {
-    const serve = v.lineage.serve ?? this.registry.projectConfig().serve;
-    if (!serve?.command) throw invalid(`No serve: section with a command for ${v.model}/${v.version}; add to loopline.yaml: serve: {image: IMAGE, command: python3 serve.py --model /model, port: 8080, health: /ping}.`);
-    if (!serve.image) throw invalid(`serve: needs image: (an image with the runtime, e.g. loopline/python:bookworm from npm run docker:setup); building from serve.build is not supported yet.`);
     const id = slotId();
     const container = `loopline-${d.name}-v${v.version}-${id}`;
-    const port = serve.port ?? MODEL_PORT;
-    const command = ['sh', '-c', `${serve.command}${/--port\b/.test(serve.command) ? '' : ` --port ${MODEL_PORT}`}`];
-    if (port !== MODEL_PORT) throw invalid(`serve.port must be ${MODEL_PORT} for now (the proxy reaches every model container there).`);
-    const containerId = await this.backend.startService({
-      name: container,
-      image: serve.image,
-      command,
-      workingDir: '/app',
-      env: { LOOPLINE_MODEL: v.model, LOOPLINE_MODEL_VERSION: String(v.version), PYTHONUNBUFFERED: '1' },
-      labels: { [LABEL]: d.name, 'loopline.model': v.model, 'loopline.version': String(v.version), 'loopline.role': 'model' },
-      binds: [
-        { source: v.dir, target: '/model', readOnly: true },
-        { source: this.registry.projectDir, target: '/app', readOnly: true },
-      ],
-      copyIn: [],
-      network: d.network,
-    });
+    const { spec } = servingContainer(this.registry, v, { name: container, labels: { [LABEL]: d.name, 'loopline.role': 'model' }, network: d.network });
+    const containerId = await this.backend.startService(spec);
     const address = (await this.backend.networkAddresses(d.network).catch(() => ({}) as Record<string, string>))[container];
     return { id, container, containerId, version: v.version, alias, weight: 0, role: 'candidate', startedTime: this.now(), ...(address ? { address } : {}) };
   }

@@ -1,0 +1,61 @@
+import { createServer } from 'node:net';
+import { invalid } from '../errors.ts';
+import type { ServiceSpec } from '../containers/container-backend.ts';
+import type { ModelRegistry } from '../registry/model-registry.ts';
+import type { ModelVersion } from '../registry/registry-types.ts';
+import { MODEL_PORT } from './nginx-config.ts';
+
+/** Where a version's server listens inside its container and how its health is checked. */
+export interface ServingContainer {
+  spec: ServiceSpec;
+  /** Port inside the container. */
+  port: number;
+  /** Health path from the serve spec (default /ping). */
+  health: string;
+}
+
+/**
+ * The container a model version is served in: its serve spec (the one recorded at registration, else
+ * loopline.yaml's), the version's files read-only at /model, the project read-only at /app. Deployments
+ * and the scorer (evaluate, predict) both start versions through this, so what is evaluated is what
+ * would be deployed.
+ */
+export function servingContainer(registry: ModelRegistry, v: ModelVersion, place: { name: string; labels: Record<string, string>; network: string; ports?: ServiceSpec['ports'] }): ServingContainer {
+  const serve = v.lineage.serve ?? registry.projectConfig().serve;
+  if (!serve?.command) throw invalid(`No serve: section with a command for ${v.model}/${v.version}; add to loopline.yaml: serve: {image: IMAGE, command: python3 serve.py --model /model, port: 8080, health: /ping}.`);
+  if (!serve.image) throw invalid(`serve: needs image: (an image with the runtime, e.g. loopline/python:bookworm from npm run docker:setup); building from serve.build is not supported yet.`);
+  const port = serve.port ?? MODEL_PORT;
+  if (port !== MODEL_PORT) throw invalid(`serve.port must be ${MODEL_PORT} for now (the proxy reaches every model container there).`);
+  const command = ['sh', '-c', `${serve.command}${/--port\b/.test(serve.command) ? '' : ` --port ${MODEL_PORT}`}`];
+  return {
+    port,
+    health: serve.health ?? '/ping',
+    spec: {
+      name: place.name,
+      image: serve.image,
+      command,
+      workingDir: '/app',
+      env: { LOOPLINE_MODEL: v.model, LOOPLINE_MODEL_VERSION: String(v.version), PYTHONUNBUFFERED: '1' },
+      labels: { 'loopline.model': v.model, 'loopline.version': String(v.version), ...place.labels },
+      binds: [
+        { source: v.dir, target: '/model', readOnly: true },
+        { source: registry.projectDir, target: '/app', readOnly: true },
+      ],
+      copyIn: [],
+      network: place.network,
+      ...(place.ports ? { ports: place.ports } : {}),
+    },
+  };
+}
+
+/** A port free on 127.0.0.1 right now (the engine binds it a moment later). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
