@@ -12,13 +12,10 @@ test('npm start opens on Loopline: the view with the runs, train.py with its Cod
   assert.ok(s.loopline.rows.some((r) => r.startsWith('iris-sweep')), where);
   assert.ok(s.editorTabs.some((t) => /^train\.py/.test(t)), `train.py is not open${where}`);
   assert.ok(s.editorTabs.some((t) => /^Compare 2 runs/.test(t)), `no comparison${where}`);
+  assert.ok(s.compareCharts > 0, `the comparison drew no chart${where}`);
   assert.ok(!s.editorTabs.some((t) => /welcome|walkthrough|get started/i.test(t)), `a Welcome page is open${where}`);
   assert.equal(s.secondarySideBarVisible, false, `the secondary side bar (Chat) is showing${where}`);
-  // Known defect, reported as TODO so it stays visible: in the packaged demo the Run CodeLens rendered
-  // in earlier runs but not in the clean-clone runs of 2026-12-01 (no error in the extension host
-  // log; the extension-host CodeLens suite passes). Make this a hard check again once found.
-  await t.test('train.py shows its Run CodeLens near the top', { todo: 'CodeLens missing in the packaged demo (see comment)' }, () => {
-    assert.ok(s.codeLens.texts.some((x) => /Run/.test(x) && /Last run: val_accuracy/.test(x)), `no Run CodeLens on screen${where}`);
-    assert.ok(s.codeLens.line !== null && s.codeLens.line < 25, `the CodeLens is not near the top of train.py (above line ${s.codeLens.line})${where}`);
-  });
+  // The lens was lost in loaded runs before the overview asked for it again after the split.
+  assert.ok(s.codeLens.texts.some((x) => /Run/.test(x) && /Last run: val_accuracy/.test(x)), `no Run CodeLens on screen${where}`);
+  assert.ok(s.codeLens.line !== null && s.codeLens.line < 25, `the CodeLens is not near the top of train.py (above line ${s.codeLens.line})${where}`);
 });

@@ -82,8 +82,8 @@ export function activate(context: vscode.ExtensionContext): LooplineApi {
   const deploymentsView = vscode.window.createTreeView('loopline.deployments', { treeDataProvider: deployments });
   deployments.refreshWhileVisible(deploymentsView);
   context.subscriptions.push(deployments, deploymentsView);
-  const s: Services = { context, stores, experiments, experimentsView, activeRuns, servers, runs, compareView, sweeps, models, deployments };
   const codeLens = new TrainingCodeLensProvider(stores);
+  const s: Services = { context, stores, experiments, experimentsView, activeRuns, servers, runs, compareView, sweeps, models, deployments, codeLens };
   const statusBar = new LooplineStatusBar(activeRuns, servers);
   context.subscriptions.push(stores, experiments, experimentsView, activeRuns, runsView, servers, runs, sweeps, codeLens, statusBar);
   context.subscriptions.push(

@@ -9,6 +9,7 @@ import type { WorkspaceStores } from './workspace-stores.ts';
 import type { CompareViewProvider } from './webviews/compare-view.ts';
 import type { ModelsTreeProvider } from './models/models-tree.ts';
 import type { DeploymentsTreeProvider } from './deployments/deployments-tree.ts';
+import type { TrainingCodeLensProvider } from './codelens/training-codelens.ts';
 
 /** The objects commands work with; made once in activate() and owned by its subscriptions. */
 export interface Services {
@@ -23,4 +24,5 @@ export interface Services {
   sweeps: SweepController;
   models: ModelsTreeProvider;
   deployments: DeploymentsTreeProvider;
+  codeLens: TrainingCodeLensProvider;
 }

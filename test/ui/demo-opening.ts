@@ -5,7 +5,7 @@
 //   node test/ui/demo-opening.ts           the demo as npm start opens it
 //   node test/ui/demo-opening.ts --before  without the settings npm start now writes (the old first screen)
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -25,9 +25,11 @@ export interface DemoScreen {
   activeTab: string;
   codeLens: { line: number | null; texts: string[] };
   secondarySideBarVisible: boolean;
+  /** Charts drawn in the comparison (canvases inside webview frames). */
+  compareCharts: number;
 }
 
-async function read(page: Page): Promise<Omit<DemoScreen, 'screenshot'>> {
+async function read(page: Page): Promise<Omit<DemoScreen, 'screenshot' | 'compareCharts'>> {
   return page.evaluate(() => {
     const visible = (el: Element | null) => !!el && (el as HTMLElement).offsetWidth > 0 && (el as HTMLElement).offsetHeight > 0;
     const sidebar = document.querySelector('.part.sidebar');
@@ -58,6 +60,13 @@ async function read(page: Page): Promise<Omit<DemoScreen, 'screenshot'>> {
   });
 }
 
+/** Canvases inside webview frames (the main frame's canvas is the editor's minimap). */
+async function webviewCanvases(page: Page): Promise<number> {
+  let n = 0;
+  for (const f of page.frames()) if (f !== page.mainFrame()) n += await f.locator('canvas').count().catch(() => 0);
+  return n;
+}
+
 export async function openDemo(opts: { before?: boolean } = {}): Promise<DemoScreen> {
   execFileSync(process.execPath, ['esbuild.mjs'], { cwd: REPO_ROOT, stdio: 'pipe' });
   execFileSync(process.execPath, ['scripts/package-extension.mjs'], { cwd: REPO_ROOT, stdio: 'pipe' });
@@ -66,6 +75,7 @@ export async function openDemo(opts: { before?: boolean } = {}): Promise<DemoScr
   const scratch = mkdtempSync(join(tmpdir(), 'loopline-demo-'));
   const home = join(scratch, 'code-server');
   let stop = async () => {};
+  let stopConsole = () => {};
   try {
     const workspace = seedIrisWorkspace(join(scratch, 'iris'), ['0.02', '0.1', '0.4', '0.8'], 60);
     installVsix(bin, home, join(REPO_ROOT, 'dist', `loopline-${pkg.version}.vsix`));
@@ -80,6 +90,9 @@ export async function openDemo(opts: { before?: boolean } = {}): Promise<DemoScr
       await cs.stop();
     };
     const page = ctx.pages()[0] ?? (await ctx.newPage());
+    const consoleLines: string[] = [];
+    page.on('console', (m) => consoleLines.push(`${new Date().toISOString()} ${m.type()} ${m.text()}`));
+    stopConsole = () => writeFileSync(join(scratch, 'browser-console.log'), consoleLines.join('\n'));
     await page.goto(`${cs.url}/?folder=${encodeURIComponent(workspace)}`, { timeout: 120_000 });
     await page.waitForSelector('.monaco-workbench .part.activitybar', { timeout: 60_000 });
     // The first screen has settled when the editor shows (or after a fixed wait for the old screen).
@@ -88,24 +101,22 @@ export async function openDemo(opts: { before?: boolean } = {}): Promise<DemoScr
       await page.locator('.part.editor .codelens-decoration').first().waitFor({ timeout: 120_000 }).catch(() => undefined);
       await page.locator('.part.editor .tab', { hasText: /Compare 2 runs/ }).waitFor({ timeout: 30_000 }).catch(() => undefined);
       await page.locator('.part.sidebar .monaco-list-row', { hasText: 'lr-0.1' }).waitFor({ timeout: 30_000 }).catch(() => undefined);
-      // The comparison has drawn its charts (webviews are nested frames).
+      // The comparison has drawn its charts.
       const deadline = Date.now() + 45_000;
-      while (Date.now() < deadline) {
-        let drawn = false;
-        for (const f of page.frames()) drawn ||= (await f.locator('canvas').count().catch(() => 0)) > 0;
-        if (drawn) break;
-        await page.waitForTimeout(500);
-      }
+      while (Date.now() < deadline && (await webviewCanvases(page)) === 0) await page.waitForTimeout(500);
     }
     await page.waitForTimeout(opts.before ? 12_000 : 3000);
     await page.mouse.move(1590, 990);
     const screenshot = opts.before ? DEMO_SHOT.replace('.png', '-before.png') : DEMO_SHOT;
     mkdirSync(join(REPO_ROOT, 'test-results', 'ui'), { recursive: true });
     await page.screenshot({ path: screenshot });
-    return { screenshot, ...(await read(page)) };
+    return { screenshot, ...(await read(page)), compareCharts: await webviewCanvases(page) };
   } finally {
     await stop();
-    rmSync(scratch, { recursive: true, force: true });
+    stopConsole();
+    // LOOPLINE_KEEP_SCRATCH=1 keeps the workspace and the code-server logs for a look afterwards.
+    if (process.env.LOOPLINE_KEEP_SCRATCH) console.error(`kept ${scratch}`);
+    else rmSync(scratch, { recursive: true, force: true });
   }
 }
 

@@ -10,7 +10,7 @@ import { COMMANDS } from '../command-ids.ts';
 import type { Run } from '../../core/store/types.ts';
 import { lensLines } from './lens-lines.ts';
 import { importsTracking } from '../runs/script-candidates.ts';
-
+import { errorMessage, log } from '../log.ts';
 
 /** Whether a document is a training script: imports loopline/mlflow, or matches loopline.trainingScripts. */
 export function isTrainingScript(doc: vscode.TextDocument): boolean {
@@ -34,6 +34,7 @@ export class TrainingCodeLensProvider implements vscode.CodeLensProvider, vscode
 
   private readonly cache = new Map<string, Array<{ run: Run }>>();
   private readonly tick: NodeJS.Timeout;
+  private retry: NodeJS.Timeout | undefined;
 
   constructor(stores: WorkspaceStores) {
     this.stores = stores;
@@ -51,10 +52,24 @@ export class TrainingCodeLensProvider implements vscode.CodeLensProvider, vscode
   static relativeTimeRefreshMs = 60_000;
 
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
-    if (!isTrainingScript(doc)) return [];
-    const lenses: vscode.CodeLens[] = [];
-    for (const line of lensLines(doc.getText())) lenses.push(...this.lensesAt(doc, new vscode.Range(line, 0, line, 0)));
-    return lenses;
+    try {
+      if (!isTrainingScript(doc)) return [];
+      const lenses: vscode.CodeLens[] = [];
+      for (const line of lensLines(doc.getText())) lenses.push(...this.lensesAt(doc, new vscode.Range(line, 0, line, 0)));
+      return lenses;
+    } catch (err) {
+      // VS Code only logs a provider's error in the window's console and never asks again until
+      // the text changes: say why here, and ask VS Code to ask again in a moment.
+      log().warn(`CodeLens of ${doc.uri.fsPath}: ${errorMessage(err)}`);
+      this.cache.delete(doc.uri.toString());
+      if (!this.retry) this.retry = setTimeout(() => ((this.retry = undefined), this.changed.fire()), 2000);
+      return [];
+    }
+  }
+
+  /** Asks VS Code for fresh lenses (after a layout change that may have dropped the first ones). */
+  refresh(): void {
+    this.changed.fire();
   }
 
   private lensesAt(doc: vscode.TextDocument, range: vscode.Range): vscode.CodeLens[] {
@@ -111,6 +126,7 @@ export class TrainingCodeLensProvider implements vscode.CodeLensProvider, vscode
 
   dispose(): void {
     clearInterval(this.tick);
+    clearTimeout(this.retry);
     this.sub.dispose();
     this.changed.dispose();
   }

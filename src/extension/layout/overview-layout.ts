@@ -40,15 +40,10 @@ export async function showOverviewIfAsked(s: Services): Promise<void> {
   await vscode.commands.executeCommand('loopline.experiments.focus');
   const ref = { id: ws.folder.uri.toString(), name: ws.folder.name, store: ws.store };
   const expNode: Node = { kind: 'experiment', ref, experiment: ws.store.getExperiment(exp.id), runCount: exp.runCount };
-  // Expand once the view has drawn its rows (a busy start can take seconds), then again a moment
-  // later in case a refresh from the store redrew them meanwhile.
-  const expand = () => Promise.resolve(s.experimentsView.reveal(expNode, { select: false, focus: false, expand: true })).catch((err) => log().warn(`overview: ${String(err)}`));
-  await Promise.race([s.experiments.rendered, new Promise((r) => setTimeout(r, 15_000))]);
-  await expand();
-  setTimeout(() => void expand(), 2000);
   const runs = ws.store.searchRuns({ experimentIds: [exp.id], maxResults: 200 }).runs;
   const key = runs[0] ? primaryMetric(runs[0], readSettings(ws.folder).primaryMetric)?.key : undefined;
   const script = runs.find((r) => r.info.sourceFile)?.info.sourceFile;
+  // The editors first (they don't depend on the tree), so a busy start shows them soonest.
   if (script) {
     const root = findGitRoot(ws.folder.uri.fsPath) ?? ws.folder.uri.fsPath;
     await vscode.window.showTextDocument(vscode.Uri.file(join(root, script)), { viewColumn: vscode.ViewColumn.One, preview: false }).then(undefined, () => undefined);
@@ -58,5 +53,15 @@ export async function showOverviewIfAsked(s: Services): Promise<void> {
     await vscode.commands.executeCommand('workbench.action.newGroupRight');
     ComparePanel.show(s.context, ws, best.map((r) => r.info.id), (w, id) => RunDetailPanel.show(s.context, w, id));
   }
+  // Splitting the editor re-lays out train.py; lenses requested during a busy start can be lost
+  // on the way (seen on a loaded 2-core machine), so ask for them again once the layout settled.
+  s.codeLens.refresh();
+  setTimeout(() => s.codeLens.refresh(), 3000);
+  // Expand once the view has drawn its rows (a busy start can take seconds), then again a moment
+  // later in case a refresh from the store redrew them meanwhile.
+  const expand = () => Promise.resolve(s.experimentsView.reveal(expNode, { select: false, focus: false, expand: true })).catch((err) => log().warn(`overview: ${String(err)}`));
+  await Promise.race([s.experiments.rendered, new Promise((r) => setTimeout(r, 15_000))]);
+  await expand();
+  setTimeout(() => void expand(), 2000);
   log().info(`Opened the overview of ${exp.name}${best.length === 2 ? ` comparing ${best.map((r) => r.info.name).join(' and ')}` : ''}`);
 }
