@@ -52,15 +52,29 @@ const sortMs = await best(() => {
   return performance.now() - t;
 });
 let drifted: string[] = [];
+// Fresh arrays every round: sorted columns are cached per array, and a cold run must not profit.
+const fresh = (cols: DriftColumn[]): DriftColumn[] => cols.map((c) => (c.values ? { ...c, values: Float64Array.from(c.values) } : c));
 const driftMs = await best(() => {
+  const ref = fresh(reference);
+  const cur = fresh(current);
   const t = performance.now();
-  const r = datasetDrift(reference, current);
+  const r = datasetDrift(ref, cur);
   drifted = r.features.filter((f) => f.drifted).map((f) => `${f.name} (${f.test})`);
+  return performance.now() - t;
+});
+// The monitoring case: one reference (sorted on first use) against a new window of traffic.
+const warmRef = fresh(reference);
+datasetDrift(warmRef, fresh(current));
+const windowMs = await best(() => {
+  const cur = fresh(current);
+  const t = performance.now();
+  datasetDrift(warmRef, cur);
   return performance.now() - t;
 });
 console.log(`\ndrift, ${FEATURES} features x ${ROWS.toLocaleString('en-US')} rows (reference and current each; tests: Wasserstein + PSI, Jensen–Shannon + PSI)`);
 console.log(`  datasetDrift           ${ms(driftMs)}   aim < ${AIM_DRIFT_MS} ms: ${driftMs < AIM_DRIFT_MS ? 'met' : 'NOT met'}`);
 console.log(`  baseline: sort columns ${ms(sortMs)}   ratio ${(driftMs / sortMs).toFixed(2)}x`);
+console.log(`  reference already sorted (a new window vs the same reference) ${ms(windowMs)}`);
 console.log(`  drifted: ${drifted.join(', ') || 'none'} (f3 was shifted by 0.5 sd)`);
 
 // ---- profiling a large CSV vs reading its bytes ----

@@ -3,6 +3,8 @@ import { dockerBackend } from '../../core/containers/container-backend.ts';
 import { monitorReport, parseWindow, referenceProfile, type MonitorReport, type MonitorWindow } from '../../core/capture/deployment-monitor.ts';
 import { DeploymentManager } from '../../core/deploy/deployment-manager.ts';
 import { invalid } from '../../core/errors.ts';
+import { refreshDriftHistory, type DriftState } from '../../core/capture/deployment-watch.ts';
+import { driftSparkline, driftStatusWord } from '../../shared/drift-sparkline.ts';
 import { parseCsvLine } from '../../core/capture/label-csv.ts';
 import { monitoringSettings } from '../../core/monitoring/monitoring-settings.ts';
 import type { ModelRegistry } from '../../core/registry/model-registry.ts';
@@ -31,14 +33,17 @@ function windowOf(args: ParsedArgs, raw: Record<string, unknown> | undefined): M
 
 const fmt = (x: number | null | undefined) => (x === null || x === undefined ? '-' : formatNumber(x));
 
-/** `loopline monitor NAME [--json] [--window 1h | --last N] [--reference FILE]` */
+/** `loopline monitor NAME [--json] [--window 1h | --last N] [--reference FILE] [--history N]` */
 export async function monitorCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json'], options: ['store', 'window', 'last', 'reference'] });
+  const args = parseArgs(argv, { flags: ['json'], options: ['store', 'window', 'last', 'reference', 'history'] });
   const name = args.positionals[0];
-  if (!name || args.positionals.length > 1) throw new UsageError('Usage: loopline monitor NAME [--json] [--window 1h | --last N] [--reference FILE]');
+  if (!name || args.positionals.length > 1) throw new UsageError('Usage: loopline monitor NAME [--json] [--window 1h | --last N] [--reference FILE] [--history N]');
+  const shown = option(args, 'history') ?? '10';
+  if (!/^\d+$/.test(shown)) throw new UsageError(`--history is how many drift windows to show, a whole number (got '${shown}').`);
   return withManager(args, async (m, r) => {
     const d = m.records.get(name);
-    m.ingestCapture(name);
+    // Ingests the capture log and computes the drift windows completed since the last call.
+    const state = await refreshDriftHistory(r, name, { referenceFile: option(args, 'reference'), show: Number(shown) });
     const project = r.projectConfig();
     const settings = monitoringSettings(project);
     const window = windowOf(args, project.raw.monitoring as Record<string, unknown> | undefined);
@@ -48,10 +53,35 @@ export async function monitorCommand(argv: string[]): Promise<number> {
     const reference = await referenceProfile(r, version, option(args, 'reference'));
     const captured = m.capture.requests(name, window.sinceMs !== undefined ? { since: Date.now() - window.sinceMs } : { last: window.last ?? 1000 });
     const report = monitorReport({ deployment: name, model: d.model, version, reference, captured, stored: m.capture.count(name), feedback: m.capture.feedback(name), capture: m.capture.settings(name), settings, window });
-    if (args.flags.has('json')) console.log(toJson(report));
-    else console.log(renderMonitor(report));
+    const history = { settings: state.settings, windows: state.windows, episode: state.episode };
+    if (args.flags.has('json')) console.log(toJson({ ...report, history }));
+    else console.log(`${renderMonitor(report)}\n\n${renderHistory(state)}`);
     return 0;
   });
+}
+
+function renderHistory(s: DriftState): string {
+  const { windowRequests, windowStep } = s.settings;
+  if (!s.windows.length) return `Drift history: no complete window yet (a window is ${windowRequests} requests, a new one every ${windowStep}).`;
+  const lines = [`Drift history (windows of ${windowRequests} requests, every ${windowStep}): ${driftSparkline(s.windows)}  ${driftStatusWord(s.windows[s.windows.length - 1], s.episode)}`];
+  if (s.episode) lines.push(`WARNING: drift episode ${s.episode.episode} began ${new Date(s.episode.startedTime).toISOString()} (${s.episode.drifted.join(', ') || 'prediction'}) and has lasted ${s.episode.windows} window(s).`);
+  lines.push(
+    table(
+      ['WINDOW', 'TO', 'VERSION', 'REQUESTS', 'STATUS', 'DRIFTED FEATURES', 'PREDICTION', 'ACCURACY', 'EPISODE'],
+      s.windows.map((w) => [
+        String(w.id),
+        new Date(w.to).toISOString().replace('T', ' ').slice(0, 19),
+        w.version === null ? '-' : `v${w.version}`,
+        String(w.requests),
+        w.status,
+        w.features.filter((f) => f.drifted).map((f) => f.name).join(', ') || '-',
+        w.prediction?.status ?? '-',
+        w.accuracy.value === null ? '-' : `${(w.accuracy.value * 100).toFixed(1)}% of ${w.accuracy.labelled}`,
+        w.episode === null ? '-' : String(w.episode),
+      ]),
+    ),
+  );
+  return lines.join('\n');
 }
 
 function renderMonitor(rep: MonitorReport): string {

@@ -77,27 +77,48 @@ export class CaptureStore {
   /**
    * Reads the proxy's capture log from where the last call stopped: request lines become captured
    * requests (the ring keeps the newest `ring`), feedback lines labels. Only whole lines are taken,
-   * so a line being written is picked up next time.
+   * so a line being written is picked up next time. The log is read in chunks, each committed with
+   * its offset, so a long gap (gigabytes of log) never sits in memory at once and a crash loses
+   * nothing. Lines that are not JSON (a torn write) are counted in `skipped`, the rest is kept.
    */
-  ingest(deployment: string, logFile: string, version: number | null): { requests: number; feedback: number } {
-    if (!existsSync(logFile)) return { requests: 0, feedback: 0 };
+  ingest(deployment: string, logFile: string, version: number | null, chunkBytes = 4 << 20): { requests: number; feedback: number; skipped: number } {
+    const total = { requests: 0, feedback: 0, skipped: 0 };
+    if (!existsSync(logFile)) return total;
     const row = this.db.prepare('SELECT log_offset FROM capture_settings WHERE deployment = ?').get(deployment) as { log_offset: number } | undefined;
     let offset = row?.log_offset ?? 0;
     const size = statSync(logFile).size;
     if (size < offset) offset = 0; // the log was recreated (redeployed under the same name)
-    if (size === offset) return { requests: 0, feedback: 0 };
+    if (size === offset) return total;
     const fd = openSync(logFile, 'r');
-    const buf = Buffer.alloc(size - offset);
     try {
-      readSync(fd, buf, 0, buf.length, offset);
+      let want = chunkBytes;
+      while (offset < size) {
+        const buf = Buffer.alloc(Math.min(want, size - offset));
+        const got = readSync(fd, buf, 0, buf.length, offset);
+        const end = buf.subarray(0, got).lastIndexOf(0x0a) + 1;
+        if (end === 0) {
+          if (offset + got >= size) break; // an unfinished last line: next time
+          want *= 2; // one line longer than a chunk (a large request body)
+          continue;
+        }
+        want = chunkBytes;
+        const n = this.ingestLines(deployment, buf.subarray(0, end).toString('utf8'), version, offset + end);
+        total.requests += n.requests;
+        total.feedback += n.feedback;
+        total.skipped += n.skipped;
+        offset += end;
+      }
     } finally {
       closeSync(fd);
     }
-    const end = buf.lastIndexOf(0x0a) + 1;
-    const text = buf.subarray(0, end).toString('utf8');
+    return total;
+  }
+
+  private ingestLines(deployment: string, text: string, version: number | null, newOffset: number): { requests: number; feedback: number; skipped: number } {
     const insertReq = this.db.prepare('INSERT INTO captured_requests (deployment, request_id, time, version, status, latency_ms, request, response) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     let requests = 0;
     let feedback = 0;
+    let skipped = 0;
     this.db.transaction(() => {
       for (const line of text.split('\n')) {
         if (!line) continue;
@@ -105,23 +126,36 @@ export class CaptureStore {
         try {
           e = JSON.parse(line) as Record<string, unknown>;
         } catch {
-          continue; // a torn line from a crashed relay: skipped, the rest is kept
+          skipped++; // a torn line from a crashed relay: skipped, the rest is kept
+          continue;
+        }
+        if (!e || typeof e !== 'object') {
+          skipped++;
+          continue;
         }
         const time = Math.round(Number(e.time) * 1000);
+        if (!Number.isFinite(time) || typeof e.request_id !== 'string') {
+          skipped++; // JSON, but not a whole record (a torn line completed by a later write)
+          continue;
+        }
         if (e.type === 'request') {
+          if (!Number.isFinite(Number(e.status)) || !Number.isFinite(Number(e.latency_ms))) {
+            skipped++;
+            continue;
+          }
           insertReq.run(deployment, String(e.request_id ?? ''), time, version, Number(e.status), Number(e.latency_ms), String(e.request ?? ''), String(e.response ?? ''));
           requests++;
         } else if (e.type === 'feedback') {
           this.addFeedback(deployment, String(e.request_id), e.label, 'endpoint', time);
           feedback++;
-        }
+        } else skipped++;
       }
       this.db
         .prepare('INSERT INTO capture_settings (deployment, log_offset) VALUES (?, ?) ON CONFLICT (deployment) DO UPDATE SET log_offset = excluded.log_offset')
-        .run(deployment, offset + end);
+        .run(deployment, newOffset);
       this.trim(deployment, this.settings(deployment).ring);
     })();
-    return { requests, feedback };
+    return { requests, feedback, skipped };
   }
 
   private trim(deployment: string, ring: number): void {
@@ -144,6 +178,21 @@ export class CaptureStore {
         : this.db.prepare('SELECT * FROM captured_requests WHERE deployment = ? ORDER BY id DESC LIMIT ?').all(deployment, opts.last ?? -1)
     ) as Row[];
     return rows.reverse().map(toCaptured);
+  }
+
+  /** Up to `limit` captured requests from id `fromId` on, oldest first (a drift-history window). */
+  requestsFrom(deployment: string, fromId: number, limit: number): CapturedRequest[] {
+    return (this.db.prepare('SELECT * FROM captured_requests WHERE deployment = ? AND id >= ? ORDER BY id LIMIT ?').all(deployment, fromId, limit) as Row[]).map(toCaptured);
+  }
+
+  /** Ids of the stored requests from `fromId` on, oldest first (ids only: cheap to count and step through). */
+  idsFrom(deployment: string, fromId: number): number[] {
+    return this.db.prepare('SELECT id FROM captured_requests WHERE deployment = ? AND id >= ? ORDER BY id').pluck().all(deployment, fromId) as number[];
+  }
+
+  /** When the newest label arrived (0 when none). */
+  latestFeedbackTime(deployment: string): number {
+    return (this.db.prepare('SELECT MAX(time) AS t FROM capture_feedback WHERE deployment = ?').get(deployment) as { t: number | null }).t ?? 0;
   }
 
   count(deployment: string): number {

@@ -4,13 +4,12 @@
  * two-proportion z-test, Wasserstein distance normalised by the reference's standard deviation,
  * Jensen–Shannon distance, and the Population Stability Index.
  */
+import { sortedOnce } from './float-sort.ts';
 import { chiSquaredSf, kolmogorovSf, normalSf } from './special-functions.ts';
 
 export type NumberArray = Float64Array | number[];
 
-function sorted(values: NumberArray): Float64Array {
-  return Float64Array.from(values).sort();
-}
+const sorted = sortedOnce;
 
 export interface TestResult {
   statistic: number;
@@ -196,20 +195,25 @@ export function categoryShares(reference: Counts, current: Counts): BinnedShares
 
 /** Shares per bin of numpy's "sturges" edges over both samples together (Evidently's numeric binning). */
 export function numericShares(reference: NumberArray, current: NumberArray): BinnedShares {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const s of [reference, current]) for (let i = 0; i < s.length; i++) (lo = Math.min(lo, s[i]!)), (hi = Math.max(hi, s[i]!));
+  const a = sorted(reference);
+  const b = sorted(current);
+  const lo = Math.min(a.length ? a[0]! : Infinity, b.length ? b[0]! : Infinity);
+  const hi = Math.max(a.length ? a[a.length - 1]! : -Infinity, b.length ? b[b.length - 1]! : -Infinity);
   const n = reference.length + current.length;
   const bins = hi > lo ? Math.ceil(Math.log2(n) + 1) : 1;
-  const count = (s: NumberArray) => {
+  // Sorted input: each bin's count is the distance between two upper-bound positions.
+  const count = (s: Float64Array) => {
     const c = new Array<number>(bins).fill(0);
-    for (let i = 0; i < s.length; i++) {
-      const k = hi > lo ? Math.min(bins - 1, Math.floor(((s[i]! - lo) / (hi - lo)) * bins)) : 0;
-      c[k]! += 1;
+    let i = 0;
+    for (let k = 0; k < bins; k++) {
+      const start = i;
+      if (k === bins - 1) i = s.length;
+      else while (i < s.length && Math.floor(((s[i]! - lo) / (hi - lo)) * bins) <= k) i++;
+      c[k] = (i - start) / (s.length || 1);
     }
-    return c.map((v) => v / (s.length || 1));
+    return c;
   };
-  return { reference: fillZeroes(count(reference)), current: fillZeroes(count(current)) };
+  return { reference: fillZeroes(count(a)), current: fillZeroes(count(b)) };
 }
 
 /** Jensen–Shannon distance (natural log, as scipy.spatial.distance.jensenshannon): √((KL(p‖m) + KL(q‖m)) / 2). */

@@ -16,7 +16,7 @@ import { invalid } from '../errors.ts';
 import type { ProjectConfig } from '../project/project-config.ts';
 import { DEFAULT_DRIFT_SETTINGS, type DriftSettings } from './feature-drift.ts';
 
-const LATER_KEYS = new Set(['window', 'last', 'capture', 'sampling', 'ring', 'retrain', 'retrain_after', 'notify']);
+const LATER_KEYS = new Set(['window', 'last', 'window_requests', 'window_step', 'capture', 'sampling', 'ring', 'retrain', 'retrain_after', 'notify']);
 
 type NumberKey = 'stat_test_threshold' | 'distance_threshold' | 'small_reference' | 'drift_share' | 'min_sample';
 const NUMBER_KEYS: Record<NumberKey, { field: keyof DriftSettings; min: number; max: number; integer?: boolean }> = {

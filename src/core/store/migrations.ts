@@ -3,6 +3,7 @@ import { backfillTiles, TILES_TABLE_SQL } from './series-tiles.ts';
 import { REGISTRY_SCHEMA_SQL, REGISTRY_SCHEMA_VERSION } from '../registry/registry-schema.ts';
 import { DEPLOY_SCHEMA_SQL, DEPLOY_SCHEMA_VERSION } from '../deploy/deploy-schema.ts';
 import { CAPTURE_SCHEMA_SQL, CAPTURE_SCHEMA_VERSION } from '../capture/capture-schema.ts';
+import { DRIFT_HISTORY_SCHEMA_SQL, DRIFT_HISTORY_SCHEMA_VERSION } from '../capture/drift-history-schema.ts';
 import { SWEEP_TABLES_SQL } from '../sweeps/sweep-tables.ts';
 
 /**
@@ -114,6 +115,8 @@ CREATE TABLE artifacts (
   // Deployments and their history (src/core/deploy).
   { version: DEPLOY_SCHEMA_VERSION, sql: DEPLOY_SCHEMA_SQL },
   { version: CAPTURE_SCHEMA_VERSION, sql: CAPTURE_SCHEMA_SQL },
+  // Drift history, episodes and retrains of deployments (src/core/capture).
+  { version: DRIFT_HISTORY_SCHEMA_VERSION, sql: DRIFT_HISTORY_SCHEMA_SQL },
 ];
 
 export function migrate(db: Database.Database, now: () => number): void {

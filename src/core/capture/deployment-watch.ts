@@ -1,0 +1,64 @@
+import { dirname, join } from 'node:path';
+import { DeploymentRecords } from '../deploy/deployment-records.ts';
+import { invalid } from '../errors.ts';
+import { monitoringSettings } from '../monitoring/monitoring-settings.ts';
+import type { ModelRegistry } from '../registry/model-registry.ts';
+import type { ModelVersion } from '../registry/registry-types.ts';
+import { CaptureStore } from './capture-store.ts';
+import { referenceProfile } from './deployment-monitor.ts';
+import { DriftHistory, type DriftEpisode, type DriftWindow } from './drift-history.ts';
+import { historySettings, type HistorySettings } from './history-settings.ts';
+
+/** Where a deployment's proxy writes its capture log (the same path DeploymentManager.captureLog gives). */
+export function captureLogPath(storePath: string, deployment: string): string {
+  return join(dirname(storePath), 'deployments', deployment, 'logs', 'capture.jsonl');
+}
+
+export interface DriftState {
+  deployment: string;
+  model: string;
+  liveVersion: number | null;
+  windows: DriftWindow[];
+  /** The episode in progress (the newest evaluated window alerts), if any. */
+  episode: DriftEpisode | null;
+  /** Episodes opened by this refresh. */
+  newEpisodes: DriftEpisode[];
+  settings: HistorySettings;
+}
+
+/**
+ * Brings a deployment's drift history up to date: ingests what the proxy captured since the last
+ * call, computes every new complete window against the live version's reference profile and
+ * returns the newest `show` windows. Needs no container engine (the CLI and the extension share it).
+ */
+export async function refreshDriftHistory(registry: ModelRegistry, deployment: string, opts: { referenceFile?: string; show?: number; now?: () => number } = {}): Promise<DriftState> {
+  const db = registry.store.db;
+  const d = new DeploymentRecords(db).get(deployment);
+  const capture = new CaptureStore(db);
+  const live = d.slots.find((s) => s.role === 'live');
+  capture.ingest(deployment, captureLogPath(registry.store.path, deployment), live?.version ?? null);
+  const liveVersion = live ? registry.getVersion(d.model, live.version) : null;
+  if (!liveVersion) throw invalid(`Deployment '${deployment}' has no live version, so there is nothing to compare its traffic with.`);
+  const project = registry.projectConfig();
+  const settings = historySettings(project);
+  const history = new DriftHistory(db);
+  const versionOf = (n: number): ModelVersion | null => {
+    try {
+      return registry.getVersion(d.model, n);
+    } catch {
+      return null;
+    }
+  };
+  const { newEpisodes } = await history.update({
+    deployment,
+    model: d.model,
+    capture,
+    liveVersion,
+    versionOf,
+    referenceFor: (v) => referenceProfile(registry, v, v.version === liveVersion.version ? opts.referenceFile : undefined),
+    drift: monitoringSettings(project),
+    history: settings,
+    ...(opts.now ? { now: opts.now } : {}),
+  });
+  return { deployment, model: d.model, liveVersion: liveVersion.version, windows: history.windows(deployment, opts.show ?? 100), episode: history.currentEpisode(deployment), newEpisodes, settings };
+}
