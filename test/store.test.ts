@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { tempDir, tempStore } from './helpers/temp-store.ts';
 import { MIGRATIONS } from '../src/core/store/migrations.ts';
 import { RunStore } from '../src/core/store/run-store.ts';
@@ -382,4 +383,14 @@ test('migrations are recorded in schema_version once; a newer schema is refused 
   again.db.prepare('INSERT INTO schema_version (version) VALUES (99)').run();
   again.close();
   assert.throws(() => RunStore.open(t.dbPath), { name: 'LooplineError', message: /newer Loopline \(schema 99.*Upgrade Loopline/ });
+  // A newer build's migration can also sit below this build's highest version (numbers are handed
+  // out ahead of time): refused too, rather than opened with tables this build doesn't know.
+  const gap = Array.from({ length: Math.max(...all) }, (_, i) => i + 1).find((v) => !all.includes(v));
+  if (gap !== undefined) {
+    const raw = new Database(t.dbPath);
+    raw.prepare('DELETE FROM schema_version WHERE version = 99').run();
+    raw.prepare('INSERT INTO schema_version (version) VALUES (?)').run(gap);
+    raw.close();
+    assert.throws(() => RunStore.open(t.dbPath), { name: 'LooplineError', message: new RegExp(`newer Loopline \\(schema ${gap};.*Upgrade Loopline`) });
+  }
 }));

@@ -123,17 +123,19 @@ export function migrate(db: Database.Database, now: () => number): void {
   // One IMMEDIATE transaction: two processes opening a new store at once must not both migrate.
   db.transaction(() => {
     db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
-    const row = db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null };
-    const current = row.v ?? 0;
+    const applied = new Set(db.prepare('SELECT version FROM schema_version').pluck().all() as number[]);
     const latest = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
-    if (current > latest) {
+    // Versions are handed out to features ahead of time and land in any order, so a newer build can
+    // have added a version below this build's highest one: any version this build does not know
+    // means tables it would not keep right.
+    const known = new Set(MIGRATIONS.map((m) => m.version));
+    const unknown = [...applied].filter((v) => !known.has(v)).sort((a, b) => a - b);
+    if (unknown.length > 0) {
       throw new Error(
-        `This store was written by a newer Loopline (schema ${current}; this build knows ${latest}). Upgrade Loopline to open it.`,
+        `This store was written by a newer Loopline (schema ${unknown.join(', ')}; this build knows up to ${latest}). Upgrade Loopline to open it.`,
       );
     }
-    // Versions are handed out to features ahead of time and land in any order, so apply every
-    // one this store lacks, not only those above its highest.
-    const applied = new Set(db.prepare('SELECT version FROM schema_version').pluck().all() as number[]);
+    // Apply every version this store lacks, not only those above its highest.
     for (const m of MIGRATIONS) {
       if (applied.has(m.version)) continue;
       db.exec(m.sql);

@@ -1,4 +1,4 @@
-import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /**
@@ -17,10 +17,36 @@ export function serverFilePath(storePath: string): string {
   return join(dirname(storePath), 'server.json');
 }
 
+/** Written to a private temp file and renamed, so a reader never sees half a file or a wider mode. */
 export function writeServerAdvert(storePath: string, advert: ServerAdvert): void {
   const file = serverFilePath(storePath);
-  writeFileSync(file, JSON.stringify(advert), { mode: 0o600 });
-  chmodSync(file, 0o600);
+  const tmp = `${file}.${process.pid}.tmp`;
+  rmSync(tmp, { force: true });
+  writeFileSync(tmp, JSON.stringify(advert), { mode: 0o600, flag: 'wx' });
+  renameSync(tmp, file);
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Why an advert must not be trusted, or undefined when it can be: the same rules as the Python
+ * client's. Another local user could otherwise plant a server.json that sends our runs (and the
+ * token we would present) to a server of theirs.
+ */
+export function untrustedAdvert(file: string, a: ServerAdvert): string | undefined {
+  const st = lstatSync(file);
+  if (!st.isFile()) return 'not a regular file';
+  if (typeof process.getuid === 'function' && st.uid !== process.getuid()) return 'owned by another user';
+  if (st.mode & 0o077) return 'readable by other users';
+  let url: URL;
+  try {
+    url = new URL(a.url);
+  } catch {
+    return 'not a URL';
+  }
+  if (url.protocol !== 'http:' || !LOOPBACK.has(url.hostname)) return 'not a loopback address';
+  if (Number(url.port) !== a.port) return 'port and URL disagree';
+  return undefined;
 }
 
 export function removeServerAdvert(storePath: string, pid: number): void {
@@ -29,10 +55,11 @@ export function removeServerAdvert(storePath: string, pid: number): void {
 }
 
 export function readServerAdvert(storePath: string): ServerAdvert | undefined {
+  const file = serverFilePath(storePath);
   try {
-    const a = JSON.parse(readFileSync(serverFilePath(storePath), 'utf8')) as Partial<ServerAdvert>;
+    const a = JSON.parse(readFileSync(file, 'utf8')) as Partial<ServerAdvert>;
     if (typeof a.url === 'string' && typeof a.token === 'string' && typeof a.pid === 'number' && typeof a.port === 'number') {
-      return a as ServerAdvert;
+      return untrustedAdvert(file, a as ServerAdvert) ? undefined : (a as ServerAdvert);
     }
   } catch {
     // missing or unreadable: no server advertised
