@@ -9,8 +9,10 @@ import { formatDuration } from '../format.ts';
 import { cliInvocation } from '../cli-invocation.ts';
 import { statusWord } from '../../shared/run-status.ts';
 import { openStore } from './open-store.ts';
+import { tracePhase } from '../../core/runs/phase-trace.ts';
 
 export async function runCommand(argv: string[]): Promise<number> {
+  tracePhase('cli started');
   const args = parseArgs(argv, { flags: [...CONTAINER_ARG_SPEC.flags], options: ['experiment', 'name', 'param', 'store', ...CONTAINER_ARG_SPEC.options] });
   if (args.positionals.length) args.rest = [...args.positionals, ...args.rest];
   // With no command, loopline.yaml says how this project trains (command, params, container).
@@ -28,8 +30,15 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   const container = parseContainerOptions(args, process.cwd()) ?? project?.container;
   const backend = container ? new (await import('../../core/containers/container-run-backend.ts')).ContainerRunBackend(container) : undefined;
+  // The engine client loads and the image is checked while the store and tracking server start.
+  backend?.prepare();
   const store = openStore(args);
-  const endpoint = await ensureTrackingEndpoint(store);
+  tracePhase('store open');
+  // A container with no network cannot reach a server: its metrics come through the spool in its
+  // output folder, so no tracking server is started for it.
+  const offline = backend?.options.network === 'none';
+  const endpoint = offline ? { url: '', token: '', close: async () => {} } : await ensureTrackingEndpoint(store);
+  tracePhase('tracking endpoint ready');
   try {
     const active = await launchRun({
       store,
@@ -46,7 +55,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     // Our own stdout going away (a closed pipe) must not kill the launcher mid-run.
     for (const out of [process.stdout, process.stderr]) out.on('error', () => {});
     const run = store.getRun(active.runId);
-    console.error(`loopline: run ${active.runId} (${run.info.name}) started; tracking at ${endpoint.url}`);
+    console.error(`loopline: run ${active.runId} (${run.info.name}) started; ${offline ? 'metrics come through the output folder (no network)' : `tracking at ${endpoint.url}`}`);
     const onSignal = () => {
       console.error(backend ? `\nloopline: stopping the container (SIGTERM; SIGKILL after ${backend.options.stopTimeoutSec} s; Ctrl-C again to kill it now)…` : '\nloopline: stopping the run (Ctrl-C again to kill it now)…');
       active.stop();
@@ -54,6 +63,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     const outcome = await active.finished;
+    tracePhase('end recorded');
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     if (outcome.startError) console.error(`loopline: ${outcome.startError}`);
@@ -66,5 +76,6 @@ export async function runCommand(argv: string[]): Promise<number> {
   } finally {
     await endpoint.close();
     store.close();
+    tracePhase('closed');
   }
 }

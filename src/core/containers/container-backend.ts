@@ -5,6 +5,8 @@
  */
 export interface ContainerSpec {
   image: string;
+  /** The image's id when the caller already inspected it (saves a round trip after start). */
+  imageId?: string;
   command: string[];
   workingDir: string;
   env: Record<string, string>;

@@ -55,11 +55,14 @@ export async function finishContainer(ctx: {
   };
   const { exit } = ctx;
   if (ctx.backend.remote && !exit.engineLost) await step('copying the output folder out of the container', () => ctx.handle.copyOut(ctx.outputDir, ctx.staging));
+  // The container is no longer needed (its files are on this machine): the engine removes it
+  // while the metrics and files are collected.
+  const removed = exit.engineLost ? Promise.resolve() : step('removing the container', () => ctx.handle.remove());
   await step('importing metrics', () => ctx.tailer.stop());
   problems.push(...ctx.tailer.problems);
   const artifacts: string[] = [];
   await step('collecting output files', () => artifacts.push(...moveOutputs(ctx.store, ctx.runId, ctx.staging, problems)));
-  if (!exit.engineLost) await step('removing the container', () => ctx.handle.remove());
+  await removed;
   if (ctx.relay) await step('closing the tracking relay', () => ctx.relay!.close());
   if (!exit.engineLost) rmSync(ctx.staging, { recursive: true, force: true });
   const tags: KeyValue[] = [

@@ -11,6 +11,7 @@ import { startGatewayRelay, type GatewayRelay } from './gateway-relay.ts';
 import { SpoolTailer } from './spool-tailer.ts';
 import { createWriteStream } from 'node:fs';
 import { outputPathMapper } from './output-paths.ts';
+import { tracePhase } from '../runs/phase-trace.ts';
 
 export const CONTAINER_WORKDIR = '/workspace';
 export const CONTAINER_CLIENT_DIR = '/opt/loopline/python';
@@ -38,6 +39,32 @@ export class ContainerRunBackend implements RunBackend {
     this.engine = engine;
   }
 
+  /** The workspace is mounted read-only; only a writable --mount could let the script change files. */
+  get workspaceReadOnly(): boolean {
+    return this.options.mounts.every((m) => m.readOnly);
+  }
+
+  private prepared: Promise<{ backend: ContainerBackend; image?: { id: string } | null }> | undefined;
+
+  /**
+   * Loads the engine client and checks the image while the launcher snapshots git and creates the
+   * run; no ping first: the inspect fails with the same explained error when no engine answers.
+   */
+  prepare(): void {
+    this.prepared ??= (async () => {
+      const backend = await this.engine();
+      tracePhase('engine module loaded');
+      if (this.options.build || !this.options.image) {
+        await backend.ping();
+        return { backend };
+      }
+      const image = await backend.inspectImage(this.options.image);
+      tracePhase('image inspected');
+      return { backend, image };
+    })();
+    this.prepared.catch(() => {}); // reported by launch
+  }
+
   /** The stop request's grace period: SIGTERM, then SIGKILL after this. */
   get stopGraceMs(): number {
     return this.options.stopTimeoutSec * 1000;
@@ -49,8 +76,12 @@ export class ContainerRunBackend implements RunBackend {
     let handle: ContainerHandle | undefined;
     const say = (text: string) => spec.onOutput(Buffer.from(`loopline: ${text}\n`), 'stderr');
     const run = async (): Promise<ProcessExit> => {
-      const backend = await this.engine();
-      await backend.ping();
+      this.prepare();
+      const pending = this.prepared!;
+      // The next launch of this backend (a sweep's next trial) checks again.
+      this.prepared = undefined;
+      const prepared = await pending;
+      const backend = prepared.backend;
       const artifacts: string[] = [];
       let image = this.options.image ?? '';
       if (this.options.build) {
@@ -82,7 +113,7 @@ export class ContainerRunBackend implements RunBackend {
         await new Promise<void>((r) => log.end(r));
         artifacts.push('logs/build.log');
       }
-      const found = await backend.inspectImage(image);
+      const found = prepared.image !== undefined ? prepared.image : await backend.inspectImage(image);
       if (!found) {
         const hint = existsSync(join(findWorkspace(spec), 'Dockerfile'))
           ? ' This workspace has a Dockerfile: build it with --build . (or --build DIR for another folder).'
@@ -149,6 +180,7 @@ export class ContainerRunBackend implements RunBackend {
       const workspace = findWorkspace(spec);
       const containerSpec: ContainerSpec = {
         image,
+        imageId: found.id,
         command: spec.command,
         workingDir: CONTAINER_WORKDIR,
         env,
@@ -175,7 +207,9 @@ export class ContainerRunBackend implements RunBackend {
 
       const tailer = new SpoolTailer(spec.store, join(staging, '.loopline', 'spool'), join(staging, '.loopline', 'offsets.json'), outputPathMapper(outputDir, staging));
       try {
+        tracePhase('container spec ready');
         handle = await backend.start(containerSpec, spec.onOutput);
+        tracePhase('container started');
       } catch (err) {
         await relay?.close();
         const msg = err instanceof Error ? err.message : String(err);
@@ -200,6 +234,7 @@ export class ContainerRunBackend implements RunBackend {
       if (cancelled) void handle.signal('SIGTERM');
       const exit = await handle.wait();
       mainExited = true;
+      tracePhase('container exit seen');
       const done = await finishContainer({
         backend,
         handle,
@@ -212,6 +247,7 @@ export class ContainerRunBackend implements RunBackend {
         ...(relay ? { relay } : {}),
         ...(this.options.memory ? { memoryBytes: this.options.memory.bytes } : {}),
       });
+      tracePhase('container finished (outputs, removal)');
       for (const p of done.problems) say(p);
       if (done.statusReason) say(done.statusReason);
       return {

@@ -175,14 +175,17 @@ export class DockerEngineBackend implements ContainerBackend {
     try {
       if (this.remote) for (const c of spec.copyIn) await container.putArchive(tarOf(c.source, c.target.replace(/^\/+/, ''), ['./.loopline', './.git']), { path: '/' });
       // Attach before start so no output is lost; wait for the *next* exit (a created container
-      // counts as not running, so the default condition would return at once).
+      // counts as not running, so the default condition would return at once). The wait is the
+      // engine's wait API (answered the moment the container exits), not polling; both requests
+      // go out together.
+      const exited = this.waitForNextExit(container.id);
+      exited.catch(() => {});
       const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as unknown as Readable;
       const delivered = this.demux(stream, onOutput);
-      const exited = container.wait({ condition: 'next-exit' });
-      exited.catch(() => {});
+      await exited.registered;
       await container.start();
-      const info = await container.inspect();
-      return this.handle(container, info.Image, exited, delivered);
+      const imageId = spec.imageId ?? (await container.inspect()).Image;
+      return this.handle(container, imageId, exited, delivered);
     } catch (err) {
       await container.remove({ force: true }).catch(() => {});
       throw explainEngineError(err, this.endpoint);
@@ -282,6 +285,50 @@ export class DockerEngineBackend implements ContainerBackend {
       .catch((err: { statusCode?: number }) => {
         if (err.statusCode !== 404) throw explainEngineError(err, this.endpoint);
       });
+  }
+
+  /**
+   * The engine's wait API for the container's next exit. `registered` settles when the engine has
+   * answered the request's headers, i.e. it is waiting: only then may the container start, or a
+   * command that exits at once could end before the wait exists and the wait would never return.
+   */
+  private waitForNextExit(id: string): Promise<{ StatusCode: number }> & { registered: Promise<void> } {
+    let registered!: Promise<void>;
+    const result = new Promise<{ StatusCode: number }>((resolve, reject) => {
+      registered = new Promise<void>((ok, fail) => {
+        this.docker.modem.dial(
+          {
+            path: `/containers/${id}/wait?`,
+            method: 'POST',
+            isStream: true,
+            statusCodes: { 200: true, 400: 'bad parameter', 404: 'no such container', 500: 'server error' },
+            options: { condition: 'next-exit' },
+          },
+          (err, result) => {
+            const res = result as Readable | null;
+            if (err || !res) {
+              const e = err ?? new Error('the Docker engine gave no answer to the wait request');
+              fail(e);
+              reject(e);
+              return;
+            }
+            ok();
+            let body = '';
+            res.on('data', (c: Buffer) => (body += c.toString('utf8')));
+            res.once('error', reject);
+            res.once('close', () => {
+              try {
+                resolve(JSON.parse(body) as { StatusCode: number });
+              } catch {
+                reject(new Error('the connection to the Docker engine broke while waiting for the container'));
+              }
+            });
+          },
+        );
+      });
+    });
+    registered.catch(() => {});
+    return Object.assign(result, { registered });
   }
 
   private demux(stream: Readable, onOutput: OutputSink): Promise<void> {

@@ -51,5 +51,12 @@ export interface LaunchedProcess {
 
 export interface RunBackend {
   readonly name: string;
+  /**
+   * The command cannot change the workspace (a read-only mount), so the launcher may take the git
+   * snapshot while the process starts instead of before.
+   */
+  readonly workspaceReadOnly?: boolean;
+  /** Starts slow, run-independent preparation (loading an engine client, checking an image) early. */
+  prepare?(): void;
   launch(spec: LaunchSpec): LaunchedProcess;
 }

@@ -6,10 +6,11 @@ import { joinCommandLine } from './command-line.ts';
 import { snapshotGit } from '../git/git-snapshot.ts';
 import { ensureParentDir, resolveArtifactPath, runArtifactDir, sha256File } from '../store/artifact-files.ts';
 import { RunStore } from '../store/run-store.ts';
-import type { KeyValue, Run, RunStatus } from '../store/types.ts';
+import type { GitSnapshot, KeyValue, Run, RunStatus } from '../store/types.ts';
 import { importSpool } from '../tracking/spool-import.ts';
 import { appendPythonPath, bundledPythonClientDir } from '../python-client/client-location.ts';
 import { LocalProcessBackend } from './local-process-backend.ts';
+import { tracePhase } from './phase-trace.ts';
 import type { LaunchedProcess, RunBackend } from './run-backend.ts';
 
 export const OUTPUT_LOG = 'logs/output.log';
@@ -70,7 +71,13 @@ export async function launchRun(opts: LaunchOptions): Promise<ActiveRun> {
   if (opts.command.length === 0) throw new Error('No command given: use `loopline run -- python3 train.py ...`.');
   const queued = opts.queuedRunId ? store.getRun(opts.queuedRunId) : undefined;
   const experiment = queued ? store.getExperiment(queued.info.experimentId) : opts.experiment ? store.ensureExperiment(opts.experiment) : store.getExperiment('0');
-  const git = queued ? { isRepo: false, commit: null, branch: null, dirty: false, patch: null } : await snapshotGit(opts.cwd);
+  const backend: RunBackend = opts.backend ?? new LocalProcessBackend();
+  backend.prepare?.();
+  // A command that cannot touch the workspace starts while git looks at it (the snapshot is
+  // recorded before the run's end); others start only after it, so their own writes stay out.
+  const gitPromise = queued ? undefined : snapshotGit(opts.cwd);
+  const git = backend.workspaceReadOnly || !gitPromise ? undefined : await gitPromise;
+  tracePhase('git snapshot done');
   const sourceFile = guessSourceFile(opts.command, opts.cwd);
   const systemTags: KeyValue[] = [
     { key: 'mlflow.source.type', value: 'LOCAL' },
@@ -81,21 +88,20 @@ export async function launchRun(opts: LaunchOptions): Promise<ActiveRun> {
     { key: 'loopline.cwd', value: opts.cwd },
   ];
   if (sourceFile) systemTags.push({ key: 'mlflow.source.name', value: sourceFile });
-  if (git.commit) systemTags.push({ key: 'mlflow.source.git.commit', value: git.commit });
-  if (git.branch) systemTags.push({ key: 'mlflow.source.git.branch', value: git.branch });
-  const backend = opts.backend ?? new LocalProcessBackend();
+  systemTags.push(...gitTags(git));
   const run = queued ? startQueuedRun(store, queued.info.id, systemTags) : store.createRun({
     experimentId: experiment.id,
     name: opts.name ?? '',
     command: joinCommandLine(opts.command),
     sourceFile,
-    git,
+    ...(git ? { git } : {}),
     backend: backend.name,
     tags: systemTags,
     params: opts.params ?? [],
   });
   const runId = run.info.id;
   const started = Date.now();
+  tracePhase('run created');
 
   // A log that cannot be written (disk full, read-only) costs the log, never the run: the output
   // still reaches the caller and the run still gets its final status.
@@ -119,6 +125,16 @@ export async function launchRun(opts: LaunchOptions): Promise<ActiveRun> {
   const clientDir = bundledPythonClientDir();
   if (clientDir) env.PYTHONPATH = appendPythonPath(env.PYTHONPATH, clientDir);
 
+  // The snapshot taken while the process starts: recorded as soon as it is ready.
+  const gitRecorded =
+    gitPromise && !git
+      ? gitPromise.then((g) => {
+          store.setRunGit(runId, g);
+          const tags = gitTags(g);
+          if (tags.length) store.logBatch(runId, { tags }, { enforceLimits: false });
+        })
+      : Promise.resolve();
+  gitRecorded.catch(() => {}); // reported with the end
   const artifactsDir = runArtifactDir(store.artifactsRoot, runId);
   const proc = backend.launch({
     runId,
@@ -158,8 +174,10 @@ export async function launchRun(opts: LaunchOptions): Promise<ActiveRun> {
   };
 
   const finished = proc.exited.then(async (exit) => {
+    tracePhase('process ended');
     if (killTimer) clearTimeout(killTimer);
     const problems: string[] = [];
+    await gitRecorded.catch((err: unknown) => problems.push(`recording the code snapshot: ${err instanceof Error ? err.message : String(err)}`));
     let firstError: string | undefined;
     // Each step is tried on its own: whatever fails, the run's final status is still recorded.
     const attempt = async (into: string[], what: string, fn: () => unknown) => {
@@ -226,6 +244,13 @@ export async function launchRun(opts: LaunchOptions): Promise<ActiveRun> {
     return outcome;
   });
   return { runId, process: proc, stop, finished };
+}
+
+function gitTags(git: GitSnapshot | undefined): KeyValue[] {
+  const tags: KeyValue[] = [];
+  if (git?.commit) tags.push({ key: 'mlflow.source.git.commit', value: git.commit });
+  if (git?.branch) tags.push({ key: 'mlflow.source.git.branch', value: git.branch });
+  return tags;
 }
 
 /** A queued run starts now: RUNNING, its start time reset so its duration excludes the wait. */

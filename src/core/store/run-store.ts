@@ -11,6 +11,7 @@ import { MetricWriter, type HistoryQuery, type SeriesRow } from './metric-writer
 import { checkBatchSize, checkKey, checkName, checkParam, checkTag } from './validation.ts';
 import type {
   Experiment,
+  GitSnapshot,
   KeyValue,
   LifecycleStage,
   LogBatch,
@@ -346,6 +347,14 @@ export class RunStore {
       })
       .immediate();
     return this.getRun(id).info;
+  }
+
+  /** Records the code snapshot of a run created before its snapshot was ready (container runs take it while the container starts). */
+  setRunGit(id: string, git: GitSnapshot): void {
+    const info = this.db
+      .prepare('UPDATE runs SET git_is_repo = ?, git_commit = ?, git_branch = ?, git_dirty = ?, git_patch = ?, git_patch_truncated = ? WHERE uuid = ?')
+      .run(git.isRepo ? 1 : 0, git.commit, git.branch, git.dirty ? 1 : 0, git.patch, git.patchTruncated ? 1 : 0, id);
+    if (info.changes === 0) throw notFound(`Run '${id}' not found.`);
   }
 
   setRunLifecycle(id: string, stage: LifecycleStage): void {
