@@ -27,6 +27,8 @@ export interface ContainerExit {
   oomKilled: boolean;
   /** The engine went away while waiting (stopped or restarted): the exit code is unknown. */
   engineLost?: boolean;
+  /** The engine stopped the container because the engine itself was stopping (a restart of Docker). */
+  engineStopped?: boolean;
   /** The engine's own error for the container, if any. */
   error?: string;
 }

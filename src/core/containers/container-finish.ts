@@ -57,7 +57,9 @@ export async function finishContainer(ctx: {
   if (ctx.backend.remote && !exit.engineLost) await step('copying the output folder out of the container', () => ctx.handle.copyOut(ctx.outputDir, ctx.staging));
   // The container is no longer needed (its files are on this machine): the engine removes it
   // while the metrics and files are collected.
-  const removed = exit.engineLost ? Promise.resolve() : step('removing the container', () => ctx.handle.remove());
+  // A stopped engine cannot remove it now: whoever starts the engine again and runs `loopline runs
+  // reattach` (or opens VS Code) removes it then.
+  const removed = exit.engineLost || exit.engineStopped ? ctx.handle.remove().catch(() => {}) : step('removing the container', () => ctx.handle.remove());
   await step('importing metrics', () => ctx.tailer.stop());
   problems.push(...ctx.tailer.problems);
   const artifacts: string[] = [];
@@ -71,7 +73,7 @@ export async function finishContainer(ctx: {
   ];
   let statusReason: string | undefined;
   let failed = false;
-  if (exit.engineLost) {
+  if (exit.engineLost || exit.engineStopped) {
     statusReason = 'Docker engine stopped during the run';
     failed = true;
   } else if (exit.oomKilled) {

@@ -344,16 +344,37 @@ export class DockerEngineBackend implements ContainerBackend {
     });
   }
 
+  /**
+   * A stopping engine first stops its containers (SIGTERM, then SIGKILL) while its API still
+   * answers, then goes away: after such an exit that nobody here asked for, the engine stopping
+   * within a short time is what tells it apart from a `docker stop` by someone else.
+   */
+  private async engineGoesAway(withinMs: number): Promise<boolean> {
+    const until = Date.now() + withinMs;
+    while (Date.now() < until) {
+      try {
+        await this.docker.ping();
+      } catch {
+        return true;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return false;
+  }
+
   private handle(container: Docker.Container, imageId: string, exited: Promise<unknown>, delivered: Promise<void>): ContainerHandle {
     const backend = this;
+    let signalled = false;
     return {
       id: container.id,
       imageId,
       async wait(): Promise<ContainerExit> {
+        let broke = false;
         try {
           await exited;
         } catch {
           // The wait connection broke: the engine stopped or restarted under us.
+          broke = true;
           try {
             await backend.docker.ping();
             const info = await container.inspect();
@@ -365,14 +386,19 @@ export class DockerEngineBackend implements ContainerBackend {
         // Output after the exit is still in flight on the attach stream; bounded, so a stuck
         // stream cannot hold the run open.
         await Promise.race([delivered, new Promise((r) => setTimeout(r, 2000).unref())]);
+        let info: Docker.ContainerInspectInfo;
         try {
-          const info = await container.inspect();
-          return { exitCode: info.State.ExitCode, oomKilled: info.State.OOMKilled, ...(info.State.Error ? { error: info.State.Error } : {}) };
+          info = await container.inspect();
         } catch {
           return { exitCode: -1, oomKilled: false, engineLost: true };
         }
+        const exit: ContainerExit = { exitCode: info.State.ExitCode, oomKilled: info.State.OOMKilled, ...(info.State.Error ? { error: info.State.Error } : {}) };
+        // Ended by SIGTERM/SIGKILL that did not come from here (nor from the kernel's OOM killer).
+        if (broke || (!signalled && !exit.oomKilled && (exit.exitCode === 143 || exit.exitCode === 137) && (await backend.engineGoesAway(2500)))) exit.engineStopped = true;
+        return exit;
       },
       async signal(sig) {
+        signalled = true;
         try {
           await container.kill({ signal: sig });
         } catch (err) {
