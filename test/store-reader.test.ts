@@ -124,3 +124,16 @@ test('cancelling a channel stops its table read: the promise rejects and no chun
   assert.equal(again.chunks.length, 2);
   c.dispose();
 });
+
+test('close() ends the worker thread: pending reads reject, later reads say the reader is closed', async () => {
+  const own = new StoreReader(t.dbPath);
+  assert.equal(own.running, false, 'no thread before the first read');
+  const c = own.channel();
+  await c.series([ids.at(-1)!], 'loss', { byTime: false, buckets: 10 });
+  assert.equal(own.running, true);
+  const pending = assert.rejects(c.openTable(exp, () => undefined, { firstRows: 10, chunkRows: 10 }), ReadCancelled);
+  await own.close();
+  assert.equal(own.running, false, 'the thread exited');
+  await pending;
+  await assert.rejects(c.series([ids[0]!], 'acc', { byTime: false, buckets: 10 }), { code: 'INVALID_STATE', message: /closed/ });
+});

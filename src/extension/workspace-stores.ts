@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import { RunStore } from '../core/store/run-store.ts';
+import { StoreReader } from '../core/store/store-reader.ts';
 import { StoreWatcher } from '../core/store/store-watcher.ts';
 import { resolveStorePath } from '../core/store/store-location.ts';
 import { log } from './log.ts';
@@ -10,6 +11,12 @@ export interface WorkspaceStore {
   readonly folder: vscode.WorkspaceFolder;
   readonly store: RunStore;
   readonly watcher: StoreWatcher;
+  /**
+   * The store's read worker (its own read-only connection), started by the first read: the
+   * experiment table, chart series, CSV exports and tree searches with a filter run there, off the
+   * extension host's thread. Closed with the store.
+   */
+  readonly reader: StoreReader;
 }
 
 /**
@@ -68,7 +75,7 @@ export class WorkspaceStores implements vscode.Disposable {
       // A short busy timeout: a write waiting on another process blocks the extension host.
       const store = RunStore.open(path, { busyTimeoutMs: 2000 });
       const watcher = new StoreWatcher(store);
-      const entry: WorkspaceStore = { folder, store, watcher };
+      const entry: WorkspaceStore = { folder, store, watcher, reader: new StoreReader(path) };
       watcher.onDidChange(() => this.changed.fire(entry));
       this.open.set(key, entry);
       ws = entry;
@@ -109,6 +116,8 @@ export class WorkspaceStores implements vscode.Disposable {
   private close(key: string, ws: WorkspaceStore): void {
     this.closing.fire(ws);
     ws.watcher.dispose();
+    // No worker thread (and its connection) outlives the store it reads.
+    ws.reader.close().catch((err) => log().error(`Closing the read worker of ${ws.store.path}: ${String(err)}`));
     ws.store.close();
     this.open.delete(key);
   }

@@ -39,6 +39,8 @@ export class StoreReader {
   private readonly freeChannels: number[] = Array.from({ length: CHANNELS }, (_, i) => CHANNELS - 1 - i);
   private nextId = 1;
   private closed = false;
+  /** Worker threads started and not yet exited (0 or 1; a test checks close() ends it). */
+  private live = 0;
 
   constructor(path: string) {
     this.path = path;
@@ -85,8 +87,10 @@ export class StoreReader {
     w.unref();
     w.on('message', (reply: ReadReply) => this.receive(reply));
     w.on('error', (err) => this.failAll(err));
+    this.live++;
     w.on('exit', (code) => {
-      this.worker = null;
+      this.live--;
+      if (this.worker === w) this.worker = null;
       if (!this.closed) this.failAll(new LooplineError('INTERNAL_ERROR', `The store's read worker stopped (exit code ${code}); the next read starts a new one.`));
     });
     this.worker = w;
@@ -120,6 +124,12 @@ export class StoreReader {
     this.pending.clear();
   }
 
+  /** Whether a worker thread of this reader is still running (started and not exited). */
+  get running(): boolean {
+    return this.live > 0;
+  }
+
+  /** Ends the worker thread (if any); pending reads reject with ReadCancelled, later ones with INVALID_STATE. */
   async close(): Promise<void> {
     this.closed = true;
     this.failAll(new ReadCancelled());

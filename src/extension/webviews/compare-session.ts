@@ -7,7 +7,6 @@ import type { WorkspaceStore } from '../workspace-stores.ts';
 import { pngFromDataUrl, saveWithDialog } from './file-export.ts';
 import { toRunMsg } from './run-messages.ts';
 import { SeriesFeed } from './series-feed.ts';
-import { readerFor } from './store-readers.ts';
 import { COMMANDS } from '../command-ids.ts';
 
 /**
@@ -35,7 +34,7 @@ export class CompareSession implements vscode.Disposable {
     this.mode = mode;
     this.actions = actions;
     this.feed = new SeriesFeed(ws.store);
-    this.reads = readerFor(ws.store).channel();
+    this.reads = ws.reader.channel();
     this.subs.push(webview.onDidReceiveMessage((m) => this.receive(m)));
     this.storeSub = ws.watcher.onDidChange(() => this.onStoreChange());
   }
@@ -50,7 +49,7 @@ export class CompareSession implements vscode.Disposable {
     this.reads.cancel();
     if (ws !== this.ws) {
       this.reads.dispose();
-      this.reads = readerFor(ws.store).channel();
+      this.reads = ws.reader.channel();
       this.ws = ws;
       this.storeSub.dispose();
       this.storeSub = ws.watcher.onDidChange(() => this.onStoreChange());

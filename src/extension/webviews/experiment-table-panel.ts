@@ -4,7 +4,6 @@ import { ReadCancelled, type ReadChannel } from '../../core/store/store-reader.t
 import { parseTableToHost, type HostToTable, type TableToHost } from '../../protocol/table-protocol.ts';
 import { log } from '../log.ts';
 import type { WorkspaceStore } from '../workspace-stores.ts';
-import { readerFor } from './store-readers.ts';
 import { renderWebview, webviewOptions } from './webview-resources.ts';
 
 /** Rows in the first message (one screen and more); the rest follows in chunks. */
@@ -41,8 +40,8 @@ export class ExperimentTablePanel implements vscode.Disposable {
     this.experimentId = experimentId;
     this.compare = actions.compare;
     this.openRun = actions.openRun;
-    this.tableReads = readerFor(ws.store).channel();
-    this.filterReads = readerFor(ws.store).channel();
+    this.tableReads = ws.reader.channel();
+    this.filterReads = ws.reader.channel();
     panel.webview.options = webviewOptions(ctx.extensionUri);
     panel.webview.html = renderWebview(panel.webview, ctx.extensionUri, 'table', 'Experiment table');
     panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'loopline.svg');

@@ -8,7 +8,6 @@ import { log } from '../log.ts';
 import type { WorkspaceStore } from '../workspace-stores.ts';
 import { toRunMsg } from './run-messages.ts';
 import { SeriesFeed } from './series-feed.ts';
-import { readerFor } from './store-readers.ts';
 import { ReadCancelled, type ReadChannel } from '../../core/store/store-reader.ts';
 import { renderWebview, webviewOptions } from './webview-resources.ts';
 import { COMMANDS } from '../command-ids.ts';
@@ -34,7 +33,7 @@ export class RunDetailPanel implements vscode.Disposable {
     this.ws = ws;
     this.runId = runId;
     this.feed = new SeriesFeed(ws.store);
-    this.reads = readerFor(ws.store).channel();
+    this.reads = ws.reader.channel();
     panel.webview.options = webviewOptions(ctx.extensionUri);
     panel.webview.html = renderWebview(panel.webview, ctx.extensionUri, 'run-detail', 'Run');
     panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'loopline.svg');
