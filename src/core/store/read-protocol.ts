@@ -5,13 +5,16 @@
 import type { ErrorCode } from '../errors.ts';
 import type { ExperimentChunk } from '../series/experiment-columns.ts';
 import type { SeriesResult } from '../series/series-reader.ts';
+import type { SearchRunsQuery } from './types.ts';
 
 export type ReadRequest =
   | { kind: 'tableOpen'; experimentId: string; firstRows: number; chunkRows: number }
   /** Rows of the table opened on `tableChannel` matching the expression. */
   | { kind: 'tableFilter'; experimentId: string; expression: string; tableChannel: number }
   | { kind: 'series'; runIds: string[]; key: string; byTime: boolean; buckets: number; minStep?: number; maxStep?: number }
-  | { kind: 'metricsCsv'; runIds: string[]; keys: string[] };
+  | { kind: 'metricsCsv'; runIds: string[]; keys: string[] }
+  /** Ids of the runs matching a search (the Experiments view with a filter), in order. */
+  | { kind: 'searchRunIds'; query: Omit<SearchRunsQuery, 'pageToken'> };
 
 export interface ReadEnvelope {
   id: number;
@@ -23,7 +26,7 @@ export interface ReadEnvelope {
 
 export type ReadReply =
   | { id: number; type: 'chunk'; total: number; chunk: ExperimentChunk; done: boolean }
-  | { id: number; type: 'result'; value: Uint32Array | SeriesResult[] | string | null }
+  | { id: number; type: 'result'; value: Uint32Array | SeriesResult[] | string | string[] | null }
   | { id: number; type: 'cancelled' }
   | { id: number; type: 'error'; code: ErrorCode | null; message: string };
 

@@ -82,6 +82,9 @@ async function handle(env: ReadEnvelope): Promise<void> {
       post({ id: env.id, type: 'result', value: out });
       return;
     }
+    case 'searchRunIds':
+      post({ id: env.id, type: 'result', value: store.searchRunIds(r.query) });
+      return;
     case 'metricsCsv':
       post({ id: env.id, type: 'result', value: metricsCsv(store, r.runIds, r.keys) });
       return;

@@ -314,6 +314,14 @@ export class RunStore {
     return this.hydrate([row])[0]!;
   }
 
+  /** These runs, in this order (ids that are not in the store are left out): one page of search results. */
+  getRuns(ids: readonly string[]): Run[] {
+    if (ids.length === 0) return [];
+    const rows = this.db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE uuid IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as RunRow[];
+    const byId = new Map(rows.map((r) => [r.uuid, r]));
+    return this.hydrate(ids.map((id) => byId.get(id)).filter((r): r is RunRow => r !== undefined));
+  }
+
   /** Run ids may be abbreviated (like git hashes) when the prefix is unambiguous. */
   resolveRunId(idOrPrefix: string): string {
     if (/^[0-9a-f]{32}$/.test(idOrPrefix)) return idOrPrefix;
@@ -430,9 +438,12 @@ export class RunStore {
     return { runs: this.hydrate(ordered), nextPageToken: hasMore ? encodePageToken(c.offset + c.limit) : null };
   }
 
-  /** Only the ids of matching runs, in order (no params/metrics read): for filters over big experiments. */
-  searchRunIds(q: Omit<SearchRunsQuery, 'maxResults' | 'pageToken'>): string[] {
-    const c = this.compileChecked({ ...q, maxResults: MAX_RESULTS_LIMIT });
+  /**
+   * Only the ids of matching runs, in order (no params/metrics read): for filters over big
+   * experiments. At most `maxResults + 1` ids when given (one more tells a next page exists).
+   */
+  searchRunIds(q: Omit<SearchRunsQuery, 'pageToken'>): string[] {
+    const c = this.compileChecked({ ...q, maxResults: q.maxResults ?? MAX_RESULTS_LIMIT });
     const sql = c.sql.replace('SELECT r.pk AS pk FROM runs r', 'SELECT r.uuid FROM runs r');
     return this.db.prepare(sql).pluck().all(...c.args) as string[];
   }

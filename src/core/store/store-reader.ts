@@ -9,6 +9,7 @@ import { LooplineError } from '../errors.ts';
 import type { ExperimentChunk } from '../series/experiment-columns.ts';
 import type { SeriesResult } from '../series/series-reader.ts';
 import { CHANNELS, type ReadReply, type ReadRequest } from './read-protocol.ts';
+import type { SearchRunsQuery } from './types.ts';
 
 /** A read that was cancelled (the panel closed or asked for something else). */
 export class ReadCancelled extends Error {
@@ -173,6 +174,11 @@ export class ReadChannel {
 
   series(runIds: string[], key: string, opts: { byTime: boolean; buckets: number; minStep?: number; maxStep?: number }): Promise<SeriesResult[]> {
     return this.reader.request<SeriesResult[]>(this.slot, { kind: 'series', runIds, key, ...opts });
+  }
+
+  /** Ids of the runs matching an MLflow search, in its order (at most maxResults + 1 when given). */
+  searchRunIds(query: Omit<SearchRunsQuery, 'pageToken'>): Promise<string[]> {
+    return this.reader.request<string[]>(this.slot, { kind: 'searchRunIds', query });
   }
 
   metricsCsv(runIds: string[], keys: string[]): Promise<string> {

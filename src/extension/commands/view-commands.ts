@@ -7,13 +7,15 @@ import { describeFilter, type RunSort } from '../experiments/experiments-model.t
 import type { Services } from '../services.ts';
 
 /** The view's description says how runs are sorted and filtered, when not the default. */
-function updateFilterContext(s: Services): void {
+/** Shows the new filter/order; resolves once the view's searches have their answers. */
+function updateFilterContext(s: Services): Promise<void> {
   const m = s.experiments.model;
   void vscode.commands.executeCommand('setContext', 'loopline.filterActive', m.filterActive());
   const sort = m.sort.by === 'name' ? 'by name' : m.sort.by === 'metric' ? `by ${m.sort.key} ${m.sort.descending ? '↓' : '↑'}` : '';
   const parts = [sort, m.filterActive() ? describeFilter(m.filter) : '', m.showDeleted ? 'incl. deleted' : ''].filter(Boolean);
   s.experimentsView.description = parts.length ? parts.join(' · ') : undefined;
-  s.experiments.refresh();
+  s.experiments.queryChanged();
+  return s.experiments.searchesSettled();
 }
 
 export async function sortRuns(s: Services, sort?: RunSort): Promise<void> {
@@ -37,7 +39,7 @@ export async function sortRuns(s: Services, sort?: RunSort): Promise<void> {
     chosen = picked.sort;
   }
   s.experiments.model.sort = chosen;
-  updateFilterContext(s);
+  await updateFilterContext(s);
 }
 
 /** Filter by name text, status, tag, or a raw MLflow search expression (checked before it is applied). */
@@ -46,7 +48,7 @@ export async function filterRuns(s: Services, preset?: { text?: string; statuses
   if (preset) {
     if (preset.expression) parseFilter(preset.expression);
     model.filter = { ...model.filter, ...preset };
-    updateFilterContext(s);
+    await updateFilterContext(s);
     return;
   }
   const kind = await vscode.window.showQuickPick(
@@ -92,18 +94,18 @@ export async function filterRuns(s: Services, preset?: { text?: string; statuses
     if (expr === undefined) return;
     model.filter = { ...model.filter, expression: expr.trim() || undefined };
   }
-  updateFilterContext(s);
+  await updateFilterContext(s);
 }
 
-export function clearFilter(s: Services): void {
+export function clearFilter(s: Services): Promise<void> {
   s.experiments.model.filter = {};
   s.experiments.model.showDeleted = false;
-  updateFilterContext(s);
+  return updateFilterContext(s);
 }
 
-export function toggleTrash(s: Services): void {
+export function toggleTrash(s: Services): Promise<void> {
   s.experiments.model.showDeleted = !s.experiments.model.showDeleted;
-  updateFilterContext(s);
+  return updateFilterContext(s);
 }
 
 export async function startTrackingServer(s: Services): Promise<string | undefined> {

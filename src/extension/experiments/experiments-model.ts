@@ -6,6 +6,7 @@ import type { Experiment, MetricSummary, Run, RunStatus } from '../../core/store
 import { COMMANDS } from '../command-ids.ts';
 import { SWEEP_TAG, TRIAL_TAG } from '../../core/sweeps/sweep-queue.ts';
 import { summarizeSweep, type SweepSummary } from '../../core/sweeps/sweep-summary.ts';
+import type { RunIdSearch } from './run-id-search.ts';
 
 /**
  * What the Experiments view shows, as plain objects: the tree provider only turns these into
@@ -27,6 +28,8 @@ export interface StoreRef {
   id: string;
   name: string;
   store: RunStore;
+  /** Where searches with a filter run (the store's read worker); without it, on this thread. */
+  search?: RunIdSearch;
 }
 
 export type Node =
@@ -159,14 +162,25 @@ export class ExperimentsModel {
   private runs(ref: StoreRef, experimentId: string): Node[] {
     const limit = this.shown.get(`${ref.id}#${experimentId}`) ?? this.opts.pageSize;
     const filter = filterExpression(this.filter);
-    const page = ref.store.searchRuns({
+    const query = {
       experimentIds: [experimentId],
       // Sweep trials sit under their sweep's row; a filter shows matching runs flat.
       filter: filter || `tags.\`${TRIAL_TAG}\` IS NULL`,
       orderBy: orderBy(this.sort),
       maxResults: limit,
-      viewType: this.showDeleted ? 'ALL' : 'ACTIVE_ONLY',
-    });
+      viewType: this.showDeleted ? ('ALL' as const) : ('ACTIVE_ONLY' as const),
+    };
+    let page: { runs: Run[]; nextPageToken: string | null };
+    if (filter && ref.search) {
+      // A filter can scan every run of the experiment: the ids come from the read worker, and
+      // only the page shown is read here.
+      const ids = ref.search.ids(query);
+      if (ids === undefined) return [{ kind: 'message', label: 'Searching…', icon: 'loading~spin' }];
+      if (ids instanceof Error) return [{ kind: 'message', label: ids.message, icon: 'error' }];
+      page = { runs: ref.store.getRuns(ids.slice(0, limit)), nextPageToken: ids.length > limit ? 'more' : null };
+    } else {
+      page = ref.store.searchRuns(query);
+    }
     const varyingParams = varying(page.runs);
     const metricDigits = digitsPerMetric(page.runs);
     const nodes: Node[] = page.runs.map((run) => (SWEEP_TAG in run.tags ? sweepNode(ref, run) : { kind: 'run', ref, run, varyingParams, metricDigits }));

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
-import type { WorkspaceStores } from '../workspace-stores.ts';
-import { ExperimentsModel, sweepNode, type Node, type StoreRef } from './experiments-model.ts';
+import type { WorkspaceStore, WorkspaceStores } from '../workspace-stores.ts';
+import { OffThreadRunSearch } from './run-id-search.ts';
+import { ExperimentsModel, filterExpression, sweepNode, type Node, type StoreRef } from './experiments-model.ts';
 import { PARENT_TAG, TRIAL_TAG } from '../../core/sweeps/sweep-queue.ts';
 import { readSettings } from '../settings.ts';
 import { log } from '../log.ts';
@@ -25,6 +26,8 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Node>, v
   private visible = false;
   private secondTick: NodeJS.Timeout | undefined;
   private minuteTick: NodeJS.Timeout | undefined;
+  /** Filtered searches per open store, answered by its read worker. */
+  private readonly searches = new Map<WorkspaceStore, OffThreadRunSearch>();
 
   /** `activatedAt` (performance.now()) lets the first render be logged as time since activation. */
   constructor(stores: WorkspaceStores, activatedAt = performance.now()) {
@@ -33,7 +36,15 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Node>, v
     const s = readSettings();
     this.model = new ExperimentsModel({ pageSize: s.runsPageSize, primaryMetric: s.primaryMetric });
     this.disposables.push(
-      stores.onDidChange(() => this.refresh()),
+      stores.onDidChange((ws) => {
+        for (const [w, search] of this.searches) if (!ws || w === ws) search.invalidate();
+        this.refresh();
+      }),
+      stores.onWillClose((ws) => {
+        this.searches.get(ws)?.dispose();
+        this.searches.delete(ws);
+      }),
+      { dispose: () => this.searches.forEach((search) => search.dispose()) },
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('loopline')) {
           const n = readSettings();
@@ -49,6 +60,23 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Node>, v
     this.refreshedAt = Date.now();
     for (const [key, n] of this.runNodes) if ((this.readAt.get(n) ?? 0) < this.refreshedAt - 10_000) this.runNodes.delete(key);
     this.changed.fire(undefined);
+  }
+
+  /** The filter or the order changed: searches start over (reads still queued are cancelled). */
+  queryChanged(): void {
+    for (const search of this.searches.values()) search.reset();
+    this.refresh();
+  }
+
+  /**
+   * Starts the search of every experiment (a filter applies to all of them) before VS Code asks
+   * for the rows, and resolves once each has its answer: the filter commands wait for it.
+   */
+  async searchesSettled(): Promise<void> {
+    if (filterExpression(this.model.filter) !== '') {
+      for (const ref of this.refs()) for (const n of this.model.roots([ref])) if (n.kind === 'experiment') this.model.children(n);
+    }
+    await Promise.all([...this.searches.values()].map((search) => search.settled()));
   }
 
   /** How often every row re-renders so relative times stay true (tests shorten it). */
@@ -93,7 +121,14 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Node>, v
   }
 
   refs(): StoreRef[] {
-    return this.stores.allExisting().map((ws) => ({ id: ws.folder.uri.toString(), name: ws.folder.name, store: ws.store }));
+    return this.stores.allExisting().map((ws) => ({ id: ws.folder.uri.toString(), name: ws.folder.name, store: ws.store, search: this.searchOf(ws) }));
+  }
+
+  private searchOf(ws: WorkspaceStore): OffThreadRunSearch {
+    let search = this.searches.get(ws);
+    // An answer renders the view again without re-reading the store (refresh() would).
+    if (!search) this.searches.set(ws, (search = new OffThreadRunSearch(ws.reader.channel(), () => this.changed.fire(undefined))));
+    return search;
   }
 
   getChildren(node?: Node): Node[] {
