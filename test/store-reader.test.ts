@@ -4,7 +4,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReadCancelled, StoreReader } from '../src/core/store/store-reader.ts';
-import type { ExperimentChunk } from '../src/core/series/experiment-columns.ts';
+import { mergeChunks, readExperimentChunk, type ExperimentChunk } from '../src/core/series/experiment-columns.ts';
+import { activeRunOrder } from '../src/core/store/experiment-queries.ts';
+import { filterTableColumns } from '../src/core/store/table-filter.ts';
 import { tempStore } from './helpers/temp-store.ts';
 
 const N = 1200;
@@ -136,4 +138,52 @@ test('close() ends the worker thread: pending reads reject, later reads say the 
   assert.equal(own.running, false, 'the thread exited');
   await pending;
   await assert.rejects(c.series([ids[0]!], 'acc', { byTime: false, buckets: 10 }), { code: 'INVALID_STATE', message: /closed/ });
+});
+
+test('a reopened table comes from the worker\'s columns while the store is unchanged, and is read again after a write', async () => {
+  const c = reader.channel();
+  try {
+    const cold = await readAll(c, 100, 500);
+    const warm = await readAll(c, 250, 400);
+    assert.deepEqual(warm.chunks.map((k) => [k.offset, k.runIds.length]), [[0, 250], [250, 400], [650, 400], [1050, 150]], 'the chunk sizes asked for');
+    const flat = (chunks: ExperimentChunk[]) => chunks.flatMap((k) => k.runIds.map((id, i) => [id, k.names[i], k.params.lr ? k.params.lr.dict[k.params.lr.codes[i]!] : null, k.metrics.acc?.last[i], k.metrics.acc?.lastNaN[i]]));
+    assert.deepEqual(flat(warm.chunks), flat(cold.chunks), 'the same rows and values');
+    // Another connection writes: the next open reads the store again and shows the new run first.
+    const id = t.store.createRun({ experimentId: exp, name: 'late', startTime: 9_000_000 }).info.id;
+    const fresh = await readAll(c, 100, 500);
+    assert.equal(fresh.totals[0], N + 1);
+    assert.equal(fresh.chunks[0]!.names[0], 'late');
+    t.store.setRunLifecycle(id, 'deleted');
+    assert.equal((await readAll(c, 100, 500)).totals[0], N);
+  } finally {
+    c.dispose();
+  }
+});
+
+test('a filter on the table\'s columns gives what the SQL search gives', () => {
+  const order = activeRunOrder(t.store, exp);
+  const all = mergeChunks([readExperimentChunk(t.store, order.slice(0, 700), 0), readExperimentChunk(t.store, order.slice(700), 700)]);
+  const rowOf = new Map(order.map((pk, i) => [pk, i]));
+  const viaSql = (f: string) => t.store.matchingRunPks({ experimentIds: [exp], filter: f }).map((pk) => rowOf.get(pk)!).sort((a, b) => a - b);
+  for (const f of [
+    'metrics.acc > 0.5',
+    'metrics.acc != 0.5',
+    'metrics.acc <= 0.25 and params.opt = \'adam\'',
+    "params.lr IN ('0.1', '0.001') and attributes.status != 'FAILED'",
+    "params.opt LIKE 'a%'",
+    "params.opt ILIKE 'SG_'",
+    'params.lr < 0.05',
+    'params.nothing IS NULL',
+    'params.lr IS NOT NULL',
+    "attributes.run_name LIKE 'trial-11%'",
+    'attributes.start_time >= 2000000',
+    "attributes.status NOT IN ('FINISHED')",
+  ]) {
+    const cols = filterTableColumns([all], f);
+    assert.ok(cols, `${f} is answered from the columns`);
+    assert.deepEqual([...cols], viaSql(f), f);
+  }
+  assert.equal(filterTableColumns([all], "tags.note = 'x'"), null, 'tags are not in the columns: SQL answers');
+  assert.throws(() => filterTableColumns([all], 'params.opt < 1'), { code: 'INVALID_PARAMETER_VALUE', message: /params\.opt is compared as a number/ });
+  assert.throws(() => filterTableColumns([all], 'metrics.acc >> 1'), { code: 'INVALID_PARAMETER_VALUE' });
 });

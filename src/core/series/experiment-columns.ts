@@ -121,3 +121,94 @@ export function readExperimentChunk(store: RunStore, pks: readonly number[], off
     metrics: Object.fromEntries(metrics),
   };
 }
+
+/** Chunks read in order, as one chunk of every row (dictionaries merged): what the read worker keeps. */
+export function mergeChunks(chunks: readonly ExperimentChunk[]): ExperimentChunk {
+  const n = chunks.reduce((s, c) => s + c.runIds.length, 0);
+  const startTimes = new Float64Array(n);
+  const durations = new Float64Array(n);
+  const statuses = new DictBuilder(n);
+  const params = new Map<string, DictBuilder>();
+  const metrics = new Map<string, MetricColumns>();
+  const runIds: string[] = [];
+  const names: string[] = [];
+  let at = 0;
+  const mergeDict = (into: DictBuilder, from: DictColumn, len: number) => {
+    for (let i = 0; i < len; i++) {
+      const code = from.codes[i]!;
+      if (code >= 0) into.set(at + i, from.dict[code]!);
+    }
+  };
+  for (const c of chunks) {
+    const len = c.runIds.length;
+    for (let i = 0; i < len; i++) {
+      runIds.push(c.runIds[i]!);
+      names.push(c.names[i]!);
+    }
+    startTimes.set(c.startTimes, at);
+    durations.set(c.durations, at);
+    mergeDict(statuses, c.statuses, len);
+    for (const [k, p] of Object.entries(c.params)) {
+      let b = params.get(k);
+      if (!b) params.set(k, (b = new DictBuilder(n)));
+      mergeDict(b, p, len);
+    }
+    for (const [k, m] of Object.entries(c.metrics)) {
+      let col = metrics.get(k);
+      if (!col) metrics.set(k, (col = { last: new Float64Array(n).fill(NaN), min: new Float64Array(n).fill(NaN), max: new Float64Array(n).fill(NaN), lastNaN: new Uint8Array(n) }));
+      col.last.set(m.last, at);
+      col.min.set(m.min, at);
+      col.max.set(m.max, at);
+      col.lastNaN.set(m.lastNaN, at);
+    }
+    at += len;
+  }
+  return {
+    offset: chunks[0]?.offset ?? 0,
+    runIds,
+    names,
+    statuses: statuses.done(),
+    startTimes,
+    durations,
+    params: Object.fromEntries([...params].map(([k, b]) => [k, b.done()])),
+    metrics: Object.fromEntries(metrics),
+  };
+}
+
+/** Rows [from, to) of a merged chunk as a chunk of their own (own buffers, dictionaries of the values they use). */
+export function sliceChunk(all: ExperimentChunk, from: number, to: number): ExperimentChunk {
+  const n = Math.max(0, to - from);
+  const dictSlice = (d: DictColumn): DictColumn => {
+    const b = new DictBuilder(n);
+    for (let i = 0; i < n; i++) {
+      const code = d.codes[from + i]!;
+      if (code >= 0) b.set(i, d.dict[code]!);
+    }
+    return b.done();
+  };
+  const params: Record<string, DictColumn> = {};
+  for (const [k, p] of Object.entries(all.params)) {
+    const s = dictSlice(p);
+    // A param none of these runs logged is left out, as a chunk read from the store would.
+    if (s.dict.length) params[k] = s;
+  }
+  const metrics: Record<string, MetricColumns> = {};
+  for (const [k, m] of Object.entries(all.metrics)) {
+    const lastNaN = m.lastNaN.slice(from, to);
+    const last = m.last.slice(from, to);
+    const min = m.min.slice(from, to);
+    let any = false;
+    for (let i = 0; i < n && !any; i++) any = !Number.isNaN(last[i]!) || !Number.isNaN(min[i]!) || lastNaN[i] === 1;
+    if (any) metrics[k] = { last, min, max: m.max.slice(from, to), lastNaN };
+  }
+  return {
+    offset: all.offset + from,
+    runIds: all.runIds.slice(from, to),
+    names: all.names.slice(from, to),
+    statuses: dictSlice(all.statuses),
+    startTimes: all.startTimes.slice(from, to),
+    durations: all.durations.slice(from, to),
+    params,
+    metrics,
+  };
+}

@@ -6,18 +6,60 @@
  */
 import { parentPort, workerData, type TransferListItem } from 'node:worker_threads';
 import { LooplineError } from '../errors.ts';
-import { readExperimentChunk, type ExperimentChunk } from '../series/experiment-columns.ts';
+import { mergeChunks, readExperimentChunk, sliceChunk, type ExperimentChunk } from '../series/experiment-columns.ts';
 import { metricsCsv } from '../series/metrics-csv.ts';
 import { readSeries, type SeriesResult } from '../series/series-reader.ts';
 import { activeRunOrder } from './experiment-queries.ts';
 import type { ReadEnvelope, ReadReply } from './read-protocol.ts';
 import { RunStore } from './run-store.ts';
+import { filterTableColumns } from './table-filter.ts';
 
 const { path, generations } = workerData as { path: string; generations: SharedArrayBuffer };
 const gens = new Int32Array(generations);
 const store = RunStore.open(path, { readonly: true });
-/** The row order of the table last opened on each channel: pk -> row (for filters). */
-const tables = new Map<number, { experimentId: string; rowOf: Map<number, number> }>();
+
+/**
+ * An experiment's table as read: its chunks (columns), kept so that reopening the table or
+ * filtering it costs no SQLite read while the store is unchanged (`PRAGMA data_version` on this
+ * connection moves with every commit of another connection, and this one only reads).
+ */
+interface TableRead {
+  experimentId: string;
+  version: number;
+  /** Run pks in row order, and row by pk (built by the first SQL filter). */
+  order: number[];
+  rowOf?: Map<number, number>;
+  /** Every row as one chunk, once the whole table was read (not cancelled half-way). */
+  all?: ExperimentChunk;
+}
+/** The tables last read, newest last: at most CACHED_TABLES experiments. */
+const cache: TableRead[] = [];
+const CACHED_TABLES = 2;
+/** The table last opened on each channel (for filters). */
+const tables = new Map<number, TableRead>();
+
+function dataVersion(): number {
+  return store.db.pragma('data_version', { simple: true }) as number;
+}
+
+function remember(t: TableRead): void {
+  const i = cache.findIndex((c) => c.experimentId === t.experimentId);
+  if (i >= 0) cache.splice(i, 1);
+  cache.push(t);
+  while (cache.length > CACHED_TABLES) cache.shift();
+}
+
+/** A copy whose buffers can be transferred while the cache keeps the original. */
+function copyOf(c: ExperimentChunk): ExperimentChunk {
+  return {
+    ...c,
+    statuses: { dict: c.statuses.dict, codes: c.statuses.codes.slice() },
+    startTimes: c.startTimes.slice(),
+    durations: c.durations.slice(),
+    params: Object.fromEntries(Object.entries(c.params).map(([k, p]) => [k, { dict: p.dict, codes: p.codes.slice() }])),
+    metrics: Object.fromEntries(Object.entries(c.metrics).map(([k, m]) => [k, { last: m.last.slice(), min: m.min.slice(), max: m.max.slice(), lastNaN: m.lastNaN.slice() }])),
+  };
+}
 
 class Cancelled extends Error {}
 
@@ -40,33 +82,69 @@ async function handle(env: ReadEnvelope): Promise<void> {
   const r = env.request;
   switch (r.kind) {
     case 'tableOpen': {
+      const version = dataVersion();
+      const cached = cache.find((c) => c.experimentId === r.experimentId);
+      if (cached && cached.all && cached.version === version) {
+        // Unchanged since it was read: the same rows again from memory, no SQLite read.
+        tables.set(env.channel, cached);
+        const all = cached.all;
+        const total = all.runIds.length;
+        let offset = 0;
+        let size = Math.max(1, r.firstRows);
+        do {
+          check();
+          const chunk = sliceChunk(all, offset, Math.min(total, offset + size));
+          offset = Math.min(total, offset + size);
+          post({ id: env.id, type: 'chunk', total, chunk, done: offset >= total }, buffersOf(chunk));
+          size = Math.max(1, r.chunkRows);
+          await new Promise((resolve) => setImmediate(resolve));
+        } while (offset < total);
+        post({ id: env.id, type: 'result', value: null });
+        return;
+      }
       const order = activeRunOrder(store, r.experimentId);
-      const rowOf = new Map<number, number>();
-      order.forEach((pk, i) => rowOf.set(pk, i));
-      tables.set(env.channel, { experimentId: r.experimentId, rowOf });
+      const read: TableRead = { experimentId: r.experimentId, version, order };
+      const chunks: ExperimentChunk[] = [];
+      tables.set(env.channel, read);
       let offset = 0;
       let size = Math.max(1, r.firstRows);
       do {
         check();
         const pks = order.slice(offset, offset + size);
         const chunk = readExperimentChunk(store, pks, offset);
+        // Kept (a copy: the chunk's buffers go to the extension host).
+        chunks.push(copyOf(chunk));
         offset += pks.length;
         post({ id: env.id, type: 'chunk', total: order.length, chunk, done: offset >= order.length }, buffersOf(chunk));
         size = Math.max(1, r.chunkRows);
         // Let a filter or a chart read that came meanwhile go first.
         await new Promise((resolve) => setImmediate(resolve));
       } while (offset < order.length);
+      read.all = mergeChunks(chunks);
+      remember(read);
       post({ id: env.id, type: 'result', value: null });
       return;
     }
     case 'tableFilter': {
       const table = tables.get(r.tableChannel);
       if (!table || table.experimentId !== r.experimentId) throw new LooplineError('INVALID_STATE', 'The table is not open any more; reopen it to filter.');
+      // On the columns already read when it can (a pass over typed arrays), else in SQL.
+      const fromColumns = table.all ? filterTableColumns([table.all], r.expression) : null;
+      if (fromColumns) {
+        post({ id: env.id, type: 'result', value: fromColumns }, [fromColumns.buffer as ArrayBuffer]);
+        return;
+      }
+      if (!table.rowOf) {
+        const rowOf = new Map<number, number>();
+        table.order.forEach((pk, i) => rowOf.set(pk, i));
+        table.rowOf = rowOf;
+      }
+      const rowOf = table.rowOf;
       const pks = store.matchingRunPks({ experimentIds: [r.experimentId], filter: r.expression });
       const rows = new Uint32Array(pks.length);
       let n = 0;
       for (const pk of pks) {
-        const row = table.rowOf.get(pk);
+        const row = rowOf.get(pk);
         if (row !== undefined) rows[n++] = row;
       }
       const value = rows.slice(0, n);

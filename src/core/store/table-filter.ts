@@ -1,0 +1,156 @@
+import type { DictColumn, ExperimentChunk } from '../series/experiment-columns.ts';
+import { invalid } from '../errors.ts';
+import { parseFilter, type FilterClause } from './run-filter.ts';
+import { mlflowLike, paramNumber } from './run-search.ts';
+
+/**
+ * Evaluates a run search over the experiment table's columns (the read worker's cache) instead of
+ * SQL: a filter over 100,000 runs then costs a pass over typed arrays, and a string clause is
+ * decided once per distinct value (the dictionary), not once per run. Same results as the SQL
+ * search for the clauses it knows (metrics, params, status, run name, start time); for any other
+ * (tags, other attributes) it answers null and the caller asks SQL. One difference by design: a
+ * param compared as a number must be numeric in the runs of the table (SQL checks deleted runs too).
+ */
+
+type Test = (chunk: ExperimentChunk, row: number) => boolean;
+
+const NUMBER_OPS = new Set(['=', '!=', '>', '>=', '<', '<=']);
+
+function compareNumbers(v: number, op: string, x: number): boolean {
+  // NaN is SQL's NULL here: no comparison holds, `!=` included.
+  if (Number.isNaN(v)) return false;
+  switch (op) {
+    case '=':
+      return v === x;
+    case '!=':
+      return v !== x;
+    case '>':
+      return v > x;
+    case '>=':
+      return v >= x;
+    case '<':
+      return v < x;
+    default:
+      return v <= x;
+  }
+}
+
+/** A string clause (=, !=, LIKE, ILIKE, IN, NOT IN) on a value, as SQL decides it; null: not such a clause. */
+function stringTest(cl: FilterClause): ((s: string) => boolean) | null {
+  const v = cl.value;
+  switch (cl.op) {
+    case '=':
+      return typeof v === 'string' ? (s) => s === v : null;
+    case '!=':
+      return typeof v === 'string' ? (s) => s !== v : null;
+    case 'LIKE':
+    case 'ILIKE': {
+      if (typeof v !== 'string') return null;
+      const ci = cl.op === 'ILIKE';
+      return (s) => mlflowLike(s, v, ci) === 1;
+    }
+    case 'IN':
+    case 'NOT IN': {
+      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) return null;
+      const set = new Set(v as string[]);
+      return cl.op === 'IN' ? (s) => set.has(s) : (s) => !set.has(s);
+    }
+    default:
+      return null;
+  }
+}
+
+/** A test on a dictionary column, decided once per distinct value (per chunk: each has its own dictionary). */
+function dictTest(column: (c: ExperimentChunk) => DictColumn | undefined, onValue: (s: string) => boolean, missing: boolean): Test {
+  let seen: ExperimentChunk | null = null;
+  let verdict: Uint8Array = new Uint8Array(0);
+  return (chunk, row) => {
+    const col = column(chunk);
+    if (!col) return missing;
+    if (seen !== chunk) {
+      seen = chunk;
+      verdict = Uint8Array.from(col.dict, (s) => (onValue(s) ? 1 : 0));
+    }
+    const code = col.codes[row]!;
+    return code < 0 ? missing : verdict[code] === 1;
+  };
+}
+
+function clauseTest(cl: FilterClause, chunks: readonly ExperimentChunk[]): Test | null {
+  if (cl.kind === 'metric') {
+    if (!NUMBER_OPS.has(cl.op) || typeof cl.value !== 'number') return null;
+    const x = cl.value;
+    return (chunk, row) => {
+      const m = chunk.metrics[cl.key];
+      return m ? compareNumbers(m.last[row]!, cl.op, x) : false;
+    };
+  }
+  if (cl.kind === 'param') {
+    if (cl.op === 'IS NULL' || cl.op === 'IS NOT NULL') {
+      const isNull = cl.op === 'IS NULL';
+      return dictTest((c) => c.params[cl.key], () => !isNull, isNull);
+    }
+    if (cl.numeric) {
+      if (!NUMBER_OPS.has(cl.op) || typeof cl.value !== 'number') return null;
+      for (const c of chunks) {
+        const bad = c.params[cl.key]?.dict.find((s) => paramNumber(s) === null);
+        if (bad !== undefined) {
+          const shown = (bad.length > 40 ? `${bad.slice(0, 40)}…` : bad).replace(/'/g, "''");
+          throw invalid(`params.${cl.key} is compared as a number, but some runs have a value that is not a number ('${shown}'); compare it as a string instead, e.g. params.${cl.key} = '${shown}'.`);
+        }
+      }
+      const x = cl.value;
+      return dictTest((c) => c.params[cl.key], (s) => compareNumbers(paramNumber(s) ?? NaN, cl.op, x), false);
+    }
+    const t = stringTest(cl);
+    return t ? dictTest((c) => c.params[cl.key], t, false) : null;
+  }
+  if (cl.kind === 'attribute') {
+    if (cl.key === 'status') {
+      const t = stringTest(cl);
+      return t ? dictTest((c) => c.statuses, t, false) : null;
+    }
+    if (cl.key === 'run_name') {
+      const t = stringTest(cl);
+      return t ? (chunk, row) => t(chunk.names[row]!) : null;
+    }
+    if (cl.key === 'start_time' && NUMBER_OPS.has(cl.op) && typeof cl.value === 'number') {
+      const x = cl.value;
+      return (chunk, row) => compareNumbers(chunk.startTimes[row]!, cl.op, x);
+    }
+  }
+  return null;
+}
+
+/**
+ * Rows (table row numbers, ascending) of the runs in `chunks` matching `expression`, or null when
+ * the expression uses something the columns do not hold. Throws INVALID_PARAMETER_VALUE as the SQL
+ * search does for a bad expression.
+ */
+export function filterTableColumns(chunks: readonly ExperimentChunk[], expression: string): Uint32Array | null {
+  const clauses = parseFilter(expression);
+  const tests: Test[] = [];
+  for (const cl of clauses) {
+    const t = clauseTest(cl, chunks);
+    if (!t) return null;
+    tests.push(t);
+  }
+  let total = 0;
+  for (const c of chunks) total += c.runIds.length;
+  const out = new Uint32Array(total);
+  let n = 0;
+  for (const c of chunks) {
+    const rows = c.runIds.length;
+    for (let r = 0; r < rows; r++) {
+      let ok = true;
+      for (const t of tests) {
+        if (!t(c, r)) {
+          ok = false;
+          break;
+        }
+      }
+      if (ok) out[n++] = c.offset + r;
+    }
+  }
+  return out.slice(0, n);
+}
