@@ -56,9 +56,11 @@ export async function startPrivateEngine(from: TestEngine): Promise<PrivateEngin
   const dockerHost = `unix://${sock}`;
   const answers = () => spawnSync('/usr/bin/docker', ['version', '--format', '{{.Server.Version}}'], { env: { ...process.env, DOCKER_HOST: dockerHost }, timeout: 5000 }).status === 0;
   const start = async () => {
+    // In a network namespace of its own: a dockerd started with --bridge=none deletes the host's
+    // docker0, which the shared engine's containers (and the tests using them meanwhile) need.
     const child = spawn(
-      existsSync('/usr/sbin/dockerd') ? '/usr/sbin/dockerd' : 'dockerd',
-      ['--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--pidfile', pidFile, '-H', dockerHost, '--storage-driver', 'vfs', '--iptables=false', '--bridge=none', '--exec-opt', 'native.cgroupdriver=cgroupfs'],
+      'unshare',
+      ['--net', existsSync('/usr/sbin/dockerd') ? '/usr/sbin/dockerd' : 'dockerd', '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--pidfile', pidFile, '-H', dockerHost, '--storage-driver', 'vfs', '--iptables=false', '--bridge=none', '--exec-opt', 'native.cgroupdriver=cgroupfs'],
       { stdio: ['ignore', openSync(join(dir, 'dockerd.log'), 'a'), openSync(join(dir, 'dockerd.log'), 'a')], detached: true },
     );
     child.unref();
