@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { CaptureStore } from '../src/core/capture/capture-store.ts';
 import { captureLogPath } from '../src/core/capture/deployment-watch.ts';
 import { DriftHistory } from '../src/core/capture/drift-history.ts';
+import { commandWithData, Retrains } from '../src/core/capture/retrain.ts';
+import { exportLabelledTraffic } from '../src/core/capture/retrain-data.ts';
 import { DeploymentRecords } from '../src/core/deploy/deployment-records.ts';
 import { registryWithDeployments } from '../src/core/deploy/registry-with-deployments.ts';
 import { seededRandom } from '../src/core/monitoring/seeded-random.ts';
@@ -22,6 +24,7 @@ let log = '';
 let iris: Array<{ x: number[]; species: string }> = [];
 const rnd = seededRandom(11);
 let seq = 0;
+const truth = new Map<string, string>();
 
 const YAML = 'data:\n  train: iris.csv\nmonitoring:\n  window_requests: 100\n  window_step: 50\n';
 
@@ -61,6 +64,7 @@ function traffic(n: number, shift = 0): string[] {
     const x = r.x.map((v, j) => (j === 2 ? +(v + shift).toFixed(1) : v));
     const id = `req${++seq}`;
     ids.push(id);
+    truth.set(id, r.species);
     const pred = shift ? 'virginica' : r.species;
     out += JSON.stringify({ type: 'request', time: Date.now() / 1000, request_id: id, status: 200, latency_ms: 2, request: JSON.stringify({ instances: [x] }), response: JSON.stringify({ predictions: [pred] }) }) + '\n';
   }
@@ -191,4 +195,88 @@ test('bad inputs: no reference profile, a window step larger than the window', a
   assert.notEqual(step.code, 0);
   assert.match(step.stderr, /monitoring\.window_step \(150\) must not exceed window_requests \(100\)/);
   writeFileSync(join(dir, 'loopline.yaml'), YAML);
+});
+
+const readDb = <T>(fn: (store: RunStore) => T): T => {
+  const store = RunStore.open(join(dir, '.loopline', 'loopline.db'));
+  try {
+    return fn(store);
+  } finally {
+    store.close();
+  }
+};
+
+test('loopline retrain: the live version\'s command and params on the labelled traffic, a new version behind the gates, all audited; on-drift once per episode, one at a time', { timeout: 240_000 }, async () => {
+  // Correct labels for 300 recent requests: the retrain's default data.
+  const ids = readDb((s) => new CaptureStore(s.db).requests('web', { last: 300 }).map((c) => c.requestId));
+  const labels = join(t.dir, 'truth.csv');
+  writeFileSync(labels, `request_id,label\n${ids.map((id) => `${id},${truth.get(id)}`).join('\n')}\n`);
+  assert.equal((await runCli(['feedback', 'web', '--csv', labels], { cwd: dir })).code, 0);
+
+  const res = await runCli(['retrain', 'web', '--json'], { cwd: dir, timeoutMs: 120_000 });
+  assert.ok(res.code === 0 || res.code === 3, res.stderr);
+  const out = JSON.parse(res.stdout);
+  assert.equal(out.from.version, 1);
+  assert.equal(out.data.source, 'captured');
+  assert.equal(out.data.rows, 360, 'every labelled request in the ring: these 300 and the 60 labelled earlier');
+  assert.match(out.command, /^python3 train\.py --lr 0\.5 --epochs 20 --data \.loopline\/retrain\/web-\d+\.csv$/);
+  assert.equal(out.runStatus, 'FINISHED');
+  assert.equal(out.version, 2);
+  assert.equal(out.status, res.code === 0 ? 'passed' : 'gated');
+  const beats = out.gates.results.find((g: any) => g.gate.startsWith('val_accuracy beats @live'));
+  assert.ok(beats, JSON.stringify(out.gates));
+  assert.equal(out.status === 'passed', beats.verdict !== 'fail');
+  const exported = readFileSync(out.data.file, 'utf8').trim().split('\n');
+  assert.equal(exported[0], 'sepal_length,sepal_width,petal_length,petal_width,species');
+  assert.equal(exported.length, 361);
+  readDb((s) => {
+    const run = s.getRun(out.runId);
+    assert.equal(run.tags['loopline.retrain.from'], 'iris/1');
+    assert.equal(run.tags['loopline.data.train.sha256'], out.data.sha256);
+    assert.equal(run.tags['loopline.data.train.rows'], '360');
+    assert.deepEqual(Object.fromEntries(Object.entries(run.params).filter(([k]) => k === 'lr' || k === 'epochs')), { lr: '0.5', epochs: '20' });
+    const audit = s.db.prepare("SELECT action, outcome, detail FROM audit_log WHERE deployment = 'web' AND action LIKE 'retrain%' ORDER BY id").all() as Array<{ action: string; outcome: string; detail: string }>;
+    assert.deepEqual(audit.map((a) => a.action), ['retrain.start', 'retrain']);
+    assert.equal(audit[1]!.outcome, out.status === 'passed' ? 'ok' : 'refused');
+    assert.equal(JSON.parse(audit[0]!.detail).data.sha256, out.data.sha256);
+  });
+
+  // A gate the new version cannot pass: registered, not deployed, exit 3, the failing gate named.
+  writeFileSync(join(dir, 'loopline.yaml'), `${YAML}gates:\n  - {metric: val_accuracy, min: 0.999}\n`);
+  const gated = await runCli(['retrain', 'web', '--data', 'iris.csv'], { cwd: dir, timeoutMs: 120_000 });
+  assert.equal(gated.code, 3, gated.stderr);
+  assert.match(gated.stdout, /iris\/3 was registered but did not pass its gates, so it was not deployed:\n {2}FAIL val_accuracy >= 0\.999/);
+
+  // One at a time: a running retrain (this process) refuses a second.
+  const held = readDb((s) => new Retrains(s.db).begin('web', 'manual', null, Date.now()).id);
+  const busy = await runCli(['retrain', 'web', '--data', 'iris.csv'], { cwd: dir });
+  assert.notEqual(busy.code, 0);
+  assert.match(busy.stderr, /A retrain of 'web' is already running .*only one runs at a time/);
+  readDb((s) => new Retrains(s.db).finish(held, 'failed', { error: 'test' }));
+
+  // on-drift: the ongoing episode has lasted >= 2 windows, so the next monitor retrains, once.
+  writeFileSync(join(dir, 'loopline.yaml'), `${YAML}  retrain: on-drift\n  retrain_after: 2\n`);
+  const m1 = await monitor();
+  assert.ok(m1.history.episode?.windows >= 2, JSON.stringify(m1.history.episode));
+  assert.equal(m1.retrain.trigger, 'on-drift');
+  assert.equal(m1.retrain.runStatus, 'FINISHED');
+  const m2 = await monitor();
+  assert.equal(m2.retrain, undefined, 'one retrain per episode');
+  readDb((s) => {
+    const onDrift = new Retrains(s.db).list('web').filter((x) => x.trigger === 'on-drift');
+    assert.equal(onDrift.length, 1);
+    assert.equal(onDrift[0]!.episode, m1.history.episode.episode);
+    const a = s.db.prepare("SELECT detail FROM audit_log WHERE action = 'retrain.start' ORDER BY id DESC LIMIT 1").get() as { detail: string };
+    assert.equal(JSON.parse(a.detail).trigger, 'on-drift');
+  });
+  writeFileSync(join(dir, 'loopline.yaml'), YAML);
+});
+
+test('retrain inputs: the data argument is replaced or added; no labels is a clear error', () => {
+  assert.deepEqual(commandWithData(['python3', 'train.py', 'data/train.csv'], 'new.csv', 'data/train.csv'), ['python3', 'train.py', 'new.csv']);
+  assert.deepEqual(commandWithData(['python3', 'train.py', '--data', 'old.csv', '--lr', '1'], 'new.csv', undefined), ['python3', 'train.py', '--data', 'new.csv', '--lr', '1']);
+  assert.deepEqual(commandWithData(['python3', 'train.py', '--data=old.csv'], 'new.csv', undefined), ['python3', 'train.py', '--data=new.csv']);
+  assert.deepEqual(commandWithData(['python3', 'train.py'], 'new.csv', undefined), ['python3', 'train.py', '--data', 'new.csv']);
+  const profile = { columns: [{ name: 'a', type: 'numeric' }, { name: 'y', type: 'categorical' }] } as any;
+  assert.throws(() => exportLabelledTraffic(join(t.dir, 'x.csv'), profile, [], new Map()), /No captured request has a label yet.*or pass --data FILE/);
 });

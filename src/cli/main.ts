@@ -13,6 +13,7 @@ import { showCommand } from './commands/show.ts';
 import { queueCommand, sweepCommand } from './commands/sweep.ts';
 import { cvCommand } from './commands/cv.ts';
 import { captureCommand, feedbackCommand, monitorCommand } from './commands/capture.ts';
+import { retrainCommand } from './commands/retrain.ts';
 import { deployCommand, deploymentsCommand, promoteCommand, rollbackCommand, undeployCommand } from './commands/deploy.ts';
 import { aliasCommand, archiveCommand, auditCommand, gateCommand, modelsCommand, registerCommand, versionsCommand } from './commands/registry.ts';
 
@@ -52,7 +53,8 @@ Usage:
   loopline deploy MODEL@ALIAS|MODEL/VERSION --name NAME [--port P] [--strategy blue-green|canary] [--percent N] [--json]
   loopline promote NAME | rollback NAME | undeploy NAME
   loopline deployments [--history] [--json]
-  loopline monitor NAME [--json] [--window 1h | --last N] [--reference FILE]
+  loopline monitor NAME [--json] [--window 1h | --last N] [--reference FILE] [--history N]
+  loopline retrain NAME [--data PATH] [--deploy] [--json]   (exit 3: the new version failed its gates)
   loopline capture NAME [--on | --off] [--sampling SHARE] [--ring N] [--json]
   loopline feedback NAME --csv FILE     (columns request_id,label)
 
@@ -91,6 +93,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   monitor: monitorCommand,
   capture: captureCommand,
   feedback: feedbackCommand,
+  retrain: retrainCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

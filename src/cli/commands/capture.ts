@@ -4,6 +4,8 @@ import { monitorReport, parseWindow, referenceProfile, type MonitorReport, type 
 import { DeploymentManager } from '../../core/deploy/deployment-manager.ts';
 import { invalid } from '../../core/errors.ts';
 import { refreshDriftHistory, type DriftState } from '../../core/capture/deployment-watch.ts';
+import { onDriftRetrainDue, type RetrainResult } from '../../core/capture/retrain.ts';
+import { runRetrain } from './retrain.ts';
 import { driftSparkline, driftStatusWord } from '../../shared/drift-sparkline.ts';
 import { parseCsvLine } from '../../core/capture/label-csv.ts';
 import { monitoringSettings } from '../../core/monitoring/monitoring-settings.ts';
@@ -54,8 +56,19 @@ export async function monitorCommand(argv: string[]): Promise<number> {
     const captured = m.capture.requests(name, window.sinceMs !== undefined ? { since: Date.now() - window.sinceMs } : { last: window.last ?? 1000 });
     const report = monitorReport({ deployment: name, model: d.model, version, reference, captured, stored: m.capture.count(name), feedback: m.capture.feedback(name), capture: m.capture.settings(name), settings, window });
     const history = { settings: state.settings, windows: state.windows, episode: state.episode };
-    if (args.flags.has('json')) console.log(toJson({ ...report, history }));
-    else console.log(`${renderMonitor(report)}\n\n${renderHistory(state)}`);
+    const json = args.flags.has('json');
+    if (!json) console.log(`${renderMonitor(report)}\n\n${renderHistory(state)}`);
+    // monitoring.retrain: on-drift — once per episode, once it has lasted retrain_after windows.
+    const due = onDriftRetrainDue(r, state);
+    let retrain: RetrainResult | { error: string } | null = null;
+    if (due !== null) {
+      console.error(`loopline: drift episode ${due} has lasted ${state.episode!.windows} windows (monitoring.retrain: on-drift, retrain_after: ${state.settings.retrainAfter}): retraining.`);
+      retrain = await runRetrain(r, name, { deploy: false, json: false, print: json ? false : true, trigger: 'on-drift', episode: due }).catch((err: Error) => {
+        console.error(`loopline: the on-drift retrain failed: ${err.message}`);
+        return { error: err.message };
+      });
+    }
+    if (json) console.log(toJson({ ...report, history, ...(due !== null ? { retrain } : {}) }));
     return 0;
   });
 }
