@@ -5,7 +5,8 @@
 #   loopline/busybox:local   a 2 MB busybox image for fast tests
 #   loopline/python:bookworm Debian minbase + python3 + nginx-light (runs python3; serves as a proxy)
 # Idempotent and quick when everything is there. Prints KEY=VALUE lines on stdout, the last one
-# being DOCKER_HOST=…; progress goes to stderr. `scripts/docker-stop.sh` stops the engine it started.
+# being DOCKER_HOST=…; progress goes to stderr. LOOPLINE_DOCKER_NO_START=1: never start an engine
+# (exit 3 when none answers). `scripts/docker-stop.sh` stops the engine it started.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${LOOPLINE_CACHE:-$HOME/.cache/loopline}
@@ -20,6 +21,10 @@ DOCKER=/usr/bin/docker
 log() { echo "[docker-setup] $*" >&2; }
 SUDO=$([ "$(id -u)" = 0 ] && echo || echo sudo)
 
+if [ "${LOOPLINE_DOCKER_NO_START:-}" = 1 ] && [ -z "$DOCKER" ]; then
+  log "no docker client on PATH, so no engine to use"
+  exit 3
+fi
 need=()
 command -v dockerd >/dev/null || [ -x /usr/sbin/dockerd ] || need+=(docker.io)
 command -v debootstrap >/dev/null || [ -x /usr/sbin/debootstrap ] || need+=(debootstrap)
@@ -42,6 +47,10 @@ elif [ -z "${DOCKER_HOST:-}" ] && [ -S /var/run/docker.sock ] && answers unix://
   HOST=unix:///var/run/docker.sock
 elif [ -S "$SOCK" ] && answers "unix://$SOCK"; then
   HOST=unix://$SOCK
+elif [ "${LOOPLINE_DOCKER_NO_START:-}" = 1 ]; then
+  # The demo asks whether an engine is there without starting one (exit 3: none answers).
+  log "no Docker engine answers${DOCKER_HOST:+ at DOCKER_HOST=$DOCKER_HOST} or at /var/run/docker.sock"
+  exit 3
 else
   [ -n "${DOCKER_HOST:-}" ] && log "no engine answers at DOCKER_HOST=$DOCKER_HOST; starting Loopline's own"
   mkdir -p "$D/engine" "$D/data" "$D/exec"

@@ -1,6 +1,8 @@
 // `npm start`: the main job. Builds and packages the extension, provisions code-server on Node 24
-// (cached after the first time), seeds the Iris example with a small sweep of real training runs,
-// and opens it in code-server on 127.0.0.1 with the extension installed. Serves until stopped.
+// (cached after the first time), seeds the Iris example with a small sweep of real training runs
+// and a registered model, and opens it in code-server on 127.0.0.1 with the extension installed;
+// with a Docker engine, a container run, a sweep and a live deployment follow (demo-stages.ts).
+// Serves until stopped.
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -9,6 +11,7 @@ import { installVsix, provisionCodeServer, startCodeServer } from '../test/helpe
 import { REPO_ROOT } from '../test/helpers/paths.ts';
 import { seedIrisWorkspace } from '../test/helpers/seed-workspace.ts';
 import { writeDemoWorkspaceSettings, writeUserSettings } from '../test/helpers/workbench-settings.ts';
+import { registerDemoModel, startDockerStages } from './demo-stages.ts';
 
 const cache = process.env.LOOPLINE_CACHE ?? join(homedir(), '.cache', 'loopline');
 const demo = join(cache, 'demo');
@@ -20,6 +23,7 @@ const bin = provisionCodeServer();
 rmSync(demo, { recursive: true, force: true });
 console.error('Seeding the Iris example with a learning-rate sweep (real training runs)…');
 const workspace = seedIrisWorkspace(join(demo, 'iris'), ['0.02', '0.05', '0.1', '0.2', '0.4', '0.8'], 120);
+await registerDemoModel(workspace);
 const home = join(demo, 'code-server');
 installVsix(bin, home, join(REPO_ROOT, 'dist', `loopline-${pkg.version}.vsix`));
 // Open on Loopline: no Welcome page or Chat; the Experiments view, train.py and a comparison.
@@ -28,17 +32,21 @@ writeDemoWorkspaceSettings(workspace);
 const cs = await startCodeServer({ bin, home, workspace, ...(port ? { port } : {}) });
 console.log(`Loopline demo: ${cs.url}/?folder=${workspace}`);
 console.log('Stop it with Ctrl+C.');
+const stages = startDockerStages(workspace);
 let stopping = false;
 const stop = async () => {
   stopping = true;
+  await stages.stop();
   await cs.stop();
   console.log('Loopline demo stopped.');
   process.exit(0);
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
-cs.process.on('exit', (code, signal) => {
+cs.process.on('exit', async (code, signal) => {
   if (stopping) return;
+  stopping = true;
+  await stages.stop();
   if (code === 0 || signal === 'SIGTERM' || signal === 'SIGINT') {
     console.log('Loopline demo stopped (code-server shut down).');
     process.exit(0);

@@ -18,6 +18,7 @@ import argparse
 import csv
 import json
 import math
+import os
 import random
 import sys
 import time
@@ -135,7 +136,9 @@ def parse_args(argv=None):
     ap.add_argument("--epochs", type=int, default=100, help="full-batch epochs (default 100)")
     ap.add_argument("--momentum", type=float, default=0.9, help="heavy-ball momentum, 0 for plain GD (default 0.9)")
     ap.add_argument("--seed", type=int, default=0, help="seed for the train/validation split and init (default 0)")
-    ap.add_argument("--out", default="model.json", help="where to write the model (default model.json)")
+    # In a container the workspace is read-only and /outputs becomes the run's artifacts.
+    default_out = str(Path(os.environ["LOOPLINE_OUTPUT_DIR"]) / "model.json") if os.environ.get("LOOPLINE_OUTPUT_DIR") else "model.json"
+    ap.add_argument("--out", default=default_out, help="where to write the model (default model.json; $LOOPLINE_OUTPUT_DIR/model.json in a container)")
     ap.add_argument("--data", default=str(HERE / "iris.csv"), help="CSV with the Iris data")
     ap.add_argument("--folds", type=int, default=None, help="k-fold cross-validation: number of folds (loopline cv); default an 80/20 split")
     ap.add_argument("--fold", type=int, default=None, help="which fold (0-based) to hold out for validation, with --folds")

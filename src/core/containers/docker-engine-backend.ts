@@ -279,12 +279,22 @@ export class DockerEngineBackend implements ContainerBackend {
   }
 
   async removeNetwork(name: string): Promise<void> {
-    await this.docker
-      .getNetwork(name)
-      .remove()
-      .catch((err: { statusCode?: number }) => {
-        if (err.statusCode !== 404) throw explainEngineError(err, this.endpoint);
-      });
+    const network = this.docker.getNetwork(name);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await network.remove();
+        return;
+      } catch (raw) {
+        const err = raw as { statusCode?: number; message?: string };
+        if (err.statusCode === 404) return;
+        // dockerd can still hold the endpoint of a container it has just removed ("has active
+        // endpoints"): detach what is left and try again for a few seconds before giving up.
+        if (err.statusCode !== 403 || !/active endpoints/.test(err.message ?? '') || attempt >= 10) throw explainEngineError(err, this.endpoint);
+        const info = (await network.inspect().catch(() => ({}))) as { Containers?: Record<string, unknown> };
+        for (const id of Object.keys(info.Containers ?? {})) await network.disconnect({ Container: id, Force: true }).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    }
   }
 
   /**
