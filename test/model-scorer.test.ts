@@ -1,73 +1,34 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dockerBackend, type ContainerBackend } from '../src/core/containers/container-backend.ts';
-import { ModelRegistry } from '../src/core/registry/model-registry.ts';
+import type { ModelRegistry } from '../src/core/registry/model-registry.ts';
 import { ModelScorer, ScoringError, type ScoredBatch } from '../src/core/scoring/model-scorer.ts';
-import { RunStore } from '../src/core/store/run-store.ts';
-import { REPO_ROOT } from './helpers/paths.ts';
-import { seedIrisWorkspace } from './helpers/seed-workspace.ts';
-import { tempDir } from './helpers/temp-store.ts';
+import { IRIS_FEATURES, SERVING_IMAGE, scoringProject } from './helpers/scoring-project.ts';
 
 // The Iris example's serve.py in loopline/python:bookworm on the real engine (npm run docker:setup),
 // started by the scorer from the version's serve spec. One container shared by the tests below.
-const IMAGE = process.env.LOOPLINE_PYTHON_IMAGE ?? 'loopline/python:bookworm';
-const COLUMNS = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
-let t: ReturnType<typeof tempDir>;
-let store: RunStore;
+let p: ReturnType<typeof scoringProject>;
 let registry: ModelRegistry;
 let backend: ContainerBackend;
 let scorer: ModelScorer;
 let irisRows: string[][] = [];
 let irisLabels: string[] = [];
-
-// A server that answers one prediction short for batches of more than 3 rows: the wrong-length case.
-const SHORT_SERVER = `
-import json, sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-class H(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def log_message(self, *a): pass
-    def send(self, status, obj):
-        data = json.dumps(obj).encode()
-        self.send_response(status); self.send_header("Content-Type", "application/json"); self.send_header("Content-Length", str(len(data))); self.end_headers(); self.wfile.write(data)
-    def do_GET(self): self.send(200, {"status": "ok"})
-    def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        n = len(body["dataframe_split"]["data"])
-        self.send(200, {"predictions": ["setosa"] * (n - 1 if n > 3 else n)})
-ThreadingHTTPServer(("0.0.0.0", int(sys.argv[sys.argv.index("--port") + 1])), H).serve_forever()
-`;
+const COLUMNS = IRIS_FEATURES;
 
 before(async () => {
   backend = await dockerBackend();
   await backend.ping();
-  assert.ok(await backend.inspectImage(IMAGE), `image ${IMAGE} is missing: run npm run docker:setup`);
-  t = tempDir('loopline-scorer-');
-  const dir = seedIrisWorkspace(join(t.dir, 'iris'), ['0.5'], 60);
-  cpSync(join(REPO_ROOT, 'examples', 'iris', 'serve.py'), join(dir, 'serve.py'));
-  writeFileSync(join(dir, 'short_serve.py'), SHORT_SERVER);
-  writeFileSync(join(dir, 'loopline.yaml'), `serve:\n  image: ${IMAGE}\n  command: python3 serve.py --model /model --probabilities\n  port: 8080\n  health: /ping\n`);
-  store = RunStore.open(join(dir, '.loopline', 'loopline.db'));
-  registry = new ModelRegistry(store);
-  const runId = store.searchRuns({ experimentIds: [store.getExperimentByName('iris-sweep').id] }).runs[0]!.info.id;
-  registry.registerVersion({ model: 'iris', runId, path: 'model' });
-  registry.setAlias('iris', 'champion', 1);
-  // Version 2: same files, served by the short-answering server (its serve spec is recorded at registration).
-  writeFileSync(join(dir, 'loopline.yaml'), `serve:\n  image: ${IMAGE}\n  command: python3 short_serve.py\n  port: 8080\n  health: /ping\n`);
-  registry.registerVersion({ model: 'iris', runId, path: 'model' });
-  writeFileSync(join(dir, 'loopline.yaml'), `serve:\n  image: ${IMAGE}\n  command: python3 serve.py --model /model --probabilities\n  port: 8080\n  health: /ping\n`);
-  const lines = (await import('node:fs')).readFileSync(join(dir, 'iris.csv'), 'utf8').trim().split('\n').slice(1);
-  irisRows = lines.map((l) => l.split(',').slice(0, 4));
-  irisLabels = lines.map((l) => l.split(',')[4]!);
+  assert.ok(await backend.inspectImage(SERVING_IMAGE), `image ${SERVING_IMAGE} is missing: run npm run docker:setup`);
+  p = scoringProject();
+  ({ registry, irisRows, irisLabels } = p);
   scorer = await ModelScorer.start(registry, 'iris@champion');
 });
 
 after(async () => {
   await scorer?.stop();
-  store?.close();
-  t?.cleanup();
+  p?.cleanup();
 });
 
 async function collect(gen: AsyncIterable<ScoredBatch>): Promise<ScoredBatch[]> {
@@ -110,7 +71,7 @@ test('rows the model refuses are isolated with its error; the other rows of the 
   assert.deepEqual(whole.map((b) => [b.offset, !!b.failure]), [[0, false], [10, true]]);
   const predict = scorer.predictFn({ exclude: ['species'], batchSize: 10 });
   const objects = rows.map((r) => ({ ...Object.fromEntries(COLUMNS.map((c, i) => [c, r[i]])), species: 'x' }));
-  await assert.rejects(predict(objects), (err: unknown) => err instanceof ScoringError && /iris\/1 failed on rows 11-20: HTTP 400: .*petal_length must be a finite number/.test((err as Error).message));
+  await assert.rejects(predict(objects), (err: unknown) => err instanceof ScoringError && /iris\/1 refused 1 of 20 rows \(row 14: HTTP 400: .*petal_length must be a finite number/.test((err as Error).message));
 });
 
 test('a model answering the wrong number of predictions is reported as such; stop() removes the container', async () => {

@@ -12,6 +12,7 @@ import { serveCommand } from './commands/serve.ts';
 import { showCommand } from './commands/show.ts';
 import { queueCommand, sweepCommand } from './commands/sweep.ts';
 import { cvCommand } from './commands/cv.ts';
+import { evaluateCommand } from './commands/evaluate.ts';
 import { captureCommand, feedbackCommand, monitorCommand } from './commands/capture.ts';
 import { retrainCommand } from './commands/retrain.ts';
 import { deployCommand, deploymentsCommand, promoteCommand, rollbackCommand, undeployCommand } from './commands/deploy.ts';
@@ -49,6 +50,8 @@ Usage:
   loopline alias delete MODEL ALIAS
   loopline gate RUN_ID|MODEL/VERSION|MODEL@ALIAS [--model NAME] [--json]   (exit 1 when a gate fails)
   loopline archive MODEL/VERSION [--undo]
+  loopline evaluate MODEL/VERSION|MODEL@ALIAS --data FILE --label COLUMN [--slice-by COLUMN]... [--sensitive COLUMN]
+                    [--importance [--repeats N] [--seed S]] [--json]   (runs the version as served; records eval.* metrics)
   loopline audit [--model NAME] [--limit N] [--json] [--export FILE.jsonl]
   loopline deploy MODEL@ALIAS|MODEL/VERSION --name NAME [--port P] [--strategy blue-green|canary] [--percent N] [--json]
   loopline promote NAME | rollback NAME | undeploy NAME
@@ -78,6 +81,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   sweep: sweepCommand,
   queue: queueCommand,
   cv: cvCommand,
+  evaluate: evaluateCommand,
   register: registerCommand,
   models: modelsCommand,
   versions: versionsCommand,

@@ -134,7 +134,7 @@ export function evaluationMetricValues(report: EvaluationReport): Record<string,
   return out;
 }
 
-function checkColumns(options: EvaluationOptions): void {
+export function checkColumns(options: Pick<EvaluationOptions, 'rows' | 'labelColumn' | 'sliceBy' | 'sensitive'>): void {
   const { rows, labelColumn } = options;
   if (rows.length === 0) throw invalid('The data has no rows; give a file with at least one labelled row.');
   const columns = columnsOf(rows);

@@ -13,6 +13,9 @@ import { contentDir, copyIntoRegistry } from './registry-files.ts';
 import type { DeployedVersionsLookup, Lineage, MetricSnapshot, ModelVersion, RegisteredModel } from './registry-types.ts';
 import { evaluateGates, parseGates, type Gate, type GateReport, type GateSubject } from './validation-gates.ts';
 
+/** Tag on an evaluation run naming the version it evaluated (MODEL/VERSION). */
+export const EVALUATES_TAG = 'loopline.evaluates';
+
 export interface ModelRegistryOptions {
   /** Where loopline.yaml and git live; default: the folder holding `.loopline/`. */
   projectDir?: string;
@@ -397,15 +400,29 @@ export class ModelRegistry {
   }
 
   checkVersionGates(v: ModelVersion): GateReport {
-    const subject: GateSubject = { label: `${v.model}/${v.version}`, metrics: lastValues(v.lineage.metrics) };
+    const subject: GateSubject = { label: `${v.model}/${v.version}`, metrics: this.gateMetrics(v) };
     return evaluateGates(this.gates(), subject, (alias) => {
       const model = this.modelRow(v.model);
       const row = this.db.prepare('SELECT version FROM model_aliases WHERE model = ? AND alias = ?').get(model.id, alias) as { version: number } | undefined;
       if (!row) return null;
       if (row.version === v.version) return 'self';
       const champ = this.getVersion(v.model, row.version);
-      return { label: `${v.model}/${champ.version}`, metrics: lastValues(champ.lineage.metrics) };
+      return { label: `${v.model}/${champ.version}`, metrics: this.gateMetrics(champ) };
     });
+  }
+
+  /** What gates check for a version: its training run's metrics plus the eval.* of its latest evaluation. */
+  gateMetrics(v: ModelVersion): Record<string, number> {
+    const evaluation = this.latestEvaluation(v);
+    return { ...lastValues(v.lineage.metrics), ...(evaluation ? Object.fromEntries(evaluation.metrics.filter((m) => m.key.startsWith('eval.')).map((m) => [m.key, m.last])) : {}) };
+  }
+
+  /** The newest finished evaluation run of a version (tagged loopline.evaluates=MODEL/VERSION), if any. */
+  latestEvaluation(v: ModelVersion): Run | undefined {
+    const experimentIds = this.store.listExperiments().map((e) => e.id);
+    if (experimentIds.length === 0) return undefined;
+    const filter = `tags.\`${EVALUATES_TAG}\` = '${`${v.model}/${v.version}`.replace(/'/g, "''")}' and attributes.status = 'FINISHED'`;
+    return this.store.searchRuns({ experimentIds, filter, orderBy: ['attributes.start_time DESC'], maxResults: 1 }).runs[0];
   }
 
   /** Gates for a run not registered yet; `beats:` compares with `model`'s alias when given. */

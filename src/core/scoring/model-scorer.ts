@@ -64,6 +64,7 @@ export class ScoringError extends LooplineError {
 const ROLE_LABEL = 'loopline.role';
 const PID_LABEL = 'loopline.scorer.pid';
 const HOST_LABEL = 'loopline.scorer.host';
+const SCORING_NETWORK = 'loopline-scoring';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Rows of a failure, for messages: "rows 1-1000" (1-based). */
@@ -113,12 +114,15 @@ export class ModelScorer implements AsyncDisposable {
     const { spec, health, port: inner } = servingContainer(registry, v, {
       name: `loopline-score-${safe}-v${v.version}-${randomBytes(3).toString('hex')}`,
       labels: { [ROLE_LABEL]: 'scorer', [PID_LABEL]: String(process.pid), [HOST_LABEL]: hostname() },
-      network: 'bridge',
+      network: SCORING_NETWORK,
     });
     const image = spec.image;
     await backend.ping();
     if (!(await backend.inspectImage(image))) throw new LooplineError('INVALID_STATE', `The serving image '${image}' of ${v.model}/${v.version} is not on the engine (${backend.endpoint}); build or load it first (npm run docker:setup builds loopline/python:bookworm).`);
     await removeOrphans(backend);
+    // A user-defined network of its own: the default bridge may be absent (dockerd --bridge=none) and
+    // the model should not share a network with unrelated containers.
+    await backend.ensureNetwork(SCORING_NETWORK, { [ROLE_LABEL]: 'scorer' });
     checkAborted(opts.signal);
     const port = await freePort();
     spec.ports = [{ containerPort: inner, hostPort: port, hostIp: '127.0.0.1' }];
@@ -202,6 +206,15 @@ export class ModelScorer implements AsyncDisposable {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw invalid(`The batch size must be a whole number of at least 1, got ${batchSize}.`);
     if (!Number.isInteger(concurrency) || concurrency < 1) throw invalid(`Concurrency must be a whole number of at least 1, got ${concurrency}.`);
     const pending: Array<Promise<ScoredBatch[]>> = [];
+    // Isolating rows costs ~2 requests per row of a batch; a model that refuses everything is broken,
+    // not picky: stop after three whole batches refused in a row.
+    let wholeRefused = 0;
+    const check = (pieces: ScoredBatch[]): ScoredBatch[] => {
+      const all = pieces.every((b) => b.failure);
+      wholeRefused = all && opts.isolateRefusedRows && pieces.length > 1 ? wholeRefused + 1 : 0;
+      if (wholeRefused >= 3) throw new ScoringError(pieces[0]!.failure!, `${this.version.model}/${this.version.version} refused every row of ${wholeRefused} batches in a row (${describeFailure(pieces[0]!.failure!)}); the model or the data's columns are wrong, not single rows.`);
+      return pieces;
+    };
     let index = 0;
     let offset = 0;
     for await (const rows of rebatch(source, batchSize)) {
@@ -210,9 +223,9 @@ export class ModelScorer implements AsyncDisposable {
       p.catch(() => {});
       pending.push(p);
       offset += rows.length;
-      if (pending.length >= concurrency) yield* await pending.shift()!;
+      if (pending.length >= concurrency) yield* check(await pending.shift()!);
     }
-    while (pending.length) yield* await pending.shift()!;
+    while (pending.length) yield* check(await pending.shift()!);
   }
 
   private async scoreBatch(columns: string[], rows: unknown[][], index: number, offset: number, opts: ScoreOptions): Promise<ScoredBatch[]> {
@@ -227,8 +240,8 @@ export class ModelScorer implements AsyncDisposable {
 
   /**
    * The scorer as the evaluation core's `predict`: rows as objects (the `exclude`d columns, such as
-   * the label, are not sent); any failed batch throws a ScoringError naming its rows and the model's
-   * message.
+   * the label, are not sent). Rows the model refuses are isolated and listed (row numbers from 1, in
+   * the order given) in one ScoringError; any other failure throws at once.
    */
   predictFn(opts: { exclude?: string[]; batchSize?: number; concurrency?: number; signal?: AbortSignal; onProgress?: (rowsDone: number, rowsTotal: number) => void } = {}): PredictFn {
     return async (rows: DataRow[]) => {
@@ -249,7 +262,12 @@ export class ModelScorer implements AsyncDisposable {
         const size = opts.batchSize ?? 1000;
         for (let i = 0; i < rows.length; i += size) yield rows.slice(i, i + size).map((r) => columns.map((c) => r[c]));
       };
-      for await (const b of this.score(columns, arrays(), opts)) {
+      const refused: ScoredBatch[] = [];
+      for await (const b of this.score(columns, arrays(), { ...opts, isolateRefusedRows: true })) {
+        if (b.failure?.kind === 'http') {
+          refused.push(b);
+          continue;
+        }
         if (b.failure) throw new ScoringError(b.failure, `${this.version.model}/${this.version.version} failed on ${rowRange(b.offset, b.rows.length)}: ${describeFailure(b.failure)}`);
         const o = b.output!;
         for (const p of o.predictions) out.predictions.push(p);
@@ -258,6 +276,11 @@ export class ModelScorer implements AsyncDisposable {
         if (o.classes) out.classes = o.classes;
         done += b.rows.length;
         opts.onProgress?.(done, rows.length);
+      }
+      if (refused.length) {
+        const count = refused.reduce((n, b) => n + b.rows.length, 0);
+        const list = refused.slice(0, 5).map((b) => `${rowRange(b.offset, b.rows.length)}: ${describeFailure(b.failure!)}`).join('; ');
+        throw new ScoringError(refused[0]!.failure!, `${this.version.model}/${this.version.version} refused ${count} of ${rows.length} rows (${list}${refused.length > 5 ? '; …' : ''}). Fix or drop those rows; every row must be scored to evaluate.`);
       }
       if (probs.length) {
         if (probs.length !== rows.length) throw new ScoringError({ kind: 'answer', message: 'probabilities missing' }, `${this.version.model}/${this.version.version} returned probabilities for only ${probs.length} of ${rows.length} rows.`);
