@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { CLI, REPO_ROOT } from '../test/helpers/paths.ts';
 
 const run = promisify(execFile);
-const say = (line: string) => console.log(`[demo] ${line}`);
+let say = (line: string) => console.log(`[demo] ${line}`);
 
 async function loopline(workspace: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
   say(`loopline ${args.map((a) => (/[\s{}]/.test(a) ? `'${a}'` : a)).join(' ')}`);
@@ -47,9 +47,9 @@ export async function registerDemoModel(workspace: string): Promise<void> {
 }
 
 /** The engine `npm run docker:setup` would use, without starting one; undefined when none answers. */
-async function dockerHost(): Promise<string | undefined> {
+async function dockerHost(env: NodeJS.ProcessEnv): Promise<string | undefined> {
   try {
-    const { stdout } = await run('bash', [join(REPO_ROOT, 'scripts', 'docker-setup.sh')], { env: { ...process.env, LOOPLINE_DOCKER_NO_START: '1' }, timeout: 15 * 60_000 });
+    const { stdout } = await run('bash', [join(REPO_ROOT, 'scripts', 'docker-setup.sh')], { env: { ...env, LOOPLINE_DOCKER_NO_START: '1' }, timeout: 15 * 60_000 });
     return /^DOCKER_HOST=(.+)$/m.exec(stdout)?.[1];
   } catch (err) {
     if ((err as { code?: number }).code !== 3) say(`docker setup failed: ${(err as { stderr?: string }).stderr?.trim().split('\n').pop() ?? String(err)}`);
@@ -58,6 +58,8 @@ async function dockerHost(): Promise<string | undefined> {
 }
 
 export interface DemoStages {
+  /** Settles when the stages have ended (the traffic runs until stop()). */
+  done: Promise<void>;
   /** Stops the traffic and removes the deployment (its containers), so nothing outlives the demo. */
   stop(): Promise<void>;
 }
@@ -67,22 +69,23 @@ export interface DemoStages {
  * `.loopline/server.json` when it starts; after 90 s they start anyway), so the first screen
  * does not share the machine with them.
  */
-export function startDockerStages(workspace: string): DemoStages {
+export function startDockerStages(workspace: string, opts: { log?: (line: string) => void; env?: NodeJS.ProcessEnv; settleMs?: number } = {}): DemoStages {
+  if (opts.log) say = opts.log;
   const children = new Set<ChildProcess>();
   let deployedWith: NodeJS.ProcessEnv | undefined;
   let stopped = false;
   const steps = async () => {
     for (let i = 0; i < 180 && !stopped && !existsSync(join(workspace, '.loopline', 'server.json')); i++) await sleep(500);
-    await sleep(5000);
+    await sleep(opts.settleMs ?? 5000);
     if (stopped) return;
-    const host = await dockerHost();
+    const host = await dockerHost(opts.env ?? process.env);
     if (!host) {
       say('No Docker engine answers, so the demo stops here: no container run, container sweep or deployment.');
       say('To see them: `npm run docker:setup` (starts an engine on this machine and builds the images, no registry needed),');
       say('then `export DOCKER_HOST=…` as it prints, and `npm start` again.');
       return;
     }
-    const env = { DOCKER_HOST: host };
+    const env = { ...opts.env, DOCKER_HOST: host };
     say(`Docker engine at ${host}: a container run, a sweep in containers and a deployment follow in the Loopline views.`);
     await loopline(workspace, ['run', '--container', '--image', 'loopline/python:bookworm', '--experiment', 'iris-sweep', '--name', 'lr-0.1-container', '--', 'python3', 'train.py', '--lr', '0.1', '--epochs', '120'], env);
     if (stopped) return;
@@ -108,6 +111,7 @@ export function startDockerStages(workspace: string): DemoStages {
     if (!stopped) say(`a stage failed: ${(err as { stderr?: string }).stderr?.trim() || (err as Error).message}`);
   });
   return {
+    done,
     async stop() {
       stopped = true;
       for (const c of children) c.kill('SIGTERM');
