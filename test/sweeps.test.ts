@@ -10,6 +10,7 @@ import { SweepQueue } from '../src/core/sweeps/sweep-queue.ts';
 import { gitRepo, runCli } from './helpers/cli.ts';
 import { CLI, PYTHON_CLIENT_DIR } from './helpers/paths.ts';
 import { tempDir } from './helpers/temp-store.ts';
+import { containersWithLabel, testEngine } from './helpers/docker-engine.ts';
 
 // A trial: logs val_loss = 10 + slope * step once per step through the Loopline client, and
 // appends "start"/"end" lines with times to events.log so the test sees real process lifetimes.
@@ -389,6 +390,62 @@ test('a sweep with --container runs its trials in containers through the same la
         assert.equal(trial.metrics.find((m) => m.key === 'val_loss')!.count, 5);
       }
       assert.equal(store.getRun(sweepId).tags['loopline.sweep.bestRun'], trials.find((x) => x.params.slope === '-1')!.info.id);
+    } finally {
+      store.close();
+    }
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('a container trial taken over after its launcher died is stopped by cancel: KILLED with the reason, no container left', async (t) => {
+  const { engine, skip } = testEngine();
+  if (!engine) {
+    t.skip(skip ?? 'no Docker engine');
+    return;
+  }
+  const p = project();
+  try {
+    const env = { ...process.env, DOCKER_HOST: engine.dockerHost };
+    const cmd = ['sh', '-c', 'trap "exit 143" TERM; echo started {x}; while true; do sleep 0.2; done'];
+    const launcher = spawn(CLI, ['sweep', '--param', 'x=1', '--container', '--image', engine.busyboxImage, '--network', 'none', '--', ...cmd], { cwd: p.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    launcher.stdout.on('data', (c) => (out += c));
+    launcher.stderr.on('data', (c) => (out += c));
+    const exited = new Promise((r) => launcher.on('close', r));
+    const sweepId = await waitFor('the sweep to start', () => /sweep ([0-9a-f]{32})/.exec(out)?.[1]);
+    await waitFor('the trial to start in its container', () => out.includes('started 1'));
+    launcher.kill('SIGKILL');
+    await exited;
+    const trialId = (() => {
+      const store = p.store();
+      try {
+        const [trial] = children(store, sweepId);
+        assert.equal(trial!.info.status, 'RUNNING');
+        return trial!.info.id;
+      } finally {
+        store.close();
+      }
+    })();
+
+    // A new launcher takes the trial over (its container runs on) and follows it.
+    const resume = spawn(CLI, ['queue', 'resume'], { cwd: p.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let resumed = '';
+    resume.stdout.on('data', (c) => (resumed += c));
+    resume.stderr.on('data', (c) => (resumed += c));
+    const resumeDone = new Promise<number | null>((r) => resume.on('close', r));
+    await waitFor('the trial to be taken over', () => resumed.includes('following its container'));
+
+    const cancel = await runCli(['queue', 'cancel', trialId], { cwd: p.dir, env: { DOCKER_HOST: engine.dockerHost } });
+    assert.equal(cancel.code, 0, cancel.stderr);
+    await Promise.race([resumeDone, new Promise((_, reject) => setTimeout(() => reject(new Error(`queue resume did not end after the cancel:\n${resumed}`)), 40_000))]);
+    const store = p.store();
+    try {
+      const trial = store.getRun(trialId);
+      assert.equal(trial.info.status, 'KILLED', resumed);
+      assert.equal(trial.tags['loopline.statusReason'], 'cancelled by the user');
+      assert.equal(new SweepQueue(store).pending().length, 0);
+      assert.deepEqual(containersWithLabel(engine, `loopline.run=${trialId}`), []);
     } finally {
       store.close();
     }

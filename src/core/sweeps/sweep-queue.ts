@@ -61,6 +61,11 @@ export function newOwnerId(): string {
   return `${hostname()}|${process.pid}|${randomBytes(4).toString('hex')}`;
 }
 
+/** The owner ran on this machine, so whether its process lives can be checked directly. */
+export function ownerOnThisHost(owner: string | null): boolean {
+  return !!owner && owner.split('|')[0] === hostname();
+}
+
 /** False only when we can tell: the owner ran on this machine and its process is gone. */
 export function ownerProcessAlive(owner: string | null): boolean {
   if (!owner) return false;
@@ -263,24 +268,29 @@ export class SweepQueue {
     return s.owner !== null && (s.leaseUntil ?? 0) > this.now() && ownerProcessAlive(s.owner);
   }
 
-  /** Running trials whose launcher is gone: its lease ran out, or (same machine) its process died. */
+  /**
+   * Running trials whose launcher is gone. On this machine that is known for sure: its process
+   * died (a live owner whose lease ran out is only late with its heartbeat, e.g. a suspended
+   * laptop or a busy event loop, and keeps its trials). Elsewhere only its lease can tell.
+   */
   staleTrials(sweepId: string): QueuedTrial[] {
     const t = this.now();
-    return this.trials(sweepId).filter((x) => x.state === 'running' && ((x.leaseUntil ?? 0) < t || !ownerProcessAlive(x.owner)));
+    return this.trials(sweepId).filter((x) => x.state === 'running' && (ownerOnThisHost(x.owner) ? !ownerProcessAlive(x.owner) : (x.leaseUntil ?? 0) < t));
   }
 
   /**
-   * Takes over a trial whose launcher died. Its process is killed first (if it is on this machine
-   * and still alive), so it cannot end twice. A trial that never started goes back to the queue;
-   * one that was running ends FAILED with the reason and is retried as a new run (up to
-   * MAX_ATTEMPTS), unless the sweep or the trial was cancelled.
+   * Takes over a trial whose launcher died, by compare-and-set on its owner: only the one caller
+   * that wins it kills what is left of its process (on this machine, if still alive), so it cannot
+   * end twice, and a trial another launcher took or renewed meanwhile is left alone. A trial that
+   * never started goes back to the queue; one that was running ends FAILED with the reason and is
+   * retried as a new run (up to MAX_ATTEMPTS), unless the sweep or the trial was cancelled.
    */
   recoverStale(trial: QueuedTrial): { retryRunId?: string; requeued?: boolean } {
-    if (trial.pid && trial.host === hostname() && processAlive(trial.pid)) killGroup(trial.pid);
-    return this.db
+    let took = false;
+    const result = this.db
       .transaction(() => {
         const pk = this.pk(trial.runId);
-        const took = this.db.prepare("UPDATE sweep_trials SET state = 'done' WHERE run = ? AND state = 'running' AND owner IS ?").run(pk, trial.owner).changes === 1;
+        took = this.db.prepare("UPDATE sweep_trials SET state = 'done' WHERE run = ? AND state = 'running' AND owner IS ? AND lease_until IS ?").run(pk, trial.owner, trial.leaseUntil).changes === 1;
         if (!took) return {};
         const run = this.store.getRun(trial.runId);
         const sweep = this.sweep(trial.sweepId);
@@ -310,6 +320,8 @@ export class SweepQueue {
         return retryRunId ? { retryRunId } : {};
       })
       .immediate();
+    if (took && trial.pid && trial.host === hostname() && processAlive(trial.pid)) killGroup(trial.pid);
+    return result;
   }
 
   /**

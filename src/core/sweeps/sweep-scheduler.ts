@@ -62,6 +62,8 @@ export class SweepScheduler {
   private readonly own = new Map<string, OwnTrial>();
   /** Container trials of a dead launcher this scheduler follows until their run ends. */
   private readonly adopted = new Map<string, QueuedTrial>();
+  /** Adopted trials whose cancel this scheduler is carrying out (their container is being stopped). */
+  private readonly cancelling = new Set<string>();
   private readonly wakers = new Set<() => void>();
   private killed = false;
 
@@ -140,15 +142,39 @@ export class SweepScheduler {
     return [...this.own.values(), ...this.adopted.values()].filter((t) => ('trial' in t ? t.trial : t).sweepId === sweepId).length;
   }
 
-  /** Adopted container trials whose run has ended (recorded by whoever follows the container) leave the queue. */
+  /**
+   * Adopted container trials: a cancel (from any process) stops the container, as for own trials;
+   * once the run has ended (recorded by whoever follows the container) the trial leaves the queue.
+   */
   private checkAdopted(): void {
     for (const [runId, t] of this.adopted) {
       const status = this.store.getRun(runId).info.status;
-      if (status === 'RUNNING') continue;
+      if (status === 'RUNNING') {
+        if (!this.cancelling.has(runId) && this.queue.trial(runId)?.cancelRequested) {
+          this.cancelling.add(runId);
+          void this.stopAdopted(runId).finally(() => this.wake());
+        }
+        continue;
+      }
       this.adopted.delete(runId);
+      if (this.cancelling.delete(runId)) this.store.logBatch(runId, { tags: [{ key: STATUS_REASON_TAG, value: 'cancelled by the user' }] });
       this.queue.finishTrial(runId, this.owner);
       this.opts.onEvent?.({ type: 'trial-ended', trial: t, outcome: { runId, status, exitCode: null, signal: null, durationMs: 0, problems: [], statusRecorded: true } });
     }
+  }
+
+  /** Stops an adopted trial's container (SIGTERM, SIGKILL after the grace period) from this process. */
+  private async stopAdopted(runId: string): Promise<void> {
+    const graceSec = (this.opts.stopGraceMs ?? 10_000) / 1000;
+    let stopped = false;
+    try {
+      const { stopContainerRun } = await import('../containers/container-reattach.ts');
+      stopped = await stopContainerRun(this.store, runId, graceSec);
+    } catch {
+      // no engine answers: nothing of it can still be running there for us to stop
+    }
+    // No running container is left to record the end: record it here.
+    if (!stopped && this.store.getRun(runId).info.status === 'RUNNING') this.store.updateRun(runId, { status: 'KILLED', endTime: Date.now() });
   }
 
   private async reattachContainers(): Promise<void> {
