@@ -16,6 +16,7 @@ import {
   type OutputSink,
   type ServiceSpec,
 } from './container-backend.ts';
+import { resolveEngineEndpoint, sshLogin } from './docker-endpoint.ts';
 import { explainEngineError } from './engine-errors.ts';
 
 /** The socket `npm run docker:setup` starts an engine on when the machine has none. */
@@ -37,16 +38,47 @@ export class DockerEngineBackend implements ContainerBackend {
     this.onThisMachine = !remote || /^tcp:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:|\/|$)/.test(endpoint);
   }
 
-  /** DOCKER_HOST if set; else the default socket, or Loopline's own engine when only that exists. */
+  /**
+   * The engine the docker CLI would use: DOCKER_HOST, else the current docker context (see
+   * docker-endpoint.ts), else the default socket, or Loopline's own engine when only that exists.
+   */
   static fromEnvironment(env: NodeJS.ProcessEnv = process.env): DockerEngineBackend {
-    const host = env.DOCKER_HOST;
+    const found = resolveEngineEndpoint(env);
+    const host = found?.host;
     if (host && !host.startsWith('unix://')) {
-      let docker: Docker;
+      const label = found.source === 'DOCKER_HOST' ? `DOCKER_HOST='${host}'` : `${found.source} (${host})`;
+      let url: URL;
       try {
-        docker = new Docker();
-      } catch (err) {
-        throw new Error(`DOCKER_HOST='${host}' is not usable (${(err as Error).message}): use unix:///path/docker.sock, tcp://host:port or ssh://user@host.`);
+        url = new URL(host.includes('//') ? host : `tcp://${host}`);
+      } catch {
+        throw new Error(`${label} is not an engine address: use unix:///path/docker.sock, tcp://host:port or ssh://user@host.`);
       }
+      let docker: Docker;
+      if (url.protocol === 'ssh:') {
+        const login = sshLogin(env);
+        // docker-modem lets DOCKER_HOST's own ssh options (only the agent) override these.
+        docker = new Docker({
+          protocol: 'ssh',
+          host: url.hostname,
+          port: Number(url.port) || 22,
+          ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+          sshOptions: { ...(login.agent ? { agent: login.agent } : {}), ...(login.privateKey ? { privateKey: login.privateKey } : {}) },
+        } as Docker.DockerOptions);
+      } else if (url.protocol === 'tcp:' || url.protocol === 'http:' || url.protocol === 'https:') {
+        if (found.source === 'DOCKER_HOST') docker = new Docker(); // docker-modem reads DOCKER_TLS_VERIFY / DOCKER_CERT_PATH itself
+        else {
+          const tls = found.tls;
+          const https = !!tls?.cert || url.protocol === 'https:' || url.port === '2376';
+          docker = new Docker({
+            protocol: https ? 'https' : 'http',
+            host: url.hostname,
+            port: Number(url.port) || (https ? 2376 : 2375),
+            ...(tls?.ca ? { ca: tls.ca } : {}),
+            ...(tls?.cert ? { cert: tls.cert } : {}),
+            ...(tls?.key ? { key: tls.key } : {}),
+          });
+        }
+      } else throw new Error(`${label} uses '${url.protocol}//', which Loopline cannot reach: use unix://, tcp:// or ssh://.`);
       return new DockerEngineBackend(docker, host, true);
     }
     let socketPath = host ? host.slice('unix://'.length) : '/var/run/docker.sock';

@@ -20,6 +20,11 @@ export function explainEngineError(err: unknown, endpoint: string): Error {
       'INVALID_STATE',
       `No Docker engine answers at ${endpoint}: start one (on this machine: npm run docker:setup, or sudo systemctl start docker) or set DOCKER_HOST to an engine that runs (unix:///path/docker.sock or tcp://host:port).`,
     );
+  if (endpoint.startsWith('ssh://') && /authentication methods failed|handshake|Permission denied/i.test(msg))
+    return new LooplineError(
+      'PERMISSION_DENIED',
+      `Could not log in to ${endpoint} over SSH (${msg}): load your key into ssh-agent (ssh-add, with SSH_AUTH_SOCK set) or keep it unencrypted as ~/.ssh/id_ed25519, id_ecdsa or id_rsa; Loopline speaks SSH itself and does not read ~/.ssh/config, so give the user and host in the address (ssh://user@host:port).`,
+    );
   if (e?.code === 'EACCES' || e?.code === 'EPERM')
     return new LooplineError(
       'PERMISSION_DENIED',
