@@ -84,7 +84,7 @@ try {
   direct = await backend.startService({
     name: `${name}-direct`,
     image: IMAGE,
-    command: ['python3', 'serve.py', '--model', '/model', '--port', '8080'],
+    command: ['python3', 'serve.py', '--model', '/model', '--host', '0.0.0.0', '--port', '8080'],
     workingDir: '/app',
     env: {},
     labels: { 'loopline.bench': name },

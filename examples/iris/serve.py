@@ -1,6 +1,7 @@
 """Serve a trained Iris model over HTTP with MLflow's scoring protocol (standard library only).
 
-    python3 serve.py --model /model --port 8080
+    python3 serve.py --model /model --port 8080            (this machine only: 127.0.0.1)
+    python3 serve.py --model /model --host 0.0.0.0         (inside a container, as Loopline runs it)
 
 GET /ping answers 200 once the model is loaded. POST /invocations takes a JSON body in one of
 MLflow's input formats and answers {"predictions": [...]} with class names (with --probabilities also
@@ -168,7 +169,7 @@ class Handler(BaseHTTPRequestHandler):
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Serve an Iris model (MLflow scoring protocol)")
     ap.add_argument("--model", default="/model", help="model folder or model.json (default /model)")
-    ap.add_argument("--host", default="0.0.0.0", help="address to bind (default 0.0.0.0, for a container)")
+    ap.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; a container passes 0.0.0.0)")
     ap.add_argument("--port", type=int, default=8080)
     ap.add_argument("--fail-after", type=int, default=None, help="answer 500 to /invocations after N requests (a drill for automatic rollback)")
     ap.add_argument("--probabilities", action="store_true", help="also answer class probabilities (for log loss, ROC AUC and calibration in loopline evaluate)")

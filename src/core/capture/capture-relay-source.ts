@@ -1,53 +1,68 @@
 /**
- * The capture relay: a small Python process inside the proxy container, between nginx's public
- * server and its internal weighted upstream. Why a relay and not nginx's access log: the proxy image
- * ships nginx-light, which can log a request body but never a response body, and prediction drift
- * and live accuracy need the predictions. Why in the proxy container: captures stay on the
- * deployment's own volume (nothing leaves the machine), the model container is untouched, and
- * with capture switched off nginx routes around the relay, so the endpoint pays nothing.
- * Lossless: every sampled exchange is one O_APPEND write of one JSON line before the response is
- * returned; the store ingests the file from its last offset.
+ * The capture helper: a small Python process inside the proxy container, beside nginx and out of the
+ * scoring path (nginx itself captures: see nginx-config.ts). It does two things nginx-light cannot:
+ * - checks `POST /feedback` bodies (`{"request_id": ..., "label": ...}`) and answers 202 or a 400 that
+ *   says what is wrong; nginx logs the accepted ones into capture.jsonl;
+ * - rotates capture.jsonl past `max_bytes` (capture.jsonl.1 is the newest rotated file, .KEEP the
+ *   oldest; nginx reopens on SIGUSR1), deleting the stored answers of requests whose log lines fall
+ *   off the end, so an endpoint nobody ingests from cannot fill the disk.
+ * Settings come from capture.json beside the nginx config, re-read every second.
  */
 export const CAPTURE_RELAY_PORT = 9000;
-export const INTERNAL_PORT = 8081;
 
 export const CAPTURE_RELAY_PY = String.raw`
-import http.client, json, os, random, sys, threading, time
+import json, os, signal, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 CONF = "/etc/loopline-proxy/capture.json"
-LOG = "/var/log/loopline/capture.jsonl"
-MAX_BODY = 10 * 1024 * 1024
-state = {"mtime": None, "sampling": 1.0, "checked": 0.0}
-fd = os.open(LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-local = threading.local()
+LOGS = "/var/log/loopline"
+LOG = LOGS + "/capture.jsonl"
+RESPONSES = LOGS + "/responses"
 
-def sampling():
-    now = time.monotonic()
-    if now - state["checked"] > 1.0:
-        state["checked"] = now
+def settings():
+    try:
+        with open(CONF) as f:
+            c = json.load(f)
+        return int(c.get("max_bytes", 64 << 20)), max(1, int(c.get("keep", 4)))
+    except (OSError, ValueError):
+        return 64 << 20, 4
+
+def drop_answers(path):
+    try:
+        with open(path, "rb") as f:
+            for line in f:
+                try:
+                    rid = json.loads(line).get("request_id")
+                except ValueError:
+                    continue
+                if isinstance(rid, str) and rid.isalnum():
+                    try:
+                        os.unlink(os.path.join(RESPONSES, rid))
+                    except OSError:
+                        pass
+    except OSError:
+        pass
+
+def rotate_forever():
+    while True:
+        time.sleep(1.0)
+        max_bytes, keep = settings()
         try:
-            m = os.stat(CONF).st_mtime
-            if m != state["mtime"]:
-                with open(CONF) as f:
-                    state["sampling"] = float(json.load(f).get("sampling", 1.0))
-                state["mtime"] = m
-        except (OSError, ValueError):
-            pass
-    return state["sampling"]
+            if os.stat(LOG).st_size <= max_bytes:
+                continue
+        except OSError:
+            continue
+        oldest = "%s.%d" % (LOG, keep)
+        if os.path.exists(oldest):
+            drop_answers(oldest)
+            os.unlink(oldest)
+        for i in range(keep - 1, 0, -1):
+            if os.path.exists("%s.%d" % (LOG, i)):
+                os.rename("%s.%d" % (LOG, i), "%s.%d" % (LOG, i + 1))
+        os.rename(LOG, LOG + ".1")
+        os.kill(1, signal.SIGUSR1)  # nginx (PID 1) reopens its logs: a new capture.jsonl
 
-def write(obj):
-    os.write(fd, (json.dumps(obj, separators=(",", ":")) + "\n").encode())
-
-def upstream():
-    c = getattr(local, "conn", None)
-    if c is None:
-        c = local.conn = http.client.HTTPConnection("127.0.0.1", ${INTERNAL_PORT}, timeout=60)
-    return c
-
-HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "proxy-connection", "content-length"}
-
-class Relay(BaseHTTPRequestHandler):
+class Feedback(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     def log_message(self, *a):
         pass
@@ -60,53 +75,21 @@ class Relay(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def feedback(self, raw):
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(n) if n else b""
+        if self.path != "/feedback":
+            return self.reply(404, {"error_code": "ENDPOINT_NOT_FOUND", "message": "POST /feedback"})
         try:
             body = json.loads(raw or b"null")
         except ValueError:
             body = None
         if not isinstance(body, dict) or not isinstance(body.get("request_id"), str) or "label" not in body:
             return self.reply(400, {"error_code": "BAD_REQUEST", "message": 'POST /feedback takes {"request_id": "<X-Request-Id of the scored request>", "label": <true label>}'})
-        write({"type": "feedback", "time": time.time(), "request_id": body["request_id"], "label": body["label"]})
         self.reply(202, {"accepted": True, "request_id": body["request_id"]})
 
-    def relay(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        if n > MAX_BODY:
-            return self.reply(413, {"error_code": "BAD_REQUEST", "message": "body larger than 10 MB"})
-        raw = self.rfile.read(n) if n else b""
-        if self.command == "POST" and self.path == "/feedback":
-            return self.feedback(raw)
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP}
-        t0 = time.perf_counter()
-        for attempt in (0, 1):
-            c = upstream()
-            try:
-                c.request(self.command, self.path, body=raw if n else None, headers=headers)
-                r = c.getresponse()
-                data = r.read()
-                break
-            except (http.client.HTTPException, OSError):
-                c.close()
-                local.conn = None
-                if attempt:
-                    return self.reply(502, {"error_code": "BAD_GATEWAY", "message": "no model container answered"})
-        ms = (time.perf_counter() - t0) * 1000
-        if self.command == "POST" and self.path == "/invocations" and random.random() < sampling():
-            write({"type": "request", "time": time.time(), "request_id": self.headers.get("X-Request-Id", ""),
-                   "status": r.status, "latency_ms": round(ms, 3), "request": raw.decode("utf-8", "replace"),
-                   "response": data.decode("utf-8", "replace")})
-        self.send_response(r.status)
-        for k, v in r.getheaders():
-            if k.lower() not in HOP:
-                self.send_header(k, v)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    do_GET = do_POST = do_PUT = do_DELETE = relay
-
-server = ThreadingHTTPServer(("127.0.0.1", ${CAPTURE_RELAY_PORT}), Relay)
+threading.Thread(target=rotate_forever, daemon=True).start()
+server = ThreadingHTTPServer(("127.0.0.1", ${CAPTURE_RELAY_PORT}), Feedback)
 server.daemon_threads = True
 open("/tmp/relay.ready", "w").close()
 server.serve_forever()

@@ -32,3 +32,10 @@ CREATE TABLE capture_feedback (
   PRIMARY KEY (deployment, request_id)
 ) WITHOUT ROWID;
 `;
+
+/**
+ * Migration 14: the proxy's capture log rotates (capture.jsonl, capture.jsonl.1 … .N), so the reader
+ * keeps a byte position per file (JSON `{"<inode>-<birth ms>": bytes}`) instead of one offset.
+ */
+export const CAPTURE_ROTATION_SCHEMA_VERSION = 14;
+export const CAPTURE_ROTATION_SCHEMA_SQL = `ALTER TABLE capture_settings ADD COLUMN log_positions TEXT NOT NULL DEFAULT '{}';`;

@@ -1,4 +1,5 @@
 import { dirname, join } from 'node:path';
+import { upstreamVersions } from '../deploy/access-metrics.ts';
 import { DeploymentRecords } from '../deploy/deployment-records.ts';
 import { invalid } from '../errors.ts';
 import { monitoringSettings } from '../monitoring/monitoring-settings.ts';
@@ -36,7 +37,7 @@ export async function refreshDriftHistory(registry: ModelRegistry, deployment: s
   const d = new DeploymentRecords(db).get(deployment);
   const capture = new CaptureStore(db);
   const live = d.slots.find((s) => s.role === 'live');
-  capture.ingest(deployment, captureLogPath(registry.store.path, deployment), live?.version ?? null);
+  capture.ingest(deployment, captureLogPath(registry.store.path, deployment), upstreamVersions(d.slots));
   const liveVersion = live ? registry.getVersion(d.model, live.version) : null;
   if (!liveVersion) throw invalid(`Deployment '${deployment}' has no live version, so there is nothing to compare its traffic with.`);
   const project = registry.projectConfig();

@@ -12,6 +12,11 @@ export interface AccessEntry {
   upstream: string;
   /** Seconds, as nginx measured the whole request. */
   requestTime: number;
+  /**
+   * Every upstream nginx tried, in order, with its status and time (seconds) when logged: a version
+   * that failed (5xx) before another answered counts that error, the client saw the other's answer.
+   */
+  tries?: Array<{ upstream: string; status: number; time: number }>;
 }
 
 export interface VersionMetrics {
@@ -39,8 +44,15 @@ export function parseAccessLine(line: string): AccessEntry | null {
   const status = Number(raw.status);
   const requestTime = Number(raw.request_time);
   if (!Number.isFinite(time) || !Number.isFinite(status) || !Number.isFinite(requestTime)) return null;
-  const tried = String(raw.upstream ?? '').split(/\s*[,:]\s+/).map((s) => s.trim()).filter(Boolean);
-  return { time, status, upstream: tried[tried.length - 1] ?? '', requestTime };
+  const split = (v: unknown) => String(v ?? '').split(/\s*[,:]\s+/).map((s) => s.trim()).filter(Boolean);
+  const tried = split(raw.upstream);
+  const entry: AccessEntry = { time, status, upstream: tried[tried.length - 1] ?? '', requestTime };
+  if (tried.length > 1) {
+    const statuses = split(raw.upstream_status);
+    const times = split(raw.upstream_time);
+    entry.tries = tried.map((upstream, i) => ({ upstream, status: i === tried.length - 1 ? status : Number(statuses[i]) || 502, time: Number(times[i]) || 0 }));
+  }
+  return entry;
 }
 
 function percentile(sorted: number[], p: number): number | null {
@@ -62,16 +74,27 @@ export function summarizeAccess(entries: Iterable<AccessEntry>, slots: Slot[], s
   }
   for (const e of entries) {
     if (e.time < sinceSec) continue;
-    const id = byAddress.get(e.upstream);
-    const acc = id ? bySlot.get(id) : undefined;
-    if (!acc || e.time * 1000 < (acc.slot.startedTime ?? 0)) continue;
-    acc.times.push(e.requestTime * 1000);
-    if (e.status >= 500) acc.errors++;
+    for (const t of e.tries ?? [{ upstream: e.upstream, status: e.status, time: e.requestTime }]) {
+      const id = byAddress.get(t.upstream);
+      const acc = id ? bySlot.get(id) : undefined;
+      if (!acc || e.time * 1000 < (acc.slot.startedTime ?? 0)) continue;
+      acc.times.push((e.tries ? t.time : e.requestTime) * 1000);
+      if (t.status >= 500) acc.errors++;
+    }
   }
   return [...bySlot.values()].map(({ slot, times, errors }) => {
     times.sort((a, b) => a - b);
     return { version: slot.version, slot: slot.id, requests: times.length, errors, errorRate: times.length ? errors / times.length : 0, p50Ms: percentile(times, 50), p95Ms: percentile(times, 95) };
   });
+}
+
+/** The version behind an upstream address (`ip:8080`) at a time (s): a slot's address, once it started. */
+export function upstreamVersions(slots: Slot[]): (upstream: string, timeSec: number) => number | null {
+  const byAddress = new Map(slots.filter((s) => s.address).map((s) => [`${s.address}:8080`, s]));
+  return (upstream, timeSec) => {
+    const s = byAddress.get(upstream);
+    return s && timeSec * 1000 >= (s.startedTime ?? 0) ? s.version : null;
+  };
 }
 
 /** The last `maxBytes` of the access log, as entries (a log that does not exist yet has none). */

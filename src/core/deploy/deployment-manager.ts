@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CAPTURE_RELAY_PY } from '../capture/capture-relay-source.ts';
 import { CaptureStore, type CaptureSettings } from '../capture/capture-store.ts';
@@ -9,7 +9,7 @@ import { GateFailedError, parseModelRef, type ModelRegistry } from '../registry/
 import type { AuditOutcome } from '../registry/audit-log.ts';
 import type { ModelVersion } from '../registry/registry-types.ts';
 import type { GateReport } from '../registry/validation-gates.ts';
-import { deploymentMetrics, type VersionMetrics } from './access-metrics.ts';
+import { deploymentMetrics, upstreamVersions, type VersionMetrics } from './access-metrics.ts';
 import { DeploymentRecords, type DeploymentRecord, type Strategy } from './deployment-records.ts';
 import { PROXY_PORT, renderNginxConfig, type Slot } from './nginx-config.ts';
 import { freePort, servingContainer } from './serving-spec.ts';
@@ -26,6 +26,9 @@ export interface DeploymentManagerOptions {
   proxyImage?: string;
   health?: Partial<HealthCheck>;
   now?: () => number;
+  /** The proxy rotates capture.jsonl past this size (default 64 MB), keeping `captureLogKeep` older files (default 4). */
+  captureLogMaxBytes?: number;
+  captureLogKeep?: number;
 }
 
 export interface DeployOptions {
@@ -94,6 +97,7 @@ export class DeploymentManager {
   private readonly proxyImage: string;
   private readonly health: HealthCheck;
   private readonly now: () => number;
+  private readonly captureLog_: { maxBytes: number; keep: number };
 
   constructor(registry: ModelRegistry, backend: ContainerBackend, opts: DeploymentManagerOptions = {}) {
     this.registry = registry;
@@ -103,6 +107,7 @@ export class DeploymentManager {
     this.proxyImage = opts.proxyImage ?? process.env.LOOPLINE_PROXY_IMAGE ?? DEFAULT_PROXY_IMAGE;
     this.health = { path: '/ping', intervalMs: 250, timeoutMs: 2000, retries: 60, ...opts.health };
     this.now = opts.now ?? Date.now;
+    this.captureLog_ = { maxBytes: opts.captureLogMaxBytes ?? 64 * 1024 * 1024, keep: opts.captureLogKeep ?? 4 };
   }
 
   private dir(name: string): string {
@@ -161,7 +166,11 @@ export class DeploymentManager {
       d.slots = [{ ...slot, weight: 100, role: 'live' }];
       const dir = this.dir(name);
       mkdirSync(join(dir, 'proxy'), { recursive: true });
-      mkdirSync(join(dir, 'logs'), { recursive: true });
+      // nginx's workers (nobody) store captured answers here.
+      for (const sub of ['logs', 'logs/responses', 'logs/capture-tmp']) {
+        mkdirSync(join(dir, sub), { recursive: true });
+        chmodSync(join(dir, sub), 0o777);
+      }
       writeFileSync(join(dir, 'proxy', 'capture_relay.py'), CAPTURE_RELAY_PY);
       this.capture.resetLog(name);
       this.writeConfig(d);
@@ -220,6 +229,7 @@ export class DeploymentManager {
       d.strategy = 'blue-green';
       d.slots = [{ ...slot, weight: 100, role: 'live' }, ...live.map((s) => ({ ...s, weight: 0, role: 'previous' as const, expiresTime: this.now() + keepPreviousMs }))];
     }
+    this.ingestBefore(d, stale);
     await this.reload(d);
     if (strategy !== 'canary') for (const s of stale) await this.backend.removeContainer(s.containerId).catch(() => {});
     this.records.save(d);
@@ -234,6 +244,7 @@ export class DeploymentManager {
     const live = d.slots.filter((s) => s.role === 'live');
     const stale = d.slots.filter((s) => s.role === 'previous');
     const expiresTime = this.now() + (opts.keepPreviousMs ?? DEFAULT_KEEP_PREVIOUS_MS);
+    this.ingestBefore(d, stale);
     d.slots = [{ ...cand, weight: 100, role: 'live' }, ...live.map((s) => ({ ...s, weight: 0, role: 'previous' as const, expiresTime }))];
     d.strategy = 'blue-green';
     await this.reload(d);
@@ -283,6 +294,7 @@ export class DeploymentManager {
     const prev = d.slots.find((s) => s.role === 'previous');
     const live = d.slots.find((s) => s.role === 'live');
     if (cand) {
+      this.ingestBefore(d, [cand]);
       d.slots = d.slots.filter((s) => s !== cand).map((s) => (s.role === 'live' ? { ...s, weight: 100 } : s));
       d.strategy = 'blue-green';
       await this.reload(d);
@@ -317,6 +329,7 @@ export class DeploymentManager {
   async reapExpired(d: DeploymentRecord): Promise<DeploymentRecord> {
     const expired = d.slots.filter((s) => s.role === 'previous' && s.expiresTime !== undefined && s.expiresTime <= this.now());
     if (expired.length === 0) return d;
+    this.ingestBefore(d, expired);
     d.slots = d.slots.filter((s) => !expired.includes(s));
     await this.reload(d);
     for (const s of expired) await this.backend.removeContainer(s.containerId).catch(() => {});
@@ -347,11 +360,19 @@ export class DeploymentManager {
     return join(this.dir(name), 'logs', 'capture.jsonl');
   }
 
-  /** Moves new captures and feedback from the proxy's log into the store. */
-  ingestCapture(name: string): { requests: number; feedback: number } {
-    const d = this.records.get(name);
-    const live = d.slots.find((s) => s.role === 'live');
-    return this.capture.ingest(name, this.captureLog(name), live?.version ?? null);
+  /** Moves new captures and feedback from the proxy's logs into the store, each request labelled with the version that answered it. */
+  ingestCapture(name: string, d: DeploymentRecord = this.records.get(name)): { requests: number; feedback: number } {
+    return this.capture.ingest(name, this.captureLog(name), upstreamVersions(d.slots));
+  }
+
+  /** Captures answered by slots about to go are ingested while their addresses still name them. */
+  private ingestBefore(d: DeploymentRecord, leaving: Slot[]): void {
+    if (leaving.length === 0) return;
+    try {
+      this.ingestCapture(d.name, d);
+    } catch {
+      // best effort: the lines stay in the log and are ingested later, without a version
+    }
   }
 
   /** Switches capture on/off or changes sampling/ring; the proxy follows with a graceful reload. */
@@ -382,9 +403,9 @@ export class DeploymentManager {
     mkdirSync(dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
     const capture = this.capture.settings(d.name);
-    writeFileSync(tmp, renderNginxConfig(d.slots, d.generation, { capture: capture.enabled }));
+    writeFileSync(tmp, renderNginxConfig(d.slots, d.generation, { enabled: capture.enabled, sampling: capture.sampling }));
     renameSync(tmp, file);
-    writeFileSync(`${tmp}c`, JSON.stringify({ sampling: capture.sampling }));
+    writeFileSync(`${tmp}c`, JSON.stringify({ max_bytes: this.captureLog_.maxBytes, keep: this.captureLog_.keep }));
     renameSync(`${tmp}c`, join(dirname(file), 'capture.json'));
   }
 

@@ -1,4 +1,6 @@
+import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import { invalid } from '../errors.ts';
 import type { ServiceSpec } from '../containers/container-backend.ts';
 import type { ModelRegistry } from '../registry/model-registry.ts';
@@ -26,7 +28,9 @@ export function servingContainer(registry: ModelRegistry, v: ModelVersion, place
   if (!serve.image) throw invalid(`serve: needs image: (an image with the runtime, e.g. loopline/python:bookworm from npm run docker:setup); building from serve.build is not supported yet.`);
   const port = serve.port ?? MODEL_PORT;
   if (port !== MODEL_PORT) throw invalid(`serve.port must be ${MODEL_PORT} for now (the proxy reaches every model container there).`);
-  const command = ['sh', '-c', `${serve.command}${/--port\b/.test(serve.command) ? '' : ` --port ${MODEL_PORT}`}`];
+  // The proxy (or the scorer's published port) reaches the server from outside its container: it must
+  // listen on 8080 on every address (examples/iris/serve.py binds 127.0.0.1 unless told otherwise).
+  const command = ['sh', '-c', `${serve.command}${/--port\b/.test(serve.command) ? '' : ` --port ${MODEL_PORT}`}${/--host\b/.test(serve.command) ? '' : ' --host 0.0.0.0'}`];
   return {
     port,
     health: serve.health ?? '/ping',
@@ -40,6 +44,8 @@ export function servingContainer(registry: ModelRegistry, v: ModelVersion, place
       binds: [
         { source: v.dir, target: '/model', readOnly: true },
         { source: registry.projectDir, target: '/app', readOnly: true },
+        // The workspace store, registry and capture logs are not the model's to read: an empty folder over them.
+        ...privateDirs(registry).map((target) => ({ source: emptyDir(registry), target, readOnly: true })),
       ],
       copyIn: [],
       network: place.network,
@@ -58,4 +64,21 @@ export async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** Folders inside the project (mounted at /app) that serving containers must not see, as /app paths. */
+function privateDirs(registry: ModelRegistry): string[] {
+  const dirs = new Set([join(registry.projectDir, '.loopline'), dirname(registry.store.path)]);
+  return [...dirs]
+    .filter((p) => existsSync(p))
+    .map((p) => relative(registry.projectDir, p))
+    .filter((r) => r && !r.startsWith('..') && !isAbsolute(r))
+    .map((r) => `/app/${r.split(/[\\/]/).join('/')}`);
+}
+
+/** An empty folder to mount over the private ones (kept empty: mounted read-only). */
+function emptyDir(registry: ModelRegistry): string {
+  const dir = join(dirname(registry.store.path), 'mask');
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { backfillTiles, TILES_TABLE_SQL } from './series-tiles.ts';
 import { REGISTRY_SCHEMA_SQL, REGISTRY_SCHEMA_VERSION } from '../registry/registry-schema.ts';
 import { DEPLOY_SCHEMA_SQL, DEPLOY_SCHEMA_VERSION } from '../deploy/deploy-schema.ts';
-import { CAPTURE_SCHEMA_SQL, CAPTURE_SCHEMA_VERSION } from '../capture/capture-schema.ts';
+import { CAPTURE_ROTATION_SCHEMA_SQL, CAPTURE_ROTATION_SCHEMA_VERSION, CAPTURE_SCHEMA_SQL, CAPTURE_SCHEMA_VERSION } from '../capture/capture-schema.ts';
 import { DRIFT_HISTORY_SCHEMA_SQL, DRIFT_HISTORY_SCHEMA_VERSION } from '../capture/drift-history-schema.ts';
 import { SWEEP_TABLES_SQL } from '../sweeps/sweep-tables.ts';
 
@@ -117,6 +117,8 @@ CREATE TABLE artifacts (
   { version: CAPTURE_SCHEMA_VERSION, sql: CAPTURE_SCHEMA_SQL },
   // Drift history, episodes and retrains of deployments (src/core/capture).
   { version: DRIFT_HISTORY_SCHEMA_VERSION, sql: DRIFT_HISTORY_SCHEMA_SQL },
+  // Capture logs rotate: a read position per file (src/core/capture).
+  { version: CAPTURE_ROTATION_SCHEMA_VERSION, sql: CAPTURE_ROTATION_SCHEMA_SQL },
 ];
 
 export function migrate(db: Database.Database, now: () => number): void {
