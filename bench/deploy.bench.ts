@@ -16,7 +16,7 @@ import { tempDir } from '../test/helpers/temp-store.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const CONCURRENCY = Number(process.env.LOOPLINE_BENCH_CONCURRENCY ?? 8);
-const SECONDS = Number(process.env.LOOPLINE_BENCH_SECONDS ?? 8);
+const SECONDS = Number(process.env.LOOPLINE_BENCH_SECONDS ?? 4);
 
 const setup = spawnSync('bash', [join(ROOT, 'scripts', 'docker-setup.sh')], { encoding: 'utf8' });
 if (setup.status !== 0) {
@@ -100,12 +100,21 @@ try {
     if (await fetch(`http://127.0.0.1:${port}/ping`).then((r) => r.ok, () => false)) break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  const viaDirect = await load(`http://127.0.0.1:${port}`);
-  const viaProxy = await load(d.endpoint);
-  // Capture is on by default (relay in the path); the same endpoint with it switched off.
-  await manager.setCapture(name, { enabled: false });
-  const captureOff = await load(d.endpoint);
-  await manager.setCapture(name, { enabled: true });
+  // Alternated rounds (direct, endpoint with capture, endpoint without), so a change in the shared
+  // machine's load hits all three alike; each figure sums its rounds.
+  const rounds = Number(process.env.LOOPLINE_BENCH_ROUNDS ?? 3);
+  const runs: Record<'direct' | 'on' | 'off', Array<{ rps: number; p99: number; failed: number }>> = { direct: [], on: [], off: [] };
+  for (let i = 0; i < rounds; i++) {
+    runs.direct.push(await load(`http://127.0.0.1:${port}`));
+    runs.on.push(await load(d.endpoint));
+    await manager.setCapture(name, { enabled: false });
+    runs.off.push(await load(d.endpoint));
+    await manager.setCapture(name, { enabled: true });
+  }
+  const sum = (xs: Array<{ rps: number; p99: number; failed: number }>) => ({ rps: xs.reduce((a, x) => a + x.rps, 0) / xs.length, p99: Math.max(...xs.map((x) => x.p99)), failed: xs.reduce((a, x) => a + x.failed, 0) });
+  const viaDirect = sum(runs.direct);
+  const viaProxy = sum(runs.on);
+  const captureOff = sum(runs.off);
   manager.ingestCapture(name);
   const captured = manager.capture.count(name);
   t0 = performance.now();
@@ -115,7 +124,7 @@ try {
   await manager.rollback(name);
   const rollbackMs = performance.now() - t0;
   const f = (n: number) => n.toFixed(1);
-  console.log(`load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}; concurrency ${CONCURRENCY}, ${SECONDS} s each`);
+  console.log(`load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}; concurrency ${CONCURRENCY}, ${rounds} alternated rounds of ${SECONDS} s each (p99: worst round)`);
   console.log(`direct to the model container: ${f(viaDirect.rps)} req/s, p99 ${f(viaDirect.p99)} ms, failed ${viaDirect.failed}`);
   console.log(`through the stable endpoint:   ${f(viaProxy.rps)} req/s, p99 ${f(viaProxy.p99)} ms, failed ${viaProxy.failed}`);
   console.log(`throughput ratio (endpoint / direct): ${(viaProxy.rps / viaDirect.rps).toFixed(2)}x (aim >= 0.8x); p99 ratio ${(viaProxy.p99 / viaDirect.p99).toFixed(2)}x`);

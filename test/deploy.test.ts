@@ -57,8 +57,9 @@ after(async () => {
   t?.cleanup();
 });
 
-/** A client sending requests continuously (fresh connection each, bounded) until stopped. */
-function loadClient() {
+/** A client sending requests continuously (bounded) until stopped: a fresh connection each, or keep-alive. */
+function loadClient(keepAlive = false) {
+  const conn: Record<string, string> = keepAlive ? {} : { Connection: 'close' };
   let stop = false;
   const seen: string[] = [];
   const failures: string[] = [];
@@ -68,10 +69,10 @@ function loadClient() {
     while (!stop && Date.now() < deadline && sent < 20_000) {
       sent++;
       try {
-        const r = await fetch(`${endpoint}/invocations`, { method: 'POST', headers: { 'Content-Type': 'application/json', Connection: 'close' }, body: JSON.stringify({ instances: [[5.1, 3.5, 1.4, 0.2]] }) });
+        const r = await fetch(`${endpoint}/invocations`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...conn }, body: JSON.stringify({ instances: [[5.1, 3.5, 1.4, 0.2]] }) });
         const body = (await r.json()) as { predictions?: string[] };
         if (r.status !== 200 || body.predictions?.[0] !== 'setosa') failures.push(`HTTP ${r.status} ${JSON.stringify(body)}`);
-        const v = await fetch(`${endpoint}/version`, { headers: { Connection: 'close' } });
+        const v = await fetch(`${endpoint}/version`, { headers: conn });
         seen.push(((await v.json()) as { model_version: string }).model_version);
       } catch (err) {
         failures.push(String((err as Error).cause ?? err));
@@ -123,8 +124,10 @@ test('deploy serves a version behind the proxy; blue/green switch and rollback d
   assert.equal(rebound.status, 421);
   assert.match(rebound.body, /only requests to 127\.0\.0\.1 or localhost/);
 
-  // Blue/green while a client sends requests.
+  // Blue/green while two clients send requests: one on a new connection each time, one keeping its
+  // connection alive (the front nginx is never reloaded, so that connection outlives every switch).
   const load = loadClient();
+  const keepAlive = loadClient(true);
   await new Promise((res) => setTimeout(res, 500));
   await manager.deploy('iris/2', { name: NAME });
   await new Promise((res) => setTimeout(res, 500));
@@ -133,9 +136,9 @@ test('deploy serves a version behind the proxy; blue/green switch and rollback d
   const rollbackMs = performance.now() - t0;
   await new Promise((res) => setTimeout(res, 500));
   await load.stop();
-  // Every answer closes its connection (keepalive_timeout 0), so a reload never races a client
-  // reusing an idle connection; the manager's own health/generation polls leave none either.
+  await keepAlive.stop();
   assert.deepEqual(load.failures, [], `${load.failures.length} of ${load.sent} requests failed during the switch and rollback`);
+  assert.deepEqual(keepAlive.failures, [], `${keepAlive.failures.length} of ${keepAlive.sent} keep-alive requests failed during the switch and rollback`);
   assert.ok(load.seen.includes('1') && load.seen.includes('2'), `versions seen: ${[...new Set(load.seen)].join(', ')}`);
   assert.equal(await versionNow(), '1');
   assert.ok(rollbackMs < 5000, `rollback took ${rollbackMs} ms`);

@@ -11,7 +11,7 @@ import type { ModelVersion } from '../registry/registry-types.ts';
 import type { GateReport } from '../registry/validation-gates.ts';
 import { deploymentMetrics, upstreamVersions, type VersionMetrics } from './access-metrics.ts';
 import { DeploymentRecords, type DeploymentRecord, type Strategy } from './deployment-records.ts';
-import { PROXY_PORT, renderNginxConfig, type Slot } from './nginx-config.ts';
+import { PROXY_PORT, renderFrontConfig, renderNginxConfig, type Slot } from './nginx-config.ts';
 import { freePort, servingContainer } from './serving-spec.ts';
 
 export interface HealthCheck {
@@ -172,14 +172,16 @@ export class DeploymentManager {
         chmodSync(join(dir, sub), 0o777);
       }
       writeFileSync(join(dir, 'proxy', 'capture_relay.py'), CAPTURE_RELAY_PY);
+      writeFileSync(join(dir, 'proxy', 'front.conf'), renderFrontConfig());
       this.capture.resetLog(name);
       this.writeConfig(d);
       d.proxyContainer = await this.backend.startService({
         name: `loopline-${name}-proxy`,
         image: this.proxyImage,
-        // nginx stays PID 1 (SIGHUP reloads it); the capture relay runs beside it.
-        // nginx starts once the relay listens (it touches /tmp/relay.ready), so no first request finds it missing.
-        command: ['sh', '-c', "python3 /etc/loopline-proxy/capture_relay.py & for i in $(seq 100); do [ -e /tmp/relay.ready ] && break; sleep 0.05; done; exec nginx -c /etc/loopline-proxy/nginx.conf -g 'daemon off;'"],
+        // The back nginx is PID 1 (SIGHUP reloads it, SIGUSR1 reopens its logs); the front nginx (never
+        // reloaded, see nginx-config.ts) and the capture helper run beside it. nginx starts once the
+        // helper listens (it touches /tmp/relay.ready), so no first feedback finds it missing.
+        command: ['sh', '-c', "python3 /etc/loopline-proxy/capture_relay.py & for i in $(seq 100); do [ -e /tmp/relay.ready ] && break; sleep 0.05; done; nginx -c /etc/loopline-proxy/front.conf && exec nginx -c /etc/loopline-proxy/nginx.conf -g 'daemon off;'"],
         workingDir: '/',
         env: {},
         labels: { ...labels, 'loopline.role': 'proxy' },
@@ -403,7 +405,9 @@ export class DeploymentManager {
     mkdirSync(dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
     const capture = this.capture.settings(d.name);
-    writeFileSync(tmp, renderNginxConfig(d.slots, d.generation, { enabled: capture.enabled, sampling: capture.sampling }));
+    // Proxies started before the front nginx existed listen publicly with this one configuration.
+    const standalone = !existsSync(join(dirname(file), 'front.conf'));
+    writeFileSync(tmp, renderNginxConfig(d.slots, d.generation, { enabled: capture.enabled, sampling: capture.sampling }, { standalone }));
     renameSync(tmp, file);
     writeFileSync(`${tmp}c`, JSON.stringify({ max_bytes: this.captureLog_.maxBytes, keep: this.captureLog_.keep }));
     renameSync(`${tmp}c`, join(dirname(file), 'capture.json'));
