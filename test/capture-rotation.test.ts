@@ -22,7 +22,7 @@ test('capture logs are read across rotations in order, each line once, with the 
     const answer = (n: number) => writeFileSync(join(logs, 'responses', id(n)), `{"predictions": ["v${n}"]}`);
     const log = join(logs, 'capture.jsonl');
 
-    assert.deepEqual(capture.ingest('d', logs, versionOf), { requests: 0, feedback: 0 });
+    assert.deepEqual(capture.ingest('d', log, versionOf), { requests: 0, feedback: 0, skipped: 0 });
     for (let n = 1; n <= 3; n++) {
       answer(n);
       appendFileSync(log, request(n, n === 2 ? '10.0.0.3:8080' : '10.0.0.2:8080'));
@@ -30,7 +30,7 @@ test('capture logs are read across rotations in order, each line once, with the 
     appendFileSync(log, `${JSON.stringify({ type: 'request', time: 1796130004, request_id: id(4), status: 200, request_time: 0.01, upstream: '10.0.0.3:8080, 10.0.0.2:8080', request: '{}' })}\n`);
     answer(4);
     appendFileSync(log, '{"type":"request","time":179613'); // a line still being written
-    assert.deepEqual(capture.ingest('d', logs, versionOf), { requests: 4, feedback: 0 });
+    assert.deepEqual(capture.ingest('d', log, versionOf), { requests: 4, feedback: 0, skipped: 0 });
     // The stored answers were taken into the store and removed from the proxy's folder.
     assert.deepEqual(readdirSync(join(logs, 'responses')), []);
 
@@ -48,8 +48,8 @@ test('capture logs are read across rotations in order, each line once, with the 
     renameSync(log, `${log}.1`);
     appendFileSync(log, request(8, '10.0.0.9:8080'));
     assert.deepEqual(captureLogFiles(logs).map((f) => f.path.slice(logs.length + 1)), ['capture.jsonl.2', 'capture.jsonl.1', 'capture.jsonl']);
-    assert.deepEqual(capture.ingest('d', logs, versionOf), { requests: 4, feedback: 1 });
-    assert.deepEqual(capture.ingest('d', logs, versionOf), { requests: 0, feedback: 0 });
+    assert.deepEqual(capture.ingest('d', log, versionOf), { requests: 4, feedback: 1, skipped: 1 });
+    assert.deepEqual(capture.ingest('d', log, versionOf), { requests: 0, feedback: 0, skipped: 0 });
 
     const got = capture.requests('d', { last: 100 });
     assert.deepEqual(
@@ -72,9 +72,9 @@ test('capture logs are read across rotations in order, each line once, with the 
 
     // A late line in an older file is still read; a new proxy starts over from the start of every file.
     appendFileSync(`${log}.2`, request(9, '10.0.0.2:8080'));
-    assert.equal(capture.ingest('d', logs, versionOf).requests, 1);
+    assert.equal(capture.ingest('d', log, versionOf).requests, 1);
     capture.resetLog('d');
-    assert.equal(capture.ingest('d', logs, versionOf).requests, 9);
+    assert.equal(capture.ingest('d', log, versionOf).requests, 9);
     assert.ok(!existsSync(join(logs, 'responses', id(1))));
   } finally {
     t.cleanup();
