@@ -13,6 +13,7 @@ import { showCommand } from './commands/show.ts';
 import { queueCommand, sweepCommand } from './commands/sweep.ts';
 import { cvCommand } from './commands/cv.ts';
 import { evaluateCommand } from './commands/evaluate.ts';
+import { predictCommand } from './commands/predict.ts';
 import { captureCommand, feedbackCommand, monitorCommand } from './commands/capture.ts';
 import { retrainCommand } from './commands/retrain.ts';
 import { deployCommand, deploymentsCommand, promoteCommand, rollbackCommand, undeployCommand } from './commands/deploy.ts';
@@ -55,6 +56,8 @@ Usage:
   loopline audit [--model NAME] [--limit N] [--json] [--export FILE.jsonl]
   loopline deploy MODEL@ALIAS|MODEL/VERSION --name NAME [--port P] [--strategy blue-green|canary] [--percent N] [--json]
   loopline promote NAME | rollback NAME | undeploy NAME
+  loopline predict MODEL@ALIAS|MODEL/VERSION --input data.csv --output predictions.csv [--rejected FILE]
+                   [--batch-size N] [--concurrency N] [--keep-going] [--json]   (batch scoring, model as served)
   loopline deployments [--history] [--json]
   loopline monitor NAME [--json] [--window 1h | --last N] [--reference FILE] [--history N]
   loopline retrain NAME [--data PATH] [--deploy] [--json]   (exit 3: the new version failed its gates)
@@ -82,6 +85,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   queue: queueCommand,
   cv: cvCommand,
   evaluate: evaluateCommand,
+  predict: predictCommand,
   register: registerCommand,
   models: modelsCommand,
   versions: versionsCommand,

@@ -197,5 +197,6 @@ function auditDetail(d: Record<string, unknown>): string {
   if (typeof d.why === 'string') parts.push(d.why);
   if (typeof d.runId === 'string') parts.push(`run ${d.runId.slice(0, 8)}`);
   if (typeof d.from === 'string') parts.push(`from ${d.from}`);
+  if (typeof d.summary === 'string') parts.push(d.summary);
   return parts.join(', ');
 }

@@ -30,6 +30,13 @@ export interface ScoreOptions {
    * are found alone; the other rows are scored. Off: the whole batch is reported as failed.
    */
   isolateRefusedRows?: boolean;
+  /**
+   * With isolateRefusedRows: before splitting a refused batch, score four of its rows on their own
+   * (first, ¼, ½, ¾). When each is refused too, the batch is reported whole with `wholeBatch` set: the
+   * request as a whole is wrong (a missing column, wrong types), and splitting would cost two requests
+   * per row only to learn that (batch scoring stops there unless told to go on).
+   */
+  probeBeforeSplitting?: boolean;
   signal?: AbortSignal;
 }
 
@@ -41,6 +48,8 @@ export interface ScoringFailure {
   message: string;
   /** The raw error body (at most 2,000 characters). */
   body?: string;
+  /** Rows probed on their own were refused too: the whole batch is wrong, not single rows (see probeBeforeSplitting). */
+  wholeBatch?: boolean;
 }
 
 /** Consecutive rows (`offset` counted from 0 over the whole input) with their output or failure. */
@@ -228,13 +237,17 @@ export class ModelScorer implements AsyncDisposable {
     while (pending.length) yield* check(await pending.shift()!);
   }
 
-  private async scoreBatch(columns: string[], rows: unknown[][], index: number, offset: number, opts: ScoreOptions): Promise<ScoredBatch[]> {
+  private async scoreBatch(columns: string[], rows: unknown[][], index: number, offset: number, opts: ScoreOptions, top = true): Promise<ScoredBatch[]> {
     const t0 = performance.now();
     const r = await this.scoreRows(columns, rows, opts.signal);
     const ms = performance.now() - t0;
     if (r.output || !opts.isolateRefusedRows || r.failure?.kind !== 'http' || rows.length === 1) return [{ index, offset, rows, ms, ...r }];
     const half = Math.ceil(rows.length / 2);
-    const [a, b] = await Promise.all([this.scoreBatch(columns, rows.slice(0, half), index, offset, opts), this.scoreBatch(columns, rows.slice(half), index, offset + half, opts)]);
+    if (top && opts.probeBeforeSplitting && rows.length >= 4) {
+      const probes = await Promise.all([0, 1, 2, 3].map((q) => this.scoreRows(columns, [rows[Math.floor((q * rows.length) / 4)]!], opts.signal)));
+      if (probes.every((p) => p.failure?.kind === 'http')) return [{ index, offset, rows, ms, failure: { ...r.failure, wholeBatch: true } }];
+    }
+    const [a, b] = await Promise.all([this.scoreBatch(columns, rows.slice(0, half), index, offset, opts, false), this.scoreBatch(columns, rows.slice(half), index, offset + half, opts, false)]);
     return [...a, ...b];
   }
 
