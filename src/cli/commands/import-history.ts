@@ -4,11 +4,11 @@ import { option, parseArgs, UsageError } from '../args.ts';
 import { toJson } from '../format.ts';
 import { openStore } from './open-store.ts';
 
-const USAGE = 'loopline import [mlflow|tensorboard|dvclive|wandb] PATH [--experiment NAME] [--dry-run] [--json]';
+const USAGE = 'loopline import [mlflow|tensorboard|dvclive|wandb] PATH [--experiment NAME] [--artifacts-from DIR] [--dry-run] [--json]';
 
 /** `loopline import [FORMAT] PATH`: brings runs from other tools' files into the store. */
 export async function importCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { options: ['store', 'experiment'], flags: ['dry-run', 'json'] });
+  const args = parseArgs(argv, { options: ['store', 'experiment', 'artifacts-from'], flags: ['dry-run', 'json'] });
   let format: ImportFormat | undefined;
   let path: string | undefined;
   const [a, b, ...extra] = args.positionals;
@@ -24,6 +24,7 @@ export async function importCommand(argv: string[]): Promise<number> {
       format,
       experiment: option(args, 'experiment'),
       dryRun,
+      artifactsFrom: args.options.get('artifacts-from'),
       onProgress: json || !process.stderr.isTTY ? undefined : (p) => process.stderr.write(`\r${p.runsRead} runs, ${p.pointsRead} points read…`),
     });
     if (!json && process.stderr.isTTY) process.stderr.write('\n');
@@ -42,7 +43,13 @@ function printSummary(s: ImportSummary): void {
   console.log(`  runs: ${s.runs.read} read, ${s.runs.created} new, ${s.runs.updated} updated, ${s.runs.unchanged} unchanged`);
   console.log(`  params: ${s.params}${s.dryRun ? '' : ' new'}, tags: ${s.tags}`);
   console.log(`  metric points: ${s.metricPoints.read} read${s.dryRun ? '' : `, ${s.metricPoints.added} new`}`);
-  console.log(`  artifacts: ${s.artifacts.copied} ${s.dryRun ? 'to copy' : 'copied'}, ${s.artifacts.missing} runs with artifacts not on this machine`);
+  const notCopied = [
+    s.artifacts.refused ? `${s.artifacts.refused} refused (outside the imported folder)` : '',
+    s.artifacts.failed ? `${s.artifacts.failed} could not be copied` : '',
+  ].filter(Boolean);
+  console.log(
+    `  artifacts: ${s.artifacts.copied} ${s.dryRun ? 'to copy' : 'copied'}, ${s.artifacts.missing} runs with artifacts not on this machine${notCopied.length ? `, ${notCopied.join(', ')} (listed below)` : ''}`,
+  );
   const other = Object.entries(s.notImported);
   if (other.length) console.log(`  not imported as metrics: ${other.map(([k, n]) => `${n} ${k}`).join(', ')}`);
   if (s.skipped.length) {

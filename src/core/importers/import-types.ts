@@ -1,4 +1,5 @@
 import type { KeyValue, LifecycleStage, RunStatus } from '../store/types.ts';
+import type { ArtifactSources } from './artifact-sources.ts';
 import type { PointBuffer } from './point-buffer.ts';
 
 export const IMPORT_FORMATS = ['mlflow', 'tensorboard', 'dvclive', 'wandb'] as const;
@@ -55,6 +56,10 @@ export interface ReadContext {
   /** Declares an experiment of the source, so one without runs is imported too. */
   experiment(e: SourceExperiment): void;
   problem(file: string, position: string | undefined, message: string): void;
+  /** Where artifact files may be copied from (the imported folder and any named with --artifacts-from). */
+  artifactSources: ArtifactSources;
+  /** Reports artifacts that are not copied because they lie outside those folders. */
+  refuseArtifacts(file: string, message: string): void;
   /** Counts summaries that are not imported as metrics (histograms, images, …) by kind. */
   nonScalar(kind: string, n?: number): void;
   cancelled(): boolean;
@@ -78,7 +83,12 @@ export interface ImportSummary {
   params: number;
   tags: number;
   metricPoints: { read: number; added: number };
-  artifacts: { copied: number; missing: number };
+  /**
+   * `missing`: runs whose artifact folder is not on this machine; `refused`: folders or files
+   * outside the imported folder, not copied; `failed`: files that could not be copied. Each
+   * refused or failed one is listed in `skipped` with its file and reason.
+   */
+  artifacts: { copied: number; missing: number; refused: number; failed: number };
   notImported: Record<string, number>;
   skipped: ImportProblem[];
 }

@@ -5,6 +5,7 @@ import { ensureParentDir, resolveArtifactPath, safeRelative } from '../store/art
 import { MetricWriter } from '../store/metric-writer.ts';
 import type { RunStore } from '../store/run-store.ts';
 import type { KeyValue } from '../store/types.ts';
+import type { ArtifactSources } from './artifact-sources.ts';
 import { IMPORT_TAGS, type ImportFormat, type SourceExperiment, type SourceRun } from './import-types.ts';
 
 const BATCH_POINTS = 250_000;
@@ -17,6 +18,8 @@ export interface WrittenRun {
   tags: number;
   pointsAdded: number;
   artifactsCopied: number;
+  /** Artifact files not copied, with why; the rest of the run is written. */
+  artifactsSkipped: Array<{ file: string; kind: 'outside' | 'unreadable'; reason: string }>;
   /** Params the source now gives another value than the store holds (kept as stored). */
   paramConflicts: string[];
 }
@@ -39,8 +42,11 @@ export class ImportWriter {
   private readonly format: ImportFormat;
   private readonly source: string;
 
-  constructor(store: RunStore, format: ImportFormat, source: string) {
+  private readonly sources: ArtifactSources;
+
+  constructor(store: RunStore, format: ImportFormat, source: string, sources: ArtifactSources) {
     this.store = store;
+    this.sources = sources;
     this.format = format;
     this.source = source;
     this.db = store.db;
@@ -64,7 +70,7 @@ export class ImportWriter {
   }
 
   write(run: SourceRun): WrittenRun {
-    const out: WrittenRun = { runId: '', created: false, params: 0, tags: 0, pointsAdded: 0, artifactsCopied: 0, paramConflicts: [] };
+    const out: WrittenRun = { runId: '', created: false, params: 0, tags: 0, pointsAdded: 0, artifactsCopied: 0, artifactsSkipped: [], paramConflicts: [] };
     this.beginBatch?.();
     // A savepoint inside the batch transaction (see `batch`), or a transaction of its own.
     this.db.transaction(() => {
@@ -111,7 +117,11 @@ export class ImportWriter {
       const before = (this.st.pointCount.get(pk) as { n: number }).n;
       for (const chunk of run.points.chunks()) this.metrics.insertBulk(pk, chunk);
       out.pointsAdded = (this.st.pointCount.get(pk) as { n: number }).n - before;
-      for (const a of run.artifacts) if (this.copyArtifact(pk, uuid!, a.path, a.file)) out.artifactsCopied++;
+      for (const a of run.artifacts) {
+        const r = this.copyArtifact(pk, uuid!, a.path, a.file);
+        if (r === 'copied') out.artifactsCopied++;
+        else if (r !== 'unchanged') out.artifactsSkipped.push({ file: a.file, ...r });
+      }
     })();
     this.existing.set(run.sourceId, out.runId);
     this.pendingPoints += run.points.length + 100;
@@ -160,17 +170,27 @@ export class ImportWriter {
     return Number(this.st.insertExperiment.run(e.name, '', e.deleted ? 'deleted' : 'active', t, t).lastInsertRowid);
   }
 
-  /** Copies one artifact unless the same bytes are already recorded; true when copied. */
-  private copyArtifact(pk: number, uuid: string, rel: string, file: string): boolean {
-    const clean = safeRelative(rel);
-    const { size, sha256 } = hashFile(file);
-    const prev = this.st.artifactOf.get(pk, clean) as { size: number; sha256: string } | undefined;
-    if (prev && prev.sha256 === sha256) return false;
-    const dest = resolveArtifactPath(this.store.artifactsRoot, uuid, clean);
-    ensureParentDir(dest);
-    copyFileSync(file, dest);
-    this.st.putArtifact.run(pk, clean, size, sha256);
-    return true;
+  /**
+   * Copies one artifact unless the same bytes are already recorded. A file that leads outside the
+   * import's folders is refused; one that cannot be read is reported; neither stops the run.
+   */
+  private copyArtifact(pk: number, uuid: string, rel: string, file: string): 'copied' | 'unchanged' | { kind: 'outside' | 'unreadable'; reason: string } {
+    const check = this.sources.check(file);
+    if (!check.ok) return { kind: check.kind, reason: check.reason };
+    try {
+      const clean = safeRelative(rel);
+      const { size, sha256 } = hashFile(check.real);
+      const prev = this.st.artifactOf.get(pk, clean) as { size: number; sha256: string } | undefined;
+      if (prev && prev.sha256 === sha256) return 'unchanged';
+      const dest = resolveArtifactPath(this.store.artifactsRoot, uuid, clean);
+      ensureParentDir(dest);
+      copyFileSync(check.real, dest);
+      this.st.putArtifact.run(pk, clean, size, sha256);
+      return 'copied';
+    } catch (err) {
+      if (err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('SQLITE')) throw err;
+      return { kind: 'unreadable', reason: `could not be copied: ${(err as Error).message}` };
+    }
   }
 }
 

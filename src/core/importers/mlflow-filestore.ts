@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { KeyValue, RunStatus } from '../store/types.ts';
 import { IMPORT_TAGS, type ReadContext, type SourceArtifact, type SourceExperiment, type SourceRun } from './import-types.ts';
 import { PointBuffer } from './point-buffer.ts';
+import { artifactFilesUnder } from './artifact-sources.ts';
 import { filesUnder, isDir, isFile, listDir, parseYaml } from './source-files.ts';
 
 const STATUS_CODES: Record<number, RunStatus> = { 1: 'RUNNING', 2: 'SCHEDULED', 3: 'FINISHED', 4: 'FAILED', 5: 'KILLED' };
@@ -110,14 +111,19 @@ function readRun(runDir: string, experiment: SourceExperiment, trashed: boolean,
 
   const artifacts: SourceArtifact[] = [];
   const uri = typeof meta.artifact_uri === 'string' ? meta.artifact_uri : '';
-  const local = localArtifactDir(uri, runDir);
+  const { dir: local, refused } = localArtifactDir(uri, runDir, metaFile, ctx);
   if (uri) tags.push({ key: 'loopline.import.artifact_uri', value: uri });
-  if (local) for (const rel of filesUnder(local)) artifacts.push({ path: rel, file: join(local, rel) });
-  else if (uri) tags.push({ key: IMPORT_TAGS.artifactsMissing, value: uri });
+  if (local) for (const rel of artifactFilesUnder(local)) artifacts.push({ path: rel, file: join(local, rel) });
+  else if (uri && !refused) tags.push({ key: IMPORT_TAGS.artifactsMissing, value: uri });
   for (const m of models) {
     tags.push({ key: `loopline.import.model.${m.id}`, value: JSON.stringify(m.meta) });
     const dir = join(m.dir, 'artifacts');
-    for (const rel of filesUnder(dir)) artifacts.push({ path: `models/${m.id}/${rel}`, file: join(dir, rel) });
+    if (!isDir(dir)) continue;
+    if (!ctx.artifactSources.contains(dir)) {
+      ctx.refuseArtifacts(dir, `the logged model's artifact folder leads outside the imported folder; not copied. ${TRUST_HINT}`);
+      continue;
+    }
+    for (const rel of artifactFilesUnder(dir)) artifacts.push({ path: `models/${m.id}/${rel}`, file: join(dir, rel) });
   }
   // MLflow 2.4+ dataset inputs and MLflow 3 outputs: small YAML records, kept whole as tags.
   for (const kind of ['inputs', 'outputs']) {
@@ -199,11 +205,14 @@ export function parseMlflowNumber(s: string | undefined): number | undefined {
   return Number(t);
 }
 
+const TRUST_HINT = 'A downloaded store could otherwise copy any file of this machine into Loopline. If you trust that folder, import again with --artifacts-from FOLDER.';
+
 /**
  * The run's artifacts on this machine: its `file://` URI when that folder exists here, else the
  * `artifacts/` folder beside meta.yaml (a store copied from another machine keeps them there).
+ * Either must lie inside the imported folder (or one named with --artifacts-from).
  */
-function localArtifactDir(uri: string, runDir: string): string | undefined {
+function localArtifactDir(uri: string, runDir: string, metaFile: string, ctx: ReadContext): { dir?: string; refused: boolean } {
   let path: string | undefined;
   try {
     if (uri.startsWith('file:')) path = fileURLToPath(uri.startsWith('file:///') || uri.startsWith('file://localhost/') ? uri : uri.replace(/^file:(\/\/)?/, 'file:///'));
@@ -211,7 +220,18 @@ function localArtifactDir(uri: string, runDir: string): string | undefined {
   } catch {
     path = undefined;
   }
-  if (path && isDir(path)) return path;
+  let refused = false;
+  if (path && isDir(path)) {
+    if (ctx.artifactSources.contains(path)) return { dir: path, refused };
+    refused = true;
+    ctx.refuseArtifacts(
+      metaFile,
+      `artifact_uri ${uri} names ${path}, outside the imported folder; its files were not copied. ${TRUST_HINT.replace('FOLDER', path)}`,
+    );
+  }
   const beside = join(runDir, 'artifacts');
-  return isDir(beside) ? beside : undefined;
+  if (!isDir(beside)) return { refused };
+  if (ctx.artifactSources.contains(beside)) return { dir: beside, refused };
+  ctx.refuseArtifacts(beside, `this artifacts folder is a link that leads outside the imported folder; not copied. ${TRUST_HINT}`);
+  return { refused: true };
 }

@@ -4,6 +4,7 @@ import { LooplineError, invalid } from '../errors.ts';
 import type { RunStore } from '../store/run-store.ts';
 import { detectFormat } from './format-detection.ts';
 import type { ImportFormat, ImportProblem, ImportProgress, ImportSummary, ReadContext, SourceRun } from './import-types.ts';
+import { ArtifactSources } from './artifact-sources.ts';
 import { ImportWriter } from './import-writer.ts';
 import { mlflowRoot, readMlflowStore } from './mlflow-filestore.ts';
 import { readTensorBoardLogdir } from './tensorboard-logdir.ts';
@@ -18,6 +19,8 @@ export interface ImportOptions {
   /** Put every run in this experiment instead of the source's own. */
   experiment?: string;
   dryRun?: boolean;
+  /** Folders outside `path` that artifact files may also be copied from (the user trusts them). */
+  artifactsFrom?: string[];
   onProgress?: (p: ImportProgress) => void;
   isCancelled?: () => boolean;
 }
@@ -46,6 +49,7 @@ export function importRuns(store: RunStore | undefined, opts: ImportOptions): Im
   }
   if (!opts.dryRun && !store) throw new LooplineError('INTERNAL_ERROR', 'An import that is not a dry run needs a store.');
   const root = realpathSync(ROOTS[format]?.(path) ?? path);
+  const sources = new ArtifactSources(path, opts.artifactsFrom);
   const summary: ImportSummary = {
     format,
     source: root,
@@ -57,12 +61,12 @@ export function importRuns(store: RunStore | undefined, opts: ImportOptions): Im
     params: 0,
     tags: 0,
     metricPoints: { read: 0, added: 0 },
-    artifacts: { copied: 0, missing: 0 },
+    artifacts: { copied: 0, missing: 0, refused: 0, failed: 0 },
     notImported: {},
     skipped: [],
   };
   const cancelled = opts.isCancelled ?? (() => false);
-  const writer = store ? new ImportWriter(store, format, root) : undefined;
+  const writer = store ? new ImportWriter(store, format, root, sources) : undefined;
   const experiments = new Set<string>();
   const ctx: ReadContext = {
     experiment: (e) => {
@@ -70,8 +74,18 @@ export function importRuns(store: RunStore | undefined, opts: ImportOptions): Im
       if (!opts.dryRun) writer?.ensureExperiment(e);
     },
     problem: (file, position, message) => summary.skipped.push(position ? { file, position, message } : { file, message }),
+    artifactSources: sources,
+    refuseArtifacts: (file, message) => {
+      summary.artifacts.refused++;
+      summary.skipped.push({ file, message });
+    },
     nonScalar: (kind, n = 1) => (summary.notImported[kind] = (summary.notImported[kind] ?? 0) + n),
     cancelled,
+  };
+  const skipArtifact = (file: string, kind: 'outside' | 'unreadable', reason: string) => {
+    if (kind === 'outside') summary.artifacts.refused++;
+    else summary.artifacts.failed++;
+    summary.skipped.push({ file, message: `artifact ${reason}` });
   };
   const readAll = () => {
     for (const run of READERS[format](root, ctx, opts.experiment)) {
@@ -84,7 +98,11 @@ export function importRuns(store: RunStore | undefined, opts: ImportOptions): Im
         else summary.runs.created++;
         summary.params += run.params.length;
         summary.tags += run.tags.length;
-        summary.artifacts.copied += run.artifacts.length;
+        for (const a of run.artifacts) {
+          const check = sources.check(a.file);
+          if (check.ok) summary.artifacts.copied++;
+          else skipArtifact(a.file, check.kind, check.reason);
+        }
       } else {
         const w = writer!.write(run);
         summary.runIds.push(w.runId);
@@ -95,6 +113,7 @@ export function importRuns(store: RunStore | undefined, opts: ImportOptions): Im
         summary.tags += w.tags;
         summary.metricPoints.added += w.pointsAdded;
         summary.artifacts.copied += w.artifactsCopied;
+        for (const a of w.artifactsSkipped) skipArtifact(a.file, a.kind, a.reason);
         for (const key of w.paramConflicts) {
           ctx.problem(run.sourceId, undefined, `param '${key}' has another value than when it was first imported; the stored value was kept`);
         }

@@ -105,7 +105,8 @@ export async function importRunsCommand(s: Services, opts: ImportCommandOptions 
     (summary.runs.updated ? `, updated ${summary.runs.updated}` : '') +
     (summary.runs.unchanged ? `, ${summary.runs.unchanged} already imported` : '') +
     ` (${summary.metricPoints.added.toLocaleString()} metric points, ${summary.params} params) into ${summary.experiments.join(', ') || 'no experiment'}.` +
-    (summary.skipped.length ? ` ${summary.skipped.length} items skipped.` : '');
+    (summary.skipped.length ? ` ${summary.skipped.length} items skipped.` : '') +
+    (summary.artifacts.refused ? ` ${summary.artifacts.refused} artifact folders or files outside the imported folder were not copied (see Show Skipped).` : '');
   const actions = ['Show in Explorer', ...(summary.skipped.length ? ['Show Skipped'] : [])];
   void vscode.window.showInformationMessage(text, ...actions).then(async (choice) => {
     if (choice === 'Show in Explorer') {
