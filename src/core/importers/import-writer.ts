@@ -114,9 +114,7 @@ export class ImportWriter {
           out.tags++;
         }
       }
-      const before = (this.st.pointCount.get(pk) as { n: number }).n;
-      for (const chunk of run.points.chunks()) this.metrics.insertBulk(pk, chunk);
-      out.pointsAdded = (this.st.pointCount.get(pk) as { n: number }).n - before;
+      out.pointsAdded = this.metrics.insertColumns(pk, run.points.columns());
       for (const a of run.artifacts) {
         const r = this.copyArtifact(pk, uuid!, a.path, a.file);
         if (r === 'copied') out.artifactsCopied++;
@@ -224,7 +222,6 @@ function prepareStatements(db: Database.Database) {
     paramOf: db.prepare('SELECT value FROM params WHERE run = ? AND key = ?'),
     insertParam: db.prepare('INSERT INTO params (run, key, value) VALUES (?, ?, ?)'),
     putTag: db.prepare('INSERT OR REPLACE INTO tags (run, key, value) VALUES (?, ?, ?)'),
-    pointCount: db.prepare('SELECT total(count) AS n FROM series WHERE run = ?'),
     artifactOf: db.prepare('SELECT size, sha256 FROM artifacts WHERE run = ? AND path = ?'),
     putArtifact: db.prepare('INSERT OR REPLACE INTO artifacts (run, path, size, sha256) VALUES (?, ?, ?, ?)'),
     experimentByName: db.prepare('SELECT id FROM experiments WHERE name = ?'),

@@ -5,6 +5,7 @@ import type { KeyValue, RunStatus } from '../store/types.ts';
 import { IMPORT_TAGS, type ReadContext, type SourceArtifact, type SourceExperiment, type SourceRun } from './import-types.ts';
 import { PointBuffer } from './point-buffer.ts';
 import { artifactFilesUnder } from './artifact-sources.ts';
+import { parseFlatYaml } from './flat-yaml.ts';
 import { filesUnder, isDir, isFile, listDir, parseYaml } from './source-files.ts';
 
 const STATUS_CODES: Record<number, RunStatus> = { 1: 'RUNNING', 2: 'SCHEDULED', 3: 'FINISHED', 4: 'FAILED', 5: 'KILLED' };
@@ -63,6 +64,8 @@ function readMeta(file: string, ctx: ReadContext): Record<string, unknown> | und
     ctx.problem(file, undefined, `cannot read: ${(err as Error).message}`);
     return undefined;
   }
+  const flat = parseFlatYaml(text);
+  if (flat) return flat;
   const parsed = parseYaml(text);
   if (!parsed.ok) {
     ctx.problem(file, parsed.position, `malformed YAML: ${parsed.message}`);
@@ -181,6 +184,19 @@ function readMetricFile(file: string, key: string, points: PointBuffer, ctx: Rea
   let lineNo = 0;
   for (const line of text.split('\n')) {
     lineNo++;
+    // MLflow writes `ts value step` with single spaces: cut at them without a regex split. Any
+    // line that does not parse that way is read again the general way, which reports it.
+    const a = line.indexOf(' ');
+    const b = a < 0 ? -1 : line.indexOf(' ', a + 1);
+    if (a > 0) {
+      const ts = Number(line.slice(0, a));
+      const value = parseMlflowNumber(b < 0 ? line.slice(a + 1) : line.slice(a + 1, b));
+      const step = b < 0 ? 0 : Number(line.slice(b + 1));
+      if (value !== undefined && Number.isSafeInteger(ts) && Number.isSafeInteger(step) && (b < 0 || line.indexOf(' ', b + 1) < 0) && b !== a + 1 && b !== line.length - 1) {
+        points.add(key, step, ts, value);
+        continue;
+      }
+    }
     if (!line.trim()) continue;
     const parts = line.trim().split(/\s+/);
     const ts = Number(parts[0]);
@@ -194,15 +210,17 @@ function readMetricFile(file: string, key: string, points: PointBuffer, ctx: Rea
   }
 }
 
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 /** Python's `str(float)`: `nan`, `inf`, `-inf` besides ordinary numbers. */
 export function parseMlflowNumber(s: string | undefined): number | undefined {
   if (s === undefined) return undefined;
+  if (DECIMAL.test(s)) return Number(s);
   const t = s.toLowerCase();
   if (t === 'nan') return NaN;
   if (t === 'inf' || t === 'infinity' || t === '+inf') return Infinity;
   if (t === '-inf' || t === '-infinity') return -Infinity;
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(t)) return undefined;
-  return Number(t);
+  return undefined;
 }
 
 const TRUST_HINT = 'A downloaded store could otherwise copy any file of this machine into Loopline. If you trust that folder, import again with --artifacts-from FOLDER.';

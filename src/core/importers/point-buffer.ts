@@ -1,4 +1,4 @@
-import type { MetricPoint } from '../store/types.ts';
+import type { PointColumns } from '../store/metric-writer.ts';
 
 /**
  * Metric points of one run in column arrays (24 bytes a point plus a key index) rather than
@@ -47,16 +47,10 @@ export class PointBuffer {
     return Object.fromEntries(this.keys.map((k, i) => [k, counts[i]!]));
   }
 
-  /** Points as store objects, a chunk at a time. */
-  *chunks(size = 8192): Generator<MetricPoint[]> {
-    for (let start = 0; start < this.length; start += size) {
-      const end = Math.min(this.length, start + size);
-      const out: MetricPoint[] = new Array(end - start);
-      for (let i = start; i < end; i++) {
-        out[i - start] = { key: this.keys[this.keyOf[i]!]!, step: this.steps[i]!, timestamp: this.times[i]!, value: this.values[i]! };
-      }
-      yield out;
-    }
+  /** The points as columns for the store's bulk insert (views, valid until the next `add`). */
+  columns(): PointColumns {
+    const n = this.length;
+    return { keys: this.keys, keyOf: this.keyOf.subarray(0, n), steps: this.steps.subarray(0, n), timestamps: this.times.subarray(0, n), values: this.values.subarray(0, n), length: n };
   }
 
   private grow(): void {

@@ -244,3 +244,123 @@ function protobufValueText(r: ProtoReader): string {
   }
   return out;
 }
+
+/** One event of the common shape, as `decodeSimpleScalars` leaves it (reused between calls). */
+export interface SimpleScalars {
+  wallTime: number;
+  step: number;
+  count: number;
+  tags: string[];
+  values: number[];
+}
+
+const simple: SimpleScalars = { wallTime: 0, step: 0, count: 0, tags: [], values: [] };
+
+/**
+ * The common case without allocating: an Event holding only wall_time, step and a summary of
+ * `simple_value` scalars (what PyTorch's SummaryWriter and TF1 write for every scalar), which is
+ * nearly every record of a big event file. Anything else, or anything malformed, returns
+ * undefined and is left to `decodeEvent`. The result is valid until the next call.
+ */
+export function decodeSimpleScalars(buf: Uint8Array, view: DataView, start: number, end: number): SimpleScalars | undefined {
+  let pos = start;
+  let summaryStart = -1;
+  let summaryEnd = -1;
+  simple.wallTime = 0;
+  simple.step = 0;
+  simple.count = 0;
+  while (pos < end) {
+    const key = buf[pos++]!;
+    if (key === 0x09) {
+      // 1: wall_time, double
+      if (pos + 8 > end) return undefined;
+      simple.wallTime = view.getFloat64(pos, true);
+      pos += 8;
+    } else if (key === 0x10) {
+      // 2: step, int64 varint; a negative one (10 bytes) goes the general way
+      let v = 0;
+      let mul = 1;
+      for (let i = 0; ; i++) {
+        if (pos >= end || i === 8) return undefined;
+        const b = buf[pos++]!;
+        v += (b & 0x7f) * mul;
+        if (b < 0x80) break;
+        mul *= 128;
+      }
+      simple.step = v;
+    } else if (key === 0x2a && summaryStart < 0) {
+      // 5: summary
+      const len = buf[pos++]!;
+      if (len >= 0x80) {
+        const len2 = buf[pos++]!;
+        if (len2 >= 0x80) return undefined;
+        summaryStart = pos;
+        summaryEnd = pos + (len & 0x7f) + len2 * 128;
+      } else {
+        summaryStart = pos;
+        summaryEnd = pos + len;
+      }
+      if (summaryEnd > end) return undefined;
+      pos = summaryEnd;
+    } else return undefined;
+  }
+  if (summaryStart < 0) return undefined;
+  for (pos = summaryStart; pos < summaryEnd; ) {
+    // Summary.value (1): { tag (1): string, simple_value (2): float }, nothing else
+    if (buf[pos++] !== 0x0a) return undefined;
+    const len = buf[pos++]!;
+    if (len >= 0x80) return undefined;
+    const valueEnd = pos + len;
+    if (valueEnd > summaryEnd) return undefined;
+    let tag: string | undefined;
+    let value: number | undefined;
+    while (pos < valueEnd) {
+      const key = buf[pos++]!;
+      if (key === 0x0a && tag === undefined) {
+        const n = buf[pos++]!;
+        if (n >= 0x80 || pos + n > valueEnd) return undefined;
+        tag = tags.get(buf, pos, pos + n);
+        pos += n;
+      } else if (key === 0x15 && value === undefined) {
+        if (pos + 4 > valueEnd) return undefined;
+        value = view.getFloat32(pos, true);
+        pos += 4;
+      } else return undefined;
+    }
+    if (tag === undefined || value === undefined) return undefined;
+    simple.tags[simple.count] = tag;
+    simple.values[simple.count++] = value;
+  }
+  return simple.count > 0 ? simple : undefined;
+}
+
+/**
+ * Tag strings by their bytes: a file repeats a handful of tags a million times, and comparing a
+ * few bytes is much cheaper than decoding UTF-8 into a new string each time.
+ */
+class TagStrings {
+  private readonly byHash = new Map<number, Array<{ bytes: Uint8Array; text: string }>>();
+
+  get(buf: Uint8Array, start: number, end: number): string {
+    let h = 0x811c9dc5;
+    for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+    let list = this.byHash.get(h);
+    if (list) {
+      outer: for (const e of list) {
+        if (e.bytes.length !== end - start) continue;
+        for (let i = 0; i < e.bytes.length; i++) if (e.bytes[i] !== buf[start + i]) continue outer;
+        return e.text;
+      }
+    } else {
+      if (this.byHash.size > 4096) this.byHash.clear(); // a file with endless distinct tags: stay small
+      this.byHash.set(h, (list = []));
+    }
+    const bytes = buf.slice(start, end);
+    const text = decoder.decode(bytes);
+    list.push({ bytes, text });
+    return text;
+  }
+}
+
+const decoder = new TextDecoder('utf-8');
+const tags = new TagStrings();

@@ -5,7 +5,7 @@ import { isEventFile } from './format-detection.ts';
 import type { ReadContext, SourceRun } from './import-types.ts';
 import { PointBuffer } from './point-buffer.ts';
 import { flattenParams, isFile, listDir, parseYaml } from './source-files.ts';
-import { decodeEvent, type HParamsData } from './tensorboard-events.ts';
+import { decodeEvent, decodeSimpleScalars, type HParamsData } from './tensorboard-events.ts';
 import { readTfRecords } from './tfrecord-reader.ts';
 
 const SKIP_DIRS = new Set(['.git', 'node_modules', '__pycache__', '.loopline']);
@@ -44,11 +44,22 @@ export function* readTensorBoardLogdir(logdir: string, ctx: ReadContext, experim
     let first = Infinity;
     let last = -Infinity;
     let events = 0;
+    let view: DataView | undefined;
     for (const name of folder.files) {
       const file = join(dir, name);
       readTfRecords(
         file,
         (buf, start, end, index) => {
+          if (view?.buffer !== buf.buffer || view.byteOffset !== buf.byteOffset) view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+          const fast = decodeSimpleScalars(buf, view, start, end);
+          if (fast) {
+            events++;
+            if (fast.wallTime < first) first = fast.wallTime;
+            if (fast.wallTime > last) last = fast.wallTime;
+            const ts = Math.round(fast.wallTime * 1000);
+            for (let i = 0; i < fast.count; i++) points.add(fast.tags[i]!, fast.step, ts, fast.values[i]!);
+            return;
+          }
           let ev;
           try {
             ev = decodeEvent(buf, start, end);

@@ -107,17 +107,19 @@ export class TileBatch {
   }
 
   add(series: number, step: number, ts: number, value: number): void {
-    for (const level of TILE_LEVELS) {
-      const bucket = bucketOf(step, level);
-      const key = `${series}:${level}:${bucket}`;
-      let t = this.tiles.get(key);
-      if (!t) {
-        const row = this.st.select.get(series, level, bucket) as unknown[] | undefined;
-        t = row ? rowToTile(row) : emptyTile(series, level, bucket);
-        this.tiles.set(key, t);
-      }
-      mergePoint(t, step, ts, value);
+    for (const level of TILE_LEVELS) mergePoint(this.tile(series, level, bucketOf(step, level)), step, ts, value);
+  }
+
+  /** The tile of this batch for (series, level, bucket), loaded from the table on first touch unless `fresh` (a series with no stored points). */
+  tile(series: number, level: number, bucket: number, fresh = false): Tile {
+    const key = `${series}:${level}:${bucket}`;
+    let t = this.tiles.get(key);
+    if (!t) {
+      const row = fresh ? undefined : (this.st.select.get(series, level, bucket) as unknown[] | undefined);
+      t = row ? rowToTile(row) : emptyTile(series, level, bucket);
+      this.tiles.set(key, t);
     }
+    return t;
   }
 
   write(): void {
@@ -125,6 +127,38 @@ export class TileBatch {
       this.st.upsert.run(t.series, t.level, t.bucket, t.count, t.firstStep, t.firstTs, t.firstValue, t.lastStep, t.lastTs, t.lastValue, t.minStep, t.minTs, t.minValue, t.maxStep, t.maxTs, t.maxValue);
     }
     this.tiles.clear();
+  }
+}
+
+const DIVISORS = TILE_LEVELS.map((level) => 2 ** (TILE_BITS * level));
+
+/**
+ * Adds the points of one series to a batch, remembering the tile per level the previous point
+ * went to: consecutive points of a series almost always share their tiles, so a bulk load skips
+ * the batch's map for all but one point in 64. Valid until the batch is written or reset.
+ */
+export class TileCursor {
+  private readonly batch: TileBatch;
+  private readonly series: number;
+  private readonly buckets: number[] = DIVISORS.map(() => NaN);
+  private readonly tiles: Tile[] = [];
+  private readonly fresh: boolean;
+
+  constructor(batch: TileBatch, series: number, fresh: boolean) {
+    this.batch = batch;
+    this.series = series;
+    this.fresh = fresh;
+  }
+
+  add(step: number, ts: number, value: number): void {
+    for (let i = 0; i < DIVISORS.length; i++) {
+      const bucket = Math.floor(step / DIVISORS[i]!);
+      if (bucket !== this.buckets[i]) {
+        this.tiles[i] = this.batch.tile(this.series, TILE_LEVELS[i]!, bucket, this.fresh);
+        this.buckets[i] = bucket;
+      }
+      mergePoint(this.tiles[i]!, step, ts, value);
+    }
   }
 }
 
