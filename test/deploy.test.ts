@@ -53,6 +53,7 @@ after(async () => {
   await manager?.undeploy(`${NAME}-cli`).catch(() => {});
   await manager?.undeploy(`${NAME}-auto`).catch(() => {});
   await manager?.undeploy(`${NAME}-keep`).catch(() => {});
+  await manager?.undeploy(`${NAME}-build`).catch(() => {});
   store?.close();
   t?.cleanup();
 });
@@ -227,6 +228,16 @@ test('CLI: deploy prints the endpoint; the deployment outlives the process, is l
   assert.equal(mine.metrics.length, 1);
   assert.equal(mine.metrics[0].version, 1);
   assert.ok(mine.metrics[0].requests >= 1 && mine.metrics[0].errors === 0, JSON.stringify(mine.metrics));
+  // The plain table lists each version with its traffic and the proxy's figures for it.
+  const plain = (await cli('deployments')).stdout;
+  assert.match(plain, /DEPLOYMENT\s+VERSION\s+ROLE\s+TRAFFIC\s+REQUESTS\s+ERRORS\s+ERROR %\s+P50 MS\s+P95 MS/);
+  const row = plain.split('\n').find((l) => l.startsWith(`${NAME}-cli `) && l.includes('v1 (champion)'))!;
+  assert.ok(row, plain);
+  const cells = row.trim().split(/\s{2,}/);
+  assert.equal(cells[2], 'live');
+  assert.equal(cells[3], '100%');
+  assert.ok(Number(cells[4]) >= 1, row);
+  assert.equal(cells[5], '0');
   const arch = await cli('archive', 'iris/1');
   assert.equal(arch.code, 1);
   assert.match(arch.stderr, /iris\/1 is deployed/);
@@ -288,6 +299,30 @@ test('--keep-previous: the warm previous version is removed once its time runs o
     assert.equal(await versionNow(), '2');
     await assert.rejects(manager.rollback(name), /no previous version/);
     assert.equal(manager.records.history(name).at(-1)!.action, 'expire-previous');
+  } finally {
+    await manager.undeploy(name).catch(() => {});
+  }
+});
+
+test('serve.build: the version is served from an image built from the project (like container runs build theirs); a failing build is refused with its output', { timeout: 300_000 }, async () => {
+  const name = `${NAME}-build`;
+  const yaml = join(projectDir, 'loopline.yaml');
+  const run = store.searchRuns({ experimentIds: [store.getExperimentByName('iris-sweep').id], orderBy: ['attributes.start_time ASC'] }).runs[0]!;
+  // The server lives only in the image (/srv), not in the mounted project.
+  writeFileSync(join(projectDir, 'Dockerfile'), `FROM ${IMAGE}\nCOPY serve.py /srv/serve.py\n`);
+  mkdirSync(join(projectDir, 'broken'), { recursive: true });
+  writeFileSync(join(projectDir, 'broken', 'Dockerfile'), `FROM ${IMAGE}\nRUN echo "no such package: sklearn-9" && exit 3\n`);
+  writeFileSync(yaml, `serve:\n  build: .\n  command: python3 /srv/serve.py --model /model\n  port: 8080\n  health: /ping\n`);
+  const built = registry.registerVersion({ model: 'iris', runId: run.info.id, path: 'model' });
+  writeFileSync(yaml, `serve:\n  build: broken\n  command: python3 /srv/serve.py --model /model\n`);
+  const broken = registry.registerVersion({ model: 'iris', runId: run.info.id, path: 'model' });
+  writeFileSync(yaml, `serve:\n  image: ${IMAGE}\n  command: python3 serve.py --model /model\n  port: 8080\n  health: /ping\n`);
+  try {
+    endpoint = (await manager.deploy(`iris/${built.version}`, { name })).endpoint;
+    // It answers, so /srv/serve.py was there: the built image, not the base one.
+    assert.equal(await versionNow(), String(built.version));
+    await assert.rejects(manager.deploy(`iris/${broken.version}`, { name }), /from serve\.build 'broken' failed[\s\S]*no such package: sklearn-9[\s\S]*live version is untouched/);
+    assert.equal(await versionNow(), String(built.version));
   } finally {
     await manager.undeploy(name).catch(() => {});
   }

@@ -134,6 +134,19 @@ export async function deploymentsCommand(argv: string[]): Promise<number> {
         ]),
       ),
     );
+    // Per version: traffic and what the proxy's access log says about it (all requests it has logged).
+    const ms = (v: number | null) => (v === null ? '-' : v < 10 ? v.toFixed(1) : String(Math.round(v)));
+    console.log(
+      `\n${table(
+        ['DEPLOYMENT', 'VERSION', 'ROLE', 'TRAFFIC', 'REQUESTS', 'ERRORS', 'ERROR %', 'P50 MS', 'P95 MS'],
+        list.flatMap((d) =>
+          d.slots.map((s) => {
+            const mm = d.metrics.find((x) => x.slot === s.id);
+            return [d.name, `v${s.version}${s.alias ? ` (${s.alias})` : ''}`, s.role, `${s.weight}%`, String(mm?.requests ?? 0), String(mm?.errors ?? 0), mm && mm.requests ? (mm.errorRate * 100).toFixed(1) : '-', ms(mm?.p50Ms ?? null), ms(mm?.p95Ms ?? null)];
+          }),
+        ),
+      )}`,
+    );
     if (args.flags.has('history')) {
       for (const d of list) {
         console.log(`\nHistory of ${d.name}`);

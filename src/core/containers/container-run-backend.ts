@@ -1,10 +1,11 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { appendPythonPath, bundledPythonClientDir } from '../python-client/client-location.ts';
 import { ensureParentDir } from '../store/artifact-files.ts';
 import type { KeyValue } from '../store/types.ts';
 import type { LaunchedProcess, LaunchSpec, ProcessExit, RunBackend } from '../runs/run-backend.ts';
 import { dockerBackend, isImageBuildError, type ContainerBackend, type ContainerHandle, type ContainerSpec } from './container-backend.ts';
+import { buildFolderImage, buildTag } from './image-build.ts';
 import { finishContainer, LABEL_MEMORY, LABEL_OUTPUT_DIR, LABEL_OUTPUTS, LABEL_RELAY, LABEL_RUN, LABEL_STORE } from './container-finish.ts';
 import type { ContainerRunOptions } from './container-options.ts';
 import { startGatewayRelay, type GatewayRelay } from './gateway-relay.ts';
@@ -86,13 +87,13 @@ export class ContainerRunBackend implements RunBackend {
       let image = this.options.image ?? '';
       if (this.options.build) {
         const b = this.options.build;
-        image = `loopline-build/${basename(b.context).toLowerCase().replace(/[^a-z0-9_.-]+/g, '-') || 'context'}:latest`;
+        image = buildTag(b.context);
         say(`building image ${image} from ${b.context}${b.dockerfile ? ` (${b.dockerfile})` : ''} on ${backend.endpoint}`);
         const logFile = join(spec.artifactsDir, 'logs', 'build.log');
         ensureParentDir(logFile);
         const log = createWriteStream(logFile);
         try {
-          await backend.buildImage({ context: b.context, tag: image, buildArgs: b.buildArgs, ...(b.dockerfile ? { dockerfile: b.dockerfile } : {}) }, (line) => {
+          await buildFolderImage(backend, b, (line) => {
             log.write(line + '\n');
             spec.onOutput(Buffer.from(line + '\n'), 'stdout');
           });

@@ -12,7 +12,7 @@ import type { GateReport } from '../registry/validation-gates.ts';
 import { deploymentMetrics, upstreamVersions, type VersionMetrics } from './access-metrics.ts';
 import { DeploymentRecords, type DeploymentRecord, type Strategy } from './deployment-records.ts';
 import { PROXY_PORT, renderFrontConfig, renderNginxConfig, type Slot } from './nginx-config.ts';
-import { freePort, servingContainer } from './serving-spec.ts';
+import { freePort, serveImage, servingContainer } from './serving-spec.ts';
 
 export interface HealthCheck {
   path: string;
@@ -393,7 +393,8 @@ export class DeploymentManager {
   private async startSlot(d: DeploymentRecord, v: ModelVersion, alias: string | null): Promise<Slot> {
     const id = slotId();
     const container = `loopline-${d.name}-v${v.version}-${id}`;
-    const { spec } = servingContainer(this.registry, v, { name: container, labels: { [LABEL]: d.name, 'loopline.role': 'model' }, network: d.network });
+    const image = await serveImage(this.registry, v, this.backend);
+    const { spec } = servingContainer(this.registry, v, { name: container, labels: { [LABEL]: d.name, 'loopline.role': 'model' }, network: d.network, ...(image ? { image } : {}) });
     const containerId = await this.backend.startService(spec);
     const address = (await this.backend.networkAddresses(d.network).catch(() => ({}) as Record<string, string>))[container];
     return { id, container, containerId, version: v.version, alias, weight: 0, role: 'candidate', startedTime: this.now(), ...(address ? { address } : {}) };

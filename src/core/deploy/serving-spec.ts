@@ -1,8 +1,10 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, isAbsolute, join, relative } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { invalid } from '../errors.ts';
-import type { ServiceSpec } from '../containers/container-backend.ts';
+import { isImageBuildError, type ContainerBackend, type ServiceSpec } from '../containers/container-backend.ts';
+import { buildFolderImage } from '../containers/image-build.ts';
+import { LooplineError } from '../errors.ts';
 import type { ModelRegistry } from '../registry/model-registry.ts';
 import type { ModelVersion } from '../registry/registry-types.ts';
 import { MODEL_PORT } from './nginx-config.ts';
@@ -22,10 +24,11 @@ export interface ServingContainer {
  * and the scorer (evaluate, predict) both start versions through this, so what is evaluated is what
  * would be deployed.
  */
-export function servingContainer(registry: ModelRegistry, v: ModelVersion, place: { name: string; labels: Record<string, string>; network: string; ports?: ServiceSpec['ports'] }): ServingContainer {
+export function servingContainer(registry: ModelRegistry, v: ModelVersion, place: { name: string; labels: Record<string, string>; network: string; ports?: ServiceSpec['ports']; image?: string }): ServingContainer {
   const serve = v.lineage.serve ?? registry.projectConfig().serve;
   if (!serve?.command) throw invalid(`No serve: section with a command for ${v.model}/${v.version}; add to loopline.yaml: serve: {image: IMAGE, command: python3 serve.py --model /model, port: 8080, health: /ping}.`);
-  if (!serve.image) throw invalid(`serve: needs image: (an image with the runtime, e.g. loopline/python:bookworm from npm run docker:setup); building from serve.build is not supported yet.`);
+  const image = place.image ?? serve.image;
+  if (!image) throw invalid(`serve: needs image: (an image with the runtime, e.g. loopline/python:bookworm from npm run docker:setup) or build: (a folder with a Dockerfile, e.g. build: .).`);
   const port = serve.port ?? MODEL_PORT;
   if (port !== MODEL_PORT) throw invalid(`serve.port must be ${MODEL_PORT} for now (the proxy reaches every model container there).`);
   // The proxy (or the scorer's published port) reaches the server from outside its container: it must
@@ -36,7 +39,7 @@ export function servingContainer(registry: ModelRegistry, v: ModelVersion, place
     health: serve.health ?? '/ping',
     spec: {
       name: place.name,
-      image: serve.image,
+      image,
       command,
       workingDir: '/app',
       env: { LOOPLINE_MODEL: v.model, LOOPLINE_MODEL_VERSION: String(v.version), PYTHONUNBUFFERED: '1' },
@@ -52,6 +55,26 @@ export function servingContainer(registry: ModelRegistry, v: ModelVersion, place
       ...(place.ports ? { ports: place.ports } : {}),
     },
   };
+}
+
+/**
+ * The image a version is served from: `serve.image` as it is, or `serve.build` (a folder of the project
+ * with a Dockerfile) built on the engine the way container runs build theirs. Undefined when neither
+ * is set (servingContainer then says what to add).
+ */
+export async function serveImage(registry: ModelRegistry, v: ModelVersion, backend: ContainerBackend, onLine: (line: string) => void = () => {}): Promise<string | undefined> {
+  const serve = v.lineage.serve ?? registry.projectConfig().serve;
+  if (serve?.image || !serve?.build) return serve?.image;
+  const context = resolve(registry.projectDir, serve.build);
+  const inside = relative(registry.projectDir, context);
+  if (inside.startsWith('..') || isAbsolute(inside)) throw invalid(`serve.build '${serve.build}' is outside the project; name a folder inside it (e.g. build: .).`);
+  if (!existsSync(join(context, 'Dockerfile'))) throw invalid(`serve.build '${serve.build}' has no Dockerfile; add one there (FROM an image with your runtime), or use serve.image instead.`);
+  try {
+    return await buildFolderImage(backend, { context }, onLine);
+  } catch (err) {
+    if (!isImageBuildError(err)) throw err;
+    throw new LooplineError('INVALID_STATE', `Building the serving image of ${v.model}/${v.version} from serve.build '${serve.build}' failed: ${err.message}. The failing step's output:\n${err.output.trim()}\nFix the Dockerfile and deploy again; the live version is untouched.`);
+  }
 }
 
 /** A port free on 127.0.0.1 right now (the engine binds it a moment later). */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { dockerBackend, type ContainerBackend } from '../containers/container-backend.ts';
-import { freePort, servingContainer } from '../deploy/serving-spec.ts';
+import { freePort, serveImage, servingContainer } from '../deploy/serving-spec.ts';
 import { LooplineError, invalid } from '../errors.ts';
 import type { DataRow, ModelOutput, PredictFn } from '../evaluate/evaluation-types.ts';
 import type { ModelRegistry } from '../registry/model-registry.ts';
@@ -120,7 +120,9 @@ export class ModelScorer implements AsyncDisposable {
     const backend = opts.backend ?? (await dockerBackend());
     if (backend.remote) throw new LooplineError('INVALID_STATE', `Scoring mounts the model's files into its container, which a remote engine (${backend.endpoint}) cannot see; use a local engine.`);
     const safe = v.model.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').slice(0, 40);
+    const built = await serveImage(registry, v, backend);
     const { spec, health, port: inner } = servingContainer(registry, v, {
+      ...(built ? { image: built } : {}),
       name: `loopline-score-${safe}-v${v.version}-${randomBytes(3).toString('hex')}`,
       labels: { [ROLE_LABEL]: 'scorer', [PID_LABEL]: String(process.pid), [HOST_LABEL]: hostname() },
       network: SCORING_NETWORK,
