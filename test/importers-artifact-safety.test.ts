@@ -127,3 +127,23 @@ test('an artifact that cannot be read does not abort the import (permission deni
     src.cleanup();
   }
 });
+
+test('artifacts beside the mlruns folder come in when the project folder is imported; a URL-encoded file:// URI is decoded', () => {
+  const t = tempStore();
+  const src = tempDir();
+  try {
+    const project = join(src.dir, 'my project');
+    const id = 'f'.repeat(32);
+    const artifacts = join(project, 'ml artifacts', '0', id, 'artifacts');
+    write(join(artifacts, 'model', 'MLmodel'), 'flavors: {}\n');
+    mlflowRun(join(project, 'mlruns'), id, `file://${encodeURI(artifacts)}`);
+    assert.match(readFileSync(join(project, 'mlruns', '0', id, 'meta.yaml'), 'utf8'), /ml%20artifacts/);
+    const s = importRuns(t.store, { path: project });
+    assert.deepEqual(s.skipped, []);
+    assert.deepEqual(s.artifacts, { copied: 1, missing: 0, refused: 0, failed: 0 });
+    assert.deepEqual(t.store.recordedArtifacts(id).map((x) => x.path), ['model/MLmodel']);
+  } finally {
+    t.cleanup();
+    src.cleanup();
+  }
+});

@@ -31,7 +31,7 @@ Usage:
   loopline experiments [--deleted] [--json]
   loopline serve [--port N] [--token T]
   loopline import-spool FILE...
-  loopline import [mlflow|tensorboard|dvclive|wandb] PATH [--experiment NAME] [--dry-run] [--json]
+  loopline import [mlflow|tensorboard|dvclive|wandb] PATH [--experiment NAME] [--artifacts-from DIR] [--dry-run] [--json]
   loopline export mlflow RUN_ID... --to DIR [--experiment NAME] [--json]
   loopline python-client [--install [--python PATH]] [--wheel DIR]
   loopline runs reattach      follow container runs whose launcher went away, record their end
