@@ -13,6 +13,7 @@ import ssh2 from 'ssh2';
 import { RunStore } from '../src/core/store/run-store.ts';
 import { gitRepo, runCli } from './helpers/cli.ts';
 import { testEngine } from './helpers/docker-engine.ts';
+import { CLI } from './helpers/paths.ts';
 import { tempDir } from './helpers/temp-store.ts';
 
 const { engine, skip } = testEngine();
@@ -107,13 +108,33 @@ test('an ssh:// engine: a real SSH login with the user key, the run copied in an
     const ws = join(t.dir, 'ws');
     gitRepo(ws, { 'data.txt': 'from the workspace\n', '.gitignore': '.loopline/\n' });
     const host = `ssh://trainer@127.0.0.1:${port}`;
-    const r = await runCli(['run', '--container', '--image', engine!.busyboxImage, '--network', 'none', '--', 'sh', '-c', 'cat data.txt; echo kept > /outputs/result.txt'], {
+    // A metric through the spool, then a few seconds of work: it must arrive while the run runs.
+    const metric = `{"v":1,"op":"log-batch","run_id":"RUN","metrics":[{"key":"loss","value":0.5,"timestamp":1,"step":0}]}`;
+    const script = `cat data.txt; echo '${metric}' | sed "s/RUN/$LOOPLINE_RUN_ID/" > $LOOPLINE_SPOOL_DIR/sh.jsonl; echo logged; sleep 6; echo kept > /outputs/result.txt`;
+    const child = spawn(CLI, ['run', '--container', '--image', engine!.busyboxImage, '--network', 'none', '--', 'sh', '-c', script], {
       cwd: ws,
-      env: { DOCKER_HOST: host, HOME: home, SSH_AUTH_SOCK: '' },
-      timeoutMs: 90_000,
+      env: { ...process.env, DOCKER_HOST: host, HOME: home, SSH_AUTH_SOCK: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /from the workspace/, 'the workspace was copied in (no bind mounts on a remote engine)');
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    const done = new Promise<number | null>((r) => child.on('close', r));
+    let liveLoss: number | undefined;
+    while (child.exitCode === null && liveLoss === undefined) {
+      await new Promise((r) => setTimeout(r, 250));
+      if (!out.includes('logged')) continue;
+      const store = RunStore.open(join(ws, '.loopline', 'loopline.db'));
+      try {
+        const [r] = store.searchRuns({ experimentIds: ['0'] }).runs;
+        if (r && !out.includes('finished')) liveLoss = store.getRun(r.info.id).metrics.find((m) => m.key === 'loss')?.last;
+      } finally {
+        store.close();
+      }
+    }
+    assert.equal(await done, 0, out);
+    assert.equal(liveLoss, 0.5, 'the metric arrived while the remote run ran');
+    assert.match(out, /from the workspace/, 'the workspace was copied in (no bind mounts on a remote engine)');
     const { run, artifacts } = onlyRun(ws);
     assert.equal(run.info.status, 'FINISHED');
     assert.equal(run.tags['loopline.container.engine'], host);

@@ -14,7 +14,7 @@ export interface ContainerSpec {
   /** Host folders to mount (local engines). */
   binds: Array<{ source: string; target: string; readOnly: boolean }>;
   /** Host folders copied in before start (remote engines, which cannot see this machine's files). */
-  copyIn: Array<{ source: string; target: string }>;
+  copyIn: Array<{ source: string; target: string; /** tar --exclude patterns, e.g. ./.loopline (the store and its token). */ exclude?: string[] }>;
   network: string;
   cpus?: number;
   memoryBytes?: number;

@@ -193,7 +193,8 @@ export class ContainerRunBackend implements RunBackend {
           ...this.options.mounts,
         ],
         copyIn: [
-          { source: workspace, target: CONTAINER_WORKDIR },
+          // Never the store (and the server token): only the code goes to a remote engine.
+          { source: workspace, target: CONTAINER_WORKDIR, exclude: ['./.loopline', './.git'] },
           { source: staging, target: outputDir },
           ...(clientDir ? [{ source: clientDir, target: CONTAINER_CLIENT_DIR }] : []),
         ],
@@ -219,6 +220,7 @@ export class ContainerRunBackend implements RunBackend {
           return { exitCode: 127, signal: null, failed: true, startError: `Command '${spec.command[0]}' was not found in image '${image}': check the command (the working directory is ${CONTAINER_WORKDIR}, your workspace), or use an image that has it.`, statusReason: `command '${spec.command[0]}' not found in the image`, artifacts };
         throw err;
       }
+      const pulling = backend.remote ? pullSpool(handle, outputDir, join(staging, '.loopline', 'spool'), tailer) : undefined;
       if (!backend.remote) tailer.start();
       const startTags: KeyValue[] = [
         { key: 'loopline.container.image', value: this.options.image ?? image },
@@ -234,6 +236,7 @@ export class ContainerRunBackend implements RunBackend {
       spec.onTags(startTags);
       if (cancelled) void handle.signal('SIGTERM');
       const exit = await handle.wait();
+      await pulling?.stop();
       mainExited = true;
       tracePhase('container exit seen');
       const done = await finishContainer({
@@ -281,6 +284,33 @@ export class ContainerRunBackend implements RunBackend {
       },
     };
   }
+}
+
+/**
+ * A remote engine cannot share the output folder: its spool is copied out every few seconds
+ * (getArchive) and imported, so metrics still arrive while the run runs.
+ */
+function pullSpool(handle: ContainerHandle, outputDir: string, hostSpool: string, tailer: SpoolTailer, everyMs = 2000): { stop(): Promise<void> } {
+  let stopped = false;
+  let current: Promise<void> = Promise.resolve();
+  const tick = () => {
+    current = handle
+      .copyOut(`${outputDir}/.loopline/spool`, hostSpool)
+      .then(() => tailer.poll())
+      .catch(() => {}) // not written yet, or the container just ended: the end copies everything
+      .finally(() => {
+        if (!stopped) (timer = setTimeout(tick, everyMs)).unref();
+      });
+  };
+  let timer = setTimeout(tick, everyMs);
+  timer.unref();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await current;
+    },
+  };
 }
 
 /** The workspace mounted at /workspace: the launch folder. */

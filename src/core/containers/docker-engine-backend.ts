@@ -205,7 +205,7 @@ export class DockerEngineBackend implements ContainerBackend {
       }),
     );
     try {
-      if (this.remote) for (const c of spec.copyIn) await container.putArchive(tarOf(c.source, c.target.replace(/^\/+/, ''), ['./.loopline', './.git']), { path: '/' });
+      if (this.remote) for (const c of spec.copyIn) await container.putArchive(tarOf(c.source, c.target.replace(/^\/+/, ''), c.exclude ?? []), { path: '/' });
       // Attach before start so no output is lost; wait for the *next* exit (a created container
       // counts as not running, so the default condition would return at once). The wait is the
       // engine's wait API (answered the moment the container exits), not polling; both requests
