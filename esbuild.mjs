@@ -161,7 +161,7 @@ const extensionTests = {
 
 // Webview apps (browser code): one bundle per app, CSS extracted beside it. Loaded under a strict
 // CSP, so no eval and no inline code (esbuild emits neither).
-const webviewApps = ['compare', 'table', 'run-detail', 'data-profile'].filter((app) => {
+const webviewApps = ['compare', 'table', 'run-detail', 'data-profile', 'evaluation'].filter((app) => {
   try {
     return statSync(`webview-ui/${app}/main.ts`).isFile();
   } catch {

@@ -53,6 +53,8 @@ export const COMMANDS = {
   importRuns: 'loopline.importRuns',
   exportRunsToMlflow: 'loopline.exportRunsToMlflow',
   installCliInPath: 'loopline.installCliInPath',
+  evaluateModel: 'loopline.evaluateModel',
+  openEvaluationReport: 'loopline.openEvaluationReport',
 } as const;
 
 export type CommandKey = keyof typeof COMMANDS;

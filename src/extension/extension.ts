@@ -37,6 +37,7 @@ import { WorkspaceStores, type WorkspaceStore } from './workspace-stores.ts';
 import { COMMANDS, type CommandId } from './command-ids.ts';
 import { openDataProfile } from './monitoring/data-profile-commands.ts';
 import { DataProfilePanel } from './monitoring/data-profile-panel.ts';
+import { evaluateModel, openEvaluationReport } from './evaluate/evaluate-commands.ts';
 import { ModelsTreeProvider } from './models/models-tree.ts';
 import { DeploymentsTreeProvider } from './deployments/deployments-tree.ts';
 import { deployVersion, promoteCanary, rollbackDeployment, sendTestRequest, undeploy } from './commands/deploy-commands.ts';
@@ -180,6 +181,8 @@ export function activate(context: vscode.ExtensionContext): LooplineApi {
   register(COMMANDS.archiveModelVersion, (arg, opts) => archiveModelVersion(s, arg, opts));
   register(COMMANDS.refreshModels, () => models.refresh());
   register(COMMANDS.deployModelVersion, (arg, opts) => deployVersion(s, arg, opts));
+  register(COMMANDS.evaluateModel, (arg, opts) => evaluateModel(s, arg, opts));
+  register(COMMANDS.openEvaluationReport, (arg, sel) => openEvaluationReport(s, arg, sel));
   register(COMMANDS.rollbackDeployment, (arg) => rollbackDeployment(s, arg));
   register(COMMANDS.promoteCanary, (arg) => promoteCanary(s, arg));
   register(COMMANDS.undeploy, (arg, opts) => undeploy(s, arg, opts));

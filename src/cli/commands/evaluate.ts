@@ -1,5 +1,6 @@
 import type { ClassificationMetrics } from '../../core/evaluate/classification-metrics.ts';
-import { runEvaluation, type EvaluationRecord } from '../../core/evaluate/evaluation-job.ts';
+import { runEvaluation } from '../../core/evaluate/evaluation-job.ts';
+import type { EvaluationRecord } from '../../core/evaluate/evaluation-record.ts';
 import type { EvaluationTask } from '../../core/evaluate/evaluation-types.ts';
 import { formatDuration, formatNumber } from '../../shared/display-format.ts';
 import { option, parseArgs, UsageError } from '../args.ts';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { ContainerBackend } from '../containers/container-backend.ts';
 import { invalid } from '../errors.ts';
@@ -9,10 +9,10 @@ import type { ModelVersion } from '../registry/registry-types.ts';
 import { ModelScorer } from '../scoring/model-scorer.ts';
 import { ensureParentDir, resolveArtifactPath } from '../store/artifact-files.ts';
 import { checkColumns, evaluateModel, evaluationMetricValues, type EvaluationReport } from './evaluation-report.ts';
+import { EVALUATION_ARTIFACT, type EvaluationRecord } from './evaluation-record.ts';
 import type { DataRow, EvaluationTask, PredictFn } from './evaluation-types.ts';
 
 export const EVALUATION_EXPERIMENT = 'evaluations';
-export const EVALUATION_ARTIFACT = 'evaluation.json';
 
 export interface EvaluationJobOptions {
   /** MODEL/VERSION or MODEL@ALIAS. */
@@ -37,19 +37,6 @@ export interface EvaluationProgress {
   message: string;
   /** 0..1 within the phase, when known. */
   fraction?: number;
-}
-
-/** The JSON artifact: the report plus what was evaluated, on which data, when. */
-export interface EvaluationRecord extends EvaluationReport {
-  model: string;
-  version: number;
-  /** The alias used to pick the version, if any. */
-  alias: string | null;
-  data: { file: string; sha256: string; rows: number; columns: string[] };
-  runId: string;
-  createdTime: number;
-  durationMs: number;
-  scoring: { rowsPerSecond: number; batchSize: number };
 }
 
 export interface EvaluationResult {
@@ -187,18 +174,4 @@ function recordEvaluation(
     store.updateRun(runId, { status: 'FAILED', endTime: Date.now() });
     throw err;
   }
-}
-
-/** The report of an evaluation run (its evaluation.json). */
-export function readEvaluationRecord(registry: ModelRegistry, runId: string): EvaluationRecord {
-  const file = resolveArtifactPath(registry.store.artifactsRoot, runId, EVALUATION_ARTIFACT);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw invalid(`Run ${runId} has no ${EVALUATION_ARTIFACT}; it is not an evaluation run (make one with loopline evaluate).`);
-  }
-  const rec = JSON.parse(text) as EvaluationRecord;
-  if (rec.schema !== 'loopline.evaluation/1') throw invalid(`${file} is not a Loopline evaluation report (schema ${String(rec.schema)}).`);
-  return rec;
 }

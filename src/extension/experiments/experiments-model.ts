@@ -363,7 +363,7 @@ export class ExperimentsModel {
       icon: i.lifecycleStage === 'deleted' ? 'trash' : icon.icon,
       ...(icon.color && i.lifecycleStage !== 'deleted' ? { iconColor: icon.color } : {}),
       collapsible: 'collapsed',
-      contextValue: `run.${i.status}${gitPart}.${i.lifecycleStage}`,
+      contextValue: `run.${i.status}${gitPart}.${i.lifecycleStage}${run.tags['loopline.evaluates'] ? '.evaluation' : ''}`,
     };
   }
 }

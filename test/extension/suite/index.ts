@@ -14,6 +14,7 @@ import { registerDeploymentsTests } from './deployments.suite.ts';
 import { registerDataProfileTests } from './data-profile.suite.ts';
 import { registerImportTests } from './import.suite.ts';
 import { registerContainerTests } from './containers.suite.ts';
+import { registerEvaluateTests } from './evaluate.suite.ts';
 
 interface Result {
   title: string;
@@ -39,6 +40,7 @@ export function run(): Promise<void> {
   registerSweepTests();
   registerModelsTests();
   registerDeploymentsTests();
+  registerEvaluateTests();
   registerDataProfileTests();
   registerImportTests();
   registerContainerTests();
