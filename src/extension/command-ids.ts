@@ -49,6 +49,7 @@ export const COMMANDS = {
   promoteCanary: 'loopline.promoteCanary',
   undeploy: 'loopline.undeploy',
   sendTestRequest: 'loopline.sendTestRequest',
+  openEndpointLogs: 'loopline.openEndpointLogs',
   refreshDeployments: 'loopline.refreshDeployments',
   importRuns: 'loopline.importRuns',
   exportRunsToMlflow: 'loopline.exportRunsToMlflow',

@@ -40,7 +40,7 @@ import { DataProfilePanel } from './monitoring/data-profile-panel.ts';
 import { evaluateModel, openEvaluationReport } from './evaluate/evaluate-commands.ts';
 import { ModelsTreeProvider } from './models/models-tree.ts';
 import { DeploymentsTreeProvider } from './deployments/deployments-tree.ts';
-import { deployVersion, promoteCanary, rollbackDeployment, sendTestRequest, undeploy } from './commands/deploy-commands.ts';
+import { deployVersion, openEndpointLogs, promoteCanary, rollbackDeployment, sendTestRequest, undeploy } from './commands/deploy-commands.ts';
 import { exportRunsCommand, importRunsCommand, offerImportOnOpen } from './importers/import-commands.ts';
 import { archiveModelVersion, compareModelVersions, openModelCard, registerModel, setModelAlias } from './commands/model-commands.ts';
 import { showOverviewIfAsked } from './layout/overview-layout.ts';
@@ -187,6 +187,7 @@ export function activate(context: vscode.ExtensionContext): LooplineApi {
   register(COMMANDS.promoteCanary, (arg) => promoteCanary(s, arg));
   register(COMMANDS.undeploy, (arg, opts) => undeploy(s, arg, opts));
   register(COMMANDS.sendTestRequest, (arg, body) => sendTestRequest(s, arg, typeof body === 'string' ? body : undefined));
+  register(COMMANDS.openEndpointLogs, (arg) => openEndpointLogs(s, arg));
   register(COMMANDS.refreshDeployments, () => deployments.refresh());
   register(COMMANDS.importRuns, (opts) => importRunsCommand(s, opts && typeof opts === 'object' && !(opts instanceof vscode.Uri) ? opts : opts instanceof vscode.Uri ? { path: opts.fsPath } : {}));
   register(COMMANDS.exportRunsToMlflow, (arg, sel, to) => exportRunsCommand(s, arg, sel, typeof to === 'string' ? to : undefined));

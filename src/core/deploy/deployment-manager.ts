@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CAPTURE_RELAY_PY } from '../capture/capture-relay-source.ts';
 import { CaptureStore, type CaptureSettings } from '../capture/capture-store.ts';
@@ -80,6 +80,26 @@ function slotId(): string {
 export function checkDeploymentName(name: string): string {
   if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(name)) throw invalid(`Deployment name '${name}' must be lowercase letters, digits and '-' (at most 41), e.g. iris-prod.`);
   return name;
+}
+
+/** The last `maxBytes` of a file as text, from a line start ('' when it does not exist). */
+function readTail(file: string, maxBytes: number): string {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return '';
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const start = Math.max(0, size - maxBytes);
+    const buf = Buffer.alloc(size - start);
+    readSync(fd, buf, 0, buf.length, start);
+    const text = buf.toString('utf8');
+    return start > 0 ? text.slice(text.indexOf('\n') + 1) : text;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -355,6 +375,29 @@ export class DeploymentManager {
       out.push({ ...d, endpoint: this.endpoint(d), running, metrics: this.metrics(d) });
     }
     return out;
+  }
+
+  /**
+   * What the endpoint's containers printed (the proxy's errors, each version's server output; the
+   * last `lines` of each) and the newest access-log lines: one text to read when something is wrong.
+   * `slotId` narrows it to one version's container.
+   */
+  async endpointLogs(name: string, opts: { slotId?: string; lines?: number } = {}): Promise<string> {
+    const d = this.records.get(name);
+    const lines = opts.lines ?? 200;
+    const parts: string[] = [];
+    const take = async (title: string, id: string) => {
+      const text = await this.backend.containerLogs(id, lines).catch((err: Error) => `(no logs: ${err.message})`);
+      parts.push(`==== ${title} (last ${lines} lines) ====`, text.trimEnd() || '(nothing printed)', '');
+    };
+    for (const s of d.slots.filter((x) => !opts.slotId || x.id === opts.slotId)) await take(`${d.model} v${s.version} · ${s.role} · ${s.weight}% · container ${s.container}`, s.containerId);
+    if (!opts.slotId) {
+      await take(`proxy · http://127.0.0.1:${d.port} · container loopline-${d.name}-proxy`, d.proxyContainer);
+      const access = join(this.dir(name), 'logs', 'access.log');
+      const tail = readTail(access, 64 * 1024).split('\n').filter(Boolean).slice(-lines);
+      parts.push(`==== access log ${access} (last ${tail.length} requests) ====`, ...(tail.length ? tail : ['(no requests yet)']), '');
+    }
+    return parts.join('\n');
   }
 
   /** The proxy's capture log (on the host; read by CaptureStore.ingest). */

@@ -115,3 +115,15 @@ export async function sendTestRequest(s: Services, arg?: unknown, bodyArg?: stri
   void vscode.window.showInformationMessage(`HTTP ${res.status} in ${ms} ms: ${text.slice(0, 300)}`);
   return { status: res.status, body: text, ms };
 }
+
+/** Open Endpoint Logs: the containers' output and the newest access-log lines, in an editor. */
+export async function openEndpointLogs(s: Services, arg?: unknown): Promise<string | undefined> {
+  const t = await resolveDeployment(s, arg, 'Deployment whose logs to open');
+  if (!t) return undefined;
+  const node = arg as DeploymentNode | undefined;
+  const slotId = node && typeof node === 'object' && node.kind === 'slot' ? node.slot.id : undefined;
+  const text = await (await managerOf(t.ws)).endpointLogs(t.d.name, slotId ? { slotId } : {});
+  const doc = await vscode.workspace.openTextDocument({ content: text, language: 'log' });
+  await vscode.window.showTextDocument(doc, { preview: false });
+  return text;
+}

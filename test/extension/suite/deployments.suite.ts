@@ -61,6 +61,17 @@ export function registerDeploymentsTests(): void {
       for (const r of slotRows) assert.match(r.split(' · ').slice(2).join(' · '), /^(no requests yet|\d+ req · \d+(\.\d+)?% err)/, r);
       assert.equal(label(api, after!).ctx, 'deployment.warm');
 
+      // Open Endpoint Logs: each version's server output, the proxy's, and the newest access-log lines, in an editor.
+      const logs = await commandWithin<string>(30_000, 'loopline.openEndpointLogs', NAME);
+      assert.match(logs, new RegExp(`==== ${MODEL} v${v3.version} · live · 100%[^\\n]*\\n[\\s\\S]*serving /model on 0\\.0\\.0\\.0:8080`));
+      assert.match(logs, /==== proxy · http:\/\/127\.0\.0\.1:\d+/);
+      assert.match(logs, /==== access log [^\n]*\n[\s\S]*"status":200/);
+      assert.equal(vscode.window.activeTextEditor?.document.getText(), logs);
+      const warmRow = api.services.deployments.getChildren(after).find((n) => n.kind === 'slot' && n.slot.role === 'previous')!;
+      const one = await commandWithin<string>(30_000, 'loopline.openEndpointLogs', warmRow);
+      assert.match(one, /^==== iris-ext v2 · previous · 0%/);
+      assert.doesNotMatch(one, /==== proxy|==== access log/);
+
       await commandWithin(20_000, 'loopline.rollbackDeployment', after);
       const [back] = api.services.deployments.getChildren();
       assert.match(label(api, back!).desc, /· v2 100% ·/);
