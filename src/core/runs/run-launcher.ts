@@ -76,6 +76,7 @@ export async function launchRun(opts: LaunchOptions): Promise<ActiveRun> {
   // A command that cannot touch the workspace starts while git looks at it (the snapshot is
   // recorded before the run's end); others start only after it, so their own writes stay out.
   const gitPromise = queued ? undefined : snapshotGit(opts.cwd);
+  gitPromise?.catch(() => {}); // awaited below, or with the run's end
   const git = backend.workspaceReadOnly || !gitPromise ? undefined : await gitPromise;
   tracePhase('git snapshot done');
   const sourceFile = guessSourceFile(opts.command, opts.cwd);
