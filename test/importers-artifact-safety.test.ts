@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importRuns } from '../src/core/importers/run-import.ts';
 import { RunStore } from '../src/core/store/run-store.ts';
 import { runCli } from './helpers/cli.ts';
 import { tempDir, tempStore } from './helpers/temp-store.ts';
+import { fixture } from './helpers/import-fixtures.ts';
 
 const SECRET = 'BEGIN OPENSSH PRIVATE KEY (test secret)';
 
@@ -142,6 +143,37 @@ test('artifacts beside the mlruns folder come in when the project folder is impo
     assert.deepEqual(s.skipped, []);
     assert.deepEqual(s.artifacts, { copied: 1, missing: 0, refused: 0, failed: 0 });
     assert.deepEqual(t.store.recordedArtifacts(id).map((x) => x.path), ['model/MLmodel']);
+  } finally {
+    t.cleanup();
+    src.cleanup();
+  }
+});
+
+test('a source file that is a link out of the imported folder is not read into params or tags (W&B config, TensorBoard hparams.yaml)', () => {
+  const t = tempStore();
+  const src = tempDir();
+  try {
+    // A YAML-shaped secret, as ~/.config/gh/hosts.yml is.
+    const secret = join(src.dir, 'home', 'hosts.yml');
+    write(secret, `github.com:\n  oauth_token: ${SECRET}\n`);
+    const wandb = join(src.dir, 'download', 'wandb');
+    cpSync(fixture('wandb', 'rishabhg97__robust-cartpole', 'wandb'), wandb, { recursive: true });
+    const config = join(wandb, 'run-20231211_132319-9bpuap22', 'files', 'config.yaml');
+    rmSync(config);
+    symlinkSync(secret, config);
+    const s = importRuns(t.store, { path: join(src.dir, 'download') });
+    assert.equal(s.runs.created, 2, 'both runs are imported');
+    assert.match(s.skipped.find((p) => p.file === config)?.message ?? JSON.stringify(s.skipped), /link that leads to .*hosts\.yml, outside the imported folder; not read/);
+    const tb = join(src.dir, 'tb', 'run1');
+    cpSync(fixture('tensorboard', 'BozzoloLu__GAN', 'logs', 'GAN', '20221120-123722'), tb, { recursive: true });
+    symlinkSync(secret, join(tb, 'hparams.yaml'));
+    const tbs = importRuns(t.store, { path: join(src.dir, 'tb') });
+    assert.equal(tbs.runs.created, 1);
+    assert.ok(tbs.skipped.some((p) => p.file === join(tb, 'hparams.yaml')), JSON.stringify(tbs.skipped));
+    for (const id of [...s.runIds, ...tbs.runIds]) {
+      const r = t.store.getRun(id);
+      assert.ok(!JSON.stringify([r.params, r.tags]).includes(SECRET), 'the secret is in no param or tag');
+    }
   } finally {
     t.cleanup();
     src.cleanup();

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { lstatSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import type { ReadContext, SourceRun } from './import-types.ts';
 import { parseMlflowNumber } from './mlflow-filestore.ts';
@@ -64,9 +64,10 @@ export function* readDvcLiveOutput(path: string, ctx: ReadContext, experimentNam
       first = Math.min(first, range.first);
       last = Math.max(last, range.last);
     }
-    if (d.summary) applySummary(d.summary, points, ctx);
+    if (d.summary && ctx.readable(d.summary)) applySummary(d.summary, points, ctx);
     const params = [];
-    if (d.params) {
+    // The project's params.yaml beside an imported dvclive folder is read too (DVC keeps it there).
+    if (d.params && ((d.params === join(dirname(path), 'params.yaml') && !lstatSync(d.params).isSymbolicLink()) || ctx.readable(d.params))) {
       const parsed = parseYaml(readFileSync(d.params, 'utf8'), { scalarText: true });
       if (parsed.ok) for (const [key, value] of flattenParams(parsed.value)) params.push({ key, value });
       else ctx.problem(d.params, parsed.position, `malformed YAML: ${parsed.message}; its params were not imported`);

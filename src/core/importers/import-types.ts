@@ -56,6 +56,12 @@ export interface ReadContext {
   /** Declares an experiment of the source, so one without runs is imported too. */
   experiment(e: SourceExperiment): void;
   problem(file: string, position: string | undefined, message: string): void;
+  /**
+   * Whether a source file may be read: false, with the problem reported, for a symbolic link that
+   * leads outside the imported folder (its content would land in params or tags). A file that
+   * does not exist is left to the caller.
+   */
+  readable(file: string): boolean;
   /** Where artifact files may be copied from (the imported folder and any named with --artifacts-from). */
   artifactSources: ArtifactSources;
   /** Reports artifacts that are not copied because they lie outside those folders. */

@@ -57,6 +57,7 @@ export function* readMlflowStore(path: string, ctx: ReadContext, experimentName?
 }
 
 function readMeta(file: string, ctx: ReadContext): Record<string, unknown> | undefined {
+  if (!ctx.readable(file)) return undefined;
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

@@ -1,4 +1,4 @@
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LooplineError, invalid } from '../errors.ts';
 import type { RunStore } from '../store/run-store.ts';
@@ -50,6 +50,7 @@ export function importRuns(store: RunStore | undefined, opts: ImportOptions): Im
   if (!opts.dryRun && !store) throw new LooplineError('INTERNAL_ERROR', 'An import that is not a dry run needs a store.');
   const root = realpathSync(ROOTS[format]?.(path) ?? path);
   const sources = new ArtifactSources(path, opts.artifactsFrom);
+  const sourceFolder = new ArtifactSources(path);
   const summary: ImportSummary = {
     format,
     source: root,
@@ -74,6 +75,11 @@ export function importRuns(store: RunStore | undefined, opts: ImportOptions): Im
       if (!opts.dryRun) writer?.ensureExperiment(e);
     },
     problem: (file, position, message) => summary.skipped.push(position ? { file, position, message } : { file, message }),
+    readable: (file) => {
+      if (!existsSync(file) || sourceFolder.contains(file)) return true;
+      summary.skipped.push({ file, message: `a symbolic link that leads to ${realpathSync(file)}, outside the imported folder; not read` });
+      return false;
+    },
     artifactSources: sources,
     refuseArtifacts: (file, message) => {
       summary.artifacts.refused++;

@@ -88,7 +88,7 @@ export function* readTensorBoardLogdir(logdir: string, ctx: ReadContext, experim
     // Lightning writes the hyperparameters beside the events too, with their original text.
     const params = new Map<string, string>();
     const hparamsYaml = join(dir, 'hparams.yaml');
-    if (isFile(hparamsYaml)) {
+    if (isFile(hparamsYaml) && ctx.readable(hparamsYaml)) {
       const parsed = parseYaml(readFileSync(hparamsYaml, 'utf8'), { scalarText: true });
       if (parsed.ok) for (const [k, v] of flattenParams(parsed.value)) params.set(k, v);
       else ctx.problem(hparamsYaml, parsed.position, `malformed YAML: ${parsed.message}; its params were not imported`);

@@ -43,7 +43,7 @@ export function* readWandbRuns(path: string, ctx: ReadContext, experimentName?: 
     const params: KeyValue[] = [];
     const tags: KeyValue[] = [{ key: 'wandb.run_id', value: runId }];
     const configFile = join(files, 'config.yaml');
-    if (isFile(configFile)) {
+    if (isFile(configFile) && ctx.readable(configFile)) {
       const parsed = parseYaml(readFileSync(configFile, 'utf8'), { scalarText: true });
       if (!parsed.ok) ctx.problem(configFile, parsed.position, `malformed YAML: ${parsed.message}; config not imported`);
       else if (parsed.value && typeof parsed.value === 'object') configParams(Object.entries(parsed.value as Record<string, unknown>), params, tags, true);
@@ -129,7 +129,7 @@ function summaryMetrics(summary: Record<string, unknown>, ctx: ReadContext, pref
 }
 
 function readJson(file: string, ctx: ReadContext): Record<string, unknown> | undefined {
-  if (!isFile(file)) return undefined;
+  if (!isFile(file) || !ctx.readable(file)) return undefined;
   try {
     const v = JSON.parse(readFileSync(file, 'utf8').replace(/\bNaN\b|-?\bInfinity\b/g, 'null'));
     return v && typeof v === 'object' ? (v as Record<string, unknown>) : undefined;
@@ -143,7 +143,7 @@ function readJson(file: string, ctx: ReadContext): Record<string, unknown> | und
 function readLog(dir: string, runId: string, ctx: ReadContext): LogContents {
   const out: LogContents = { points: new PointBuffer(), config: [], wandbTags: [], lastTs: 0 };
   const file = join(dir, `run-${runId}.wandb`);
-  if (!isFile(file)) return out;
+  if (!isFile(file) || !ctx.readable(file)) return out;
   readWandbLog(
     file,
     (data, index) => {
