@@ -164,28 +164,36 @@ function probabilityMetrics(yTrue: string[], yPred: string[], probabilities: num
 /**
  * Area under the ROC curve as the Mann–Whitney statistic: the probability that a random positive
  * scores above a random negative, ties counting half. Null when a side is empty (AUC undefined).
+ * Positives and negatives are sorted apart (native typed-array sorts) and merged: O(n log n) with no
+ * comparator calls, which matters at 100,000 rows × classes.
  */
 export function rocAuc(scores: number[], positive: boolean[]): MaybeNumber {
-  const order = scores.map((s, i) => i).sort((a, b) => scores[a]! - scores[b]!);
-  const ranks = new Array<number>(scores.length);
-  for (let i = 0; i < order.length; ) {
-    let j = i;
-    while (j + 1 < order.length && scores[order[j + 1]!] === scores[order[i]!]) j++;
-    const mid = (i + j) / 2 + 1;
-    for (let t = i; t <= j; t++) ranks[order[t]!] = mid;
-    i = j + 1;
-  }
   let nPos = 0;
-  let rankSum = 0;
-  positive.forEach((p, i) => {
-    if (p) {
-      nPos++;
-      rankSum += ranks[i]!;
-    }
-  });
+  for (let i = 0; i < scores.length; i++) if (positive[i]) nPos++;
   const nNeg = scores.length - nPos;
   if (nPos === 0 || nNeg === 0) return null;
-  return (rankSum - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
+  const pos = new Float64Array(nPos);
+  const neg = new Float64Array(nNeg);
+  for (let i = 0, p = 0, q = 0; i < scores.length; i++) {
+    if (positive[i]) pos[p++] = scores[i]!;
+    else neg[q++] = scores[i]!;
+  }
+  pos.sort();
+  neg.sort();
+  // For each positive: negatives strictly below it, plus half of those equal to it.
+  let below = 0;
+  let wins = 0;
+  for (let i = 0; i < nPos; ) {
+    const v = pos[i]!;
+    let j = i;
+    while (j < nPos && pos[j] === v) j++;
+    while (below < nNeg && neg[below]! < v) below++;
+    let equal = below;
+    while (equal < nNeg && neg[equal] === v) equal++;
+    wins += (j - i) * (below + (equal - below) / 2);
+    i = j;
+  }
+  return wins / (nPos * nNeg);
 }
 
 /** Uniform bins over [0, 1] (the last closed), as scikit-learn's calibration_curve with strategy='uniform'. */

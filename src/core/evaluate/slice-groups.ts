@@ -30,11 +30,12 @@ export function groupRows(rows: DataRow[], column: string, bins = 4): ColumnGrou
   const sorted = present.map(Number).sort((a, b) => a - b);
   const edges = [...new Set(Array.from({ length: bins + 1 }, (_, i) => quantileSorted(sorted, i / bins)))];
   const fmt = (x: number) => String(Number(x.toPrecision(6)));
+  // One label per bin, made once (a row only looks its bin up).
+  const binLabels = edges.slice(0, -1).map((e, b) => `[${fmt(e)}, ${fmt(edges[b + 1]!)}${b === edges.length - 2 ? ']' : ')'}`);
   const labelOf = (x: number) => {
     let b = 0;
     while (b < edges.length - 2 && x >= edges[b + 1]!) b++;
-    const last = b === edges.length - 2;
-    return `[${fmt(edges[b]!)}, ${fmt(edges[b + 1]!)}${last ? ']' : ')'}`;
+    return binLabels[b]!;
   };
   return { column, binned: true, labels: values.map((v) => (isEmpty(v) ? MISSING_GROUP : labelOf(Number(v)))) };
 }
