@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { digitsFor, digitsForRange, formatAgo, formatBytes, formatDelta, formatDuration, formatExact, formatNumber, formatStepTick } from '../../src/shared/display-format.ts';
+import { digitsFor, digitsForRange, formatAgo, formatBytes, formatCount, formatDelta, formatDuration, formatExact, formatNumber, formatStepTick } from '../../src/shared/display-format.ts';
 import { RUN_STATUSES, STATUS_GLYPH, STATUS_ICON, STATUS_WORD, formatStatus, statusWord } from '../../src/shared/run-status.ts';
 import { fromWire, toWire } from '../../src/shared/wire-number.ts';
 import { REPO_ROOT } from '../helpers/paths.ts';
@@ -106,4 +106,13 @@ test('there is one formatter: no other module formats durations or repeats the s
     if (/===\s*-?Infinity\)\s*return\s*'-?Infinity'/.test(text)) offenders.push(`${f}: encodes wire numbers itself`);
   }
   assert.deepEqual(offenders, []);
+});
+
+test('counts are grouped by thousands, negative and rounded ones too', () => {
+  assert.equal(formatCount(0), '0');
+  assert.equal(formatCount(999), '999');
+  assert.equal(formatCount(1000), '1,000');
+  assert.equal(formatCount(10_000_000), '10,000,000');
+  assert.equal(formatCount(-1234567.6), '-1,234,568');
+  assert.equal(formatCount(NaN), '—');
 });

@@ -136,13 +136,10 @@ export class CompareApp {
     this.liveBadge.hidden = !this.live;
     this.errorBox.hidden = true;
 
-    const controls = buildChartControls({ xAxis: this.state.xAxis, logY: this.state.logY, smoothing: this.state.smoothing }, (patch) => this.changeView(patch));
-    const exports = el(
-      'span',
-      { className: 'control exports' },
-      buildButton('CSV', { id: 'export-csv', secondary: true, title: 'Save the summary and params tables as CSV' }, () => this.saveCsv()),
-      buildButton('Export data', { id: 'export-data', secondary: true, title: 'Export every point of these metrics (full resolution)' }, () => this.host.post({ type: 'exportData', keys: [...this.charts.keys()] })),
-    );
+    // The chart controls and export buttons are web components (Lit): built once the charts have
+    // asked for their data, in place of these placeholders, so they do not delay the first chart.
+    const controls = el('span', { className: 'chart-controls-pending' });
+    const exports = el('span', { className: 'exports-pending' });
     const header = this.inline
       ? el('div', { className: 'toolbar' }, controls, this.liveBadge, el('span', { className: 'spacer' }), exports)
       : el('div', { className: 'toolbar sticky' }, el('h1', null, `Compare ${init.runs.length} run${init.runs.length === 1 ? '' : 's'}`), this.liveBadge, el('span', { className: 'spacer' }), controls, exports);
@@ -216,8 +213,22 @@ export class CompareApp {
     const generation = ++this.renderGeneration;
     requestAnimationFrame(() =>
       setTimeout(() => {
-        if (generation === this.renderGeneration) this.renderBelowCharts(sweepBox);
+        if (generation !== this.renderGeneration) return;
+        this.renderToolbar(controls, exports);
+        this.renderBelowCharts(sweepBox);
       }, 0),
+    );
+  }
+
+  private renderToolbar(controlsSlot: HTMLElement, exportsSlot: HTMLElement): void {
+    controlsSlot.replaceWith(buildChartControls({ xAxis: this.state.xAxis, logY: this.state.logY, smoothing: this.state.smoothing }, (patch) => this.changeView(patch)));
+    exportsSlot.replaceWith(
+      el(
+        'span',
+        { className: 'control exports' },
+        buildButton('CSV', { id: 'export-csv', secondary: true, title: 'Save the summary and params tables as CSV' }, () => this.saveCsv()),
+        buildButton('Export data', { id: 'export-data', secondary: true, title: 'Export every point of these metrics (full resolution)' }, () => this.host.post({ type: 'exportData', keys: [...this.charts.keys()] })),
+      ),
     );
   }
 

@@ -469,9 +469,14 @@ export class MetricChart {
       this.updateStatus();
       return;
     }
-    this.chart.data.datasets = this.buildDatasets();
-    this.chart.options = this.buildOptions();
-    this.chart.update('none');
+    if (!this.built) {
+      // First data: build chart.js with it (one layout and draw, not an empty chart then an update).
+      this.built = new Chart<'line', Point[]>(this.canvas, { type: 'line', data: { datasets: this.buildDatasets() }, options: this.buildOptions() });
+    } else {
+      this.built.data.datasets = this.buildDatasets();
+      this.built.options = this.buildOptions();
+      this.built.update('none');
+    }
     this.resetButton.hidden = !this.zoom;
     this.updateNote();
     this.updateStatus();

@@ -47,14 +47,22 @@ export function readSeries(store: RunStore, req: SeriesRequest): SeriesResult {
   // Points in [lo, hi]: whole tiles of `level` that lie inside the range contribute their first,
   // min, max and last points; the partial tiles at either edge are read one level finer (down to
   // raw points), so nothing outside the window appears and no extreme inside it is lost.
-  const pts: Array<[number, number, number]> = [];
+  // Points in step order as three growable columns (no object per point or tile: a chart read
+  // of ten 1,000,000-step runs handles ~10,000 tiles).
+  const steps: number[] = [];
+  const times: number[] = [];
+  const values: number[] = [];
   let source = 0;
   const read = seriesPointReaders(store);
   const collect = (from: number, to: number, l: number): void => {
     if (from > to) return;
     if (l === 0) {
       const rows = read.points(series, from, to);
-      for (const p of rows) pts.push(p);
+      for (const [st, ts, v] of rows) {
+        steps.push(st);
+        times.push(ts);
+        values.push(v);
+      }
       source += rows.length;
       return;
     }
@@ -66,30 +74,38 @@ export function readSeries(store: RunStore, req: SeriesRequest): SeriesResult {
       return;
     }
     collect(from, firstFull * size - 1, l - 1);
-    for (const t of read.tiles(series, l, firstFull, lastFull)) {
-      source += t.count;
-      const four: Array<[number, number, number]> = [];
-      for (const [st, ts, v] of [
-        [t.firstStep, t.firstTs, t.firstValue],
-        [t.minStep, t.minTs, t.minValue],
-        [t.maxStep, t.maxTs, t.maxValue],
-        [t.lastStep, t.lastTs, t.lastValue],
-      ] as Array<[number | null, number | null, number | null]>) {
-        if (st === null || ts === null || v === null) continue;
-        if (!four.some((q) => q[0] === st && q[1] === ts && q[2] === v)) four.push([st, ts, v]);
+    const at = [0, 0, 0, 0];
+    for (const t of read.tileRows(series, l, firstFull, lastFull)) {
+      source += t[0]!;
+      // The tile's first, min, max and last points (offsets 1, 4, 7, 10), each once, in (step, time) order.
+      let n = 0;
+      for (let o = 1; o <= 10; o += 3) {
+        if (t[o] === null || t[o + 1] === null || t[o + 2] === null) continue;
+        let dup = false;
+        for (let j = 0; j < n; j++) if (t[at[j]!] === t[o] && t[at[j]! + 1] === t[o + 1] && t[at[j]! + 2] === t[o + 2]) dup = true;
+        if (!dup) at[n++] = o;
       }
-      four.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-      pts.push(...four);
+      // Insertion sort of at most four.
+      for (let i = 1; i < n; i++) {
+        const o = at[i]!;
+        let j = i - 1;
+        while (j >= 0 && ((t[at[j]!] as number) > (t[o] as number) || (t[at[j]!] === t[o] && (t[at[j]! + 1] as number) > (t[o + 1] as number)))) {
+          at[j + 1] = at[j]!;
+          j--;
+        }
+        at[j + 1] = o;
+      }
+      for (let i = 0; i < n; i++) {
+        const o = at[i]!;
+        steps.push(t[o] as number);
+        times.push(t[o + 1] as number);
+        values.push(t[o + 2] as number);
+      }
     }
     collect((lastFull + 1) * size, to, l - 1);
   };
   collect(lo, hi, level);
-  const cols: Columns = emptyColumns(pts.length);
-  pts.forEach(([st, t, v], i) => {
-    cols.steps[i] = st;
-    cols.times[i] = t;
-    cols.values[i] = v;
-  });
+  const cols: Columns = { steps: Float64Array.from(steps), times: Float64Array.from(times), values: Float64Array.from(values) };
   const out = m4(cols, buckets, req.byTime ?? false);
   return { ...out, downsampled: out.downsampled || level > 0, sourcePoints: source, minStep: lo, maxStep: hi, level };
 }

@@ -157,7 +157,8 @@ async function handle(env: ReadEnvelope): Promise<void> {
         check();
         out.push(readSeries(store, { runId, key: r.key, buckets: r.buckets, byTime: r.byTime, ...(r.minStep !== undefined && r.maxStep !== undefined ? { minStep: r.minStep, maxStep: r.maxStep } : {}) }));
       }
-      post({ id: env.id, type: 'result', value: out });
+      // Transferred, not copied: the columns are this read's own.
+      post({ id: env.id, type: 'result', value: out }, [...new Set(out.flatMap((s) => [s.steps.buffer, s.times.buffer, s.values.buffer]))] as ArrayBuffer[]);
       return;
     }
     case 'searchRunIds':
