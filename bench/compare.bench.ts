@@ -6,7 +6,8 @@
 //    real compare app in its CSP shell; the bytes sent; then naive full series as the baseline;
 //  - experiment table for 10,000 runs and for 100,000 runs x 50 columns (own cached store): first
 //    rows painted, every row streamed into the page, extension-host heap growth, sort and filter
-//    over all rows; the tree's first page of the 100,000-run experiment.
+//    over all rows (a reopen: the read worker keeps the columns while the store is unchanged; the
+//    first, cold open is printed too); the tree's first page of the 100,000-run experiment.
 // LOOPLINE_BENCH_ONLY=chart|table runs one part; LOOPLINE_BENCH_SKIP_NAIVE=1 skips the naive baseline.
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { cpus, homedir, loadavg } from 'node:os';
@@ -348,11 +349,14 @@ if (ONLY === '' || ONLY === 'table') {
     [BIG_DB, RunStore.open(BIG_DB, { readonly: true }).getExperimentByName('big-sweep').id, `${BIG_RUNS.toLocaleString()} runs x 50 columns`, 0, 1500],
   ];
   for (const [db, expId, label, firstAim, allAim] of tables) {
-    // One worker per store, as in the editor: the first open starts it (a warm-up round, not counted).
+    // One worker per store, as in the editor: the first open starts it and reads SQLite (cold);
+    // the second is a reopen of the unchanged store, which the worker answers from the columns it
+    // kept (warm). The aims are checked on the warm figures; the cold ones are printed beside them.
     const reader = new StoreReader(db);
-    await tableOpen(reader, expId, label, 'metrics.m00 > 0.5');
+    const cold = await tableOpen(reader, expId, label, 'metrics.m00 > 0.5');
     const t = await tableOpen(reader, expId, label, 'metrics.m00 > 0.5 and params.p01 < 40');
     await reader.close();
+    out.push([`experiment table, ${label}: first open (cold worker, reads SQLite)`, `${cold.allMs.toFixed(0)} ms`, `first rows ${cold.firstMs.toFixed(0)} ms; worker ${cold.hostAllMs.toFixed(0)} + page ${cold.pageAllMs.toFixed(0)} ms`, '', '']);
     out.push([`experiment table, ${label}: first rows`, `${t.firstMs.toFixed(0)} ms`, `worker ${t.hostFirstMs.toFixed(0)} ms to the first 500 rows, then parse + paint`, firstAim ? `< ${firstAim} ms` : '', firstAim ? (t.firstMs < firstAim ? 'met' : 'missed') : '']);
     out.push([`experiment table, ${label}: every row in the page`, `${t.allMs.toFixed(0)} ms`, `worker ${t.hostAllMs.toFixed(0)} + page ${t.pageAllMs.toFixed(0)} ms; ${t.rows.toLocaleString()} rows, ${mb(t.bytes)} sent`, allAim ? `< ${allAim} ms` : '', allAim ? (t.allMs < allAim ? 'met' : 'missed') : '']);
     out.push([`  extension host memory while reading ${label}`, `+${t.heapMb.toFixed(0)} MB heap`, `process RSS peak ${t.rssMb.toFixed(0)} MB (incl. the worker and the bench)`, allAim ? '< 200 MB' : '', allAim ? (t.heapMb < 200 ? 'met' : 'missed') : '']);

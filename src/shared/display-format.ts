@@ -29,6 +29,16 @@ export function digitsForRange(min: number, max: number): number {
 export function digitsFor(values: Iterable<number | null | undefined>): number {
   let min = Infinity;
   let max = -Infinity;
+  if (values instanceof Float64Array) {
+    // The table's columns (100,000 rows): an indexed loop, not the iterator protocol.
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    if (min === -Infinity || max === Infinity) return digitsFor(Array.from(values));
+    return min > max ? DEFAULT_DIGITS : digitsForRange(min, max);
+  }
   for (const v of values) {
     if (v === null || v === undefined || !Number.isFinite(v)) continue;
     if (v < min) min = v;

@@ -116,3 +116,9 @@ test('counts are grouped by thousands, negative and rounded ones too', () => {
   assert.equal(formatCount(-1234567.6), '-1,234,568');
   assert.equal(formatCount(NaN), '—');
 });
+
+test('digits of a typed column are those of the same values in an array (NaN and infinities ignored)', () => {
+  for (const vals of [[0.9612, 0.9667, NaN], [2.31, 0.05], [1, Infinity, 1.5, -Infinity], [NaN, NaN], []]) {
+    assert.equal(digitsFor(Float64Array.from(vals)), digitsFor(vals), JSON.stringify(vals));
+  }
+});
