@@ -178,13 +178,27 @@ export function mergeChunks(chunks: readonly ExperimentChunk[]): ExperimentChunk
 /** Rows [from, to) of a merged chunk as a chunk of their own (own buffers, dictionaries of the values they use). */
 export function sliceChunk(all: ExperimentChunk, from: number, to: number): ExperimentChunk {
   const n = Math.max(0, to - from);
+  // Codes are renumbered through an array indexed by the merged code (no Map lookup per row).
+  let remap = new Int32Array(0);
   const dictSlice = (d: DictColumn): DictColumn => {
-    const b = new DictBuilder(n);
+    if (remap.length < d.dict.length) remap = new Int32Array(d.dict.length);
+    remap.fill(-1, 0, d.dict.length);
+    const dict: string[] = [];
+    const codes = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       const code = d.codes[from + i]!;
-      if (code >= 0) b.set(i, d.dict[code]!);
+      if (code < 0) {
+        codes[i] = -1;
+        continue;
+      }
+      let local = remap[code]!;
+      if (local < 0) {
+        local = remap[code] = dict.length;
+        dict.push(d.dict[code]!);
+      }
+      codes[i] = local;
     }
-    return b.done();
+    return { dict, codes };
   };
   const params: Record<string, DictColumn> = {};
   for (const [k, p] of Object.entries(all.params)) {
