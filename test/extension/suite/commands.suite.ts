@@ -173,26 +173,6 @@ export function registerCommandTests(): void {
       detail.panel.dispose();
     });
 
-    it('a store that closes ends its read worker: no worker thread outlives the store', async () => {
-      const ws = workspaceStore(api);
-      const table = await command<{ panel: vscode.WebviewPanel }>('loopline.openExperimentTable', EXP);
-      // The table's first read starts the worker thread.
-      await waitFor('the read worker to start', () => ws.reader.running, 30_000);
-      table.panel.dispose();
-      // Any change of loopline.storePath closes the open stores (here: the same file, named explicitly).
-      const config = vscode.workspace.getConfiguration('loopline');
-      await config.update('storePath', ws.store.path, vscode.ConfigurationTarget.Workspace);
-      try {
-        await waitFor('the read worker to end with its store', () => !ws.reader.running, 10_000);
-      } finally {
-        await config.update('storePath', undefined, vscode.ConfigurationTarget.Workspace);
-      }
-      const again = workspaceStore(api);
-      assert.notEqual(again, ws, 'the store was reopened');
-      assert.equal(again.store.getRun(trainId).info.id, trainId);
-      assert.equal(again.reader.running, false, 'a new worker starts only with the next read');
-    });
-
     it('Open Run Details opens one panel per selected run, up to five, and says how many it left out', async () => {
       const detailTabs = () =>
         vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('loopline.runDetail'));
