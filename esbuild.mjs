@@ -188,7 +188,10 @@ const profileWorker = { ...extension, entryPoints: ['src/extension/monitoring/pr
 // Imports and exports run in a worker thread too (see src/extension/importers/); it opens the store.
 const importWorker = { ...extension, entryPoints: ['src/extension/importers/import-worker.ts'], outfile: 'dist/import-worker.cjs' };
 
-const targets = [cli, dockerEngine, extension, serverProcess, profileWorker, importWorker, readWorker, ...(webviews ? [webviews] : [])];
+// Batch scoring (Score File with Model…) runs in a worker thread too; it opens the store and starts the model's container.
+const predictWorker = { ...extension, entryPoints: ['src/extension/predict/predict-worker.ts'], outfile: 'dist/predict-worker.cjs' };
+
+const targets = [cli, dockerEngine, extension, serverProcess, profileWorker, importWorker, predictWorker, readWorker, ...(webviews ? [webviews] : [])];
 try {
   if (statSync('test/extension/suite/index.ts').isFile()) targets.push(extensionTests);
 } catch {

@@ -35,6 +35,7 @@ export const COMMANDS = {
   loadMoreRuns: 'loopline.loadMoreRuns',
   revealRun: 'loopline.revealRun',
   openDataProfile: 'loopline.openDataProfile',
+  scoreFileWithModel: 'loopline.scoreFileWithModel',
   startSweep: 'loopline.startSweep',
   cancelQueued: 'loopline.cancelQueued',
   compareSweep: 'loopline.compareSweep',

@@ -36,6 +36,7 @@ import { cancelQueued, compareSweep, startSweep } from './sweeps/sweep-commands.
 import { WorkspaceStores, type WorkspaceStore } from './workspace-stores.ts';
 import { COMMANDS, type CommandId } from './command-ids.ts';
 import { openDataProfile } from './monitoring/data-profile-commands.ts';
+import { scoreFileWithModel } from './predict/score-file-command.ts';
 import { DataProfilePanel } from './monitoring/data-profile-panel.ts';
 import { evaluateModel, openEvaluationReport } from './evaluate/evaluate-commands.ts';
 import { ModelsTreeProvider } from './models/models-tree.ts';
@@ -153,6 +154,7 @@ export function activate(context: vscode.ExtensionContext): LooplineApi {
     experiments.refresh();
   });
   register(COMMANDS.openDataProfile, (arg, sel) => openDataProfile(context, arg, sel));
+  register(COMMANDS.scoreFileWithModel, (arg, opts) => scoreFileWithModel(s, arg, opts && typeof opts === 'object' && !Array.isArray(opts) && !(opts instanceof vscode.Uri) ? opts : {}));
   context.subscriptions.push(vscode.window.registerWebviewPanelSerializer(DataProfilePanel.viewType, DataProfilePanel.serializer(context)));
   register(COMMANDS.revealRun, async (runId: string) => {
     const ws = stores.findRun(runId);

@@ -15,6 +15,7 @@ import { registerDataProfileTests } from './data-profile.suite.ts';
 import { registerImportTests } from './import.suite.ts';
 import { registerContainerTests } from './containers.suite.ts';
 import { registerEvaluateTests } from './evaluate.suite.ts';
+import { registerPredictTests } from './predict.suite.ts';
 import { registerStoreCloseTests } from './store-close.suite.ts';
 
 interface Result {
@@ -45,6 +46,7 @@ export function run(): Promise<void> {
   registerDataProfileTests();
   registerImportTests();
   registerContainerTests();
+  registerPredictTests();
   registerStoreCloseTests();
   void suite;
   const results: Result[] = [];
