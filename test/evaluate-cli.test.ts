@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dockerBackend } from '../src/core/containers/container-backend.ts';
+import { spawn } from 'node:child_process';
 import { runCli } from './helpers/cli.ts';
+import { CLI } from './helpers/paths.ts';
 import { IRIS_SERVE, SERVING_IMAGE, scoringProject, serveYaml } from './helpers/scoring-project.ts';
 
 // `loopline evaluate` end to end: the real CLI, the real engine, the Iris example's serve.py in its
@@ -126,4 +128,35 @@ test('bad input: missing label or slice column fails before any container starts
   };
   const left = await (await dockerBackend()).find({ 'loopline.role': 'scorer', 'loopline.model': 'iris' });
   assert.deepEqual(left.filter((c) => c.running && !alive(Number(c.labels['loopline.scorer.pid']))), [], 'every scoring container was stopped');
+});
+
+test('Ctrl-C while scoring stops the model container and records nothing', async () => {
+  const lines = readFileSync(join(p.dir, 'test.csv'), 'utf8').trim().split('\n');
+  writeFileSync(join(p.dir, 'big.csv'), [lines[0], ...Array.from({ length: 200 }, () => lines.slice(1)).flat()].join('\n') + '\n');
+  const runsBefore = evaluationRuns().length;
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith('LOOPLINE_')) delete env[k];
+  const child = spawn(CLI, ['evaluate', 'iris/1', '--data', 'big.csv', '--label', 'species', '--batch-size', '50'], { cwd: p.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`never started scoring: ${stderr}`)), 90_000);
+    child.stderr.on('data', (c) => {
+      stderr += c;
+      if (/Scoring 30000 rows/.test(stderr)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  const running = await (await dockerBackend()).find({ 'loopline.role': 'scorer', 'loopline.scorer.pid': String(child.pid) });
+  assert.equal(running.filter((c) => c.running).length, 1, 'the evaluation scores through its own container');
+  child.kill('SIGINT');
+  const code = await exited;
+  assert.notEqual(code, 0);
+  assert.match(stderr, /cancelling; stopping the model container/);
+  assert.match(stderr, /cancelled/);
+  const mine = await (await dockerBackend()).find({ 'loopline.role': 'scorer', 'loopline.scorer.pid': String(child.pid) });
+  assert.deepEqual(mine, [], 'the container of the interrupted evaluation is gone');
+  assert.equal(evaluationRuns().length, runsBefore);
 });
