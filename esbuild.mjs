@@ -24,6 +24,13 @@ const dockerEngineExternal = {
     build.onResolve({ filter: /docker-engine-backend\.ts$/ }, () => ({ path: './docker-engine.cjs', external: true }));
   },
 };
+// Parquet reading (hyparquet) is its own bundle too, loaded by the first Parquet file read.
+const parquetExternal = {
+  name: 'parquet-external',
+  setup(build) {
+    build.onResolve({ filter: /parquet-source\.ts$/ }, () => ({ path: './parquet-source.cjs', external: true }));
+  },
+};
 // Two parts of dockerode are only needed by rare paths but cost ~0.5 s to load on every container
 // run: ssh2 (ssh:// engines) and grpc/protobuf (BuildKit sessions). They stay in the bundle but
 // are initialised on first call, not at require time.
@@ -127,7 +134,7 @@ const extension = {
   sourcemap: true,
   minify: !watch,
   external: ['vscode', '*.node', 'cpu-features'],
-  plugins: [nativeSqlite, dockerEngineExternal],
+  plugins: [nativeSqlite, dockerEngineExternal, parquetExternal],
   ...cjsImportMeta,
   logLevel: 'warning',
 };
@@ -161,7 +168,7 @@ const extensionTests = {
 
 // Webview apps (browser code): one bundle per app, CSS extracted beside it. Loaded under a strict
 // CSP, so no eval and no inline code (esbuild emits neither).
-const webviewApps = ['compare', 'table', 'run-detail', 'data-profile', 'evaluation'].filter((app) => {
+const webviewApps = ['compare', 'table', 'run-detail', 'data-profile', 'evaluation', 'monitoring'].filter((app) => {
   try {
     return statSync(`webview-ui/${app}/main.ts`).isFile();
   } catch {
@@ -191,7 +198,9 @@ const importWorker = { ...extension, entryPoints: ['src/extension/importers/impo
 // Batch scoring (Score File with Model…) runs in a worker thread too; it opens the store and starts the model's container.
 const predictWorker = { ...extension, entryPoints: ['src/extension/predict/predict-worker.ts'], outfile: 'dist/predict-worker.cjs' };
 
-const targets = [cli, dockerEngine, extension, serverProcess, profileWorker, importWorker, predictWorker, readWorker, ...(webviews ? [webviews] : [])];
+const parquetSource = { ...extension, entryPoints: ['src/core/monitoring/parquet-source.ts'], outfile: 'dist/parquet-source.cjs', external: [], plugins: [] };
+
+const targets = [cli, dockerEngine, extension, parquetSource, serverProcess, profileWorker, importWorker, predictWorker, readWorker, ...(webviews ? [webviews] : [])];
 try {
   if (statSync('test/extension/suite/index.ts').isFile()) targets.push(extensionTests);
 } catch {

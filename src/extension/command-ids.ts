@@ -52,6 +52,8 @@ export const COMMANDS = {
   sendTestRequest: 'loopline.sendTestRequest',
   openEndpointLogs: 'loopline.openEndpointLogs',
   refreshDeployments: 'loopline.refreshDeployments',
+  openMonitoring: 'loopline.openMonitoring',
+  retrainDeployment: 'loopline.retrainDeployment',
   importRuns: 'loopline.importRuns',
   exportRunsToMlflow: 'loopline.exportRunsToMlflow',
   installCliInPath: 'loopline.installCliInPath',

@@ -41,6 +41,8 @@ import { DataProfilePanel } from './monitoring/data-profile-panel.ts';
 import { evaluateModel, openEvaluationReport } from './evaluate/evaluate-commands.ts';
 import { ModelsTreeProvider } from './models/models-tree.ts';
 import { DeploymentsTreeProvider } from './deployments/deployments-tree.ts';
+import { DriftWatcher } from './monitoring/drift-watcher.ts';
+import { openMonitoring, retrainDeployment } from './monitoring/monitoring-commands.ts';
 import { deployVersion, openEndpointLogs, promoteCanary, rollbackDeployment, sendTestRequest, undeploy } from './commands/deploy-commands.ts';
 import { exportRunsCommand, importRunsCommand, offerImportOnOpen } from './importers/import-commands.ts';
 import { archiveModelVersion, compareModelVersions, openModelCard, registerModel, setModelAlias } from './commands/model-commands.ts';
@@ -80,12 +82,20 @@ export function activate(context: vscode.ExtensionContext): LooplineApi {
   const models = new ModelsTreeProvider(stores);
   const modelsView = vscode.window.createTreeView('loopline.models', { treeDataProvider: models, canSelectMany: true });
   context.subscriptions.push(models, modelsView);
-  const deployments = new DeploymentsTreeProvider(stores);
+  // Drift history of deployments, kept current in the background; warns once per drift episode.
+  const retrainsStarted = new Set<string>();
+  const drift = new DriftWatcher(stores, (ws, name, episode) => {
+    const key = `${ws.store.path}:${name}:${episode}`;
+    if (retrainsStarted.has(key)) return;
+    retrainsStarted.add(key);
+    void retrainDeployment(s, name, { episode, confirmed: true });
+  });
+  const deployments = new DeploymentsTreeProvider(stores, (ws, name) => drift.problem(ws, name));
   const deploymentsView = vscode.window.createTreeView('loopline.deployments', { treeDataProvider: deployments });
   deployments.refreshWhileVisible(deploymentsView);
-  context.subscriptions.push(deployments, deploymentsView);
+  context.subscriptions.push(deployments, deploymentsView, drift, drift.onDidChange(() => deployments.refresh()));
   const codeLens = new TrainingCodeLensProvider(stores);
-  const s: Services = { context, stores, experiments, experimentsView, activeRuns, servers, runs, compareView, sweeps, models, deployments, codeLens };
+  const s: Services = { context, stores, experiments, experimentsView, activeRuns, servers, runs, compareView, sweeps, models, deployments, drift, codeLens };
   const statusBar = new LooplineStatusBar(activeRuns, servers);
   context.subscriptions.push(stores, experiments, experimentsView, activeRuns, runsView, servers, runs, sweeps, codeLens, statusBar);
   context.subscriptions.push(
@@ -188,6 +198,8 @@ export function activate(context: vscode.ExtensionContext): LooplineApi {
   register(COMMANDS.rollbackDeployment, (arg) => rollbackDeployment(s, arg));
   register(COMMANDS.promoteCanary, (arg) => promoteCanary(s, arg));
   register(COMMANDS.undeploy, (arg, opts) => undeploy(s, arg, opts));
+  register(COMMANDS.openMonitoring, (arg) => openMonitoring(s, arg));
+  register(COMMANDS.retrainDeployment, (arg, opts) => retrainDeployment(s, arg, opts));
   register(COMMANDS.sendTestRequest, (arg, body) => sendTestRequest(s, arg, typeof body === 'string' ? body : undefined));
   register(COMMANDS.openEndpointLogs, (arg) => openEndpointLogs(s, arg));
   register(COMMANDS.refreshDeployments, () => deployments.refresh());

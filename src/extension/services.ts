@@ -9,6 +9,7 @@ import type { WorkspaceStores } from './workspace-stores.ts';
 import type { CompareViewProvider } from './webviews/compare-view.ts';
 import type { ModelsTreeProvider } from './models/models-tree.ts';
 import type { DeploymentsTreeProvider } from './deployments/deployments-tree.ts';
+import type { DriftWatcher } from './monitoring/drift-watcher.ts';
 import type { TrainingCodeLensProvider } from './codelens/training-codelens.ts';
 
 /** The objects commands work with; made once in activate() and owned by its subscriptions. */
@@ -24,5 +25,6 @@ export interface Services {
   sweeps: SweepController;
   models: ModelsTreeProvider;
   deployments: DeploymentsTreeProvider;
+  drift: DriftWatcher;
   codeLens: TrainingCodeLensProvider;
 }

@@ -7,7 +7,7 @@ import { launchChromium } from '../helpers/browser.ts';
 import { REPO_ROOT } from '../helpers/paths.ts';
 
 export type ThemeKind = 'light' | 'dark' | 'high-contrast';
-export type WebviewApp = 'compare' | 'table' | 'run-detail' | 'data-profile' | 'evaluation';
+export type WebviewApp = 'compare' | 'table' | 'run-detail' | 'data-profile' | 'evaluation' | 'monitoring';
 
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.ttf': 'font/ttf', '.woff2': 'font/woff2' };
 

@@ -4,7 +4,8 @@ import { monitorReport, parseWindow, referenceProfile, type MonitorReport, type 
 import { DeploymentManager } from '../../core/deploy/deployment-manager.ts';
 import { invalid } from '../../core/errors.ts';
 import { refreshDriftHistory, type DriftState } from '../../core/capture/deployment-watch.ts';
-import { onDriftRetrainDue, type RetrainResult } from '../../core/capture/retrain.ts';
+import type { RetrainResult } from '../../core/capture/retrain.ts';
+import { onDriftRetrainDue } from '../../core/capture/retrain-records.ts';
 import { runRetrain } from './retrain.ts';
 import { driftSparkline, driftStatusWord } from '../../shared/drift-sparkline.ts';
 import { parseCsvLine } from '../../core/capture/label-csv.ts';

@@ -36,11 +36,14 @@ export async function runRetrain(r: ModelRegistry, name: string, o: { data?: str
 
 /** `loopline retrain NAME [--data PATH] [--deploy] [--json]` */
 export async function retrainCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json', 'deploy'], options: ['store', 'data'] });
+  const args = parseArgs(argv, { flags: ['json', 'deploy'], options: ['store', 'data', 'on-drift-episode'] });
   const name = args.positionals[0];
   if (!name || args.positionals.length > 1) throw new UsageError('Usage: loopline retrain NAME [--data PATH] [--deploy] [--json]  (default data: the captured requests that have labels)');
   return withRegistry(args, async (r) => {
-    const res = await runRetrain(r, name, { data: option(args, 'data'), deploy: args.flags.has('deploy'), json: args.flags.has('json') });
+    // --on-drift-episode N: started by the drift watcher (VS Code) for that episode; refused if it already had one.
+    const episode = option(args, 'on-drift-episode');
+    if (episode !== undefined && !/^\d+$/.test(episode)) throw new UsageError(`--on-drift-episode is a drift episode number (got '${episode}').`);
+    const res = await runRetrain(r, name, { data: option(args, 'data'), deploy: args.flags.has('deploy'), json: args.flags.has('json'), ...(episode !== undefined ? { trigger: 'on-drift' as const, episode: Number(episode) } : {}) });
     return res.status === 'failed' ? 1 : res.status === 'gated' ? 3 : 0;
   });
 }

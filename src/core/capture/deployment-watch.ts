@@ -6,7 +6,9 @@ import { monitoringSettings } from '../monitoring/monitoring-settings.ts';
 import type { ModelRegistry } from '../registry/model-registry.ts';
 import type { ModelVersion } from '../registry/registry-types.ts';
 import { CaptureStore } from './capture-store.ts';
-import { referenceProfile } from './deployment-monitor.ts';
+import { referenceProfile, rowsOfRequest } from './deployment-monitor.ts';
+import { profileRows } from '../monitoring/data-profiler.ts';
+import type { DataProfile } from '../monitoring/profile-types.ts';
 import { DriftHistory, type DriftEpisode, type DriftWindow } from './drift-history.ts';
 import { historySettings, type HistorySettings } from './history-settings.ts';
 
@@ -62,4 +64,15 @@ export async function refreshDriftHistory(registry: ModelRegistry, deployment: s
     ...(opts.now ? { now: opts.now } : {}),
   });
   return { deployment, model: d.model, liveVersion: liveVersion.version, windows: history.windows(deployment, opts.show ?? 100), episode: history.currentEpisode(deployment), newEpisodes, settings };
+}
+
+/** The profile of one window's captured requests (the reference's feature columns), to draw beside the reference. */
+export function windowProfile(registry: ModelRegistry, w: DriftWindow, reference: DataProfile): DataProfile {
+  const capture = new CaptureStore(registry.store.db);
+  const captured = capture.requestsFrom(w.deployment, w.firstRequest, w.requests).filter((c) => c.id <= w.lastRequest && c.status >= 200 && c.status < 300);
+  const cols = reference.columns.map((c) => c.name);
+  const names = w.features.map((f) => f.name);
+  const idx = names.map((n) => cols.indexOf(n));
+  const rows = captured.flatMap((c) => rowsOfRequest(c.request, cols).map((r) => idx.map((i) => r[i] ?? null)));
+  return profileRows(`window ${w.id}`, names, rows);
 }

@@ -9,7 +9,6 @@ import { createReadStream, statSync } from 'node:fs';
 import { LooplineError, invalid, notFound } from '../errors.ts';
 import { CsvParser } from './csv-parser.ts';
 import { dataFormatOf, type DataFormat } from './data-format.ts';
-import { readParquetBatches } from './parquet-source.ts';
 
 export type RowBatch = unknown[][];
 
@@ -47,7 +46,7 @@ export function openRecordSource(path: string, opts: ReadOptions = {}): RecordSo
     if ((err as { code?: string }).code === 'ENOENT') throw notFound(`No such file: '${path}'.`);
     throw err;
   }
-  if (format === 'parquet') return readParquetBatches(path, bytes, opts);
+  if (format === 'parquet') return lazyParquetSource(path, bytes, opts);
   return format === 'jsonl' ? jsonLinesSource(path, bytes, opts) : delimitedSource(path, bytes, format, opts);
 }
 
@@ -178,6 +177,32 @@ function jsonLinesSource(path: string, bytes: number, opts: ReadOptions): Record
       digest = hash.digest('hex');
       if (out.length) yield out;
       if (columns.length === 0 && malformed > 0) throw invalid(`'${path}' has no JSON objects (first bad ${firstBad}): JSON Lines needs one object per line, like {"age": 31, "city": "Oslo"}.`);
+    },
+  };
+}
+
+/**
+ * Parquet support (hyparquet, ~170 KB) is loaded on the first Parquet read: the extension bundle
+ * keeps it in its own file (dist/parquet-source.cjs), so activation does not parse it.
+ */
+function lazyParquetSource(path: string, bytes: number, opts: ReadOptions): RecordSource {
+  let inner: RecordSource | undefined;
+  const columns: string[] = [];
+  const sync = () => inner && columns.splice(0, columns.length, ...inner.columns);
+  return {
+    format: 'parquet',
+    bytes,
+    columns,
+    sha256: () => inner?.sha256() ?? '',
+    malformedRows: () => inner?.malformedRows() ?? 0,
+    async *batches() {
+      const { readParquetBatches } = await import('./parquet-source.ts');
+      inner = readParquetBatches(path, bytes, opts);
+      for await (const b of inner.batches()) {
+        sync();
+        yield b;
+      }
+      sync();
     },
   };
 }

@@ -5,12 +5,16 @@ import type { Slot } from '../../core/deploy/nginx-config.ts';
 import { deploymentMetrics, formatMetrics } from '../../core/deploy/access-metrics.ts';
 import { dirname } from 'node:path';
 import { formatAgo } from '../../shared/display-format.ts';
+import { DriftHistory } from '../../core/capture/drift-history.ts';
+import { driftSparkline, driftStatusWord } from '../../shared/drift-sparkline.ts';
+import { COMMANDS } from '../command-ids.ts';
 import { log } from '../log.ts';
 import type { WorkspaceStore, WorkspaceStores } from '../workspace-stores.ts';
 
 export type DeploymentNode =
   | { kind: 'deployment'; ws: WorkspaceStore; deployment: DeploymentRecord }
   | { kind: 'slot'; ws: WorkspaceStore; deployment: DeploymentRecord; slot: Slot }
+  | { kind: 'drift'; ws: WorkspaceStore; deployment: DeploymentRecord }
   | { kind: 'historyGroup'; ws: WorkspaceStore; deployment: DeploymentRecord }
   | { kind: 'history'; entry: HistoryEntry }
   | { kind: 'message'; label: string };
@@ -22,8 +26,11 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<Deployme
   private readonly disposables: vscode.Disposable[] = [this.changed];
   private readonly stores: WorkspaceStores;
 
-  constructor(stores: WorkspaceStores) {
+  private readonly driftProblem: ((ws: WorkspaceStore, deployment: string) => string | undefined) | undefined;
+
+  constructor(stores: WorkspaceStores, driftProblem?: (ws: WorkspaceStore, deployment: string) => string | undefined) {
     this.stores = stores;
+    this.driftProblem = driftProblem;
     this.disposables.push(stores.onDidChange(() => this.refresh()));
   }
 
@@ -37,7 +44,11 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<Deployme
       if (node.kind === 'deployment') {
         const order = { live: 0, candidate: 1, previous: 2 };
         const slots = [...node.deployment.slots].sort((a, b) => order[a.role] - order[b.role]);
-        return [...slots.map((slot) => ({ kind: 'slot' as const, ws: node.ws, deployment: node.deployment, slot })), { kind: 'historyGroup', ws: node.ws, deployment: node.deployment }];
+        return [
+          { kind: 'drift', ws: node.ws, deployment: node.deployment },
+          ...slots.map((slot) => ({ kind: 'slot' as const, ws: node.ws, deployment: node.deployment, slot })),
+          { kind: 'historyGroup', ws: node.ws, deployment: node.deployment },
+        ];
       }
       if (node.kind === 'historyGroup') return new DeploymentRecords(node.ws.store.db).history(node.deployment.name).reverse().map((entry) => ({ kind: 'history' as const, entry }));
       return [];
@@ -71,6 +82,8 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<Deployme
         item.contextValue = `deploymentSlot.${s.role}`;
         return item;
       }
+      case 'drift':
+        return this.driftItem(node.ws, node.deployment);
       case 'historyGroup': {
         const item = new vscode.TreeItem('History', vscode.TreeItemCollapsibleState.Collapsed);
         item.iconPath = new vscode.ThemeIcon('list-unordered');
@@ -87,6 +100,21 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<Deployme
       case 'message':
         return new vscode.TreeItem(node.label);
     }
+  }
+
+  /** The drift row: a sparkline of the stored windows and the state (computed by the drift watcher). */
+  private driftItem(ws: WorkspaceStore, d: DeploymentRecord): vscode.TreeItem {
+    const history = new DriftHistory(ws.store.db);
+    const windows = history.windows(d.name, 20);
+    const episode = history.currentEpisode(d.name);
+    const problem = this.driftProblem?.(ws, d.name);
+    const item = new vscode.TreeItem(windows.length ? `Drift ${driftSparkline(windows)}` : 'Drift', vscode.TreeItemCollapsibleState.None);
+    item.description = problem ? 'cannot check' : driftStatusWord(windows[windows.length - 1], episode);
+    item.tooltip = problem ?? (episode ? `Drift episode ${episode.episode} since ${new Date(episode.startedTime).toLocaleString()}: ${episode.drifted.join(', ') || 'prediction'} (${episode.windows} windows)` : `${windows.length} drift windows (newest right): the drifted share of features per window`);
+    item.iconPath = new vscode.ThemeIcon(problem ? 'warning' : episode ? 'pulse' : 'graph-line', episode ? new vscode.ThemeColor('errorForeground') : undefined);
+    item.contextValue = 'driftStatus';
+    item.command = { command: COMMANDS.openMonitoring, title: 'Open Monitoring', arguments: [d.name] };
+    return item;
   }
 
   /** Re-reads the access log every few seconds while the view is visible (metrics change with traffic). */

@@ -9,7 +9,7 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
   };
 }
 
-export function renderWebview(webview: vscode.Webview, extensionUri: vscode.Uri, app: 'compare' | 'table' | 'run-detail' | 'data-profile' | 'evaluation', title: string): string {
+export function renderWebview(webview: vscode.Webview, extensionUri: vscode.Uri, app: 'compare' | 'table' | 'run-detail' | 'data-profile' | 'evaluation' | 'monitoring', title: string): string {
   const asset = (file: string) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', file)).toString();
   return buildWebviewHtml({ cspSource: webview.cspSource, nonce: makeNonce(), title, scriptUri: asset(`${app}.js`), styleUris: [asset(`${app}.css`)] });
 }

@@ -12,6 +12,7 @@ import { registerSweepTests } from './sweeps.suite.ts';
 import { registerModelsTests } from './models.suite.ts';
 import { registerDeploymentsTests } from './deployments.suite.ts';
 import { registerDataProfileTests } from './data-profile.suite.ts';
+import { registerMonitoringTests } from './monitoring.suite.ts';
 import { registerImportTests } from './import.suite.ts';
 import { registerContainerTests } from './containers.suite.ts';
 import { registerEvaluateTests } from './evaluate.suite.ts';
@@ -44,6 +45,7 @@ export function run(): Promise<void> {
   registerDeploymentsTests();
   registerEvaluateTests();
   registerDataProfileTests();
+  registerMonitoringTests();
   registerImportTests();
   registerContainerTests();
   registerPredictTests();
