@@ -178,3 +178,21 @@ test('capture: sampling, the ring cap, switched off; bad feedback and bad window
   assert.equal(none.code, 1);
   assert.match(none.stderr, /No deployment named 'no-such-deployment'/);
 });
+
+test('retrain from the deployment: the live version retrained on given data, gated against it, deployed blue/green through the real proxy', { timeout: 300_000 }, async () => {
+  // The same data and params as v1: the same val_accuracy, a tie, which "beats the live version" passes.
+  const res = await cli('retrain', NAME, '--data', 'iris.csv', '--deploy', '--json');
+  assert.equal(res.code, 0, res.stderr);
+  const out = JSON.parse(res.stdout);
+  assert.equal(out.status, 'passed', JSON.stringify(out.gates));
+  assert.equal(out.runStatus, 'FINISHED');
+  assert.equal(out.deployed, true);
+  assert.equal(out.endpoint, endpoint);
+  const d = manager.records.get(NAME);
+  assert.deepEqual(d.slots.filter((s) => s.role === 'live').map((s) => s.version), [out.version]);
+  assert.deepEqual(d.slots.filter((s) => s.role === 'previous').map((s) => s.version), [1], 'the old version stays warm for a rollback');
+  const r = await fetch(`${endpoint}/invocations`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ instances: [[6.9, 3.1, 5.4, 2.1]] }) });
+  assert.deepEqual(await r.json(), { predictions: ['virginica'] });
+  const actions = registry.audit.list({ limit: 20 }).map((a) => a.action);
+  for (const a of ['retrain.start', 'register', 'switch', 'retrain']) assert.ok(actions.includes(a), `audit has ${a}: ${actions.join(', ')}`);
+});
