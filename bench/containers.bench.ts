@@ -45,9 +45,13 @@ function timed(cmd: string, args: string[], cwd: string, phases?: Map<string, nu
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const dir = mkdtempSync(join(tmpdir(), 'loopline-bench-containers-'));
+// The other build gets a repository of its own: its store may have an older schema.
+const beforeDir = mkdtempSync(join(tmpdir(), 'loopline-bench-containers-before-'));
 try {
-  spawnSync('git', ['init', '-q'], { cwd: dir });
-  writeFileSync(join(dir, '.gitignore'), '.loopline/\n');
+  for (const d of [dir, beforeDir]) {
+    spawnSync('git', ['init', '-q'], { cwd: d });
+    writeFileSync(join(d, '.gitignore'), '.loopline/\n');
+  }
   console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}; engine ${vars.DOCKER_HOST}; image ${image}; ${ROUNDS} alternated rounds, median shown`);
   for (const [label, script] of [
     ['instant command', 'echo first'],
@@ -60,7 +64,7 @@ try {
     // Warm both paths once (page cache, image layers).
     await timed('/usr/bin/docker', ['run', '--rm', '--network', 'none', image, 'sh', '-c', script], dir);
     await timed(CLI, ['run', '--container', '--image', image, '--network', 'none', '--', 'sh', '-c', script], dir);
-    if (BEFORE) await timed(BEFORE, ['run', '--container', '--image', image, '--network', 'none', '--', 'sh', '-c', script], dir);
+    if (BEFORE) await timed(BEFORE, ['run', '--container', '--image', image, '--network', 'none', '--', 'sh', '-c', script], beforeDir);
     for (let i = 0; i < ROUNDS; i++) {
       const d = await timed('/usr/bin/docker', ['run', '--rm', '--network', 'none', image, 'sh', '-c', script], dir);
       const l = await timed(CLI, ['run', '--container', '--image', image, '--network', 'none', '--', 'sh', '-c', script], dir, phases);
@@ -69,7 +73,7 @@ try {
       loopline.first.push(l.first);
       loopline.end.push(l.end);
       if (BEFORE) {
-        const b = await timed(BEFORE, ['run', '--container', '--image', image, '--network', 'none', '--', 'sh', '-c', script], dir);
+        const b = await timed(BEFORE, ['run', '--container', '--image', image, '--network', 'none', '--', 'sh', '-c', script], beforeDir);
         before.first.push(b.first);
         before.end.push(b.end);
       }
@@ -87,4 +91,5 @@ try {
   console.log('aim: <= 1.2x for the 2-second job (Loopline adds: store + git snapshot + tracking server + image check + artifact collection)');
 } finally {
   rmSync(dir, { recursive: true, force: true });
+  rmSync(beforeDir, { recursive: true, force: true });
 }
