@@ -53,7 +53,7 @@ export async function predictCommand(argv: string[]): Promise<number> {
 
 /** One progress line a second: rows, share of the file read, rows/s, rejected (rewritten in place on a terminal). */
 function progressPrinter(): (p: ScoreFileProgress) => void {
-  let last = 0;
+  let last = Date.now();
   return (p) => {
     const now = Date.now();
     if (now - last < 1000) return;

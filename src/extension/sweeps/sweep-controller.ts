@@ -82,8 +82,9 @@ export class SweepController implements vscode.Disposable {
     term.show(true);
     try {
       const summary = await scheduler.run(sweepId);
-      terminal.finish(describe(summary));
-      this.notify(ws, summary);
+      const cv = describeCrossValidation(ws, summary);
+      terminal.finish(cv ? `Cross-validation ${summary.name} ${summary.status}. ${cv}` : describe(summary));
+      this.notify(ws, summary, cv);
       return summary;
     } catch (err) {
       log().error(`Sweep ${sweepId}: ${errorMessage(err)}`);
@@ -94,9 +95,11 @@ export class SweepController implements vscode.Disposable {
     }
   }
 
-  private notify(ws: WorkspaceStore, s: SweepSummary): void {
+  private notify(ws: WorkspaceStore, s: SweepSummary, cv?: string): void {
     if (s.running > 0 || s.queued > 0) return; // another launcher finishes it
-    const message = `Loopline: sweep "${s.name}" ${s.status === 'KILLED' ? 'cancelled' : 'finished'}. ${describeBest(s)}`;
+    const message = cv
+      ? `Loopline: cross-validation "${s.name}" ${s.status === 'KILLED' ? 'cancelled' : s.status === 'FAILED' ? 'failed' : 'finished'}. ${cv}`
+      : `Loopline: sweep "${s.name}" ${s.status === 'KILLED' ? 'cancelled' : 'finished'}. ${describeBest(s)}`;
     void vscode.window.showInformationMessage(message, 'Compare').then((choice) => {
       if (choice === 'Compare') void vscode.commands.executeCommand(COMMANDS.compareSweep, s.sweepId);
     });
@@ -112,6 +115,18 @@ export class SweepController implements vscode.Disposable {
 function describeBest(s: SweepSummary): string {
   if (!s.best || !s.objective) return 'No trial finished with a value of the objective metric.';
   return `Best trial: ${s.best.name} with ${s.objective.metric} ${formatNumber(s.best.value)} (${Object.entries(s.best.params).map(([k, v]) => `${k}=${v}`).join(' ')}).`;
+}
+
+/** For `loopline cv` sweeps: the first metrics' mean ± std from the parent run, and how many folds finished. */
+function describeCrossValidation(ws: WorkspaceStore, s: SweepSummary): string | undefined {
+  if (!new SweepQueue(ws.store).sweep(s.sweepId).definition.crossValidation) return undefined;
+  const parent = ws.store.getRun(s.sweepId);
+  const value = (key: string) => parent.metrics.find((m) => m.key === key)?.last;
+  const means = parent.metrics.filter((m) => m.key.startsWith('cv.') && m.key.endsWith('.mean')).map((m) => m.key.slice(3, -5));
+  const shown = means.slice(0, 3).map((k) => `${k} ${formatNumber(value(`cv.${k}.mean`))} ± ${formatNumber(value(`cv.${k}.std`))}`);
+  const folds = parent.tags['loopline.cv.foldsFinished'];
+  const reason = s.status === 'FAILED' ? ` ${parent.tags['loopline.statusReason'] ?? ''}` : '';
+  return `${shown.join(', ') || 'No fold logged a metric.'}${folds ? ` (${folds} folds finished)` : ''}.${reason}`;
 }
 
 function describe(s: SweepSummary): string {
