@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -190,6 +190,18 @@ test('canary at 20% splits traffic by weight; promote completes it; undeploy fre
   const v2 = captured.filter((c) => c.version === 2).length;
   assert.equal(captured.filter((c) => c.version === 1).length + v2, 150);
   assert.ok(v2 > 10 && v2 < 60, `v2 answered ${v2} of 150`);
+  // Rotation keeps 3 older files (captureLogKeep): a request line that falls off the end takes its
+  // stored answer with it, so an endpoint nobody ingests from cannot fill the disk.
+  const fake = 'f'.repeat(32);
+  writeFileSync(join(logs, 'responses', fake), '{"predictions": ["never ingested"]}');
+  const live = join(logs, 'capture.jsonl');
+  for (let i = 0; i < 4; i++) {
+    const before = captureLogFiles(logs).at(-1)!.key;
+    appendFileSync(live, `${JSON.stringify(i === 0 ? { type: 'request', time: Date.now() / 1000, request_id: fake, status: 200, request_time: 0.001, upstream: '', request: 'x'.repeat(17_000) } : { type: 'padding', pad: 'x'.repeat(17_000) })}\n`);
+    for (let w = 0; w < 50 && captureLogFiles(logs).at(-1)?.key === before; w++) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.deepEqual(captureLogFiles(logs).map((f) => f.path.slice(logs.length + 1)), ['capture.jsonl.3', 'capture.jsonl.2', 'capture.jsonl.1', 'capture.jsonl']);
+  assert.ok(!readdirSync(join(logs, 'responses')).includes(fake), 'the answer of a line rotated away is deleted');
   await manager.promote(NAME);
   for (let i = 0; i < 20; i++) assert.equal(await versionNow(), '2');
 
