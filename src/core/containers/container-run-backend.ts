@@ -74,6 +74,8 @@ export class ContainerRunBackend implements RunBackend {
   launch(spec: LaunchSpec): LaunchedProcess {
     let cancelled = false;
     let mainExited = false;
+    // Closed by finishContainer on the way out; closed here when run() throws before that.
+    let openRelay: GatewayRelay | undefined;
     let handle: ContainerHandle | undefined;
     const say = (text: string) => spec.onOutput(Buffer.from(`loopline: ${text}\n`), 'stderr');
     const run = async (): Promise<ProcessExit> => {
@@ -164,7 +166,7 @@ export class ContainerRunBackend implements RunBackend {
       } else {
         const gateway = await backend.networkGateway(network);
         if (gateway && backend.onThisMachine) {
-          relay = await startGatewayRelay(gateway, trackingUrl);
+          relay = openRelay = await startGatewayRelay(gateway, trackingUrl);
           env.LOOPLINE_TRACKING_URI = relay.url;
           env.MLFLOW_TRACKING_URI = relay.url;
         } else offline();
@@ -263,8 +265,9 @@ export class ContainerRunBackend implements RunBackend {
         ...(done.statusReason ? { statusReason: done.statusReason } : {}),
       };
     };
-    const exited = run().catch((err: unknown): ProcessExit => {
+    const exited = run().catch(async (err: unknown): Promise<ProcessExit> => {
       mainExited = true;
+      await openRelay?.close().catch(() => undefined);
       const msg = err instanceof Error ? err.message : String(err);
       return { exitCode: 125, signal: null, failed: true, startError: msg, statusReason: msg.split(/: (?=[a-z])/)[0] ?? msg };
     });
