@@ -18,18 +18,26 @@ function changed(s: Services, ws: WorkspaceStore): void {
   s.deployments.refresh();
 }
 
-/** After a switch: watch the new version in the background and say so if it is rolled back by itself. */
-function watchAfterSwitch(s: Services, ws: WorkspaceStore, mgr: DeploymentManager, name: string): void {
+/**
+ * After a switch: watch the new version in the background and say so if it is rolled back by itself.
+ * Resolves with the warning shown (undefined when the version settled).
+ */
+function watchAfterSwitch(s: Services, ws: WorkspaceStore, mgr: DeploymentManager, name: string): Promise<string | undefined> {
   const c = vscode.workspace.getConfiguration('loopline', ws.folder.uri);
   const settleMs = Math.max(0, c.get<number>('deploy.settleSeconds', 60)) * 1000;
-  if (settleMs === 0) return;
-  mgr.watchAfterSwitch(name, { settleMs, maxErrorRate: c.get<number>('deploy.maxErrorRate', 0.05) }).then(
+  if (settleMs === 0) return Promise.resolve(undefined);
+  return mgr.watchAfterSwitch(name, { settleMs, maxErrorRate: c.get<number>('deploy.maxErrorRate', 0.05) }).then(
     (res) => {
-      if (!res.rolledBack) return;
+      if (!res.rolledBack) return undefined;
       changed(s, ws);
-      void vscode.window.showWarningMessage(`Automatic rollback of ${name}: version ${res.version} ${res.reason}. The previous version serves again.`);
+      const text = `Automatic rollback of ${name}: version ${res.version} ${res.reason}. The previous version serves again.`;
+      void vscode.window.showWarningMessage(text);
+      return text;
     },
-    (err: unknown) => void vscode.window.showErrorMessage(`Watching ${name} after the switch failed: ${err instanceof Error ? err.message : String(err)}`),
+    (err: unknown) => {
+      void vscode.window.showErrorMessage(`Watching ${name} after the switch failed: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    },
   );
 }
 
@@ -45,7 +53,7 @@ async function resolveDeployment(s: Services, arg: unknown, placeHolder: string)
 }
 
 /** Deploy… on a model version: asks for the deployment name (and strategy) unless given. */
-export async function deployVersion(s: Services, arg?: unknown, opts?: { name?: string; strategy?: 'blue-green' | 'canary'; percent?: number }): Promise<DeployResult | undefined> {
+export async function deployVersion(s: Services, arg?: unknown, opts?: { name?: string; strategy?: 'blue-green' | 'canary'; percent?: number }): Promise<(DeployResult & { settled?: Promise<string | undefined> }) | undefined> {
   const node = arg as ModelNode | undefined;
   if (!node || typeof node !== 'object' || node.kind !== 'version') throw new LooplineError('INVALID_PARAMETER_VALUE', 'Deploy… works on a model version in the Models view.');
   const v = node.version;
@@ -66,7 +74,8 @@ export async function deployVersion(s: Services, arg?: unknown, opts?: { name?: 
   );
   changed(s, node.ws);
   void vscode.window.showInformationMessage(`${v.model} v${v.version} is serving at ${res.endpoint}.`);
-  if (res.deployment.strategy === 'blue-green' && res.deployment.slots.some((x) => x.role === 'previous')) watchAfterSwitch(s, node.ws, mgr, name);
+  // The settle watch runs in the background; its outcome (the warning shown, if any) is returned for callers that wait.
+  if (res.deployment.strategy === 'blue-green' && res.deployment.slots.some((x) => x.role === 'previous')) return { ...res, settled: watchAfterSwitch(s, node.ws, mgr, name) };
   return res;
 }
 
@@ -86,7 +95,7 @@ export async function promoteCanary(s: Services, arg?: unknown): Promise<Deploym
   const mgr = await managerOf(t.ws);
   const d = await mgr.promote(t.d.name);
   changed(s, t.ws);
-  watchAfterSwitch(s, t.ws, mgr, d.name);
+  void watchAfterSwitch(s, t.ws, mgr, d.name);
   return d;
 }
 

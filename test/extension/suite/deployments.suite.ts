@@ -83,5 +83,42 @@ export function registerDeploymentsTests(): void {
       assert.deepEqual(api.services.deployments.getChildren(), []);
       await assert.rejects(fetch(`http://127.0.0.1:${port}/ping`));
     });
+
+    it('a version whose error rate rises after the switch is rolled back by itself, with a warning; clients see no error', async () => {
+      const auto = `${NAME}-auto`;
+      const conf = vscode.workspace.getConfiguration('loopline');
+      await conf.update('deploy.settleSeconds', 40, vscode.ConfigurationTarget.Workspace);
+      await conf.update('deploy.maxErrorRate', 0.2, vscode.ConfigurationTarget.Workspace);
+      const yaml = join(workspaceDir(), 'loopline.yaml');
+      const image = process.env.LOOPLINE_PYTHON_IMAGE ?? 'loopline/python:bookworm';
+      try {
+        // The failing version: the same model, served with --fail-after 3 (500 after three predictions).
+        writeFileSync(yaml, `serve:\n  image: ${image}\n  command: python3 serve.py --model /model --fail-after 3\n  port: 8080\n  health: /ping\n`);
+        const failing = await commandWithin<ModelVersion>(20_000, 'loopline.registerModel', child(api, experimentNode(api, 'iris-sweep'), 'lr-0.2'), undefined, { name: MODEL, path: 'model' });
+        writeFileSync(yaml, `serve:\n  image: ${image}\n  command: python3 serve.py --model /model\n  port: 8080\n  health: /ping\n`);
+        const first = await commandWithin<DeployResult>(120_000, 'loopline.deployModelVersion', versionNode(api, 2), { name: auto });
+        const res = await commandWithin<DeployResult & { settled?: Promise<string | undefined> }>(120_000, 'loopline.deployModelVersion', versionNode(api, failing.version), { name: auto });
+        assert.ok(res.settled, 'a blue/green switch is watched');
+        const failures: string[] = [];
+        for (let i = 0; i < 30; i++) {
+          const r = await fetch(`${first.endpoint}/invocations`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"instances": [[5.1, 3.5, 1.4, 0.2]]}' });
+          if (r.status !== 200) failures.push(`HTTP ${r.status} ${await r.text()}`);
+          else await r.arrayBuffer();
+        }
+        const warning = await res.settled;
+        assert.match(warning ?? '(no warning)', new RegExp(`^Automatic rollback of ${auto}: version ${failing.version} error rate \\d+% \\(\\d+/\\d+\\) above 20%`));
+        assert.deepEqual(failures, [], 'the warm previous version answered what the failing one refused');
+        const node = api.services.deployments.getChildren().find((n) => n.kind === 'deployment' && n.deployment.name === auto)!;
+        assert.match(label(api, node).desc, /· v2 100% ·/);
+        const history = api.services.deployments.getChildren(node).find((n) => n.kind === 'historyGroup')!;
+        const newest = api.services.deployments.getChildren(history)[0]!;
+        assert.equal(label(api, newest).text, 'rollback v2');
+        assert.match(label(api, newest).desc, /^automatic rollback: error rate/);
+      } finally {
+        await vscode.commands.executeCommand('loopline.undeploy', auto, { confirmed: true }).then(undefined, () => undefined);
+        await conf.update('deploy.settleSeconds', undefined, vscode.ConfigurationTarget.Workspace);
+        await conf.update('deploy.maxErrorRate', undefined, vscode.ConfigurationTarget.Workspace);
+      }
+    });
   });
 }
