@@ -159,6 +159,7 @@ export async function retrainDeployment(o: RetrainOptions): Promise<RetrainResul
         params: Object.entries(live.lineage.params).map(([key, value]) => ({ key, value })),
         ...(backend ? { backend, stopGraceMs } : {}),
         spoolDir: join(dirname(store.path), 'spool'),
+        recordData: false,
         ...(o.onOutput ? { onOutput: o.onOutput } : {}),
       });
       retrains.update(rec.id, { runId: active.runId });

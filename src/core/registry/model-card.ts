@@ -15,7 +15,9 @@ export function renderModelCard(v: ModelVersion): string {
   const l = v.lineage;
   const params = Object.entries(l.params);
   const metrics = Object.entries(l.metrics);
-  const dataHints = [...params.filter(([k]) => /data|dataset|split|fold|sample/i.test(k)).map(([k, val]) => `- param \`${cell(k)}\` = \`${cell(val)}\``)];
+  const dataHints = [
+    ...Object.entries(l.data ?? {}).map(([role, d]) => `- ${cell(role)}: \`${cell(d.name)}\`, ${d.rows} rows, ${d.bytes} bytes, sha256 \`${d.sha256}\``),
+    ...params.filter(([k]) => /data|dataset|split|fold|sample/i.test(k)).map(([k, val]) => `- param \`${cell(k)}\` = \`${cell(val)}\``)];
   const lines = [
     `# Model card: ${v.model} version ${v.version}`,
     '',

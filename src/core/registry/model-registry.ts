@@ -10,7 +10,7 @@ import { currentActor, headCommit } from './actor.ts';
 import { AuditLog } from './audit-log.ts';
 import { renderModelCard } from './model-card.ts';
 import { contentDir, copyIntoRegistry } from './registry-files.ts';
-import type { DeployedVersionsLookup, Lineage, MetricSnapshot, ModelVersion, RegisteredModel } from './registry-types.ts';
+import type { DataLineage, DeployedVersionsLookup, Lineage, MetricSnapshot, ModelVersion, RegisteredModel } from './registry-types.ts';
 import { evaluateGates, parseGates, type Gate, type GateReport, type GateSubject } from './validation-gates.ts';
 
 /** Tag on an evaluation run naming the version it evaluated (MODEL/VERSION). */
@@ -553,11 +553,25 @@ export class ModelRegistry {
       params: { ...run.params },
       metrics,
       sweepParent: run.tags['mlflow.parentRunId'] ?? null,
+      data: dataLineage(run.tags),
       serve,
       registeredBy: this.actor,
       registeredAt: t,
     };
   }
+}
+
+/** The data files a run recorded with `loopline.data.<role>.{name,sha256,rows,bytes}` tags. */
+function dataLineage(tags: Record<string, string>): Record<string, DataLineage> {
+  const out: Record<string, DataLineage> = {};
+  for (const [key, value] of Object.entries(tags)) {
+    const m = /^loopline\.data\.([\w-]+)\.sha256$/.exec(key);
+    if (!m) continue;
+    const role = m[1]!;
+    const at = (k: string) => tags[`loopline.data.${role}.${k}`];
+    out[role] = { name: at('name') ?? '', sha256: value, rows: Number(at('rows') ?? NaN), bytes: Number(at('bytes') ?? NaN) };
+  }
+  return out;
 }
 
 /** NaN survives JSON as null; a gate then reports the metric as missing rather than passing. */

@@ -11,6 +11,13 @@ export interface MetricSnapshot {
 }
 
 /** Where a version came from, copied at registration so it outlives its run. */
+export interface DataLineage {
+  name: string;
+  sha256: string;
+  rows: number;
+  bytes: number;
+}
+
 export interface Lineage {
   runId: string | null;
   runName: string | null;
@@ -26,6 +33,8 @@ export interface Lineage {
   metrics: Record<string, MetricSnapshot>;
   /** The sweep's parent run (`mlflow.parentRunId`), if the run was a trial. */
   sweepParent: string | null;
+  /** The data files the run recorded (`loopline.data.<role>.*` tags), by role; absent in older versions. */
+  data?: Record<string, DataLineage>;
   serve: ServeSpec | null;
   registeredBy: string;
   registeredAt: number;

@@ -11,6 +11,7 @@ import { importSpool } from '../tracking/spool-import.ts';
 import { appendPythonPath, bundledPythonClientDir } from '../python-client/client-location.ts';
 import { LocalProcessBackend } from './local-process-backend.ts';
 import { tracePhase } from './phase-trace.ts';
+import { dataLineageTags } from '../monitoring/data-lineage.ts';
 import type { LaunchedProcess, RunBackend } from './run-backend.ts';
 
 export const OUTPUT_LOG = 'logs/output.log';
@@ -28,6 +29,8 @@ export interface LaunchOptions {
   env?: NodeJS.ProcessEnv;
   /** Where the client spools what it cannot send; imported when the run ends. */
   spoolDir: string;
+  /** false: don't fingerprint the data loopline.yaml declares (the caller records the data it used). */
+  recordData?: boolean;
   onOutput?: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
   /** How long a stop request waits for the process before killing it (ms). */
   stopGraceMs?: number;
@@ -136,6 +139,15 @@ export async function launchRun(opts: LaunchOptions): Promise<ActiveRun> {
         })
       : Promise.resolve();
   gitRecorded.catch(() => {}); // reported with the end
+  // The data loopline.yaml declares, fingerprinted while the command runs (retrain records its own).
+  const dataRecorded =
+    opts.recordData === false
+      ? Promise.resolve([] as string[])
+      : dataLineageTags(findGitRoot(opts.cwd) ?? opts.cwd).then(({ tags, problems }) => {
+          if (tags.length) store.logBatch(runId, { tags }, { enforceLimits: false });
+          return problems;
+        });
+  dataRecorded.catch(() => {}); // reported with the end
   const artifactsDir = runArtifactDir(store.artifactsRoot, runId);
   const proc = backend.launch({
     runId,
@@ -179,6 +191,7 @@ export async function launchRun(opts: LaunchOptions): Promise<ActiveRun> {
     if (killTimer) clearTimeout(killTimer);
     const problems: string[] = [];
     await gitRecorded.catch((err: unknown) => problems.push(`recording the code snapshot: ${err instanceof Error ? err.message : String(err)}`));
+    problems.push(...(await dataRecorded.catch((err: unknown) => [`recording the run's data: ${err instanceof Error ? err.message : String(err)}`])));
     let firstError: string | undefined;
     // Each step is tried on its own: whatever fails, the run's final status is still recorded.
     const attempt = async (into: string[], what: string, fn: () => unknown) => {
