@@ -25,7 +25,8 @@ export async function dataLineageTags(projectDir: string): Promise<{ tags: KeyVa
   }
   if (!data || typeof data !== 'object' || Array.isArray(data)) return { tags, problems };
   for (const [role, value] of Object.entries(data as Record<string, unknown>)) {
-    if (typeof value !== 'string' || !/^[\w-]+$/.test(role)) continue;
+    // Files only: a path with a folder or an extension (other keys, e.g. a label column, are not data files).
+    if (typeof value !== 'string' || !/^[\w-]+$/.test(role) || !/[/\\.]/.test(value)) continue;
     const path = isAbsolute(value) ? value : join(projectDir, value);
     try {
       const st = statSync(path);
