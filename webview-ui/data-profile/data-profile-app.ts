@@ -4,6 +4,7 @@ import type { DataProfileMsg, HostToProfile, ProfileToHost } from '../../src/pro
 import { formatBytes } from '../../src/shared/display-format.ts';
 import { el, replaceChildren, setText } from '../shared/dom-builders.ts';
 import { readPalette, type ThemePalette } from '../shared/theme-colors.ts';
+import { TaskStatus } from '../shared/task-status.ts';
 import { buildButton } from '../shared/vscode-elements.ts';
 import type { HostConnection } from '../shared/vscode-api.ts';
 import { buildColumnCard } from './column-card.ts';
@@ -25,10 +26,7 @@ export class DataProfileApp {
   private palette: ThemePalette;
   private view: View | null = null;
   private charts: Chart[] = [];
-  private readonly progressBar = el('progress', { attrs: { max: 1, value: 0, 'aria-label': 'Profiling progress' } });
-  private readonly progressText = el('span', { className: 'progress-text' });
-  private readonly progressBox = el('div', { className: 'progress', attrs: { role: 'status' } }, this.progressBar, this.progressText);
-  private readonly errorBox = el('div', { className: 'banner', attrs: { role: 'alert', hidden: true } });
+  private readonly status: TaskStatus;
   private readonly content = el('div');
 
   constructor(root: HTMLElement, host: HostConnection<ProfileToHost>) {
@@ -36,36 +34,32 @@ export class DataProfileApp {
     this.host = host;
     this.palette = readPalette();
     window.__looplineCharts = {};
-    this.progressBox.append(buildButton('Cancel', { id: 'cancel', secondary: true, title: 'Stop reading the file' }, () => host.post({ type: 'cancel' })));
-    this.progressBox.hidden = true;
-    replaceChildren(this.root, this.errorBox, this.progressBox, this.content);
+    this.status = new TaskStatus({ label: 'Profiling progress', cancelTitle: 'Stop reading the file', onCancel: () => host.post({ type: 'cancel' }) });
+    replaceChildren(this.root, this.status.error, this.status.progress, this.content);
     setText(this.content, 'Loading…');
   }
 
   handle(msg: HostToProfile): void {
     switch (msg.type) {
       case 'progress':
-        this.progressBox.hidden = false;
-        this.errorBox.hidden = true;
-        this.progressBar.value = Math.max(0, Math.min(1, msg.fraction));
-        setText(this.progressText, `Reading ${msg.file}: ${Math.floor(msg.fraction * 100)}% · ${msg.rows.toLocaleString('en-US')} rows`);
+        this.status.showProgress(msg.fraction, `Reading ${msg.file}: ${Math.floor(msg.fraction * 100)}% · ${msg.rows.toLocaleString('en-US')} rows`);
         return;
       case 'profile':
-        this.progressBox.hidden = true;
+        this.status.hideProgress();
         this.show({ kind: 'profile', profile: msg.profile });
         return;
       case 'comparison':
-        this.progressBox.hidden = true;
+        this.status.hideProgress();
         this.show({ kind: 'comparison', reference: msg.reference, current: msg.current, drift: msg.drift });
         return;
       case 'cancelled':
-        this.progressBox.hidden = true;
-        this.showError(`Profiling ${msg.file} was cancelled.`);
+        this.status.hideProgress();
+        this.status.showError(`Profiling ${msg.file} was cancelled.`);
         if (!this.view) replaceChildren(this.content, el('p', { className: 'muted' }, 'Nothing to show: the file was not read to the end.'));
         return;
       case 'error':
-        this.progressBox.hidden = true;
-        this.showError(msg.message);
+        this.status.hideProgress();
+        this.status.showError(msg.message);
         if (!this.view) replaceChildren(this.content);
         return;
       default: {
@@ -80,11 +74,6 @@ export class DataProfileApp {
     if (this.view) this.show(this.view);
   }
 
-  private showError(message: string): void {
-    setText(this.errorBox, message);
-    this.errorBox.hidden = false;
-  }
-
   private teardown(): void {
     for (const c of this.charts) c.destroy();
     this.charts = [];
@@ -94,7 +83,7 @@ export class DataProfileApp {
   private show(view: View): void {
     this.teardown();
     this.view = view;
-    this.errorBox.hidden = true;
+    this.status.hideError();
     const p = view.kind === 'profile' ? view.profile : view.reference;
     const describe = (x: DataProfileMsg) => `${x.rows.toLocaleString('en-US')} rows × ${x.columns.length} columns · ${x.source.format.toUpperCase()} · ${formatBytes(x.source.bytes)}`;
     const header =

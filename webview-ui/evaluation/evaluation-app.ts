@@ -4,6 +4,7 @@ import { formatDateTime, formatDelta, formatNumber } from '../../src/shared/disp
 import { el, replaceChildren, setText } from '../shared/dom-builders.ts';
 import { readPalette, type ThemePalette } from '../shared/theme-colors.ts';
 import { buildButton, buildCheckbox } from '../shared/vscode-elements.ts';
+import { TaskStatus } from '../shared/task-status.ts';
 import type { HostConnection } from '../shared/vscode-api.ts';
 import { buildConfusionHeatmap } from './confusion-heatmap.ts';
 import { calibrationChart, evaluationLabel, importanceChart, perClassChart } from './evaluation-charts.ts';
@@ -57,10 +58,7 @@ export class EvaluationApp {
   private evals: EvaluationMsg[] | null = null;
   private heatmapMode: 'counts' | 'normalized' = 'counts';
   private charts: Chart[] = [];
-  private readonly progressBar = el('progress', { attrs: { max: 1, 'aria-label': 'Evaluation progress' } });
-  private readonly progressText = el('span', { className: 'progress-text' });
-  private readonly progressBox = el('div', { className: 'progress', attrs: { role: 'status' } }, this.progressBar, this.progressText);
-  private readonly errorBox = el('div', { className: 'banner', attrs: { role: 'alert', hidden: true } });
+  private readonly status: TaskStatus;
   private readonly content = el('div');
 
   constructor(root: HTMLElement, host: HostConnection<EvaluationToHost>) {
@@ -68,29 +66,23 @@ export class EvaluationApp {
     this.host = host;
     this.palette = readPalette();
     window.__looplineCharts = {};
-    this.progressBox.append(buildButton('Cancel', { id: 'cancel', secondary: true, title: 'Stop the evaluation and its model container' }, () => host.post({ type: 'cancel' })));
-    this.progressBox.hidden = true;
-    replaceChildren(this.root, this.errorBox, this.progressBox, this.content);
+    this.status = new TaskStatus({ label: 'Evaluation progress', cancelTitle: 'Stop the evaluation and its model container', onCancel: () => host.post({ type: 'cancel' }) });
+    replaceChildren(this.root, this.status.error, this.status.progress, this.content);
     setText(this.content, 'Loading…');
   }
 
   handle(msg: HostToEvaluation): void {
     switch (msg.type) {
       case 'progress':
-        this.progressBox.hidden = false;
-        this.errorBox.hidden = true;
-        if (msg.fraction === null) this.progressBar.removeAttribute('value');
-        else this.progressBar.value = Math.max(0, Math.min(1, msg.fraction));
-        setText(this.progressText, msg.message);
+        this.status.showProgress(msg.fraction, msg.message);
         return;
       case 'report':
-        this.progressBox.hidden = true;
+        this.status.hideProgress();
         this.show(msg.evaluations);
         return;
       case 'error':
-        this.progressBox.hidden = true;
-        setText(this.errorBox, msg.message);
-        this.errorBox.hidden = false;
+        this.status.hideProgress();
+        this.status.showError(msg.message);
         if (!this.evals) replaceChildren(this.content);
         return;
       default: {
@@ -110,7 +102,7 @@ export class EvaluationApp {
     this.charts = [];
     window.__looplineCharts = {};
     this.evals = evals;
-    this.errorBox.hidden = true;
+    this.status.hideError();
     if (evals.length === 0) {
       replaceChildren(this.content, el('p', { className: 'muted' }, 'No evaluation to show.'));
       return;

@@ -1,3 +1,4 @@
+import { addPredictionReference } from '../../core/capture/prediction-reference.ts';
 import { referenceProfile } from '../../core/capture/deployment-monitor.ts';
 import { resolve } from 'node:path';
 import { registryWithDeployments } from '../../core/deploy/registry-with-deployments.ts';
@@ -43,7 +44,16 @@ export async function registerCommand(argv: string[]): Promise<number> {
     const v = r.registerVersion({ model: name, runId, path: option(args, 'path') ?? '', ...(desc ? { description: desc } : {}) });
     // The version's reference profile for loopline monitor, from loopline.yaml data: {train: …}.
     if ((r.projectConfig().raw.data as { train?: unknown } | undefined)?.train) {
-      await referenceProfile(r, v).catch((err: Error) => console.error(`Registered, but no reference profile yet: ${err.message}`));
+      const profiled = await referenceProfile(r, v).then(
+        () => true,
+        (err: Error) => (console.error(`Registered, but no reference profile yet: ${err.message}`), false),
+      );
+      // With data.validation and a serving spec: the model's own predictions as the prediction reference.
+      if (profiled)
+        await addPredictionReference(r, v).then(
+          (added) => added && console.error(`Prediction reference: ${added.source} (${added.rows} rows).`),
+          (err: Error) => console.error(`Registered; prediction drift will compare with the training labels (the validation data was not scored: ${err.message})`),
+        );
     }
     if (args.flags.has('json')) console.log(toJson({ ...v, modelCard: r.modelCardPath(v.model, v.version) }));
     else {

@@ -110,7 +110,7 @@ function predictionsOf(body: string): unknown[] {
   }
 }
 
-const predText = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+export const predText = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
 function quantile(sorted: number[], p: number): number | null {
   if (!sorted.length) return null;
@@ -153,7 +153,10 @@ export function monitorReport(input: {
   const targets = used.size ? reference.columns.filter((c, i) => !used.has(i) && c.type !== 'text') : [];
   const target: ColumnProfile | undefined = targets.length === 1 ? targets[0] : undefined;
   const preds = exchanges.flatMap((e) => e.predictions.map(predText));
-  const prediction: MonitorReport['prediction'] = target
+  const predRef = reference.predictions;
+  const prediction: MonitorReport['prediction'] = predRef
+    ? { ...featureDrift(driftColumnFromProfile(predRef.column), categoricalColumn('prediction', preds), input.settings), name: 'prediction', reference: predRef.source }
+    : target
     ? { ...featureDrift(driftColumnFromProfile(target), categoricalColumn('prediction', preds), input.settings), name: 'prediction', reference: target.name }
     : { status: 'unavailable', reason: targets.length ? `the reference has ${targets.length} columns the requests do not carry (${targets.map((t) => t.name).join(', ')}); cannot tell which is the target` : 'the reference has no target column besides the features' };
 

@@ -71,6 +71,11 @@ export interface DataProfile {
   /** Rows in the uniform row sample behind quantiles, correlations and `sample`. */
   sampleRows: number;
   columns: ColumnProfile[];
+  /**
+   * A version's reference profile only: its predictions on the validation data (`loopline.yaml`
+   * `data.validation`), the reference for prediction drift; absent, the training labels are used.
+   */
+  predictions?: { source: string; column: ColumnProfile };
   correlation: CorrelationMatrix;
   warnings: string[];
 }
