@@ -122,6 +122,14 @@ export function formatClock(ms: number, spanMs: number): string {
   return spanMs >= 86_400_000 * 2 ? `${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}` : time;
 }
 
+/**
+ * Live accuracy from labelled feedback, as a fraction like every other accuracy Loopline shows
+ * (`val_accuracy 0.9667`): `0.97 (300 labelled)`.
+ */
+export function formatLiveAccuracy(value: number | null, labelled: number): string {
+  return value === null ? MISSING : `${formatNumber(value)} (${formatCount(labelled)} labelled)`;
+}
+
 /** A count with thousands separators: 1,250,000. */
 export function formatCount(n: number): string {
   // Grouped by hand: the first toLocaleString in a webview costs ~30 ms (locale data).

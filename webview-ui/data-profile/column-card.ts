@@ -1,7 +1,7 @@
 import type { Chart } from 'chart.js';
 import type { FeatureDrift } from '../../src/core/monitoring/feature-drift.ts';
 import type { ColumnProfileMsg } from '../../src/protocol/data-profile-protocol.ts';
-import { formatNumber } from '../../src/shared/display-format.ts';
+import { formatCount, formatNumber } from '../../src/shared/display-format.ts';
 import { el } from '../shared/dom-builders.ts';
 import type { ThemePalette } from '../shared/theme-colors.ts';
 import { buildDistributionChart, type Distribution } from './distribution-chart.ts';
@@ -10,13 +10,13 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 function statRows(c: ColumnProfileMsg): Array<[string, string]> {
   const rows: Array<[string, string]> = [
-    ['values', c.count.toLocaleString('en-US')],
-    ['missing', `${c.missing.toLocaleString('en-US')} (${pct(c.missingRate)})`],
-    ['distinct', `${c.distinct.toLocaleString('en-US')}${c.distinctCapped ? '+' : ''}`],
+    ['values', formatCount(c.count)],
+    ['missing', `${formatCount(c.missing)} (${pct(c.missingRate)})`],
+    ['distinct', `${formatCount(c.distinct)}${c.distinctCapped ? '+' : ''}`],
   ];
   if (c.numeric) {
     const q = (p: number) => formatNumber(c.numeric!.quantiles.find((x) => x.p === p)?.value ?? NaN);
-    rows.push(['mean', formatNumber(c.numeric.mean)], ['std', formatNumber(c.numeric.std)], ['min', formatNumber(c.numeric.min)], ['25%', q(0.25)], ['median', q(0.5)], ['75%', q(0.75)], ['max', formatNumber(c.numeric.max)], ['zeros', c.numeric.zeros.toLocaleString('en-US')]);
+    rows.push(['mean', formatNumber(c.numeric.mean)], ['std', formatNumber(c.numeric.std)], ['min', formatNumber(c.numeric.min)], ['25%', q(0.25)], ['median', q(0.5)], ['75%', q(0.75)], ['max', formatNumber(c.numeric.max)], ['zeros', formatCount(c.numeric.zeros)]);
   } else if (c.top?.length) {
     rows.push(['most frequent', `${c.top[0]!.value} (${pct(c.top[0]!.count / Math.max(1, c.count))})`]);
     if (c.text) rows.push(['length', `${c.text.minLength}–${c.text.maxLength} (mean ${formatNumber(c.text.meanLength)})`]);
@@ -38,12 +38,12 @@ function statsTable(c: ColumnProfileMsg, other?: ColumnProfileMsg): HTMLTableEle
 function driftLine(d: FeatureDrift): HTMLElement {
   const value = d.pValue !== undefined ? (d.pValue === null ? '–' : `p ${d.pValue < 1e-12 ? '< 1e-12' : `= ${formatNumber(d.pValue)}`} (drift if < ${d.threshold})`) : d.distance === null || d.distance === undefined ? '–' : `distance ${formatNumber(d.distance)} (drift if ≥ ${d.threshold})`;
   const status =
-    d.status === 'insufficient-data' ? `not enough data${d.neededMore ? `: ${d.neededMore.toLocaleString('en-US')} more rows needed` : d.note ? `: ${d.note}` : ''}` : d.status === 'drift' ? 'drift' : 'no drift';
+    d.status === 'insufficient-data' ? `not enough data${d.neededMore ? `: ${formatCount(d.neededMore)} more rows needed` : d.note ? `: ${d.note}` : ''}` : d.status === 'drift' ? 'drift' : 'no drift';
   return el(
     'div',
     { className: `drift drift-${d.status}`, attrs: { 'data-status': d.status } },
     el('span', { className: 'drift-status' }, status),
-    el('span', { className: 'muted' }, ` · ${d.test} · ${value} · n = ${d.sampleSize.toLocaleString('en-US')}${d.psi.value !== null ? ` · PSI ${formatNumber(d.psi.value)}${d.psi.level && d.psi.level !== 'none' ? ` (${d.psi.level})` : ''}` : ''}`),
+    el('span', { className: 'muted' }, ` · ${d.test} · ${value} · n = ${formatCount(d.sampleSize)}${d.psi.value !== null ? ` · PSI ${formatNumber(d.psi.value)}${d.psi.level && d.psi.level !== 'none' ? ` (${d.psi.level})` : ''}` : ''}`),
   );
 }
 

@@ -1,7 +1,7 @@
 import type { Chart } from 'chart.js';
 import type { DatasetDrift } from '../../src/core/monitoring/feature-drift.ts';
 import type { DataProfileMsg, HostToProfile, ProfileToHost } from '../../src/protocol/data-profile-protocol.ts';
-import { formatBytes } from '../../src/shared/display-format.ts';
+import { formatBytes, formatCount } from '../../src/shared/display-format.ts';
 import { el, replaceChildren, setText } from '../shared/dom-builders.ts';
 import { readPalette, type ThemePalette } from '../shared/theme-colors.ts';
 import { TaskStatus } from '../shared/task-status.ts';
@@ -42,7 +42,7 @@ export class DataProfileApp {
   handle(msg: HostToProfile): void {
     switch (msg.type) {
       case 'progress':
-        this.status.showProgress(msg.fraction, `Reading ${msg.file}: ${Math.floor(msg.fraction * 100)}% · ${msg.rows.toLocaleString('en-US')} rows`);
+        this.status.showProgress(msg.fraction, `Reading ${msg.file}: ${Math.floor(msg.fraction * 100)}% · ${formatCount(msg.rows)} rows`);
         return;
       case 'profile':
         this.status.hideProgress();
@@ -85,7 +85,7 @@ export class DataProfileApp {
     this.view = view;
     this.status.hideError();
     const p = view.kind === 'profile' ? view.profile : view.reference;
-    const describe = (x: DataProfileMsg) => `${x.rows.toLocaleString('en-US')} rows × ${x.columns.length} columns · ${x.source.format.toUpperCase()} · ${formatBytes(x.source.bytes)}`;
+    const describe = (x: DataProfileMsg) => `${formatCount(x.rows)} rows × ${x.columns.length} columns · ${x.source.format.toUpperCase()} · ${formatBytes(x.source.bytes)}`;
     const header =
       view.kind === 'profile'
         ? el('header', { className: 'profile-header' }, el('h1', null, p.source.name), el('span', { className: 'muted summary' }, describe(p)), el('span', { className: 'muted mono', attrs: { title: `sha256 ${p.source.sha256}` } }, `sha256 ${p.source.sha256.slice(0, 12)}`))
@@ -129,7 +129,7 @@ export class DataProfileApp {
       view.kind === 'comparison' ? datasetVerdict(view.drift) : null,
       warnings.length ? el('ul', { className: 'warnings' }, ...warnings.map((w) => el('li', null, w))) : null,
       section('columns', 'Columns', cards),
-      section('correlation', 'Correlations', p.rows > p.sampleRows ? el('p', { className: 'muted' }, `Pearson's r over a uniform sample of ${p.sampleRows.toLocaleString('en-US')} rows.`) : null, buildCorrelationMatrix(p.correlation, this.palette)),
+      section('correlation', 'Correlations', p.rows > p.sampleRows ? el('p', { className: 'muted' }, `Pearson's r over a uniform sample of ${formatCount(p.sampleRows)} rows.`) : null, buildCorrelationMatrix(p.correlation, this.palette)),
     );
   }
 }

@@ -1,6 +1,6 @@
 import type { Chart } from 'chart.js';
 import type { EvaluationMsg, EvaluationToHost, HostToEvaluation } from '../../src/protocol/evaluation-protocol.ts';
-import { formatDateTime, formatDelta, formatNumber } from '../../src/shared/display-format.ts';
+import { formatCount, formatDateTime, formatDelta, formatNumber } from '../../src/shared/display-format.ts';
 import { el, replaceChildren, setText } from '../shared/dom-builders.ts';
 import { readPalette, type ThemePalette } from '../shared/theme-colors.ts';
 import { buildButton, buildCheckbox } from '../shared/vscode-elements.ts';
@@ -113,7 +113,7 @@ export class EvaluationApp {
       'header',
       { className: 'report-header' },
       el('h1', null, b ? `${evaluationLabel(a)} vs ${evaluationLabel(b)}` : `${evaluationLabel(a)} on ${dataName(a)}`),
-      el('span', { className: 'muted summary' }, ...evals.map((e, i) => `${i ? ' · ' : ''}${evaluationLabel(e)}: ${e.data.rows.toLocaleString('en-US')} rows of ${dataName(e)}, label '${e.labelColumn}', ${e.task}, ${formatDateTime(e.createdTime)}`)),
+      el('span', { className: 'muted summary' }, ...evals.map((e, i) => `${i ? ' · ' : ''}${evaluationLabel(e)}: ${formatCount(e.data.rows)} rows of ${dataName(e)}, label '${e.labelColumn}', ${e.task}, ${formatDateTime(e.createdTime)}`)),
     );
     const sameData = !b || a.data.sha256 === b.data.sha256;
     const actions = el(
@@ -239,7 +239,7 @@ export class EvaluationApp {
             'tr',
             { className: isWorst ? 'slice worst' : 'slice', attrs: { 'data-column': col, 'data-slice': v } },
             el('td', { className: 'slice-value', attrs: { title: v } }, v),
-            el('td', { className: 'num' }, (reports[0]?.slices.find((s) => s.value === v)?.n ?? 0).toLocaleString('en-US')),
+            el('td', { className: 'num' }, formatCount(reports[0]?.slices.find((s) => s.value === v)?.n ?? 0)),
             ...evals.map((_, i) => el('td', { className: 'num' }, formatNumber(val(i, v), 4))),
             two ? this.deltaCell(primary, val(0, v), val(1, v)) : null,
           ),
@@ -265,7 +265,7 @@ export class EvaluationApp {
           'table',
           { className: 'fairness', attrs: { 'aria-label': `Rates per group of ${f.sensitiveColumn}` } },
           el('thead', null, el('tr', null, ...['group', 'rows', 'selection rate', 'true positive rate', 'false positive rate'].map((h) => el('th', { attrs: { scope: 'col' } }, h)))),
-          el('tbody', null, ...f.groups.map((g) => el('tr', { attrs: { 'data-group': g.group } }, el('td', null, g.group), el('td', { className: 'num' }, g.n.toLocaleString('en-US')), el('td', { className: 'num' }, formatNumber(g.selectionRate, 4)), el('td', { className: 'num' }, formatNumber(g.truePositiveRate, 4)), el('td', { className: 'num' }, formatNumber(g.falsePositiveRate, 4))))),
+          el('tbody', null, ...f.groups.map((g) => el('tr', { attrs: { 'data-group': g.group } }, el('td', null, g.group), el('td', { className: 'num' }, formatCount(g.n)), el('td', { className: 'num' }, formatNumber(g.selectionRate, 4)), el('td', { className: 'num' }, formatNumber(g.truePositiveRate, 4)), el('td', { className: 'num' }, formatNumber(g.falsePositiveRate, 4))))),
         ),
       );
     }

@@ -1,7 +1,7 @@
 import type { Chart } from 'chart.js';
 import type { DriftWindow, WindowFeature } from '../../src/core/capture/drift-history.ts';
 import type { HostToMonitoring, MonitoringToHost, MonitoringView } from '../../src/protocol/monitoring-protocol.ts';
-import { formatNumber } from '../../src/shared/display-format.ts';
+import { formatDateTime, formatLiveAccuracy, formatNumber } from '../../src/shared/display-format.ts';
 import { driftSparkline, driftStatusWord } from '../../src/shared/drift-sparkline.ts';
 import { buildDistributionChart } from '../data-profile/distribution-chart.ts';
 import { el, replaceChildren, setText } from '../shared/dom-builders.ts';
@@ -20,7 +20,7 @@ declare global {
 const isStat = (f: WindowFeature) => f.test === 'ks' || f.test === 'chi-squared' || f.test === 'z-test';
 /** The value a chart plots for one window's result: the p-value or the distance (null: not tested). */
 const score = (f: WindowFeature | undefined) => (!f || f.status === 'insufficient-data' ? null : isStat(f) ? (f.pValue ?? null) : (f.distance ?? null));
-const timeLabel = (w: DriftWindow) => new Date(w.to).toISOString().slice(11, 19);
+const timeLabel = (w: DriftWindow) => formatDateTime(w.to).slice(11);
 
 /** The Monitoring webview: drift over time per feature, prediction drift, live accuracy, distributions. */
 export class MonitoringApp {
@@ -104,7 +104,7 @@ export class MonitoringApp {
     );
     const settings = el('p', { className: 'muted' }, `Windows of ${v.settings.windowRequests} captured requests, a new one every ${v.settings.windowStep}; ${w.length} shown.`);
     const episode = v.episode
-      ? el('p', { className: 'episode', attrs: { role: 'status' } }, `Drift episode ${v.episode.episode} since ${new Date(v.episode.startedTime).toISOString().replace('T', ' ').slice(0, 19)}: ${v.episode.drifted.join(', ') || 'prediction'} (${v.episode.windows} window${v.episode.windows === 1 ? '' : 's'}).`)
+      ? el('p', { className: 'episode', attrs: { role: 'status' } }, `Drift episode ${v.episode.episode} since ${formatDateTime(v.episode.startedTime)}: ${v.episode.drifted.join(', ') || 'prediction'} (${v.episode.windows} window${v.episode.windows === 1 ? '' : 's'}).`)
       : null;
     if (!w.length) {
       replaceChildren(this.content, header, actions, settings, el('p', { className: 'muted empty' }, `No complete window yet: a window needs ${v.settings.windowRequests} captured requests.`));
@@ -186,13 +186,13 @@ export class MonitoringApp {
               'tr',
               { attrs: { 'data-status': x.alert ? 'drift' : x.status } },
               el('td', null, String(x.id)),
-              el('td', null, new Date(x.to).toISOString().replace('T', ' ').slice(0, 19)),
+              el('td', null, formatDateTime(x.to)),
               el('td', null, x.version === null ? '-' : `v${x.version}`),
               el('td', null, String(x.requests)),
               el('td', null, x.status),
               el('td', null, x.features.filter((f) => f.drifted).map((f) => f.name).join(', ') || '-'),
               el('td', null, x.prediction?.status ?? '-'),
-              el('td', null, x.accuracy.value === null ? '-' : `${(x.accuracy.value * 100).toFixed(1)}% of ${x.accuracy.labelled}`),
+              el('td', null, formatLiveAccuracy(x.accuracy.value, x.accuracy.labelled)),
               el('td', null, x.episode === null ? '-' : String(x.episode)),
             ),
           ),

@@ -8,6 +8,7 @@ import type { RetrainResult } from '../../core/capture/retrain.ts';
 import { onDriftRetrainDue } from '../../core/capture/retrain-records.ts';
 import { runRetrain } from './retrain.ts';
 import { driftSparkline, driftStatusWord } from '../../shared/drift-sparkline.ts';
+import { formatDuration, formatLiveAccuracy } from '../../shared/display-format.ts';
 import { parseCsvLine } from '../../core/capture/label-csv.ts';
 import { monitoringSettings } from '../../core/monitoring/monitoring-settings.ts';
 import type { ModelRegistry } from '../../core/registry/model-registry.ts';
@@ -90,7 +91,7 @@ function renderHistory(s: DriftState): string {
         w.status,
         w.features.filter((f) => f.drifted).map((f) => f.name).join(', ') || '-',
         w.prediction?.status ?? '-',
-        w.accuracy.value === null ? '-' : `${(w.accuracy.value * 100).toFixed(1)}% of ${w.accuracy.labelled}`,
+        formatLiveAccuracy(w.accuracy.value, w.accuracy.labelled),
         w.episode === null ? '-' : String(w.episode),
       ]),
     ),
@@ -119,9 +120,9 @@ function renderMonitor(rep: MonitorReport): string {
   const p = rep.prediction;
   lines.push('', 'status' in p && p.status === 'unavailable' ? `Prediction drift: unavailable (${(p as { reason: string }).reason})` : `Prediction drift vs '${(p as FeatureDriftLike).reference}': ${(p as FeatureDriftLike).test} ${fmt((p as FeatureDriftLike).pValue ?? (p as FeatureDriftLike).distance)} -> ${(p as FeatureDriftLike).status}`);
   const a = rep.accuracy;
-  lines.push(`Live accuracy: ${a.value === null ? 'no labelled feedback yet' : `${(a.value * 100).toFixed(1)}% of ${a.labelled} labelled`}${a.validation !== null ? `  (validation ${a.validationMetric} ${fmt(a.validation)})` : ''}`);
+  lines.push(`Live accuracy: ${a.value === null ? 'no labelled feedback yet' : formatLiveAccuracy(a.value, a.labelled)}${a.validation !== null ? `  (validation ${a.validationMetric} ${fmt(a.validation)})` : ''}`);
   const q = rep.requests;
-  lines.push(`Requests: ${q.window} in the window, ${q.stored} stored (ring ${q.capture.ring}, sampling ${q.capture.sampling}, capture ${q.capture.enabled ? 'on' : 'off'}), ${q.errors} errors, ${fmt(q.perMinute)}/min, latency p50 ${fmt(q.latencyMs.p50)} ms p95 ${fmt(q.latencyMs.p95)} ms`);
+  lines.push(`Requests: ${q.window} in the window, ${q.stored} stored (ring ${q.capture.ring}, sampling ${q.capture.sampling}, capture ${q.capture.enabled ? 'on' : 'off'}), ${q.errors} errors, ${fmt(q.perMinute)}/min, latency p50 ${formatDuration(q.latencyMs.p50)} p95 ${formatDuration(q.latencyMs.p95)}`);
   return lines.join('\n');
 }
 

@@ -135,7 +135,8 @@ export async function deploymentsCommand(argv: string[]): Promise<number> {
       ),
     );
     // Per version: traffic and what the proxy's access log says about it (all requests it has logged).
-    const ms = (v: number | null) => (v === null ? '-' : v < 10 ? v.toFixed(1) : String(Math.round(v)));
+    // Whole milliseconds, as formatDuration shows a latency everywhere else (the header has the unit).
+    const ms = (v: number | null) => (v === null ? '-' : String(Math.round(v)));
     console.log(
       `\n${table(
         ['DEPLOYMENT', 'VERSION', 'ROLE', 'TRAFFIC', 'REQUESTS', 'ERRORS', 'ERROR %', 'P50 MS', 'P95 MS'],

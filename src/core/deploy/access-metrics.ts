@@ -1,6 +1,7 @@
 import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DeploymentRecord } from './deployment-records.ts';
+import { formatDuration } from '../../shared/display-format.ts';
 import type { Slot } from './nginx-config.ts';
 
 /** One line of the proxy's JSON access log (see `log_format loopline` in nginx-config.ts). */
@@ -122,6 +123,5 @@ export function deploymentMetrics(loopDir: string, d: DeploymentRecord, sinceMs 
 /** `12 req · 8% err · p50 3 ms · p95 9 ms` */
 export function formatMetrics(m: VersionMetrics | undefined): string {
   if (!m || m.requests === 0) return 'no requests yet';
-  const ms = (v: number | null) => (v === null ? '-' : `${v < 10 ? v.toFixed(1) : Math.round(v)} ms`);
-  return `${m.requests} req · ${(m.errorRate * 100).toFixed(m.errorRate > 0 && m.errorRate < 0.01 ? 2 : 0)}% err · p50 ${ms(m.p50Ms)} · p95 ${ms(m.p95Ms)}`;
+  return `${m.requests} req · ${(m.errorRate * 100).toFixed(m.errorRate > 0 && m.errorRate < 0.01 ? 2 : 0)}% err · p50 ${formatDuration(m.p50Ms)} · p95 ${formatDuration(m.p95Ms)}`;
 }

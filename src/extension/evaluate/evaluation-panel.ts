@@ -5,6 +5,7 @@ import { parseEvaluationToHost, type EvaluationToHost, type HostToEvaluation } f
 import { log } from '../log.ts';
 import { registryOf } from '../models/models-tree.ts';
 import { renderWebview, webviewOptions } from '../webviews/webview-resources.ts';
+import { formatDateTime } from '../../shared/display-format.ts';
 import type { WorkspaceStore } from '../workspace-stores.ts';
 
 /**
@@ -116,7 +117,7 @@ async function pickEvaluation(ws: WorkspaceStore, placeHolder: string, besides: 
   const records = runs.map((r) => ({ r, rec: safeRead(ws, r.runId) })).filter((x): x is { r: (typeof runs)[number]; rec: EvaluationRecord } => x.rec !== undefined);
   records.sort((a, b) => Number(b.rec.data.sha256 === besides.data.sha256) - Number(a.rec.data.sha256 === besides.data.sha256));
   const pick = await vscode.window.showQuickPick(
-    records.map((x) => ({ label: `${x.rec.model}/${x.rec.version}${x.rec.alias ? ` @${x.rec.alias}` : ''}`, description: `${x.r.data}${x.rec.data.sha256 === besides.data.sha256 ? ' (same data)' : ''}`, detail: new Date(x.r.startTime).toLocaleString(), rec: x.rec })),
+    records.map((x) => ({ label: `${x.rec.model}/${x.rec.version}${x.rec.alias ? ` @${x.rec.alias}` : ''}`, description: `${x.r.data}${x.rec.data.sha256 === besides.data.sha256 ? ' (same data)' : ''}`, detail: formatDateTime(x.r.startTime), rec: x.rec })),
     { placeHolder },
   );
   return pick?.rec;

@@ -5,6 +5,7 @@ import type { PredictionJobResult } from '../../core/predict/prediction-job.ts';
 import { registryOf } from '../models/models-tree.ts';
 import type { Services } from '../services.ts';
 import type { WorkspaceStore } from '../workspace-stores.ts';
+import { formatCount } from '../../shared/display-format.ts';
 import { startPredictJob } from './predict-job.ts';
 
 /** Lets tests and other commands skip the prompts (version, output file) and cancel without the UI. */
@@ -51,7 +52,7 @@ export async function scoreFileWithModel(s: Services, arg?: unknown, opts: Score
           progress: (p) => {
             const share = p.totalBytes ? Math.floor((100 * p.bytesRead) / p.totalBytes) : 0;
             const rate = p.elapsedMs > 0 ? Math.round((p.rows * 1000) / p.elapsedMs) : 0;
-            progress.report({ increment: Math.max(0, share - shown), message: `${p.rows.toLocaleString()} rows · ${rate.toLocaleString()} rows/s · ${p.rejected.toLocaleString()} rejected` });
+            progress.report({ increment: Math.max(0, share - shown), message: `${formatCount(p.rows)} rows · ${formatCount(rate)} rows/s · ${formatCount(p.rejected)} rejected` });
             shown = Math.max(shown, share);
           },
         },
@@ -71,13 +72,13 @@ export async function scoreFileWithModel(s: Services, arg?: unknown, opts: Score
 }
 
 function announce(r: PredictionJobResult): void {
-  const rejected = r.rejected ? ` ${r.rejected.toLocaleString()} rows rejected (with the model's errors in ${basename(r.rejectedFile)}).` : '';
+  const rejected = r.rejected ? ` ${formatCount(r.rejected)} rows rejected (with the model's errors in ${basename(r.rejectedFile)}).` : '';
   const open = (label: string, path: string) => ({ label, run: () => vscode.commands.executeCommand('vscode.open', vscode.Uri.file(path)) });
   const actions = [open(r.status === 'finished' ? 'Open Predictions' : 'Open Partial Output', r.output), ...(r.rejected ? [open('Open Rejected Rows', r.rejectedFile)] : [])];
   const message =
     r.status === 'finished'
-      ? `Loopline: scored ${r.scored.toLocaleString()} rows of ${basename(r.input.path)} with ${r.model}/${r.version} → ${basename(r.output)} (${Math.round(r.rowsPerSecond).toLocaleString()} rows/s).${rejected}`
-      : `Loopline: scoring ${basename(r.input.path)} with ${r.model}/${r.version} ${r.status === 'cancelled' ? 'was cancelled' : 'stopped'}: ${r.error}. ${r.scored.toLocaleString()} scored rows are in ${basename(r.output)}; ${r.notScored === null ? 'the rest were' : `${r.notScored.toLocaleString()} rows were`} not scored.${rejected}`;
+      ? `Loopline: scored ${formatCount(r.scored)} rows of ${basename(r.input.path)} with ${r.model}/${r.version} → ${basename(r.output)} (${formatCount(Math.round(r.rowsPerSecond))} rows/s).${rejected}`
+      : `Loopline: scoring ${basename(r.input.path)} with ${r.model}/${r.version} ${r.status === 'cancelled' ? 'was cancelled' : 'stopped'}: ${r.error}. ${formatCount(r.scored)} scored rows are in ${basename(r.output)}; ${r.notScored === null ? 'the rest were' : `${formatCount(r.notScored)} rows were`} not scored.${rejected}`;
   const show = r.status === 'finished' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
   void show(message, ...actions.map((a) => a.label)).then((choice) => actions.find((a) => a.label === choice)?.run());
 }
