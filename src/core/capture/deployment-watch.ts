@@ -41,7 +41,7 @@ export async function refreshDriftHistory(registry: ModelRegistry, deployment: s
   const live = d.slots.find((s) => s.role === 'live');
   capture.ingest(deployment, captureLogPath(registry.store.path, deployment), upstreamVersions(d.slots));
   const liveVersion = live ? registry.getVersion(d.model, live.version) : null;
-  if (!liveVersion) throw invalid(`Deployment '${deployment}' has no live version, so there is nothing to compare its traffic with.`);
+  if (!liveVersion) throw invalid(`Deployment '${deployment}' has no live version, so there is nothing to compare its traffic with. Deploy one with loopline deploy MODEL/VERSION --name ${deployment}, or loopline rollback ${deployment}.`);
   const project = registry.projectConfig();
   const settings = historySettings(project);
   const history = new DriftHistory(db);

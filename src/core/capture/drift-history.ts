@@ -198,6 +198,7 @@ export class DriftHistory {
     const feedback = capture.feedback(deployment);
     const added: DriftWindow[] = [];
     const newEpisodes: DriftEpisode[] = [];
+    const captureSettings = capture.settings(deployment); // once, not per window
     for (let start = 0; start + size <= ids.length; start += step) {
       const captured = capture.requestsFrom(deployment, ids[start]!, size);
       if (captured.length < size) break;
@@ -216,7 +217,7 @@ export class DriftHistory {
         captured,
         stored: 0,
         feedback,
-        capture: capture.settings(deployment),
+        capture: captureSettings,
         settings: u.drift,
         window: { last: size },
       });

@@ -89,7 +89,7 @@ export async function retrainDeployment(o: RetrainOptions): Promise<RetrainResul
   const log = o.log ?? (() => {});
   const d = new DeploymentRecords(registry.store.db).get(o.deployment);
   const slot = d.slots.find((s) => s.role === 'live');
-  if (!slot) throw invalid(`Deployment '${o.deployment}' has no live version to retrain.`);
+  if (!slot) throw invalid(`Deployment '${o.deployment}' has no live version to retrain. Deploy one with loopline deploy MODEL/VERSION --name ${o.deployment}, or loopline rollback ${o.deployment}.`);
   const live = registry.getVersion(d.model, slot.version);
   const command = live.lineage.command ?? (live.runId ? registry.store.getRun(live.runId).info.command : null);
   if (!command) throw invalid(`${live.model}/${live.version} has no recorded command (its run was logged by a script, not started by loopline run), so it cannot be re-run. Train it again with loopline run, register that version and deploy it.`);

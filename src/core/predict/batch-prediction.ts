@@ -1,12 +1,12 @@
-import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, mkdirSync, renameSync, statSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, renameSync, statSync, type WriteStream } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { invalid, notFound } from '../errors.ts';
 import { dataFormatOf } from '../monitoring/data-format.ts';
 import { openRecordSource, uniqueNames } from '../monitoring/record-source.ts';
 import { describeFailure, type ModelScorer, type ScoredBatch } from '../scoring/model-scorer.ts';
+import { sha256File } from '../store/artifact-files.ts';
 import { csvLine } from './csv-line.ts';
 
 export interface ScoreFileOptions {
@@ -239,7 +239,7 @@ export async function scoreFile(scorer: Pick<ModelScorer, 'version' | 'score'>, 
       // unreadable rest: the count stays unknown
     }
   } else if (!sourceDone) await reader.return(undefined);
-  const sha256 = sourceDone ? source.sha256() : await hashFile(paths.input);
+  const sha256 = sourceDone ? source.sha256() : await sha256File(paths.input);
 
   await Promise.all([out.close(), rej.close()]);
   const done = status === 'finished';
@@ -315,10 +315,4 @@ class LineWriter {
     this.stream.end();
     await finished(this.stream);
   }
-}
-
-async function hashFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }

@@ -2,9 +2,9 @@ import * as vscode from 'vscode';
 import type { DeploymentRecord, HistoryEntry } from '../../core/deploy/deployment-records.ts';
 import { DeploymentRecords } from '../../core/deploy/deployment-records.ts';
 import type { Slot } from '../../core/deploy/nginx-config.ts';
-import { deploymentMetrics, formatMetrics } from '../../core/deploy/access-metrics.ts';
+import { deploymentMetrics, formatMetrics, type VersionMetrics } from '../../core/deploy/access-metrics.ts';
 import { dirname } from 'node:path';
-import { formatAgo } from '../../shared/display-format.ts';
+import { formatAgo, formatDateTime, formatDuration } from '../../shared/display-format.ts';
 import { DriftHistory } from '../../core/capture/drift-history.ts';
 import { driftSparkline, driftStatusWord } from '../../shared/drift-sparkline.ts';
 import { COMMANDS } from '../command-ids.ts';
@@ -13,7 +13,7 @@ import type { WorkspaceStore, WorkspaceStores } from '../workspace-stores.ts';
 
 export type DeploymentNode =
   | { kind: 'deployment'; ws: WorkspaceStore; deployment: DeploymentRecord }
-  | { kind: 'slot'; ws: WorkspaceStore; deployment: DeploymentRecord; slot: Slot }
+  | { kind: 'slot'; ws: WorkspaceStore; deployment: DeploymentRecord; slot: Slot; metrics?: VersionMetrics | undefined }
   | { kind: 'drift'; ws: WorkspaceStore; deployment: DeploymentRecord }
   | { kind: 'historyGroup'; ws: WorkspaceStore; deployment: DeploymentRecord }
   | { kind: 'history'; entry: HistoryEntry }
@@ -44,9 +44,11 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<Deployme
       if (node.kind === 'deployment') {
         const order = { live: 0, candidate: 1, previous: 2 };
         const slots = [...node.deployment.slots].sort((a, b) => order[a.role] - order[b.role]);
+        // One read of the proxy's access log per deployment, not one per version row.
+        const metrics = deploymentMetrics(dirname(node.ws.store.path), node.deployment);
         return [
           { kind: 'drift', ws: node.ws, deployment: node.deployment },
-          ...slots.map((slot) => ({ kind: 'slot' as const, ws: node.ws, deployment: node.deployment, slot })),
+          ...slots.map((slot) => ({ kind: 'slot' as const, ws: node.ws, deployment: node.deployment, slot, metrics: metrics.find((x) => x.slot === slot.id) })),
           { kind: 'historyGroup', ws: node.ws, deployment: node.deployment },
         ];
       }
@@ -75,9 +77,9 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<Deployme
         const s = node.slot;
         const item = new vscode.TreeItem(`${node.deployment.model} v${s.version}`, vscode.TreeItemCollapsibleState.None);
         const role = s.role === 'live' ? 'live' : s.role === 'candidate' ? 'canary' : 'warm (rollback target)';
-        const m = deploymentMetrics(dirname(node.ws.store.path), node.deployment).find((x) => x.slot === s.id);
+        const m = node.metrics;
         item.description = [`${s.weight}%`, role, ...(s.alias ? [`@${s.alias}`] : []), formatMetrics(m)].join(' · ');
-        item.tooltip = m ? `${m.requests} requests, ${m.errors} errors (5xx), p50 ${m.p50Ms ?? '-'} ms, p95 ${m.p95Ms ?? '-'} ms (proxy access log)` : undefined;
+        item.tooltip = m ? `${m.requests} requests, ${m.errors} errors (5xx), p50 ${formatDuration(m.p50Ms)}, p95 ${formatDuration(m.p95Ms)} (proxy access log)` : undefined;
         item.iconPath = new vscode.ThemeIcon(s.role === 'live' ? 'pass-filled' : s.role === 'candidate' ? 'beaker' : 'history');
         item.contextValue = `deploymentSlot.${s.role}`;
         return item;
@@ -93,7 +95,7 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<Deployme
         const e = node.entry;
         const item = new vscode.TreeItem(`${e.action} v${e.version ?? '-'}`, vscode.TreeItemCollapsibleState.None);
         item.description = `${e.outcome} · ${e.actor} · ${formatAgo(e.time)}`;
-        item.tooltip = `${new Date(e.time).toISOString()} ${e.action} ${e.model ?? ''}/${e.version ?? ''}${e.alias ? ` @${e.alias}` : ''} (${e.strategy ?? ''}) ${e.outcome}\n${JSON.stringify(e.detail)}`;
+        item.tooltip = `${formatDateTime(e.time)} ${e.action} ${e.model ?? ''}/${e.version ?? ''}${e.alias ? ` @${e.alias}` : ''} (${e.strategy ?? ''}) ${e.outcome}\n${JSON.stringify(e.detail)}`;
         item.iconPath = new vscode.ThemeIcon(e.outcome === 'ok' ? 'check' : 'error');
         return item;
       }
@@ -110,7 +112,7 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<Deployme
     const problem = this.driftProblem?.(ws, d.name);
     const item = new vscode.TreeItem(windows.length ? `Drift ${driftSparkline(windows)}` : 'Drift', vscode.TreeItemCollapsibleState.None);
     item.description = problem ? 'cannot check' : driftStatusWord(windows[windows.length - 1], episode);
-    item.tooltip = problem ?? (episode ? `Drift episode ${episode.episode} since ${new Date(episode.startedTime).toLocaleString()}: ${episode.drifted.join(', ') || 'prediction'} (${episode.windows} windows)` : `${windows.length} drift windows (newest right): the drifted share of features per window`);
+    item.tooltip = problem ?? (episode ? `Drift episode ${episode.episode} since ${formatDateTime(episode.startedTime)}: ${episode.drifted.join(', ') || 'prediction'} (${episode.windows} windows)` : `${windows.length} drift windows (newest right): the drifted share of features per window`);
     item.iconPath = new vscode.ThemeIcon(problem ? 'warning' : episode ? 'pulse' : 'graph-line', episode ? new vscode.ThemeColor('errorForeground') : undefined);
     item.contextValue = 'driftStatus';
     item.command = { command: COMMANDS.openMonitoring, title: 'Open Monitoring', arguments: [d.name] };

@@ -6,13 +6,9 @@ import { DeploymentRecords } from '../../core/deploy/deployment-records.ts';
 import { registryWithDeployments } from '../../core/deploy/registry-with-deployments.ts';
 import { COMMANDS } from '../command-ids.ts';
 import { log } from '../log.ts';
+import { formatDateTime } from '../../shared/display-format.ts';
 import type { WorkspaceStore, WorkspaceStores } from '../workspace-stores.ts';
 
-/** What the watcher last saw of a deployment (errors such as a missing reference profile). */
-export interface DriftProblem {
-  deployment: string;
-  message: string;
-}
 
 /**
  * Keeps every deployment's drift history current (ingest + new windows, the same core the CLI's
@@ -56,10 +52,10 @@ export class DriftWatcher implements vscode.Disposable {
       } catch {
         continue;
       }
+      const registry = registryWithDeployments(ws.store);
       for (const name of names) {
         const key = `${ws.store.path}\u0000${name}`;
         try {
-          const registry = registryWithDeployments(ws.store);
           const before = new DriftHistory(ws.store.db).windows(name, 1)[0]?.id;
           const state = await refreshDriftHistory(registry, name, { show: 1 });
           if (this.problems.delete(key) || state.windows[0]?.id !== before) changed = true;
@@ -81,7 +77,7 @@ export class DriftWatcher implements vscode.Disposable {
 
   private announce(ws: WorkspaceStore, e: DriftEpisode): void {
     if (!new DriftHistory(ws.store.db).markAnnounced(e.deployment, e.episode)) return;
-    const text = `Deployment ${e.deployment} is drifting: ${e.drifted.join(', ') || 'prediction'} (drift episode ${e.episode}, since ${new Date(e.startedTime).toLocaleTimeString()}).`;
+    const text = `Deployment ${e.deployment} is drifting: ${e.drifted.join(', ') || 'prediction'} (drift episode ${e.episode}, since ${formatDateTime(e.startedTime)}).`;
     this.announced.push(text);
     void vscode.window.showWarningMessage(text, 'Open Monitoring', 'Retrain…').then((pick) => {
       if (pick === 'Open Monitoring') void vscode.commands.executeCommand(COMMANDS.openMonitoring, e.deployment);
