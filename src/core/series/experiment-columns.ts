@@ -1,4 +1,4 @@
-import { metricSummaryRowsOf, paramRowsOf, runRowsOf } from '../store/experiment-queries.ts';
+import { metricSummariesOf, metricSummaryRowsOf, paramObjectsOf, paramRowsOf, runRowsOf } from '../store/experiment-queries.ts';
 import type { RunStore } from '../store/run-store.ts';
 
 /**
@@ -120,6 +120,122 @@ export function readExperimentChunk(store: RunStore, pks: readonly number[], off
     params: Object.fromEntries([...params].map(([k, b]) => [k, b.done()])),
     metrics: Object.fromEntries(metrics),
   };
+}
+
+/** Row of a run pk: a typed array over the pk range when it is dense enough, else a map. */
+function rowLookup(pks: readonly number[]): (pk: number) => number {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const pk of pks) {
+    if (pk < min) min = pk;
+    if (pk > max) max = pk;
+  }
+  if (pks.length > 0 && max - min < 8 * pks.length + 1024) {
+    const rows = new Int32Array(max - min + 1).fill(-1);
+    for (let i = 0; i < pks.length; i++) rows[pks[i]! - min] = i;
+    return (pk) => rows[pk - min] ?? -1;
+  }
+  const rows = new Map<number, number>();
+  pks.forEach((pk, i) => rows.set(pk, i));
+  return (pk) => rows.get(pk) ?? -1;
+}
+
+const emptyMetric = (n: number): MetricColumns => ({ last: new Float64Array(n).fill(NaN), min: new Float64Array(n).fill(NaN), max: new Float64Array(n).fill(NaN), lastNaN: new Uint8Array(n) });
+
+/**
+ * A whole experiment table as columns, read a batch of runs at a time straight into full-length
+ * columns (one dictionary per column for the whole table): what the read worker keeps, and what it
+ * slices the streamed chunks from. No per-batch chunk objects to copy and merge afterwards.
+ */
+export class ExperimentColumns {
+  readonly order: readonly number[];
+  /** Rows read so far: [0, read). */
+  read = 0;
+  private readonly now: number;
+  private readonly rowOf: (pk: number) => number;
+  private readonly runIds: string[];
+  private readonly names: string[];
+  private readonly statuses: DictBuilder;
+  private readonly startTimes: Float64Array;
+  private readonly durations: Float64Array;
+  private readonly params = new Map<string, DictBuilder>();
+  private readonly metrics = new Map<string, MetricColumns>();
+
+  constructor(order: readonly number[], now = Date.now()) {
+    const n = order.length;
+    this.order = order;
+    this.now = now;
+    this.rowOf = rowLookup(order);
+    this.runIds = new Array<string>(n).fill('');
+    this.names = new Array<string>(n).fill('');
+    this.statuses = new DictBuilder(n);
+    this.startTimes = new Float64Array(n).fill(NaN);
+    this.durations = new Float64Array(n).fill(NaN);
+  }
+
+  /** Reads the next `count` runs of the order (one query per table for the batch). */
+  readNext(store: RunStore, count: number): void {
+    const from = this.read;
+    const pks = this.order.slice(from, Math.min(this.order.length, from + count));
+    if (pks.length === 0) return;
+    const n = this.order.length;
+    const rowOf = this.rowOf;
+    for (const [pk, uuid, name, status, start, end] of runRowsOf(store, pks)) {
+      const i = rowOf(pk);
+      this.runIds[i] = uuid;
+      this.names[i] = name;
+      this.statuses.set(i, status);
+      this.startTimes[i] = start;
+      if (end !== null) this.durations[i] = end - start;
+      else if (status === 'RUNNING') this.durations[i] = this.now - start;
+    }
+    // One JSON object per run (sweeps log the same keys in every run: the column is looked up by key).
+    let col: DictBuilder | undefined;
+    for (const [run, json] of paramObjectsOf(store, pks)) {
+      const row = rowOf(run);
+      const values = JSON.parse(json) as Record<string, string>;
+      for (const key in values) {
+        col = this.params.get(key);
+        if (!col) this.params.set(key, (col = new DictBuilder(n)));
+        col.set(row, values[key]!);
+      }
+    }
+    // Rows come grouped by run: the row is looked up once per run, the column once per key change.
+    let lastRun = -1;
+    let row = -1;
+    let lastKey = '';
+    let m: MetricColumns | undefined;
+    for (const [run, key, last, min, max] of metricSummariesOf(store, pks)) {
+      if (run !== lastRun) {
+        lastRun = run;
+        row = rowOf(run);
+      }
+      if (key !== lastKey || !m) {
+        lastKey = key;
+        m = this.metrics.get(key);
+        if (!m) this.metrics.set(key, (m = emptyMetric(n)));
+      }
+      if (typeof last === 'number') m.last[row] = last;
+      else if (last === 'NaN') m.lastNaN[row] = 1;
+      if (min !== null) m.min[row] = min;
+      if (max !== null) m.max[row] = max;
+    }
+    this.read = from + pks.length;
+  }
+
+  /** Every row as one chunk (offset 0); shares this object's buffers. */
+  all(): ExperimentChunk {
+    return {
+      offset: 0,
+      runIds: this.runIds,
+      names: this.names,
+      statuses: this.statuses.done(),
+      startTimes: this.startTimes,
+      durations: this.durations,
+      params: Object.fromEntries([...this.params].map(([k, b]) => [k, b.done()])),
+      metrics: Object.fromEntries(this.metrics),
+    };
+  }
 }
 
 /** Chunks read in order, as one chunk of every row (dictionaries merged): what the read worker keeps. */

@@ -37,3 +37,19 @@ export function metricSummaryRowsOf(store: RunStore, pks: readonly number[]): Ar
     .raw()
     .all(JSON.stringify(pks)) as Array<[number, string, number | null, number, number | null, number | null]>;
 }
+
+/**
+ * [run pk, JSON object key -> value] of the params of these runs, one row per run: the grouping
+ * runs in SQLite, so the caller handles one row per run instead of one per param (2-3x faster).
+ */
+export function paramObjectsOf(store: RunStore, pks: readonly number[]): Array<[number, string]> {
+  return store.db.prepare(`SELECT run, json_group_object(key, value) FROM params WHERE ${IN_CHUNK} GROUP BY run`).raw().all(JSON.stringify(pks)) as Array<[number, string]>;
+}
+
+/** [run pk, key, last (the string 'NaN' where the last value was NaN), min, max] of the logged metrics of these runs, grouped by run. */
+export function metricSummariesOf(store: RunStore, pks: readonly number[]): Array<[number, string, number | string | null, number | null, number | null]> {
+  return store.db
+    .prepare(`SELECT run, key, iif(last_is_nan, 'NaN', last_value), min_value, max_value FROM series WHERE ${IN_CHUNK} AND count > 0`)
+    .raw()
+    .all(JSON.stringify(pks)) as Array<[number, string, number | string | null, number | null, number | null]>;
+}

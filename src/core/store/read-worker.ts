@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData, type TransferListItem } from 'node:worker_threads';
 import { LooplineError } from '../errors.ts';
-import { mergeChunks, readExperimentChunk, sliceChunk, type ExperimentChunk } from '../series/experiment-columns.ts';
+import { ExperimentColumns, sliceChunk, type ExperimentChunk } from '../series/experiment-columns.ts';
 import { metricsCsv } from '../series/metrics-csv.ts';
 import { readSeries, type SeriesResult } from '../series/series-reader.ts';
 import { activeRunOrder } from './experiment-queries.ts';
@@ -47,18 +47,6 @@ function remember(t: TableRead): void {
   if (i >= 0) cache.splice(i, 1);
   cache.push(t);
   while (cache.length > CACHED_TABLES) cache.shift();
-}
-
-/** A copy whose buffers can be transferred while the cache keeps the original. */
-function copyOf(c: ExperimentChunk): ExperimentChunk {
-  return {
-    ...c,
-    statuses: { dict: c.statuses.dict, codes: c.statuses.codes.slice() },
-    startTimes: c.startTimes.slice(),
-    durations: c.durations.slice(),
-    params: Object.fromEntries(Object.entries(c.params).map(([k, p]) => [k, { dict: p.dict, codes: p.codes.slice() }])),
-    metrics: Object.fromEntries(Object.entries(c.metrics).map(([k, m]) => [k, { last: m.last.slice(), min: m.min.slice(), max: m.max.slice(), lastNaN: m.lastNaN.slice() }])),
-  };
 }
 
 class Cancelled extends Error {}
@@ -104,23 +92,22 @@ async function handle(env: ReadEnvelope): Promise<void> {
       }
       const order = activeRunOrder(store, r.experimentId);
       const read: TableRead = { experimentId: r.experimentId, version, order };
-      const chunks: ExperimentChunk[] = [];
+      // Read straight into full-length columns (what the cache keeps); each batch goes out as a
+      // slice with its own buffers, so nothing is copied or merged afterwards.
+      const columns = new ExperimentColumns(order);
       tables.set(env.channel, read);
-      let offset = 0;
       let size = Math.max(1, r.firstRows);
       do {
         check();
-        const pks = order.slice(offset, offset + size);
-        const chunk = readExperimentChunk(store, pks, offset);
-        // Kept (a copy: the chunk's buffers go to the extension host).
-        chunks.push(copyOf(chunk));
-        offset += pks.length;
-        post({ id: env.id, type: 'chunk', total: order.length, chunk, done: offset >= order.length }, buffersOf(chunk));
+        const from = columns.read;
+        columns.readNext(store, size);
+        const chunk = sliceChunk(columns.all(), from, columns.read);
+        post({ id: env.id, type: 'chunk', total: order.length, chunk, done: columns.read >= order.length }, buffersOf(chunk));
         size = Math.max(1, r.chunkRows);
         // Let a filter or a chart read that came meanwhile go first.
         await new Promise((resolve) => setImmediate(resolve));
-      } while (offset < order.length);
-      read.all = mergeChunks(chunks);
+      } while (columns.read < order.length);
+      read.all = columns.all();
       remember(read);
       post({ id: env.id, type: 'result', value: null });
       return;
