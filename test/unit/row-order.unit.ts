@@ -1,0 +1,70 @@
+// The Experiment Table's row order (webview-ui/table/row-order.ts): what a user sees after clicking
+// a column header — ascending, descending, missing values last, ties in their previous order.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { identityOrder, positionsOf, sortRows } from '../../webview-ui/table/row-order.ts';
+
+const keysOf = (xs: number[]) => Float64Array.from(xs);
+
+/** The order a user expects, written the slow obvious way: stable sort, NaN last in both directions. */
+function expected(rows: number[], keys: Float64Array, dir: 'asc' | 'desc'): number[] {
+  const present = rows.filter((r) => !Number.isNaN(keys[r]!));
+  const missing = rows.filter((r) => Number.isNaN(keys[r]!));
+  present.sort((a, b) => (dir === 'asc' ? keys[a]! - keys[b]! : keys[b]! - keys[a]!) || 0);
+  return [...present, ...missing];
+}
+
+test('ascending and descending by value, missing (NaN) values last either way', () => {
+  const keys = keysOf([3, NaN, -1, 10, NaN, 0.5, -Infinity, Infinity]);
+  assert.deepEqual([...sortRows(identityOrder(8), keys, 'asc')], [6, 2, 5, 0, 3, 7, 1, 4]);
+  assert.deepEqual([...sortRows(identityOrder(8), keys, 'desc')], [7, 3, 0, 5, 2, 6, 1, 4]);
+});
+
+test('numbers that differ only in their last bits, or by sign, sort exactly', () => {
+  const eps = 2 ** -52;
+  const keys = keysOf([1 + eps, 1, -1 - eps, -1, 1e-300, -1e-300, 0, Number.MAX_VALUE, -Number.MAX_VALUE, 5e-324]);
+  const rows = identityOrder(keys.length);
+  assert.deepEqual([...sortRows(rows, keys, 'asc')], expected([...rows], keys, 'asc'));
+  assert.deepEqual([...sortRows(rows, keys, 'asc')], [8, 2, 3, 5, 6, 9, 4, 1, 0, 7]);
+  assert.deepEqual([...sortRows(rows, keys, 'desc')], expected([...rows], keys, 'desc'));
+});
+
+test('ties keep their previous order in both directions (a second sort refines the first)', () => {
+  // Rows 0, 2, 4 share the key 1 and rows 1, 3 the key 2; -0 and 0 are equal.
+  const keys = keysOf([1, 2, 1, 2, 1, 0, -0]);
+  const rows = Uint32Array.from([4, 3, 2, 1, 0, 6, 5]);
+  assert.deepEqual([...sortRows(rows, keys, 'asc')], [6, 5, 4, 2, 0, 3, 1]);
+  assert.deepEqual([...sortRows(rows, keys, 'desc')], [3, 1, 4, 2, 0, 6, 5]);
+});
+
+test('only the rows given (a filtered view) are ordered, and an all-missing column keeps the order', () => {
+  const keys = keysOf([5, 4, 3, 2, 1]);
+  assert.deepEqual([...sortRows(Uint32Array.from([0, 2, 4]), keys, 'asc')], [4, 2, 0]);
+  const none = keysOf([NaN, NaN, NaN]);
+  assert.deepEqual([...sortRows(Uint32Array.from([2, 0, 1]), none, 'desc')], [2, 0, 1]);
+  assert.deepEqual([...sortRows(new Uint32Array(0), none, 'asc')], []);
+});
+
+test('string columns sort by their dictionary ranks (ranked once), missing strings last', () => {
+  // Codes into a dictionary ['b', 'a', 'c'] ranked by collation: a=0, b=1, c=2; -1 = not logged.
+  const rankOfCode = [1, 0, 2];
+  const codes = [0, 2, -1, 1, 0, 1];
+  const keys = keysOf(codes.map((c) => (c < 0 ? NaN : rankOfCode[c]!)));
+  assert.deepEqual([...sortRows(identityOrder(6), keys, 'asc')], [3, 5, 0, 4, 1, 2]);
+  assert.deepEqual([...sortRows(identityOrder(6), keys, 'desc')], [1, 0, 4, 3, 5, 2]);
+});
+
+test('random keys with many ties and gaps: same order as a stable comparator sort', () => {
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  for (const n of [1, 2, 17, 1000, 5000]) {
+    const keys = keysOf(Array.from({ length: n }, () => (rnd() < 0.15 ? NaN : Math.floor(rnd() * 40) - 20 + (rnd() < 0.1 ? rnd() : 0))));
+    const rows = Array.from({ length: n }, (_, i) => i).sort(() => rnd() - 0.5);
+    for (const dir of ['asc', 'desc'] as const) assert.deepEqual([...sortRows(Uint32Array.from(rows), keys, dir)], expected(rows, keys, dir), `n=${n} ${dir}`);
+  }
+});
+
+test('positions map each row to its place in the order', () => {
+  const pos = positionsOf(Uint32Array.from([2, 0]), 3);
+  assert.deepEqual([...pos], [1, -1, 0]);
+});
