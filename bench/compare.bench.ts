@@ -5,9 +5,11 @@
 //    worker (extension side) + message revival and render (page), in headless Chromium with the
 //    real compare app in its CSP shell; the bytes sent; then naive full series as the baseline;
 //  - experiment table for 10,000 runs and for 100,000 runs x 50 columns (own cached store): first
-//    rows painted, every row streamed into the page, extension-host heap growth, sort and filter
-//    over all rows (a reopen: the read worker keeps the columns while the store is unchanged; the
-//    first, cold open is printed too); the tree's first page of the 100,000-run experiment.
+//    rows painted, every row streamed into the page, extension-host heap growth. The headline is
+//    the FIRST (cold) open: a new read worker (the bundle the editor runs) reads SQLite; a reopen,
+//    answered from the columns the worker kept while the store is unchanged, is the second line.
+//    Then sort (script, then paint) and filter over all rows; the tree's first page of the
+//    100,000-run experiment.
 // LOOPLINE_BENCH_ONLY=chart|table runs one part; LOOPLINE_BENCH_SKIP_NAIVE=1 skips the naive baseline.
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { cpus, homedir, loadavg } from 'node:os';
@@ -220,7 +222,7 @@ async function firstChart(store: RunStore, runIds: string[], naive: boolean): Pr
  * (click to sorted rows painted) and a filter (worker + page) over all rows. Memory: the extension
  * host's main-thread heap growth while reading (the worker's heap is reported apart).
  */
-async function tableOpen(reader: StoreReader, experimentId: string, name: string, filter: string): Promise<{ firstMs: number; allMs: number; hostFirstMs: number; hostAllMs: number; pageAllMs: number; bytes: number; sortMs: number; filterMs: number; filterHostMs: number; heapMb: number; rssMb: number; rows: number }> {
+async function tableOpen(reader: StoreReader, experimentId: string, name: string, filter: string): Promise<{ firstMs: number; allMs: number; hostFirstMs: number; hostAllMs: number; pageAllMs: number; bytes: number; sortMs: number; sortScriptMs: number; filterMs: number; filterHostMs: number; heapMb: number; rssMb: number; rows: number }> {
   const h = await openWebview('table', { width: 1400, height: 900 });
   const table = reader.channel();
   const filters = reader.channel();
@@ -272,12 +274,13 @@ async function tableOpen(reader: StoreReader, experimentId: string, name: string
     // bound: in the editor the page takes a chunk while the worker reads the next).
     const allMs = hostAllMs + pageAllMs;
     // Sort by a metric column over every row.
-    const sortStart = await h.page.evaluate(() => {
+    // The click handler orders the rows and updates the grid synchronously; the paint follows.
+    const { sortStart, sortScriptEnd } = await h.page.evaluate(() => {
       const b = document.querySelector<HTMLButtonElement>('[data-column-id^="metrics."] .sort-button')!;
       (window as any).__firstBefore = document.querySelector('.grid-body [role=row][aria-rowindex="2"]')?.textContent;
       const t = performance.now();
       b.click();
-      return t;
+      return { sortStart: t, sortScriptEnd: performance.now() };
     });
     const sortedAt = await pageTimeWhen(h.page, `() => document.querySelector('[data-column-id^="metrics."]').getAttribute('aria-sort') === 'ascending' && document.querySelector('.grid-body [role=row][aria-rowindex="2"]')?.textContent !== window.__firstBefore`, null);
     // A filter: evaluated in the worker, applied in the page.
@@ -297,6 +300,7 @@ async function tableOpen(reader: StoreReader, experimentId: string, name: string
       pageAllMs,
       bytes,
       sortMs: sortedAt - sortStart,
+      sortScriptMs: sortScriptEnd - sortStart,
       filterMs: filterHostMs + fd.parseMs + (filteredAt - fd.at),
       filterHostMs,
       heapMb: (heapPeak - heap0) / 1024 / 1024,
@@ -349,18 +353,19 @@ if (ONLY === '' || ONLY === 'table') {
     [BIG_DB, RunStore.open(BIG_DB, { readonly: true }).getExperimentByName('big-sweep').id, `${BIG_RUNS.toLocaleString()} runs x 50 columns`, 0, 1500],
   ];
   for (const [db, expId, label, firstAim, allAim] of tables) {
-    // One worker per store, as in the editor: the first open starts it and reads SQLite (cold);
-    // the second is a reopen of the unchanged store, which the worker answers from the columns it
-    // kept (warm). The aims are checked on the warm figures; the cold ones are printed beside them.
-    const reader = new StoreReader(db);
+    // One worker per store, as in the editor, started from the bundle the editor runs: the first
+    // open starts it and reads SQLite (cold: the headline); the second is a reopen of the unchanged
+    // store, answered from the columns the worker kept (warm).
+    const reader = new StoreReader(db, new URL('../dist/read-worker.cjs', import.meta.url));
     const cold = await tableOpen(reader, expId, label, 'metrics.m00 > 0.5');
     const t = await tableOpen(reader, expId, label, 'metrics.m00 > 0.5 and params.p01 < 40');
     await reader.close();
-    out.push([`experiment table, ${label}: first open (cold worker, reads SQLite)`, `${cold.allMs.toFixed(0)} ms`, `first rows ${cold.firstMs.toFixed(0)} ms; worker ${cold.hostAllMs.toFixed(0)} + page ${cold.pageAllMs.toFixed(0)} ms`, '', '']);
-    out.push([`experiment table, ${label}: first rows`, `${t.firstMs.toFixed(0)} ms`, `worker ${t.hostFirstMs.toFixed(0)} ms to the first 500 rows, then parse + paint`, firstAim ? `< ${firstAim} ms` : '', firstAim ? (t.firstMs < firstAim ? 'met' : 'missed') : '']);
-    out.push([`experiment table, ${label}: every row in the page`, `${t.allMs.toFixed(0)} ms`, `worker ${t.hostAllMs.toFixed(0)} + page ${t.pageAllMs.toFixed(0)} ms; ${t.rows.toLocaleString()} rows, ${mb(t.bytes)} sent`, allAim ? `< ${allAim} ms` : '', allAim ? (t.allMs < allAim ? 'met' : 'missed') : '']);
-    out.push([`  extension host memory while reading ${label}`, `+${t.heapMb.toFixed(0)} MB heap`, `process RSS peak ${t.rssMb.toFixed(0)} MB (incl. the worker and the bench)`, allAim ? '< 200 MB' : '', allAim ? (t.heapMb < 200 ? 'met' : 'missed') : '']);
-    out.push([`  sort ${label} by a metric`, `${t.sortMs.toFixed(0)} ms`, 'click to sorted rows painted', '< 100 ms', t.sortMs < 100 ? 'met' : 'missed']);
+    const aim = (ms: number, limit: number) => (limit ? [`< ${limit} ms`, ms < limit ? 'met' : 'missed'] : ['', '']);
+    out.push([`experiment table, ${label}: first open, first rows`, `${cold.firstMs.toFixed(0)} ms`, `worker ${cold.hostFirstMs.toFixed(0)} ms to the first 500 rows (its start included), then parse + paint`, ...aim(cold.firstMs, firstAim)]);
+    out.push([`experiment table, ${label}: first open, every row in the page`, `${cold.allMs.toFixed(0)} ms`, `worker ${cold.hostAllMs.toFixed(0)} + page ${cold.pageAllMs.toFixed(0)} ms; ${cold.rows.toLocaleString()} rows, ${mb(cold.bytes)} sent`, ...aim(cold.allMs, allAim)]);
+    out.push([`  extension host memory during the first open`, `+${cold.heapMb.toFixed(0)} MB heap`, `process RSS peak ${cold.rssMb.toFixed(0)} MB (incl. the worker and the bench)`, allAim ? '< 200 MB' : '', allAim ? (cold.heapMb < 200 ? 'met' : 'missed') : '']);
+    out.push([`  reopen (worker's columns kept): first rows / every row`, `${t.firstMs.toFixed(0)} / ${t.allMs.toFixed(0)} ms`, `worker ${t.hostAllMs.toFixed(0)} + page ${t.pageAllMs.toFixed(0)} ms; heap +${t.heapMb.toFixed(0)} MB`, '', '']);
+    out.push([`  sort ${label} by a metric`, `${t.sortMs.toFixed(0)} ms`, `click to sorted rows painted: order + grid update ${t.sortScriptMs.toFixed(0)} ms, then paint`, '< 100 ms', t.sortMs < 100 ? 'met' : 'missed']);
     out.push([`  filter ${label}`, `${t.filterMs.toFixed(0)} ms`, `worker ${t.filterHostMs.toFixed(0)} ms + page`, '< 100 ms', t.filterMs < 100 ? 'met' : 'missed']);
   }
   const bigStore = RunStore.open(BIG_DB, { readonly: true });

@@ -316,20 +316,21 @@ export function sliceChunk(all: ExperimentChunk, from: number, to: number): Expe
     }
     return { dict, codes };
   };
-  const params: Record<string, DictColumn> = {};
+  // Entries, not assignments: a key such as `__proto__` must stay a column, not set a prototype.
+  const params: Array<[string, DictColumn]> = [];
   for (const [k, p] of Object.entries(all.params)) {
     const s = dictSlice(p);
     // A param none of these runs logged is left out, as a chunk read from the store would.
-    if (s.dict.length) params[k] = s;
+    if (s.dict.length) params.push([k, s]);
   }
-  const metrics: Record<string, MetricColumns> = {};
+  const metrics: Array<[string, MetricColumns]> = [];
   for (const [k, m] of Object.entries(all.metrics)) {
     const lastNaN = m.lastNaN.slice(from, to);
     const last = m.last.slice(from, to);
     const min = m.min.slice(from, to);
     let any = false;
     for (let i = 0; i < n && !any; i++) any = !Number.isNaN(last[i]!) || !Number.isNaN(min[i]!) || lastNaN[i] === 1;
-    if (any) metrics[k] = { last, min, max: m.max.slice(from, to), lastNaN };
+    if (any) metrics.push([k, { last, min, max: m.max.slice(from, to), lastNaN }]);
   }
   return {
     offset: all.offset + from,
@@ -338,7 +339,7 @@ export function sliceChunk(all: ExperimentChunk, from: number, to: number): Expe
     statuses: dictSlice(all.statuses),
     startTimes: all.startTimes.slice(from, to),
     durations: all.durations.slice(from, to),
-    params,
-    metrics,
+    params: Object.fromEntries(params),
+    metrics: Object.fromEntries(metrics),
   };
 }

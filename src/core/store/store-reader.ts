@@ -43,8 +43,12 @@ export class StoreReader {
   /** Worker threads started and not yet exited (0 or 1; a test checks close() ends it). */
   private live = 0;
 
-  constructor(path: string) {
+  private readonly workerScript: URL;
+
+  /** `workerScript`: the worker to run (default: the one beside this module; a bench passes the bundle the editor runs). */
+  constructor(path: string, workerScript: URL = workerUrl()) {
     this.path = path;
+    this.workerScript = workerScript;
   }
 
   /** A cancellation scope for one user of the reader. */
@@ -83,7 +87,7 @@ export class StoreReader {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const w = new Worker(workerUrl(), { workerData: { path: this.path, generations: this.generations } });
+    const w = new Worker(this.workerScript, { workerData: { path: this.path, generations: this.generations } });
     // Idle reads never keep a CLI or a test process alive.
     w.unref();
     w.on('message', (reply: ReadReply) => this.receive(reply));

@@ -60,6 +60,11 @@ function stringTest(cl: FilterClause): ((s: string) => boolean) | null {
   }
 }
 
+/** A column by key: only the chunk's own (a key such as `constructor` is not an inherited property). */
+function own<T>(columns: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(columns, key) ? columns[key] : undefined;
+}
+
 /** A test on a dictionary column, decided once per distinct value (per chunk: each has its own dictionary). */
 function dictTest(column: (c: ExperimentChunk) => DictColumn | undefined, onValue: (s: string) => boolean, missing: boolean): Test {
   let seen: ExperimentChunk | null = null;
@@ -81,29 +86,29 @@ function clauseTest(cl: FilterClause, chunks: readonly ExperimentChunk[]): Test 
     if (!NUMBER_OPS.has(cl.op) || typeof cl.value !== 'number') return null;
     const x = cl.value;
     return (chunk, row) => {
-      const m = chunk.metrics[cl.key];
+      const m = own(chunk.metrics, cl.key);
       return m ? compareNumbers(m.last[row]!, cl.op, x) : false;
     };
   }
   if (cl.kind === 'param') {
     if (cl.op === 'IS NULL' || cl.op === 'IS NOT NULL') {
       const isNull = cl.op === 'IS NULL';
-      return dictTest((c) => c.params[cl.key], () => !isNull, isNull);
+      return dictTest((c) => own(c.params, cl.key), () => !isNull, isNull);
     }
     if (cl.numeric) {
       if (!NUMBER_OPS.has(cl.op) || typeof cl.value !== 'number') return null;
       for (const c of chunks) {
-        const bad = c.params[cl.key]?.dict.find((s) => paramNumber(s) === null);
+        const bad = own(c.params, cl.key)?.dict.find((s) => paramNumber(s) === null);
         if (bad !== undefined) {
           const shown = (bad.length > 40 ? `${bad.slice(0, 40)}…` : bad).replace(/'/g, "''");
           throw invalid(`params.${cl.key} is compared as a number, but some runs have a value that is not a number ('${shown}'); compare it as a string instead, e.g. params.${cl.key} = '${shown}'.`);
         }
       }
       const x = cl.value;
-      return dictTest((c) => c.params[cl.key], (s) => compareNumbers(paramNumber(s) ?? NaN, cl.op, x), false);
+      return dictTest((c) => own(c.params, cl.key), (s) => compareNumbers(paramNumber(s) ?? NaN, cl.op, x), false);
     }
     const t = stringTest(cl);
-    return t ? dictTest((c) => c.params[cl.key], t, false) : null;
+    return t ? dictTest((c) => own(c.params, cl.key), t, false) : null;
   }
   if (cl.kind === 'attribute') {
     if (cl.key === 'status') {
