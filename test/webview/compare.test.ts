@@ -136,6 +136,8 @@ async function openLoaded(theme: ThemeKind = 'light', initMsg = init(), opts: { 
   await h.send(initMsg);
   await waitForRequests(h, answered, (initMsg.metricKeys as string[]).length);
   await answerRequests(h, answered);
+  // The toolbar and tables are built once the first chart has drawn.
+  await h.page.waitForSelector('#hide-equal');
   return { h, answered };
 }
 
@@ -644,6 +646,40 @@ describe('compare webview', { timeout: 600_000 }, () => {
         assert.ok(Math.abs(d.ys[49]! - valueAt('loss', i, 49)) < 1e-12);
         assert.deepEqual(d.xs.slice(97), [97, 98, 99]);
       }
+      await assertClean(h);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('charts below the fold ask for their data when scrolled to, and draw it; the tables come even while the data is pending', async () => {
+    const keys = Array.from({ length: 12 }, (_, i) => `m${String(i).padStart(2, '0')}`);
+    const h = await openWebview('compare', { theme: 'light', width: 1200, height: 700 });
+    const answered = new Set<number>();
+    try {
+      await h.waitForPosted('ready');
+      await h.send(init({ metricKeys: keys }));
+      // No answer yet: the params and summary tables (and the toolbar) are built anyway.
+      await h.page.waitForSelector('.params-table tbody tr[data-param="lr"]', { timeout: 10_000 });
+      await h.page.waitForSelector('#x-axis-select');
+      const requested = (await h.posted()).filter((m) => m.type === 'requestSeries').map((m) => m.key);
+      assert.ok(requested.includes('m00'), `the first chart asked for its data: ${requested.join(', ')}`);
+      assert.ok(!requested.includes('m11'), `the last chart, far below, did not ask yet: ${requested.join(', ')}`);
+      await answerRequests(h, answered, (r) => [0, 1, 2].map((i) => ({ ...series('loss', i), key: r.key })));
+      await h.page.waitForFunction(() => !!(window as any).__looplineCharts.m00?.data.datasets.length);
+      assert.equal(await h.page.locator('section.chart-card[data-metric="m11"] .chart-status').textContent(), 'Loading…');
+      await h.page.locator('section.chart-card[data-metric="m11"]').scrollIntoViewIfNeeded();
+      await waitForRequests(h, answered, 1, (m) => m.key === 'm11');
+      const req = (await h.posted()).find((m) => m.type === 'requestSeries' && m.key === 'm11');
+      // Asked with the chart's own width (2 px per bucket), like the charts on screen.
+      const w = await h.page.$eval('section.chart-card[data-metric="m11"] .chart-box', (b) => b.clientWidth);
+      assert.equal(req.buckets, Math.floor(w / 2));
+      await answerRequests(h, answered, (r) => [0, 1, 2].map((i) => ({ ...series('loss', i), key: r.key })));
+      await h.page.waitForFunction(() => !!(window as any).__looplineCharts.m11?.data.datasets.length);
+      const m = mains(await datasets(h, 'm11'));
+      assert.deepEqual(m.map((d) => d.runId), RUN_IDS);
+      assert.equal(m[0]!.xs.length, 100);
+      assert.equal(await h.page.locator('section.chart-card[data-metric="m11"] .chart-status').isVisible(), false);
       await assertClean(h);
     } finally {
       await h.close();

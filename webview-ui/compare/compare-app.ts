@@ -16,6 +16,9 @@ import { buildParamsDiffTable } from './params-diff-table.ts';
 import { buildRunLegend } from './run-legend.ts';
 import { SweepView } from './sweep-view.ts';
 
+/** The toolbar and tables are built by then even if no chart has data yet. */
+const DEFERRED_FALLBACK_MS = 500;
+
 declare global {
   interface Window {
     /** Chart instances by metric key (read by the webview tests). */
@@ -41,6 +44,9 @@ export class CompareApp {
   private visibility: VisibilityLoader | null = null;
   private nextRequestId = 1;
   private renderGeneration = 0;
+  /** The build of everything but the charts, pending until the first chart has drawn. */
+  private deferred: (() => void) | null = null;
+  private deferredTimer: ReturnType<typeof setTimeout> | undefined;
   private chartGrid: HTMLElement | null = null;
   private readonly legendBox = el('div', { className: 'legend-box' });
   private readonly paramsBox = el('div', { className: 'params-box' });
@@ -136,8 +142,9 @@ export class CompareApp {
     this.liveBadge.hidden = !this.live;
     this.errorBox.hidden = true;
 
-    // The chart controls and export buttons are web components (Lit): built once the charts have
-    // asked for their data, in place of these placeholders, so they do not delay the first chart.
+    // Only the charts are built before the charts on screen ask for their data; the toolbar's
+    // controls, the params/summary controls (web components, Lit) and the tables below are built
+    // once the first chart has drawn (see renderDeferred), in place of these placeholders.
     const controls = el('span', { className: 'chart-controls-pending' });
     const exports = el('span', { className: 'exports-pending' });
     const header = this.inline
@@ -155,48 +162,16 @@ export class CompareApp {
       this.chartGrid,
     );
 
-    const paramsSection = el(
-      'section',
-      { className: 'params', attrs: { 'aria-labelledby': 'params-heading' } },
-      el(
-        'div',
-        { className: 'section-head' },
-        el('h2', { id: 'params-heading' }, 'Params'),
-        buildCheckbox('Hide equal', 'hide-equal', this.state.hideEqualParams, (checked) => {
-          this.state.hideEqualParams = checked;
-          this.save();
-          this.renderTables();
-        }),
-      ),
-      this.paramsBox,
-    );
-
+    const hideEqualSlot = el('span', { className: 'control-pending' });
+    const paramsSection = el('section', { className: 'params', attrs: { 'aria-labelledby': 'params-heading' } }, el('div', { className: 'section-head' }, el('h2', { id: 'params-heading' }, 'Params'), hideEqualSlot), this.paramsBox);
+    const baselineSlot = el('span', { className: 'control-pending' });
     const summarySection = this.inline
       ? null
-      : el(
-          'section',
-          { className: 'summary', attrs: { 'aria-labelledby': 'summary-heading' } },
-          el(
-            'div',
-            { className: 'section-head' },
-            el('h2', { id: 'summary-heading' }, 'Metric summary'),
-            init.runs.length > 0
-              ? el(
-                  'span',
-                  { className: 'control' },
-                  el('span', { className: 'control-label', attrs: { 'aria-hidden': 'true' } }, 'Baseline'),
-                  buildSelect('Baseline run', 'baseline-select', init.runs.map((r) => ({ value: r.id, label: r.name })), this.baselineId() ?? '', (v) => {
-                    this.state.baselineRunId = v;
-                    this.save();
-                    this.renderTables();
-                  }),
-                )
-              : null,
-          ),
-          this.summaryBox,
-        );
+      : el('section', { className: 'summary', attrs: { 'aria-labelledby': 'summary-heading' } }, el('div', { className: 'section-head' }, el('h2', { id: 'summary-heading' }, 'Metric summary'), baselineSlot), this.summaryBox);
 
     const sweepBox = el('div', { className: 'sweep-box' });
+    // The run legend (plain buttons above the charts) is built now, so the charts do not move down later.
+    this.renderLegend();
     replaceChildren(this.root, header, this.legendBox, this.errorBox, metricsSection, paramsSection, summarySection, sweepBox);
 
     this.visibility = new VisibilityLoader((el) => {
@@ -207,16 +182,53 @@ export class CompareApp {
     for (const key of init.metricKeys) this.addChart(key, false);
     for (const c of this.charts.values()) this.visibility.observe(c.element);
 
-    this.renderLegend();
-    // The charts on screen have asked for their data; the tables and the sweep view (below them)
-    // are built after the first frame, while the extension reads the series.
+    // The rest waits for the first chart's first draw (the message handler that draws it would
+    // otherwise queue behind it), or for DEFERRED_FALLBACK_MS when the data is slow or no chart asked.
     const generation = ++this.renderGeneration;
-    requestAnimationFrame(() =>
-      setTimeout(() => {
-        if (generation !== this.renderGeneration) return;
-        this.renderToolbar(controls, exports);
-        this.renderBelowCharts(sweepBox);
-      }, 0),
+    this.deferred = () => {
+      if (generation !== this.renderGeneration) return;
+      this.deferred = null;
+      clearTimeout(this.deferredTimer);
+      this.renderToolbar(controls, exports);
+      this.renderSectionControls(hideEqualSlot, baselineSlot);
+      this.renderBelowCharts(sweepBox);
+    };
+    const anyRequested = [...this.charts.values()].some((c) => c.hasRequested);
+    this.deferredTimer = setTimeout(() => this.runDeferred(), anyRequested ? DEFERRED_FALLBACK_MS : 0);
+  }
+
+  /** Runs the deferred build after the next paint (so a chart just drawn shows first). */
+  private runDeferred(): void {
+    const run = this.deferred;
+    if (!run) return;
+    requestAnimationFrame(() => setTimeout(run, 0));
+  }
+
+  private renderSectionControls(hideEqualSlot: HTMLElement, baselineSlot: HTMLElement): void {
+    const init = this.init;
+    if (!init) return;
+    hideEqualSlot.replaceWith(
+      buildCheckbox('Hide equal', 'hide-equal', this.state.hideEqualParams, (checked) => {
+        this.state.hideEqualParams = checked;
+        this.save();
+        this.renderTables();
+      }),
+    );
+    if (this.inline || init.runs.length === 0) {
+      baselineSlot.remove();
+      return;
+    }
+    baselineSlot.replaceWith(
+      el(
+        'span',
+        { className: 'control' },
+        el('span', { className: 'control-label', attrs: { 'aria-hidden': 'true' } }, 'Baseline'),
+        buildSelect('Baseline run', 'baseline-select', init.runs.map((r) => ({ value: r.id, label: r.name })), this.baselineId() ?? '', (v) => {
+          this.state.baselineRunId = v;
+          this.save();
+          this.renderTables();
+        }),
+      ),
     );
   }
 
@@ -310,6 +322,8 @@ export class CompareApp {
   }
 
   private teardown(): void {
+    clearTimeout(this.deferredTimer);
+    this.deferred = null;
     this.visibility?.disconnect();
     this.visibility = null;
     for (const c of this.charts.values()) c.destroy();
@@ -333,6 +347,7 @@ export class CompareApp {
       this.save();
     },
     toggleRun: (runId) => this.toggleRun(runId),
+    firstDrawn: () => this.runDeferred(),
     savePng: (key, dataUrl) => this.host.post({ type: 'savePng', fileName: `${key.replace(/[^\w.-]+/g, '_') || 'chart'}.png`, dataUrl }),
   };
 

@@ -55,6 +55,8 @@ export interface MetricChartHost {
   requestSeries(req: SeriesRequest): number;
   zoomChanged(key: string, zoom: ZoomWindow | null): void;
   toggleRun(runId: string): void;
+  /** Called once, when the chart has drawn its first data. */
+  firstDrawn?(key: string): void;
   /** Without it the chart has no PNG button. */
   savePng?(key: string, dataUrl: string): void;
 }
@@ -344,12 +346,15 @@ export class MetricChart {
         hidden: isHidden,
         order: 0,
       });
+      // The faint raw copy exists only while smoothing: ten hidden datasets would still cost
+      // chart.js a controller and an options pass each on every update.
+      if (smoothing === 0) continue;
       out.push({
         label: `${run.name} (raw)`,
         runId: run.id,
         role: 'raw',
         rawValues: s.values,
-        data: smoothing > 0 ? xs.map((x, i) => ({ x, y: clean(s.values[i] ?? null) })) : [],
+        data: xs.map((x, i) => ({ x, y: clean(s.values[i] ?? null) })),
         borderColor: withAlpha(style.color, this.palette.kind.startsWith('high-contrast') ? 0.4 : 0.25),
         backgroundColor: withAlpha(style.color, 0.25),
         borderDash: style.dash,
@@ -358,7 +363,7 @@ export class MetricChart {
         pointHoverRadius: 0,
         spanGaps: false,
         tension: 0,
-        hidden: isHidden || smoothing === 0,
+        hidden: isHidden,
         order: 1,
       });
     }
@@ -472,6 +477,7 @@ export class MetricChart {
     if (!this.built) {
       // First data: build chart.js with it (one layout and draw, not an empty chart then an update).
       this.built = new Chart<'line', Point[]>(this.canvas, { type: 'line', data: { datasets: this.buildDatasets() }, options: this.buildOptions() });
+      this.host.firstDrawn?.(this.key);
     } else {
       this.built.data.datasets = this.buildDatasets();
       this.built.options = this.buildOptions();

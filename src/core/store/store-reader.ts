@@ -85,6 +85,14 @@ export class StoreReader {
     });
   }
 
+  /**
+   * Starts the worker thread now (it opens its own connection), so that a panel's first read does
+   * not also wait for the thread to boot: called when a panel is created, while its page loads.
+   */
+  warm(): void {
+    if (!this.closed) this.start();
+  }
+
   private start(): Worker {
     if (this.worker) return this.worker;
     const w = new Worker(this.workerScript, { workerData: { path: this.path, generations: this.generations } });

@@ -35,6 +35,8 @@ export class CompareSession implements vscode.Disposable {
     this.actions = actions;
     this.feed = new SeriesFeed(ws.store);
     this.reads = ws.reader.channel();
+    // The webview takes a few hundred ms to load: boot the read worker meanwhile for its first chart.
+    ws.reader.warm();
     this.subs.push(webview.onDidReceiveMessage((m) => this.receive(m)));
     this.storeSub = ws.watcher.onDidChange(() => this.onStoreChange());
   }
