@@ -140,6 +140,9 @@ function rowLookup(pks: readonly number[]): (pk: number) => number {
   return (pk) => rows.get(pk) ?? -1;
 }
 
+/** Runs per query: small enough that a batch's row arrays die young (cheap to collect). */
+const BATCH_RUNS = 2500;
+
 const emptyMetric = (n: number): MetricColumns => ({ last: new Float64Array(n).fill(NaN), min: new Float64Array(n).fill(NaN), max: new Float64Array(n).fill(NaN), lastNaN: new Uint8Array(n) });
 
 /**
@@ -173,11 +176,15 @@ export class ExperimentColumns {
     this.durations = new Float64Array(n).fill(NaN);
   }
 
-  /** Reads the next `count` runs of the order (one query per table for the batch). */
+  /** Reads the next `count` runs of the order, in batches of at most BATCH_RUNS (one query per table each). */
   readNext(store: RunStore, count: number): void {
+    const end = Math.min(this.order.length, this.read + count);
+    while (this.read < end) this.readBatch(store, Math.min(BATCH_RUNS, end - this.read));
+  }
+
+  private readBatch(store: RunStore, count: number): void {
     const from = this.read;
-    const pks = this.order.slice(from, Math.min(this.order.length, from + count));
-    if (pks.length === 0) return;
+    const pks = this.order.slice(from, from + count);
     const n = this.order.length;
     const rowOf = this.rowOf;
     for (const [pk, uuid, name, status, start, end] of runRowsOf(store, pks)) {

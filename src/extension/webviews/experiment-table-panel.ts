@@ -15,7 +15,8 @@ export class ExperimentTablePanel implements vscode.Disposable {
   static readonly viewType = 'loopline.experimentTable';
   private static readonly open = new Map<string, ExperimentTablePanel>();
   private readonly subs: vscode.Disposable[] = [];
-  private ready = false;
+  /** Messages read before the webview said it is ready, sent when it does (null once it has). */
+  private held: HostToTable[] | null = [];
   private stale = false;
   /** The table is being read (streamed); a change meanwhile reads it again when that ends. */
   private loading = false;
@@ -55,6 +56,8 @@ export class ExperimentTablePanel implements vscode.Disposable {
     );
     panel.onDidDispose(() => this.dispose());
     ExperimentTablePanel.open.set(this.key, this);
+    // Read while the webview loads: the worker's start and the first rows overlap with it.
+    this.sendInit();
   }
 
   private get key(): string {
@@ -78,12 +81,12 @@ export class ExperimentTablePanel implements vscode.Disposable {
   }
 
   private post(msg: HostToTable): void {
-    void this.panel.webview.postMessage(msg);
+    if (this.held) this.held.push(msg);
+    else void this.panel.webview.postMessage(msg);
   }
 
   /** Reads the table in the worker: the first rows as `init`, then the rest as `rows` chunks. */
   private sendInit(): void {
-    if (!this.ready) return;
     if (this.loading) {
       this.stale = true;
       return;
@@ -123,10 +126,19 @@ export class ExperimentTablePanel implements vscode.Disposable {
 
   private handle(msg: TableToHost): void {
     switch (msg.type) {
-      case 'ready':
-        this.ready = true;
-        this.sendInit();
+      case 'ready': {
+        const held = this.held;
+        this.held = null;
+        if (held && (held.length > 0 || this.loading)) {
+          // The first open: what was read meanwhile, then the rest as it comes.
+          for (const m of held) this.post(m);
+          return;
+        }
+        // The webview was reloaded (or nothing was read yet): read the table again.
+        if (this.loading) this.stale = true;
+        else this.sendInit();
         return;
+      }
       case 'filter': {
         if (!msg.expression.trim()) {
           this.post({ type: 'filterResult', requestId: msg.requestId, rows: null, error: null });
