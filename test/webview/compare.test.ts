@@ -129,6 +129,11 @@ async function assertClean(h: WebviewHarness): Promise<void> {
   assert.deepEqual(h.pageErrors, [], 'no page errors');
 }
 
+/** The toolbar, tables and sweep view are built after the charts on screen have drawn (aria-busy until then). */
+async function pageBuilt(h: WebviewHarness): Promise<void> {
+  await h.page.waitForSelector('#app:not([aria-busy])', { state: 'attached' });
+}
+
 async function openLoaded(theme: ThemeKind = 'light', initMsg = init(), opts: { width?: number; height?: number } = {}) {
   const h = await openWebview('compare', { theme, ...opts });
   const answered = new Set<number>();
@@ -136,8 +141,7 @@ async function openLoaded(theme: ThemeKind = 'light', initMsg = init(), opts: { 
   await h.send(initMsg);
   await waitForRequests(h, answered, (initMsg.metricKeys as string[]).length);
   await answerRequests(h, answered);
-  // The toolbar and tables are built once the first chart has drawn.
-  await h.page.waitForSelector('#hide-equal');
+  await pageBuilt(h);
   return { h, answered };
 }
 
@@ -167,6 +171,7 @@ describe('compare webview', { timeout: 600_000 }, () => {
         assert.equal(r.range, null);
       }
       await answerRequests(h, answered);
+      await pageBuilt(h);
       const colors = await themeColors(h);
       for (const key of ['accuracy', 'loss']) {
         const m = mains(await datasets(h, key));
@@ -519,6 +524,7 @@ describe('compare webview', { timeout: 600_000 }, () => {
       assert.deepEqual(reqs.find((r) => r.key === 'accuracy').range, zoomReq.range, 'zoomed chart asks for its window again');
       assert.equal(reqs.find((r) => r.key === 'loss').range, null);
       await answerRequests(h, answered2);
+      await pageBuilt(h);
       assert.equal(await h.page.evaluate(() => (document.querySelector('#x-axis-select') as any).value), 'relative');
       assert.equal(await h.page.evaluate(() => (document.querySelector('#log-scale') as any).checked), true);
       assert.equal(await h.page.evaluate(() => (document.querySelector('#smoothing') as HTMLInputElement).value), '0.6');
@@ -550,6 +556,7 @@ describe('compare webview', { timeout: 600_000 }, () => {
       await h.send(init({ runs, metricKeys: ['accuracy', evilKey], paramKeys: ['batch', 'lr', evilKey], sweepParams: ['lr', evilKey] }));
       await waitForRequests(h, answered, 2);
       await answerRequests(h, answered, (r) => [{ ...series('accuracy', 0), key: r.key }]);
+      await pageBuilt(h);
       await h.page.waitForTimeout(300);
       assert.equal(await h.page.evaluate(() => (window as any).__pwned), undefined);
       assert.equal(await h.page.locator('#app img, #app script, #app svg[onload]').count(), 0);
@@ -584,6 +591,7 @@ describe('compare webview', { timeout: 600_000 }, () => {
       await h.send(init({ mode: 'inline', runs: other, metricKeys: ['loss'], paramKeys: ['lr'], sweepParams: [] }));
       await waitForRequests(h, answered, 1, (r) => r.key === 'loss');
       await answerRequests(h, answered, (r) => [series(r.key, 1)]);
+      await pageBuilt(h);
       assert.deepEqual(await h.page.evaluate(() => Object.keys((window as any).__looplineCharts)), ['loss']);
       assert.equal(await h.page.locator('button.run-chip').count(), 1);
       assert.equal(await h.page.locator('button.run-chip .run-chip-name').textContent(), 'lr-0.1');

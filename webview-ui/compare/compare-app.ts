@@ -18,6 +18,8 @@ import { SweepView } from './sweep-view.ts';
 
 /** The toolbar and tables are built by then even if no chart has data yet. */
 const DEFERRED_FALLBACK_MS = 500;
+/** After the first chart has drawn, the others on screen are waited for this long at most. */
+const DEFERRED_AFTER_DRAW_MS = 150;
 
 declare global {
   interface Window {
@@ -47,6 +49,7 @@ export class CompareApp {
   /** The build of everything but the charts, pending until the first chart has drawn. */
   private deferred: (() => void) | null = null;
   private deferredTimer: ReturnType<typeof setTimeout> | undefined;
+  private firstDrawSeen = false;
   private chartGrid: HTMLElement | null = null;
   private readonly legendBox = el('div', { className: 'legend-box' });
   private readonly paramsBox = el('div', { className: 'params-box' });
@@ -170,6 +173,9 @@ export class CompareApp {
       : el('section', { className: 'summary', attrs: { 'aria-labelledby': 'summary-heading' } }, el('div', { className: 'section-head' }, el('h2', { id: 'summary-heading' }, 'Metric summary'), baselineSlot), this.summaryBox);
 
     const sweepBox = el('div', { className: 'sweep-box' });
+    // Another comparison's tables must not show under these charts until they are rebuilt.
+    replaceChildren(this.paramsBox);
+    replaceChildren(this.summaryBox);
     // The run legend (plain buttons above the charts) is built now, so the charts do not move down later.
     this.renderLegend();
     replaceChildren(this.root, header, this.legendBox, this.errorBox, metricsSection, paramsSection, summarySection, sweepBox);
@@ -182,19 +188,47 @@ export class CompareApp {
     for (const key of init.metricKeys) this.addChart(key, false);
     for (const c of this.charts.values()) this.visibility.observe(c.element);
 
-    // The rest waits for the first chart's first draw (the message handler that draws it would
-    // otherwise queue behind it), or for DEFERRED_FALLBACK_MS when the data is slow or no chart asked.
+    // The rest waits for the charts on screen to draw (a message handler that draws one would
+    // otherwise queue behind it): until none is still loading, at most DEFERRED_AFTER_DRAW_MS after
+    // the first has drawn, or DEFERRED_FALLBACK_MS when the data is slow or no chart asked.
     const generation = ++this.renderGeneration;
+    const steps = [
+      () => this.renderToolbar(controls, exports),
+      () => this.renderSectionControls(hideEqualSlot, baselineSlot),
+      () => this.renderTables(),
+      () => this.renderSweep(sweepBox),
+    ];
+    // One part per task, so that a chart's data arriving meanwhile is drawn between them.
+    const next = () => {
+      if (generation !== this.renderGeneration) return;
+      steps.shift()?.();
+      if (steps.length) setTimeout(next, 0);
+      else this.root.removeAttribute('aria-busy');
+    };
+    // Assistive technology (and the tests) know the page is still being built.
+    this.root.setAttribute('aria-busy', 'true');
     this.deferred = () => {
       if (generation !== this.renderGeneration) return;
       this.deferred = null;
       clearTimeout(this.deferredTimer);
-      this.renderToolbar(controls, exports);
-      this.renderSectionControls(hideEqualSlot, baselineSlot);
-      this.renderBelowCharts(sweepBox);
+      next();
     };
+    this.firstDrawSeen = false;
     const anyRequested = [...this.charts.values()].some((c) => c.hasRequested);
     this.deferredTimer = setTimeout(() => this.runDeferred(), anyRequested ? DEFERRED_FALLBACK_MS : 0);
+  }
+
+  /** A chart drew its first data: build the rest once the charts on screen are all drawn. */
+  private chartDrawn(): void {
+    if (!this.deferred) return;
+    if ([...this.charts.values()].some((c) => c.isLoading)) {
+      if (this.firstDrawSeen) return;
+      this.firstDrawSeen = true;
+      clearTimeout(this.deferredTimer);
+      this.deferredTimer = setTimeout(() => this.runDeferred(), DEFERRED_AFTER_DRAW_MS);
+      return;
+    }
+    this.runDeferred();
   }
 
   /** Runs the deferred build after the next paint (so a chart just drawn shows first). */
@@ -244,10 +278,9 @@ export class CompareApp {
     );
   }
 
-  private renderBelowCharts(sweepBox: HTMLElement): void {
+  private renderSweep(sweepBox: HTMLElement): void {
     const init = this.init;
     if (!init) return;
-    this.renderTables();
     if (!this.inline && init.sweepParams.length > 0 && init.metricKeys.length > 0) {
       const sel = {
         metric: this.pick(this.state.sweepMetric, init.metricKeys),
@@ -347,7 +380,7 @@ export class CompareApp {
       this.save();
     },
     toggleRun: (runId) => this.toggleRun(runId),
-    firstDrawn: () => this.runDeferred(),
+    firstDrawn: () => this.chartDrawn(),
     savePng: (key, dataUrl) => this.host.post({ type: 'savePng', fileName: `${key.replace(/[^\w.-]+/g, '_') || 'chart'}.png`, dataUrl }),
   };
 

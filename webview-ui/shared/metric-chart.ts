@@ -188,6 +188,11 @@ export class MetricChart {
     return this.requested;
   }
 
+  /** Asked for data that has not come yet. */
+  get isLoading(): boolean {
+    return this.pendingRequest !== null;
+  }
+
   /** A `series` answer; ignored (false) unless it answers this chart's latest request. */
   receive(answer: SeriesAnswer): boolean {
     if (answer.key !== this.key || answer.requestId !== this.pendingRequest) return false;
