@@ -83,12 +83,14 @@ test('the whole-table read equals the per-chunk read: same rows, columns, missin
   assert.equal(all.durations[row('trial-5')], now - all.startTimes[row('trial-5')]!);
 });
 
-test('the read worker streams the same rows on a first open and on a reopen', async () => {
+for (const parallel of [false, true])
+test(`the read worker streams the same rows on a first open${parallel ? ' read by two threads' : ''} and on a reopen`, async () => {
   const reader = new StoreReader(t.dbPath);
   try {
     const open = async () => {
       const chunks: ExperimentChunk[] = [];
-      await reader.channel().openTable(exp, (_total, chunk) => chunks.push(chunk), { firstRows: 50, chunkRows: 200 });
+      // parallelRows: the metrics read by a second thread, as for a table of 20,000 runs or more.
+      await reader.channel().openTable(exp, (_total, chunk) => chunks.push(chunk), { firstRows: 50, chunkRows: 200, ...(parallel ? { parallelRows: 100 } : {}) });
       assert.deepEqual(chunks.map((c) => c.offset), [0, 50, 250, 450, 650].filter((o) => o < chunks.at(-1)!.offset + 1));
       return cells(mergeChunks(chunks));
     };

@@ -146,6 +146,39 @@ const BATCH_RUNS = 2500;
 const emptyMetric = (n: number): MetricColumns => ({ last: new Float64Array(n).fill(NaN), min: new Float64Array(n).fill(NaN), max: new Float64Array(n).fill(NaN), lastNaN: new Uint8Array(n) });
 
 /**
+ * The logged metrics of runs `pks` as columns of their own (row i is pks[i]), as [key, columns]
+ * entries (a key such as `__proto__` stays a key). Read in batches like the table.
+ */
+export function readMetricColumns(store: RunStore, pks: readonly number[]): Array<[string, MetricColumns]> {
+  const n = pks.length;
+  const rowOf = rowLookup(pks);
+  const metrics = new Map<string, MetricColumns>();
+  for (let at = 0; at < n; at += BATCH_RUNS) {
+    // Rows come grouped by run: the row is looked up once per run, the column once per key change.
+    let lastRun = -1;
+    let row = -1;
+    let lastKey = '';
+    let m: MetricColumns | undefined;
+    for (const [run, key, last, min, max] of metricSummariesOf(store, pks.slice(at, at + BATCH_RUNS))) {
+      if (run !== lastRun) {
+        lastRun = run;
+        row = rowOf(run);
+      }
+      if (key !== lastKey || !m) {
+        lastKey = key;
+        m = metrics.get(key);
+        if (!m) metrics.set(key, (m = emptyMetric(n)));
+      }
+      if (typeof last === 'number') m.last[row] = last;
+      else if (last === 'NaN') m.lastNaN[row] = 1;
+      if (min !== null) m.min[row] = min;
+      if (max !== null) m.max[row] = max;
+    }
+  }
+  return [...metrics];
+}
+
+/**
  * A whole experiment table as columns, read a batch of runs at a time straight into full-length
  * columns (one dictionary per column for the whole table): what the read worker keeps, and what it
  * slices the streamed chunks from. No per-batch chunk objects to copy and merge afterwards.
@@ -176,13 +209,29 @@ export class ExperimentColumns {
     this.durations = new Float64Array(n).fill(NaN);
   }
 
-  /** Reads the next `count` runs of the order, in batches of at most BATCH_RUNS (one query per table each). */
-  readNext(store: RunStore, count: number): void {
+  /**
+   * Reads the next `count` runs of the order, in batches of at most BATCH_RUNS (one query per table
+   * each). `metrics: false` leaves their metrics to `putMetrics` (read by another thread meanwhile).
+   */
+  readNext(store: RunStore, count: number, opts: { metrics?: boolean } = {}): void {
     const end = Math.min(this.order.length, this.read + count);
-    while (this.read < end) this.readBatch(store, Math.min(BATCH_RUNS, end - this.read));
+    while (this.read < end) this.readBatch(store, Math.min(BATCH_RUNS, end - this.read), opts.metrics ?? true);
   }
 
-  private readBatch(store: RunStore, count: number): void {
+  /** Metric columns of the runs order[from, from + their length), as `readMetricColumns` gives them. */
+  putMetrics(from: number, columns: ReadonlyArray<readonly [string, MetricColumns]>): void {
+    const n = this.order.length;
+    for (const [key, c] of columns) {
+      let m = this.metrics.get(key);
+      if (!m) this.metrics.set(key, (m = emptyMetric(n)));
+      m.last.set(c.last, from);
+      m.min.set(c.min, from);
+      m.max.set(c.max, from);
+      m.lastNaN.set(c.lastNaN, from);
+    }
+  }
+
+  private readBatch(store: RunStore, count: number, withMetrics: boolean): void {
     const from = this.read;
     const pks = this.order.slice(from, from + count);
     const n = this.order.length;
@@ -207,26 +256,7 @@ export class ExperimentColumns {
         col.set(row, values[key]!);
       }
     }
-    // Rows come grouped by run: the row is looked up once per run, the column once per key change.
-    let lastRun = -1;
-    let row = -1;
-    let lastKey = '';
-    let m: MetricColumns | undefined;
-    for (const [run, key, last, min, max] of metricSummariesOf(store, pks)) {
-      if (run !== lastRun) {
-        lastRun = run;
-        row = rowOf(run);
-      }
-      if (key !== lastKey || !m) {
-        lastKey = key;
-        m = this.metrics.get(key);
-        if (!m) this.metrics.set(key, (m = emptyMetric(n)));
-      }
-      if (typeof last === 'number') m.last[row] = last;
-      else if (last === 'NaN') m.lastNaN[row] = 1;
-      if (min !== null) m.min[row] = min;
-      if (max !== null) m.max[row] = max;
-    }
+    if (withMetrics) this.putMetrics(from, readMetricColumns(store, pks));
     this.read = from + pks.length;
   }
 

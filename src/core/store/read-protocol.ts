@@ -3,16 +3,18 @@
  * src/core/store; typed arrays cross as binary (transferred, not copied).
  */
 import type { ErrorCode } from '../errors.ts';
-import type { ExperimentChunk } from '../series/experiment-columns.ts';
+import type { ExperimentChunk, MetricColumns } from '../series/experiment-columns.ts';
 import type { SeriesResult } from '../series/series-reader.ts';
 import type { SearchRunsQuery } from './types.ts';
 
 export type ReadRequest =
-  | { kind: 'tableOpen'; experimentId: string; firstRows: number; chunkRows: number }
+  | { kind: 'tableOpen'; experimentId: string; firstRows: number; chunkRows: number; parallelRows?: number }
   /** Rows of the table opened on `tableChannel` matching the expression. */
   | { kind: 'tableFilter'; experimentId: string; expression: string; tableChannel: number }
   | { kind: 'series'; runIds: string[]; key: string; byTime: boolean; buckets: number; minStep?: number; maxStep?: number }
   | { kind: 'metricsCsv'; runIds: string[]; keys: string[] }
+  /** The metric columns of these runs (a read worker's helper reads them while it reads the rest). */
+  | { kind: 'metricColumns'; pks: number[] }
   /** Ids of the runs matching a search (the Experiments view with a filter), in order. */
   | { kind: 'searchRunIds'; query: Omit<SearchRunsQuery, 'pageToken'> };
 
@@ -26,7 +28,7 @@ export interface ReadEnvelope {
 
 export type ReadReply =
   | { id: number; type: 'chunk'; total: number; chunk: ExperimentChunk; done: boolean }
-  | { id: number; type: 'result'; value: Uint32Array | SeriesResult[] | string | string[] | null }
+  | { id: number; type: 'result'; value: Uint32Array | SeriesResult[] | string | string[] | Array<[string, MetricColumns]> | null }
   | { id: number; type: 'cancelled' }
   | { id: number; type: 'error'; code: ErrorCode | null; message: string };
 

@@ -4,13 +4,14 @@
  * so they never block the extension host's thread. Long reads check their channel's generation
  * between chunks and stop when it moved (the panel closed or the selection changed).
  */
-import { parentPort, workerData, type TransferListItem } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { parentPort, Worker, workerData, type TransferListItem } from 'node:worker_threads';
 import { LooplineError } from '../errors.ts';
-import { ExperimentColumns, sliceChunk, type ExperimentChunk } from '../series/experiment-columns.ts';
+import { ExperimentColumns, readMetricColumns, sliceChunk, type ExperimentChunk, type MetricColumns } from '../series/experiment-columns.ts';
 import { metricsCsv } from '../series/metrics-csv.ts';
 import { readSeries, type SeriesResult } from '../series/series-reader.ts';
 import { activeRunOrder } from './experiment-queries.ts';
-import type { ReadEnvelope, ReadReply } from './read-protocol.ts';
+import type { ReadEnvelope, ReadReply, ReadRequest } from './read-protocol.ts';
 import { RunStore } from './run-store.ts';
 import { filterTableColumns } from './table-filter.ts';
 
@@ -50,6 +51,54 @@ function remember(t: TableRead): void {
 }
 
 class Cancelled extends Error {}
+
+/**
+ * Tables with at least this many runs are read by two threads on their first open, when the
+ * machine has cores to spare (on two cores the editor and the webview need the other one).
+ */
+const PARALLEL_ROWS = availableParallelism() >= 4 ? 20_000 : Infinity;
+
+/**
+ * A second read worker (this same script, its own connection) that reads the metric columns of a
+ * large table while this thread reads its runs and params: a first open takes about the time of
+ * the larger half on a machine with a core to spare. Started for such a read, ended after it.
+ */
+class Helper {
+  private readonly worker = new Worker(new URL(import.meta.url), { workerData: { path, generations } });
+  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
+  private next = 1;
+
+  constructor() {
+    this.worker.on('message', (reply: ReadReply) => {
+      const p = this.pending.get(reply.id);
+      if (!p) return;
+      this.pending.delete(reply.id);
+      if (reply.type === 'result') p.resolve(reply.value);
+      else if (reply.type === 'cancelled') p.reject(new Cancelled());
+      else if (reply.type === 'error') p.reject(new LooplineError(reply.code ?? 'INTERNAL_ERROR', reply.message));
+    });
+    this.worker.on('error', (err) => this.failAll(err));
+    this.worker.on('exit', () => this.failAll(new Cancelled()));
+  }
+
+  private failAll(err: unknown): void {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  /** As part of the request (channel, gen): cancelled with it. */
+  request<T>(channel: number, gen: number, request: ReadRequest): Promise<T> {
+    const id = this.next++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage({ id, channel, gen, request } satisfies ReadEnvelope);
+    });
+  }
+
+  close(): void {
+    void this.worker.terminate();
+  }
+}
 
 function post(reply: ReadReply, transfer: TransferListItem[] = []): void {
   parentPort!.postMessage(reply, transfer);
@@ -96,17 +145,26 @@ async function handle(env: ReadEnvelope): Promise<void> {
       // slice with its own buffers, so nothing is copied or merged afterwards.
       const columns = new ExperimentColumns(order);
       tables.set(env.channel, read);
-      let size = Math.max(1, r.firstRows);
-      do {
-        check();
-        const from = columns.read;
-        columns.readNext(store, size);
-        const chunk = sliceChunk(columns.all(), from, columns.read);
-        post({ id: env.id, type: 'chunk', total: order.length, chunk, done: columns.read >= order.length }, buffersOf(chunk));
-        size = Math.max(1, r.chunkRows);
-        // Let a filter or a chart read that came meanwhile go first.
-        await new Promise((resolve) => setImmediate(resolve));
-      } while (columns.read < order.length);
+      const helper = order.length >= (r.parallelRows ?? PARALLEL_ROWS) ? new Helper() : null;
+      try {
+        let size = Math.max(1, r.firstRows);
+        do {
+          check();
+          const from = columns.read;
+          const count = Math.min(size, order.length - from);
+          // The first rows are read here while the helper starts; after that it reads the metrics.
+          const metrics = helper && from > 0 ? helper.request<Array<[string, MetricColumns]>>(env.channel, env.gen, { kind: 'metricColumns', pks: order.slice(from, from + count) }) : null;
+          columns.readNext(store, count, { metrics: !metrics });
+          if (metrics) columns.putMetrics(from, await metrics);
+          const chunk = sliceChunk(columns.all(), from, columns.read);
+          post({ id: env.id, type: 'chunk', total: order.length, chunk, done: columns.read >= order.length }, buffersOf(chunk));
+          size = Math.max(1, r.chunkRows);
+          // Let a filter or a chart read that came meanwhile go first.
+          await new Promise((resolve) => setImmediate(resolve));
+        } while (columns.read < order.length);
+      } finally {
+        helper?.close();
+      }
       read.all = columns.all();
       remember(read);
       post({ id: env.id, type: 'result', value: null });
@@ -151,6 +209,11 @@ async function handle(env: ReadEnvelope): Promise<void> {
     case 'searchRunIds':
       post({ id: env.id, type: 'result', value: store.searchRunIds(r.query) });
       return;
+    case 'metricColumns': {
+      const value = readMetricColumns(store, r.pks);
+      post({ id: env.id, type: 'result', value }, value.flatMap(([, m]) => [m.last.buffer, m.min.buffer, m.max.buffer, m.lastNaN.buffer]) as ArrayBuffer[]);
+      return;
+    }
     case 'metricsCsv':
       post({ id: env.id, type: 'result', value: metricsCsv(store, r.runIds, r.keys) });
       return;
