@@ -660,16 +660,21 @@ describe('compare webview', { timeout: 600_000 }, () => {
     }
   });
 
-  test('charts below the fold ask for their data when scrolled to, and draw it; the tables come even while the data is pending', async () => {
+  test('charts below the fold ask for their data when scrolled to, and draw it; the toolbar and tables come even while the data is pending, without moving the charts', async () => {
     const keys = Array.from({ length: 12 }, (_, i) => `m${String(i).padStart(2, '0')}`);
     const h = await openWebview('compare', { theme: 'light', width: 1200, height: 700 });
     const answered = new Set<number>();
     try {
       await h.waitForPosted('ready');
       await h.send(init({ metricKeys: keys }));
+      await h.page.waitForSelector('section.chart-card');
+      const chartTop = () => h.page.evaluate(() => document.querySelector('section.chart-card')!.getBoundingClientRect().top);
+      const topBefore = await chartTop();
       // No answer yet: the params and summary tables (and the toolbar) are built anyway.
       await h.page.waitForSelector('.params-table tbody tr[data-param="lr"]', { timeout: 10_000 });
       await h.page.waitForSelector('#x-axis-select');
+      await pageBuilt(h);
+      assert.equal(await chartTop(), topBefore, 'the toolbar arriving later does not push the charts down');
       const requested = (await h.posted()).filter((m) => m.type === 'requestSeries').map((m) => m.key);
       assert.ok(requested.includes('m00'), `the first chart asked for its data: ${requested.join(', ')}`);
       assert.ok(!requested.includes('m11'), `the last chart, far below, did not ask yet: ${requested.join(', ')}`);
