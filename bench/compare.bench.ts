@@ -19,6 +19,7 @@ import { StoreReader } from '../src/core/store/store-reader.ts';
 import { SeriesFeed } from '../src/extension/webviews/series-feed.ts';
 import { openWebview } from '../test/webview/webview-harness.ts';
 import { toWire } from '../src/protocol/common.ts';
+import { formatCount } from '../src/shared/display-format.ts';
 
 const STEPS = 1_000_000;
 const LONG_RUNS = 10;
@@ -271,7 +272,7 @@ async function tableOpen(reader: StoreReader, experimentId: string, name: string
       const doneAt = await h.page.evaluate(() => new Promise<number>((r) => setTimeout(() => r(performance.now()), 0)));
       pageAllMs += d.parseMs + (doneAt - d.at);
     }
-    const allAt = await pageTimeWhen(h.page, `(n) => (document.querySelector('.status-line')?.textContent || '') === n.toLocaleString() + ' runs'`, total, 120_000);
+    const allAt = await pageTimeWhen(h.page, `(text) => (document.querySelector('.status-line')?.textContent || '') === text`, `${formatCount(total)} runs`, 120_000);
     void allAt;
     // Every row in the page: the worker's streaming plus the page's handling of each chunk (an upper
     // bound: in the editor the page takes a chunk while the worker reads the next).

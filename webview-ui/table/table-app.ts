@@ -4,6 +4,7 @@
  * persists it through the host's getState/setState.
  */
 import type { HostToTable, MetricAggregate } from '../../src/protocol/table-protocol.ts';
+import { formatCount } from '../../src/shared/display-format.ts';
 import { ColumnPicker, type PickerColumn } from './column-picker.ts';
 import { clampColumnWidth, columnWidth } from './column-layout.ts';
 import { AggregateSwitch } from './aggregate-switch.ts';
@@ -518,12 +519,12 @@ export class TableApp {
       this.statusLine.textContent = '';
       return;
     }
-    const total = data.total.toLocaleString();
-    const parts = [this.filterRows ? `${this.order.length.toLocaleString()} of ${total} runs match the filter` : `${total} run${data.total === 1 ? '' : 's'}`];
-    if (this.streaming) parts.push(`loading… ${data.rowCount.toLocaleString()} of ${total} read`);
+    const total = formatCount(data.total);
+    const parts = [this.filterRows ? `${formatCount(this.order.length)} of ${total} runs match the filter` : `${total} run${data.total === 1 ? '' : 's'}`];
+    if (this.streaming) parts.push(`loading… ${formatCount(data.rowCount)} of ${total} read`);
     if (this.selection.size > 0) {
       const hiddenSelected = this.selection.size - selectedInView;
-      parts.push(`${selectedInView.toLocaleString()} selected${hiddenSelected > 0 ? ` (${hiddenSelected.toLocaleString()} more hidden by the filter)` : ''}`);
+      parts.push(`${formatCount(selectedInView)} selected${hiddenSelected > 0 ? ` (${formatCount(hiddenSelected)} more hidden by the filter)` : ''}`);
     }
     this.statusLine.textContent = parts.join(' · ');
   }
