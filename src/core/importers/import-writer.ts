@@ -114,7 +114,7 @@ export class ImportWriter {
           out.tags++;
         }
       }
-      out.pointsAdded = this.metrics.insertColumns(pk, run.points.columns());
+      out.pointsAdded = this.metrics.insertSeries(pk, run.points.series());
       for (const a of run.artifacts) {
         const r = this.copyArtifact(pk, uuid!, a.path, a.file);
         if (r === 'copied') out.artifactsCopied++;

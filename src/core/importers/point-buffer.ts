@@ -1,31 +1,60 @@
-import type { PointColumns } from '../store/metric-writer.ts';
+import type { KeyPoints, SeriesPoints } from '../store/metric-writer.ts';
+
+/** A key's first chunk is small (most imported runs have a few hundred points a key); later ones double up to CHUNK. */
+const FIRST_CHUNK = 256;
+const CHUNK = 1 << 16;
+
+/** A key's points as they arrive: full chunks, then the one being filled. */
+interface KeyChunks {
+  full: SeriesPoints[];
+  open: SeriesPoints;
+}
+
+function chunk(size: number): SeriesPoints {
+  return { steps: new Float64Array(size), timestamps: new Float64Array(size), values: new Float64Array(size), length: 0 };
+}
 
 /**
- * Metric points of one run in column arrays (24 bytes a point plus a key index) rather than
- * objects, so a run with millions of points read from a big event file stays compact.
+ * Metric points of one run, in column arrays per key (24 bytes a point) rather than objects, so
+ * a run with millions of points read from a big event file stays compact, and the store can
+ * sort and write each key's points without regrouping them. Points go into fixed chunks (no
+ * copying while a key grows) joined once when the run is written.
  */
 export class PointBuffer {
   private readonly keyIndex = new Map<string, number>();
   readonly keys: string[] = [];
-  private keyOf = new Uint32Array(1024);
-  private steps = new Float64Array(1024);
-  private times = new Float64Array(1024);
-  private values = new Float64Array(1024);
+  private readonly cols: KeyChunks[] = [];
   length = 0;
 
-  add(key: string, step: number, timestamp: number, value: number): void {
+  /** The index of a key, for `addTo` (adding the key when it is new). */
+  keyId(key: string): number {
     let k = this.keyIndex.get(key);
     if (k === undefined) {
       k = this.keys.length;
       this.keys.push(key);
       this.keyIndex.set(key, k);
+      this.cols.push({ full: [], open: chunk(FIRST_CHUNK) });
     }
-    if (this.length === this.steps.length) this.grow();
-    const i = this.length++;
-    this.keyOf[i] = k;
-    this.steps[i] = step;
-    this.times[i] = timestamp;
-    this.values[i] = value;
+    return k;
+  }
+
+  add(key: string, step: number, timestamp: number, value: number): void {
+    this.addTo(this.keyId(key), step, timestamp, value);
+  }
+
+  /** `add` for a key index from `keyId`: the hot loop of a big import skips the key lookup. */
+  addTo(k: number, step: number, timestamp: number, value: number): void {
+    const kc = this.cols[k]!;
+    let c = kc.open;
+    if (c.length === c.steps.length) {
+      kc.full.push(c);
+      c = kc.open = chunk(Math.min(CHUNK, 2 * c.length));
+    }
+    const i = c.length++;
+    c.steps[i] = step;
+    c.timestamps[i] = timestamp;
+    c.values[i] = value;
+    this.length++;
   }
 
   has(key: string): boolean {
@@ -36,32 +65,34 @@ export class PointBuffer {
   last(key: string): { step: number; timestamp: number; value: number } | undefined {
     const k = this.keyIndex.get(key);
     if (k === undefined) return undefined;
-    let best = -1;
-    for (let i = 0; i < this.length; i++) if (this.keyOf[i] === k && (best < 0 || this.steps[i]! >= this.steps[best]!)) best = i;
-    return best < 0 ? undefined : { step: this.steps[best]!, timestamp: this.times[best]!, value: this.values[best]! };
+    let best: { step: number; timestamp: number; value: number } | undefined;
+    for (const c of [...this.cols[k]!.full, this.cols[k]!.open]) {
+      for (let i = 0; i < c.length; i++) if (!best || c.steps[i]! >= best.step) best = { step: c.steps[i]!, timestamp: c.timestamps[i]!, value: c.values[i]! };
+    }
+    return best;
   }
 
   countByKey(): Record<string, number> {
-    const counts = new Array<number>(this.keys.length).fill(0);
-    for (let i = 0; i < this.length; i++) counts[this.keyOf[i]!]!++;
-    return Object.fromEntries(this.keys.map((k, i) => [k, counts[i]!]));
+    return Object.fromEntries(this.keys.map((k, i) => [k, this.cols[i]!.full.reduce((n, c) => n + c.length, this.cols[i]!.open.length)]));
   }
 
-  /** The points as columns for the store's bulk insert (views, valid until the next `add`). */
-  columns(): PointColumns {
-    const n = this.length;
-    return { keys: this.keys, keyOf: this.keyOf.subarray(0, n), steps: this.steps.subarray(0, n), timestamps: this.times.subarray(0, n), values: this.values.subarray(0, n), length: n };
-  }
-
-  private grow(): void {
-    const n = this.steps.length * 2;
-    const k = new Uint32Array(n);
-    k.set(this.keyOf);
-    this.keyOf = k;
-    for (const name of ['steps', 'times', 'values'] as const) {
-      const a = new Float64Array(n);
-      a.set(this[name]);
-      this[name] = a;
-    }
+  /** The points per key, each in one set of arrays, for the store's bulk insert (which sorts them in place). */
+  series(): KeyPoints[] {
+    return this.keys.map((key, i) => {
+      const { full, open } = this.cols[i]!;
+      if (full.length === 0) return { key, points: open };
+      const n = full.reduce((sum, c) => sum + c.length, open.length);
+      const out: SeriesPoints = { steps: new Float64Array(n), timestamps: new Float64Array(n), values: new Float64Array(n), length: n };
+      let at = 0;
+      for (const c of [...full, open]) {
+        out.steps.set(c.steps.subarray(0, c.length), at);
+        out.timestamps.set(c.timestamps.subarray(0, c.length), at);
+        out.values.set(c.values.subarray(0, c.length), at);
+        at += c.length;
+      }
+      // The joined arrays replace the chunks: a second call sees the same (possibly sorted) points.
+      this.cols[i] = { full: [], open: out };
+      return { key, points: out };
+    });
   }
 }

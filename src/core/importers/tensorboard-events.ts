@@ -251,10 +251,12 @@ export interface SimpleScalars {
   step: number;
   count: number;
   tags: string[];
+  /** A number per distinct tag, the same for the whole import: callers index by it instead of hashing the tag. */
+  tagIds: number[];
   values: number[];
 }
 
-const simple: SimpleScalars = { wallTime: 0, step: 0, count: 0, tags: [], values: [] };
+const simple: SimpleScalars = { wallTime: 0, step: 0, count: 0, tags: [], tagIds: [], values: [] };
 
 /**
  * The common case without allocating: an Event holding only wall_time, step and a summary of
@@ -312,7 +314,7 @@ export function decodeSimpleScalars(buf: Uint8Array, view: DataView, start: numb
     if (len >= 0x80) return undefined;
     const valueEnd = pos + len;
     if (valueEnd > summaryEnd) return undefined;
-    let tag: string | undefined;
+    let tag: TagEntry | undefined;
     let value: number | undefined;
     while (pos < valueEnd) {
       const key = buf[pos++]!;
@@ -328,7 +330,8 @@ export function decodeSimpleScalars(buf: Uint8Array, view: DataView, start: numb
       } else return undefined;
     }
     if (tag === undefined || value === undefined) return undefined;
-    simple.tags[simple.count] = tag;
+    simple.tags[simple.count] = tag.text;
+    simple.tagIds[simple.count] = tag.id;
     simple.values[simple.count++] = value;
   }
   return simple.count > 0 ? simple : undefined;
@@ -338,10 +341,39 @@ export function decodeSimpleScalars(buf: Uint8Array, view: DataView, start: numb
  * Tag strings by their bytes: a file repeats a handful of tags a million times, and comparing a
  * few bytes is much cheaper than decoding UTF-8 into a new string each time.
  */
-class TagStrings {
-  private readonly byHash = new Map<number, Array<{ bytes: Uint8Array; text: string }>>();
+interface TagEntry {
+  bytes: Uint8Array;
+  text: string;
+  id: number;
+}
 
-  get(buf: Uint8Array, start: number, end: number): string {
+class TagStrings {
+  private readonly byHash = new Map<number, TagEntry[]>();
+  private nextId = 0;
+
+  /** The last entry seen per (length, first byte, last byte) slot: checked before hashing. */
+  private readonly recent: Array<TagEntry | undefined> = new Array<TagEntry | undefined>(64).fill(undefined);
+
+  get(buf: Uint8Array, start: number, end: number): TagEntry {
+    const len = end - start;
+    const slot = len === 0 ? 0 : (len * 7 + buf[start]! * 3 + buf[end - 1]!) & 63;
+    const r = this.recent[slot];
+    if (r && r.bytes.length === len) {
+      let same = true;
+      for (let i = 0; i < len; i++) {
+        if (r.bytes[i] !== buf[start + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return r;
+    }
+    const e = this.lookup(buf, start, end);
+    this.recent[slot] = e;
+    return e;
+  }
+
+  private lookup(buf: Uint8Array, start: number, end: number): TagEntry {
     let h = 0x811c9dc5;
     for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
     let list = this.byHash.get(h);
@@ -349,16 +381,16 @@ class TagStrings {
       outer: for (const e of list) {
         if (e.bytes.length !== end - start) continue;
         for (let i = 0; i < e.bytes.length; i++) if (e.bytes[i] !== buf[start + i]) continue outer;
-        return e.text;
+        return e;
       }
     } else {
       if (this.byHash.size > 4096) this.byHash.clear(); // a file with endless distinct tags: stay small
       this.byHash.set(h, (list = []));
     }
     const bytes = buf.slice(start, end);
-    const text = decoder.decode(bytes);
-    list.push({ bytes, text });
-    return text;
+    const entry = { bytes, text: decoder.decode(bytes), id: this.nextId++ };
+    list.push(entry);
+    return entry;
   }
 }
 

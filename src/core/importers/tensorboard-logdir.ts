@@ -45,6 +45,8 @@ export function* readTensorBoardLogdir(logdir: string, ctx: ReadContext, experim
     let last = -Infinity;
     let events = 0;
     let view: DataView | undefined;
+    // The fast path's tag ids -> this run's key index in `points`.
+    const keyOfTag: number[] = [];
     for (const name of folder.files) {
       const file = join(dir, name);
       readTfRecords(
@@ -57,7 +59,7 @@ export function* readTensorBoardLogdir(logdir: string, ctx: ReadContext, experim
             if (fast.wallTime < first) first = fast.wallTime;
             if (fast.wallTime > last) last = fast.wallTime;
             const ts = Math.round(fast.wallTime * 1000);
-            for (let i = 0; i < fast.count; i++) points.add(fast.tags[i]!, fast.step, ts, fast.values[i]!);
+            for (let i = 0; i < fast.count; i++) points.addTo((keyOfTag[fast.tagIds[i]!] ??= points.keyId(fast.tags[i]!)), fast.step, ts, fast.values[i]!);
             return;
           }
           let ev;

@@ -1,21 +1,18 @@
 import type Database from 'better-sqlite3';
 import { checkKey, checkMetricValues } from './validation.ts';
 import type { MetricPoint } from './types.ts';
-import { TileBatch, TileCursor } from './series-tiles.ts';
+import { levelOneTiles, TileBatch } from './series-tiles.ts';
+import { BLOCK_MIN_POINTS, BLOCK_POINTS, comparePoints, encodeBlock, encodeTiles, PointReader, sortUnique, type SeriesPoints } from './metric-blocks.ts';
+
+export type { SeriesPoints };
 
 /** Rows per multi-row INSERT in bulk loads (5 bound values each, well under SQLite's limit). */
 const BULK_ROWS = 100;
-/** Points per savepoint in bulk loads: the unit redone row by row when only some points are new. */
-const CHUNK = 8192;
 
-/** Metric points in columns, as bulk loads hold them: point i is `keys[keyOf[i]]` at `steps[i]`, … */
-export interface PointColumns {
-  readonly keys: readonly string[];
-  readonly keyOf: ArrayLike<number>;
-  readonly steps: ArrayLike<number>;
-  readonly timestamps: ArrayLike<number>;
-  readonly values: ArrayLike<number>;
-  readonly length: number;
+/** One metric's points of a bulk load. */
+export interface KeyPoints {
+  readonly key: string;
+  readonly points: SeriesPoints;
 }
 
 export interface SeriesRow {
@@ -54,6 +51,8 @@ interface Agg {
   maxValue: number | null;
   maxStep: number | null;
   count: number;
+  /** Whether the series has blocks, once asked in this batch. */
+  blocks?: boolean;
 }
 
 /**
@@ -63,17 +62,20 @@ interface Agg {
 export class MetricWriter {
   private readonly insertPoint: Database.Statement;
   private readonly selectSeries: Database.Statement;
-  private readonly insertSeries: Database.Statement;
+  private readonly createSeries: Database.Statement;
   private readonly updateSeries: Database.Statement;
   private readonly db: Database.Database;
   private readonly tiles: TileBatch;
+  private readonly reader: PointReader;
+  private insertBlock: Database.Statement | undefined;
 
   constructor(db: Database.Database) {
     this.db = db;
     this.tiles = new TileBatch(db);
+    this.reader = new PointReader(db);
     this.insertPoint = db.prepare('INSERT OR IGNORE INTO metrics (series, step, timestamp, value, is_nan) VALUES (?, ?, ?, ?, ?)');
     this.selectSeries = db.prepare('SELECT * FROM series WHERE run = ? AND key = ?');
-    this.insertSeries = db.prepare('INSERT INTO series (run, key) VALUES (?, ?) RETURNING *');
+    this.createSeries = db.prepare('INSERT INTO series (run, key) VALUES (?, ?) RETURNING *');
     this.updateSeries = db.prepare(
       `UPDATE series SET last_value = ?, last_is_nan = ?, last_step = ?, last_timestamp = ?, min_value = ?, min_step = ?,
          max_value = ?, max_step = ?, count = ? WHERE id = ?`,
@@ -101,7 +103,7 @@ export class MetricWriter {
   insert(runPk: number, points: MetricPoint[]): void {
     if (points.length === 0) return;
     if (points.length >= 2 * BULK_ROWS) {
-      this.insertColumns(runPk, toColumns(points));
+      this.insertSeries(runPk, byKey(points));
       return;
     }
     this.tiles.reset();
@@ -113,6 +115,7 @@ export class MetricWriter {
         aggs.set(p.key, agg);
       }
       const nan = Number.isNaN(p.value) ? 1 : 0;
+      if (agg.count > 0 && (agg.blocks ??= this.hasBlocks(agg.id)) && this.inBlocks(agg.id, p.step, p.timestamp, p.value)) continue; // exact duplicate
       if (this.insertPoint.run(agg.id, p.step, p.timestamp, nan ? 0 : p.value, nan).changes === 0) continue; // exact duplicate
       this.account(agg, p);
     }
@@ -121,69 +124,78 @@ export class MetricWriter {
 
   /**
    * For bulk loads (imports, large log batches): the same result as `insert`, for points held in
-   * columns. Points are written by one reused multi-row statement of BULK_ROWS rows (most of the
-   * per-row call overhead gone) in savepoints of CHUNK points; summaries and tiles are computed
-   * in memory for the whole call and written once at its end. A chunk of which only some points
-   * are new (a re-import of a grown source) is rolled back and redone row by row, so only stored
-   * points are counted; a chunk that is entirely old (a re-import of an unchanged source) costs
-   * only its lookups. Must be called inside a transaction. Returns the number of points stored.
+   * columns. Each series' points are sorted (when not in order already) and stripped of exact
+   * duplicates, points the series already holds are dropped (a re-import of a grown source adds
+   * only the new ones), and the rest are stored as blocks (see metric-blocks.ts) or, when only a
+   * few, as rows. Summaries and tiles are computed in memory and written once at the end. Must be
+   * called inside a transaction. The points' arrays are sorted in place. Returns the number of
+   * points stored.
    */
-  insertColumns(runPk: number, cols: PointColumns): number {
-    if (cols.length === 0) return 0;
+  insertSeries(runPk: number, series: readonly KeyPoints[]): number {
     this.tiles.reset();
-    const { keyOf, steps, timestamps, values } = cols;
-    const aggs = new Array<Agg | undefined>(cols.keys.length);
-    const cursors = new Array<TileCursor | undefined>(cols.keys.length);
-    const aggOf = (k: number): Agg => (aggs[k] ??= this.loadAgg(runPk, cols.keys[k]!));
-    const ids = new Array<number>(cols.keys.length);
-    const full = this.bulkStatement(BULK_ROWS);
-    const args = new Array<number>(BULK_ROWS * 5);
-    let stored = 0;
-    for (let start = 0; start < cols.length; start += CHUNK) {
-      const end = Math.min(cols.length, start + CHUNK);
-      for (let i = start; i < end; i++) if (ids[keyOf[i]!] === undefined) ids[keyOf[i]!] = aggOf(keyOf[i]!).id;
-      this.db.exec('SAVEPOINT metric_bulk');
-      let inserted = 0;
-      for (let i = start; i < end; i += BULK_ROWS) {
-        const n = Math.min(BULK_ROWS, end - i);
-        const a = n === BULK_ROWS ? args : new Array<number>(n * 5);
-        for (let j = 0, o = 0; j < n; j++, o += 5) {
-          const v = values[i + j]!;
-          const nan = v !== v;
-          a[o] = ids[keyOf[i + j]!]!;
-          a[o + 1] = steps[i + j]!;
-          a[o + 2] = timestamps[i + j]!;
-          a[o + 3] = nan ? 0 : v;
-          a[o + 4] = nan ? 1 : 0;
-        }
-        inserted += (n === BULK_ROWS ? full : this.bulkStatement(n)).run(a).changes;
-      }
-      if (inserted === end - start || inserted === 0) {
-        this.db.exec('RELEASE metric_bulk');
-        if (inserted === 0) continue;
-        for (let i = start; i < end; i++) this.accountPoint(aggOf(keyOf[i]!), (cursors[keyOf[i]!] ??= this.cursor(aggOf(keyOf[i]!))), steps[i]!, timestamps[i]!, values[i]!);
-        stored += inserted;
-        continue;
-      }
-      this.db.exec('ROLLBACK TO metric_bulk');
-      this.db.exec('RELEASE metric_bulk');
-      for (let i = start; i < end; i++) {
-        const v = values[i]!;
-        const nan = v !== v ? 1 : 0;
-        if (this.insertPoint.run(ids[keyOf[i]!], steps[i], timestamps[i], nan ? 0 : v, nan).changes === 0) continue; // exact duplicate
-        this.accountPoint(aggOf(keyOf[i]!), (cursors[keyOf[i]!] ??= this.cursor(aggOf(keyOf[i]!))), steps[i]!, timestamps[i]!, v);
-        stored++;
-      }
-    }
     const touched = new Map<string, Agg>();
-    aggs.forEach((a, k) => a && touched.set(cols.keys[k]!, a));
+    let stored = 0;
+    for (const { key, points: pts } of series) {
+      if (pts.length === 0) continue;
+      const agg = this.loadAgg(runPk, key);
+      touched.set(key, agg);
+      sortUnique(pts);
+      if (agg.count > 0) dropStored(this.reader, agg.id, pts);
+      const n = pts.length;
+      if (n === 0) continue;
+      if (n >= BLOCK_MIN_POINTS) {
+        this.writeBlocks(agg.id, pts, agg.count === 0);
+        agg.blocks = true;
+      } else {
+        this.writeRows(agg.id, pts);
+        this.tiles.addSorted(agg.id, pts.steps, pts.timestamps, pts.values, n, agg.count === 0);
+      }
+      accountSorted(agg, pts);
+      stored += n;
+    }
     this.finishBatch(touched);
     return stored;
   }
 
-  /** A series with no points yet has no tiles either: its cursor skips looking them up. */
-  private cursor(agg: Agg): TileCursor {
-    return new TileCursor(this.tiles, agg.id, agg.count === 0);
+  /** Writes sorted points as blocks, each with its level-1 tiles; the levels above go to the batch's tiles. */
+  private writeBlocks(series: number, p: SeriesPoints, fresh: boolean): void {
+    this.insertBlock ??= this.db.prepare('INSERT INTO metric_blocks (series, first_step, last_step, count, data, tiles) VALUES (?, ?, ?, ?, ?, ?)');
+    for (let from = 0; from < p.length; from += BLOCK_POINTS) {
+      const to = Math.min(p.length, from + BLOCK_POINTS);
+      const tiles = levelOneTiles(series, p.steps, p.timestamps, p.values, from, to);
+      this.insertBlock.run(series, p.steps[from]!, p.steps[to - 1]!, to - from, encodeBlock(p, from, to), encodeTiles(tiles));
+      this.tiles.addUpper(tiles, fresh);
+    }
+  }
+
+  private writeRows(series: number, p: SeriesPoints): void {
+    for (let i = 0; i < p.length; i += BULK_ROWS) {
+      const n = Math.min(BULK_ROWS, p.length - i);
+      const args = new Array<number>(n * 5);
+      for (let j = 0, o = 0; j < n; j++, o += 5) {
+        const v = p.values[i + j]!;
+        const nan = v !== v;
+        args[o] = series;
+        args[o + 1] = p.steps[i + j]!;
+        args[o + 2] = p.timestamps[i + j]!;
+        args[o + 3] = nan ? 0 : v;
+        args[o + 4] = nan ? 1 : 0;
+      }
+      this.bulkStatement(n).run(args);
+    }
+  }
+
+  /** Whether a point is already stored in one of the series' blocks (rows are checked by their key). */
+  private inBlocks(series: number, step: number, ts: number, value: number): boolean {
+    return this.reader.read(series, { from: step, to: step }).some((q) => comparePoints(q[0], q[1], q[2], step, ts, value) === 0);
+  }
+
+  private hasBlocksStatement: Database.Statement | undefined;
+
+  /** Asked once per series and batch: another process may have added blocks since the last one. */
+  private hasBlocks(series: number): boolean {
+    this.hasBlocksStatement ??= this.db.prepare('SELECT EXISTS (SELECT 1 FROM metric_blocks WHERE series = ?)').pluck();
+    return this.hasBlocksStatement.get(series) === 1;
   }
 
   private readonly bulkStatements = new Map<number, Database.Statement>();
@@ -203,11 +215,6 @@ export class MetricWriter {
     accountSummary(agg, p.step, p.timestamp, p.value);
   }
 
-  private accountPoint(agg: Agg, tiles: TileCursor, step: number, ts: number, value: number): void {
-    tiles.add(step, ts, value);
-    accountSummary(agg, step, ts, value);
-  }
-
   private finishBatch(aggs: Map<string, Agg>): void {
     this.tiles.write();
     for (const a of aggs.values()) {
@@ -218,25 +225,17 @@ export class MetricWriter {
   history(runPk: number, key: string, q: HistoryQuery): MetricPoint[] {
     const series = this.db.prepare('SELECT id FROM series WHERE run = ? AND key = ?').get(runPk, key) as { id: number } | undefined;
     if (!series) return [];
-    const where = ['series = ?'];
-    const args: unknown[] = [series.id];
-    if (q.minStep !== undefined) where.push('step >= ?'), args.push(q.minStep);
-    if (q.maxStep !== undefined) where.push('step <= ?'), args.push(q.maxStep);
-    if (q.after) {
-      const v = Number.isNaN(q.after.value) ? 0 : q.after.value;
-      where.push('(step, timestamp, value, is_nan) > (?, ?, ?, ?)');
-      args.push(q.after.step, q.after.timestamp, v, Number.isNaN(q.after.value) ? 1 : 0);
-    }
-    const limit = q.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(q.limit))}` : '';
-    const rows = this.db
-      .prepare(`SELECT step, timestamp, value, is_nan FROM metrics WHERE ${where.join(' AND ')} ORDER BY step, timestamp, value, is_nan ${limit}`)
-      .raw()
-      .all(...args) as Array<[number, number, number, number]>;
-    return rows.map(([step, timestamp, value, isNan]) => ({ key, step, timestamp, value: isNan ? NaN : value }));
+    const points = this.reader.read(series.id, {
+      from: q.minStep ?? -Infinity,
+      to: q.maxStep ?? Infinity,
+      after: q.after && [q.after.step, q.after.timestamp, q.after.value],
+      limit: q.limit !== undefined ? Math.max(0, Math.floor(q.limit)) : undefined,
+    });
+    return points.map(([step, timestamp, value]) => ({ key, step, timestamp, value }));
   }
 
   private loadAgg(runPk: number, key: string): Agg {
-    const s = (this.selectSeries.get(runPk, key) ?? this.insertSeries.get(runPk, key)) as SeriesRow;
+    const s = (this.selectSeries.get(runPk, key) ?? this.createSeries.get(runPk, key)) as SeriesRow;
     return {
       id: s.id,
       lastValue: s.last_value,
@@ -252,24 +251,62 @@ export class MetricWriter {
   }
 }
 
-function toColumns(points: MetricPoint[]): PointColumns {
-  const index = new Map<string, number>();
-  const keys: string[] = [];
-  const n = points.length;
-  const keyOf = new Uint32Array(n);
-  const steps = new Float64Array(n);
-  const timestamps = new Float64Array(n);
-  const values = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const p = points[i]!;
-    let k = index.get(p.key);
-    if (k === undefined) index.set(p.key, (k = keys.push(p.key) - 1));
-    keyOf[i] = k;
-    steps[i] = p.step;
-    timestamps[i] = p.timestamp;
-    values[i] = p.value;
+/** Drops from sorted, unique points those the series already stores (a re-import of a grown source). */
+function dropStored(reader: PointReader, series: number, p: SeriesPoints): void {
+  if (p.length === 0) return;
+  const old = reader.read(series, { from: p.steps[0]!, to: p.steps[p.length - 1]! });
+  if (old.length === 0) return;
+  let j = 0;
+  let w = 0;
+  for (let i = 0; i < p.length; i++) {
+    const s = p.steps[i]!;
+    const t = p.timestamps[i]!;
+    const v = p.values[i]!;
+    while (j < old.length && comparePoints(old[j]![0], old[j]![1], old[j]![2], s, t, v) < 0) j++;
+    if (j < old.length && comparePoints(old[j]![0], old[j]![1], old[j]![2], s, t, v) === 0) continue;
+    p.steps[w] = s;
+    p.timestamps[w] = t;
+    p.values[w] = v;
+    w++;
   }
-  return { keys, keyOf, steps, timestamps, values, length: n };
+  p.length = w;
+}
+
+/** A batch's points in columns per key. */
+function byKey(points: MetricPoint[]): KeyPoints[] {
+  const counts = new Map<string, number>();
+  for (const p of points) counts.set(p.key, (counts.get(p.key) ?? 0) + 1);
+  const index = new Map<string, SeriesPoints>();
+  for (const [key, n] of counts) index.set(key, { steps: new Float64Array(n), timestamps: new Float64Array(n), values: new Float64Array(n), length: 0 });
+  for (const p of points) {
+    const c = index.get(p.key)!;
+    c.steps[c.length] = p.step;
+    c.timestamps[c.length] = p.timestamp;
+    c.values[c.length++] = p.value;
+  }
+  return [...index].map(([key, points]) => ({ key, points }));
+}
+
+/** `accountSummary` for sorted points: the last one is the greatest, so only extremes need a pass. */
+function accountSorted(agg: Agg, p: SeriesPoints): void {
+  const { values } = p;
+  const n = p.length;
+  let min = agg.minValue;
+  let max = agg.maxValue;
+  let minStep = agg.minStep;
+  let maxStep = agg.maxStep;
+  for (let i = 0; i < n - 1; i++) {
+    const v = values[i]!;
+    if (v !== v) continue;
+    if (min === null || v < min) (min = v), (minStep = p.steps[i]!);
+    if (max === null || v > max) (max = v), (maxStep = p.steps[i]!);
+  }
+  agg.minValue = min;
+  agg.minStep = minStep;
+  agg.maxValue = max;
+  agg.maxStep = maxStep;
+  agg.count += n - 1;
+  accountSummary(agg, p.steps[n - 1]!, p.timestamps[n - 1]!, values[n - 1]!);
 }
 
 function accountSummary(agg: Agg, step: number, ts: number, value: number): void {

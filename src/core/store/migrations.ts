@@ -5,6 +5,7 @@ import { DEPLOY_SCHEMA_SQL, DEPLOY_SCHEMA_VERSION } from '../deploy/deploy-schem
 import { CAPTURE_ROTATION_SCHEMA_SQL, CAPTURE_ROTATION_SCHEMA_VERSION, CAPTURE_SCHEMA_SQL, CAPTURE_SCHEMA_VERSION } from '../capture/capture-schema.ts';
 import { DRIFT_HISTORY_SCHEMA_SQL, DRIFT_HISTORY_SCHEMA_VERSION } from '../capture/drift-history-schema.ts';
 import { SWEEP_TABLES_SQL } from '../sweeps/sweep-tables.ts';
+import { METRIC_BLOCKS_SQL, METRIC_BLOCKS_VERSION } from './metric-blocks.ts';
 
 /**
  * Numbered schema migrations, applied in order at open inside one transaction each.
@@ -119,6 +120,8 @@ CREATE TABLE artifacts (
   { version: DRIFT_HISTORY_SCHEMA_VERSION, sql: DRIFT_HISTORY_SCHEMA_SQL },
   // Capture logs rotate: a read position per file (src/core/capture).
   { version: CAPTURE_ROTATION_SCHEMA_VERSION, sql: CAPTURE_ROTATION_SCHEMA_SQL },
+  // Metric points of bulk loads stored in blocks (see metric-blocks.ts).
+  { version: METRIC_BLOCKS_VERSION, sql: METRIC_BLOCKS_SQL },
 ];
 
 export function migrate(db: Database.Database, now: () => number): void {

@@ -1,5 +1,6 @@
 import type { RunStore } from './run-store.ts';
-import { rowToTile, type Tile } from './series-tiles.ts';
+import { mergeTile, rowToTile, type Tile } from './series-tiles.ts';
+import { PointReader } from './metric-blocks.ts';
 
 /**
  * The reads of metric series that charts need (points, tiles, step ranges). The store owns these
@@ -13,10 +14,7 @@ export function seriesIdOf(store: RunStore, runId: string, key: string): number 
 
 /** First and last step of a series (0 when it has no points). */
 export function seriesStepRange(store: RunStore, series: number): { minStep: number; maxStep: number } {
-  // Two subqueries: SQLite answers a lone MIN or MAX from the index, but MIN and MAX in one
-  // SELECT scan every point of the series (seconds for 1,000,000 steps).
-  const row = store.db.prepare('SELECT (SELECT MIN(step) FROM metrics WHERE series = ?), (SELECT MAX(step) FROM metrics WHERE series = ?)').raw().get(series, series) as [number | null, number | null];
-  return { minStep: row[0] ?? 0, maxStep: row[1] ?? 0 };
+  return new PointReader(store.db).stepRange(series) ?? { minStep: 0, maxStep: 0 };
 }
 
 export interface SeriesPointReaders {
@@ -33,7 +31,7 @@ export interface SeriesPointReaders {
 
 /** Prepared once per read, used for every range a downsampling pass asks for. */
 export function seriesPointReaders(store: RunStore): SeriesPointReaders {
-  const raw = store.db.prepare('SELECT step, timestamp, value, is_nan FROM metrics WHERE series = ? AND step BETWEEN ? AND ? ORDER BY step, timestamp, value').raw();
+  const reader = new PointReader(store.db);
   const tiles = store.db
     .prepare(
       `SELECT series, level, bucket, count, first_step, first_ts, first_value, last_step, last_ts, last_value,
@@ -47,11 +45,33 @@ export function seriesPointReaders(store: RunStore): SeriesPointReaders {
        FROM series_tiles WHERE series = ? AND level = ? AND bucket BETWEEN ? AND ? ORDER BY bucket`,
     )
     .raw();
-  return {
-    tileRows: (series, level, from, to) => tileRows.all(series, level, from, to) as Array<Array<number | null>>,
-    points: (series, from, to) => (raw.all(series, from, to) as Array<[number, number, number, number]>).map(([st, ts, v, nan]) => [st, ts, nan ? NaN : v]),
-    tiles: (series, level, from, to) => (tiles.all(series, level, from, to) as unknown[][]).map(rowToTile),
+  const tileObjects = (series: number, level: number, from: number, to: number): Tile[] => {
+    const rows = (tiles.all(series, level, from, to) as unknown[][]).map(rowToTile);
+    // Level-1 tiles of points stored in blocks live in the blocks; a bucket may have parts in both.
+    return level === 1 ? mergeByBucket(rows, reader.blockTiles(series, from, to)) : rows;
   };
+  return {
+    tileRows: (series, level, from, to) =>
+      level === 1
+        ? tileObjects(series, level, from, to).map((t) => [t.count, t.firstStep, t.firstTs, t.firstValue, t.minStep, t.minTs, t.minValue, t.maxStep, t.maxTs, t.maxValue, t.lastStep, t.lastTs, t.lastValue])
+        : (tileRows.all(series, level, from, to) as Array<Array<number | null>>),
+    points: (series, from, to) => reader.read(series, { from, to }),
+    tiles: tileObjects,
+  };
+}
+
+/** Two bucket-ordered tile lists as one, parts of the same bucket merged into one tile. */
+function mergeByBucket(a: Tile[], b: Tile[]): Tile[] {
+  if (b.length === 0) return a;
+  if (a.length === 0 && b.every((t, i) => i === 0 || b[i - 1]!.bucket !== t.bucket)) return b;
+  const all = [...a, ...b].sort((x, y) => x.bucket - y.bucket);
+  const out: Tile[] = [];
+  for (const t of all) {
+    const prev = out[out.length - 1];
+    if (prev && prev.bucket === t.bucket) mergeTile(prev, t);
+    else out.push({ ...t });
+  }
+  return out;
 }
 
 /** Metric keys logged in the store (for pickers), at most `limit`. */

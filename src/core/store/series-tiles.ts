@@ -82,21 +82,121 @@ export function rowToTile(r: unknown[]): Tile {
   };
 }
 
+/** Tiles per multi-row upsert (16 values each, well under SQLite's limit of bound values). */
+const TILE_ROWS = 50;
+
+function tileArgs(rows: Tile[], from: number, n: number): Array<number | null> {
+  const out = new Array<number | null>(n * 16);
+  for (let j = 0, o = 0; j < n; j++, o += 16) {
+    const t = rows[from + j]!;
+    out[o] = t.series;
+    out[o + 1] = t.level;
+    out[o + 2] = t.bucket;
+    out[o + 3] = t.count;
+    out[o + 4] = t.firstStep;
+    out[o + 5] = t.firstTs;
+    out[o + 6] = t.firstValue;
+    out[o + 7] = t.lastStep;
+    out[o + 8] = t.lastTs;
+    out[o + 9] = t.lastValue;
+    out[o + 10] = t.minStep;
+    out[o + 11] = t.minTs;
+    out[o + 12] = t.minValue;
+    out[o + 13] = t.maxStep;
+    out[o + 14] = t.maxTs;
+    out[o + 15] = t.maxValue;
+  }
+  return out;
+}
+
+/**
+ * The level-1 tiles of points [from, to) sorted by step, in bucket order: one pass, no lookup.
+ * Sorted points make the first and last non-NaN points of a tile the ones mergePoint would keep,
+ * ties included.
+ */
+export function levelOneTiles(series: number, steps: Float64Array, timestamps: Float64Array, values: Float64Array, from: number, to: number): Tile[] {
+  const div = 2 ** TILE_BITS;
+  const out: Tile[] = [];
+  let i = from;
+  while (i < to) {
+    const bucket = Math.floor(steps[i]! / div);
+    const limit = (bucket + 1) * div;
+    let first = -1;
+    let last = -1;
+    let min = -1;
+    let max = -1;
+    const start = i;
+    for (; i < to && steps[i]! < limit; i++) {
+      const v = values[i]!;
+      if (v !== v) continue;
+      if (first < 0) first = min = max = i;
+      else if (v < values[min]!) min = i;
+      else if (v > values[max]!) max = i;
+      last = i;
+    }
+    const t = emptyTile(series, 1, bucket);
+    t.count = i - start;
+    if (first >= 0) {
+      t.firstStep = steps[first]!;
+      t.firstTs = timestamps[first]!;
+      t.firstValue = values[first]!;
+      t.lastStep = steps[last]!;
+      t.lastTs = timestamps[last]!;
+      t.lastValue = values[last]!;
+      t.minStep = steps[min]!;
+      t.minTs = timestamps[min]!;
+      t.minValue = values[min]!;
+      t.maxStep = steps[max]!;
+      t.maxTs = timestamps[max]!;
+      t.maxValue = values[max]!;
+    }
+    out.push(t);
+  }
+  return out;
+}
+
+/** Merges summary `f` into `t` (both of the same tile): the result is the tile of both point sets. */
+export function mergeTile(t: Tile, f: Tile): void {
+  t.count += f.count;
+  if (f.firstStep !== null && (t.firstStep === null || f.firstStep < t.firstStep || (f.firstStep === t.firstStep && f.firstTs! < t.firstTs!))) {
+    t.firstStep = f.firstStep;
+    t.firstTs = f.firstTs;
+    t.firstValue = f.firstValue;
+  }
+  if (f.lastStep !== null && (t.lastStep === null || f.lastStep > t.lastStep || (f.lastStep === t.lastStep && f.lastTs! >= t.lastTs!))) {
+    t.lastStep = f.lastStep;
+    t.lastTs = f.lastTs;
+    t.lastValue = f.lastValue;
+  }
+  if (f.minValue !== null && (t.minValue === null || f.minValue < t.minValue)) {
+    t.minValue = f.minValue;
+    t.minStep = f.minStep;
+    t.minTs = f.minTs;
+  }
+  if (f.maxValue !== null && (t.maxValue === null || f.maxValue > t.maxValue)) {
+    t.maxValue = f.maxValue;
+    t.maxStep = f.maxStep;
+    t.maxTs = f.maxTs;
+  }
+}
+
 /** Collects the tiles touched by one batch, then writes each once. Use inside the batch's transaction. */
 export class TileBatch {
   private readonly tiles = new Map<string, Tile>();
   private readonly db: Database.Database;
-  private statements: { select: Database.Statement; upsert: Database.Statement } | undefined;
+  private statements: { select: Database.Statement; upsert: Database.Statement; upsertMany: Database.Statement } | undefined;
 
   constructor(db: Database.Database) {
     this.db = db;
   }
 
   /** Prepared on first use, so opening an old store read-only (no tiles table yet) works. */
-  private get st(): { select: Database.Statement; upsert: Database.Statement } {
+  private get st(): { select: Database.Statement; upsert: Database.Statement; upsertMany: Database.Statement } {
+    const row = `(${COLUMNS.split(',').map(() => '?').join(', ')})`;
     this.statements ??= {
       select: this.db.prepare(`SELECT ${COLUMNS} FROM series_tiles WHERE series = ? AND level = ? AND bucket = ?`).raw(),
-      upsert: this.db.prepare(`INSERT OR REPLACE INTO series_tiles (${COLUMNS}) VALUES (${COLUMNS.split(',').map(() => '?').join(', ')})`),
+      upsert: this.db.prepare(`INSERT OR REPLACE INTO series_tiles (${COLUMNS}) VALUES ${row}`),
+      upsertMany: this.db.prepare(`INSERT OR REPLACE INTO series_tiles (${COLUMNS}) VALUES ${new Array(TILE_ROWS).fill(row).join(', ')}`),
     };
     return this.statements;
   }
@@ -122,10 +222,39 @@ export class TileBatch {
     return t;
   }
 
-  write(): void {
-    for (const t of this.tiles.values()) {
-      this.st.upsert.run(t.series, t.level, t.bucket, t.count, t.firstStep, t.firstTs, t.firstValue, t.lastStep, t.lastTs, t.lastValue, t.minStep, t.minTs, t.minValue, t.maxStep, t.maxTs, t.maxValue);
+  /**
+   * Adds points sorted by step: each level-1 tile is built from its points in one pass, and the
+   * levels above are merged from those tiles (M4 summaries merge exactly), so a bulk load touches
+   * each point once instead of once per level.
+   */
+  addSorted(series: number, steps: Float64Array, timestamps: Float64Array, values: Float64Array, n: number, fresh: boolean): void {
+    const tiles = levelOneTiles(series, steps, timestamps, values, 0, n);
+    for (const t of tiles) {
+      if (fresh) this.put(t);
+      else mergeTile(this.tile(series, TILE_LEVELS[0], t.bucket), t);
     }
+    this.addUpper(tiles, fresh);
+  }
+
+  /** Merges level-1 tiles into the levels above them (for points whose level-1 tiles are kept in their block). */
+  addUpper(levelOne: readonly Tile[], fresh: boolean): void {
+    for (const t of levelOne) {
+      for (let l = 1; l < TILE_LEVELS.length; l++) mergeTile(this.tile(t.series, TILE_LEVELS[l]!, Math.floor(t.bucket / DIVISORS[l - 1]!), fresh), t);
+    }
+  }
+
+  /** A tile no stored row has yet (a fresh series): kept as it is. */
+  private put(t: Tile): void {
+    this.tiles.set(`${t.series}:${t.level}:${t.bucket}`, t);
+  }
+
+  write(): void {
+    // Multi-row statements: a bulk load writes thousands of tiles, and a statement per tile
+    // costs more than the tiles' data.
+    const rows = [...this.tiles.values()];
+    let i = 0;
+    for (; i + TILE_ROWS <= rows.length; i += TILE_ROWS) this.st.upsertMany.run(tileArgs(rows, i, TILE_ROWS));
+    for (; i < rows.length; i++) this.st.upsert.run(tileArgs(rows, i, 1));
     this.tiles.clear();
   }
 }
