@@ -1,6 +1,7 @@
 import type { KeyValue, LifecycleStage, RunStatus } from '../store/types.ts';
 import type { ArtifactSources } from './artifact-sources.ts';
 import type { PointBuffer } from './point-buffer.ts';
+import type { SeriesPoints } from '../store/metric-writer.ts';
 
 export const IMPORT_FORMATS = ['mlflow', 'tensorboard', 'dvclive', 'wandb'] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
@@ -69,7 +70,17 @@ export interface ReadContext {
   /** Counts summaries that are not imported as metrics (histograms, images, …) by kind. */
   nonScalar(kind: string, n?: number): void;
   cancelled(): boolean;
+  /**
+   * Where a reader of big sources hands a full chunk of one metric's points while it is still
+   * reading the run (so a 1 GB event file's points never sit in memory together); undefined in a
+   * dry run. The points are written inside the run's transaction, which commits only when the
+   * run has been read in full and is dropped if it never is.
+   */
+  spill?: (run: RunStub, key: string, points: SeriesPoints) => void;
 }
+
+/** What a reader knows of a run before it has read it: enough to find or create its row. */
+export type RunStub = Pick<SourceRun, 'sourceId' | 'experiment' | 'name' | 'preferredId'>;
 
 export interface ImportProgress {
   runsRead: number;

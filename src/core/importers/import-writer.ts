@@ -2,11 +2,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import { closeSync, copyFileSync, openSync, readSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { ensureParentDir, resolveArtifactPath, safeRelative } from '../store/artifact-files.ts';
-import { MetricWriter } from '../store/metric-writer.ts';
+import { MetricWriter, type SeriesPoints } from '../store/metric-writer.ts';
 import type { RunStore } from '../store/run-store.ts';
 import type { KeyValue } from '../store/types.ts';
 import type { ArtifactSources } from './artifact-sources.ts';
-import { IMPORT_TAGS, type ImportFormat, type SourceExperiment, type SourceRun } from './import-types.ts';
+import { IMPORT_TAGS, type ImportFormat, type RunStub, type SourceExperiment, type SourceRun } from './import-types.ts';
 
 const BATCH_POINTS = 250_000;
 const BATCH_MS = 250;
@@ -69,31 +69,75 @@ export class ImportWriter {
     return this.existing.has(sourceId);
   }
 
+  /** A run whose points are being written while it is still read (see `spill`), inside savepoint `import_run`. */
+  private open: { sourceId: string; pk: number; uuid: string; created: boolean; pointsAdded: number } | undefined;
+
+  /**
+   * Writes a full chunk of a run still being read: the run's row is found or created (its
+   * details are filled in by `write` once read) inside a savepoint that `write` releases, so
+   * the run still appears whole or not at all.
+   */
+  spill(stub: RunStub, key: string, points: SeriesPoints): void {
+    if (this.open?.sourceId !== stub.sourceId) {
+      this.abandonOpenRun();
+      if (this.beginBatch) this.beginBatch();
+      else if (!this.db.inTransaction) this.db.exec('BEGIN IMMEDIATE');
+      this.db.exec('SAVEPOINT import_run');
+      const placeholder: SourceRun = { ...stub, status: 'RUNNING', startTime: Date.now(), endTime: null, lifecycleStage: 'active', userId: '', params: [], tags: [], points: undefined as never, artifacts: [] };
+      const row = this.findOrCreateRun(placeholder, this.experimentId(stub.experiment));
+      this.open = { sourceId: stub.sourceId, ...row, pointsAdded: 0 };
+    }
+    this.open.pointsAdded += this.metrics.insertSeries(this.open.pk, [{ key, points }]);
+  }
+
+  /** Drops what `spill` wrote of a run that was never read in full (cancelled, or the reader gave up on it). */
+  abandonOpenRun(): void {
+    if (!this.open) return;
+    this.open = undefined;
+    if (this.db.inTransaction) {
+      this.db.exec('ROLLBACK TO import_run');
+      this.db.exec('RELEASE import_run');
+    }
+  }
+
+  private findOrCreateRun(run: SourceRun, experimentId: number): { pk: number; uuid: string; created: boolean } {
+    let pk: number | undefined;
+    let uuid = this.existing.get(run.sourceId);
+    if (uuid !== undefined) pk = (this.st.runByUuid.get(uuid) as { pk: number } | undefined)?.pk;
+    if (pk === undefined && run.preferredId) {
+      // The same run imported from another copy of the source (a moved folder) keeps its id.
+      const other = this.st.runByUuid.get(run.preferredId) as { pk: number } | undefined;
+      const otherSource = other && (this.st.tagOf.get(other.pk, IMPORT_TAGS.sourceId) as { value: string } | undefined)?.value;
+      if (other && otherSource === run.sourceId) (pk = other.pk), (uuid = run.preferredId);
+    }
+    if (pk !== undefined) return { pk, uuid: uuid!, created: false };
+    uuid = run.preferredId && /^[0-9a-f]{32}$/.test(run.preferredId) && !this.st.runByUuid.get(run.preferredId) ? run.preferredId : newRunId();
+    const deletedTime = run.lifecycleStage === 'deleted' ? (run.endTime ?? run.startTime) : null;
+    const info = this.st.insertRun.run(uuid, experimentId, run.name, run.status, run.startTime, run.endTime, run.lifecycleStage, deletedTime, run.userId);
+    return { pk: Number(info.lastInsertRowid), uuid, created: true };
+  }
+
   write(run: SourceRun): WrittenRun {
     const out: WrittenRun = { runId: '', created: false, params: 0, tags: 0, pointsAdded: 0, artifactsCopied: 0, artifactsSkipped: [], paramConflicts: [] };
-    this.beginBatch?.();
-    // A savepoint inside the batch transaction (see `batch`), or a transaction of its own.
-    this.db.transaction(() => {
+    const open = this.open?.sourceId === run.sourceId ? this.open : undefined;
+    if (!open) {
+      this.abandonOpenRun();
+      this.beginBatch?.();
+    }
+    const body = () => {
       const experimentId = this.experimentId(run.experiment);
-      let pk: number | undefined;
-      let uuid = this.existing.get(run.sourceId);
-      if (uuid !== undefined) pk = (this.st.runByUuid.get(uuid) as { pk: number } | undefined)?.pk;
-      if (pk === undefined && run.preferredId) {
-        // The same run imported from another copy of the source (a moved folder) keeps its id.
-        const other = this.st.runByUuid.get(run.preferredId) as { pk: number } | undefined;
-        const otherSource = other && (this.st.tagOf.get(other.pk, IMPORT_TAGS.sourceId) as { value: string } | undefined)?.value;
-        if (other && otherSource === run.sourceId) (pk = other.pk), (uuid = run.preferredId);
-      }
-      if (pk === undefined) {
-        uuid = run.preferredId && /^[0-9a-f]{32}$/.test(run.preferredId) && !this.st.runByUuid.get(run.preferredId) ? run.preferredId : newRunId();
+      let pk: number;
+      let uuid: string;
+      if (open) {
+        ({ pk, uuid, created: out.created } = open);
         const deletedTime = run.lifecycleStage === 'deleted' ? (run.endTime ?? run.startTime) : null;
-        const info = this.st.insertRun.run(uuid, experimentId, run.name, run.status, run.startTime, run.endTime, run.lifecycleStage, deletedTime, run.userId);
-        pk = Number(info.lastInsertRowid);
-        out.created = true;
+        if (open.created) this.st.fillRun.run(run.name, run.status, run.startTime, run.endTime, run.lifecycleStage, deletedTime, run.userId, pk);
+        else this.st.updateRun.run(run.status, run.endTime, pk);
       } else {
-        this.st.updateRun.run(run.status, run.endTime, pk);
+        ({ pk, uuid, created: out.created } = this.findOrCreateRun(run, experimentId));
+        if (!out.created) this.st.updateRun.run(run.status, run.endTime, pk);
       }
-      out.runId = uuid!;
+      out.runId = uuid;
       for (const p of run.params) {
         const prev = this.st.paramOf.get(pk, p.key) as { value: string } | undefined;
         if (!prev) {
@@ -114,13 +158,30 @@ export class ImportWriter {
           out.tags++;
         }
       }
-      out.pointsAdded = this.metrics.insertSeries(pk, run.points.series());
+      out.pointsAdded = (open?.pointsAdded ?? 0) + this.metrics.insertSeries(pk, run.points.series());
       for (const a of run.artifacts) {
-        const r = this.copyArtifact(pk, uuid!, a.path, a.file);
+        const r = this.copyArtifact(pk, uuid, a.path, a.file);
         if (r === 'copied') out.artifactsCopied++;
         else if (r !== 'unchanged') out.artifactsSkipped.push({ file: a.file, ...r });
       }
-    })();
+    };
+    if (open) {
+      // Inside the savepoint `spill` opened: release it with the rest of the run, or drop it all.
+      this.open = undefined;
+      try {
+        body();
+        this.db.exec('RELEASE import_run');
+      } catch (err) {
+        if (this.db.inTransaction) {
+          this.db.exec('ROLLBACK TO import_run');
+          this.db.exec('RELEASE import_run');
+        }
+        throw err;
+      }
+    } else {
+      // A savepoint inside the batch transaction (see `batch`), or a transaction of its own.
+      this.db.transaction(body)();
+    }
     this.existing.set(run.sourceId, out.runId);
     this.pendingPoints += run.points.length + 100;
     if (this.db.inTransaction && (this.pendingPoints >= BATCH_POINTS || performance.now() - this.batchStart >= BATCH_MS)) {
@@ -146,9 +207,11 @@ export class ImportWriter {
     this.beginBatch = begin;
     try {
       const result = fn();
+      this.abandonOpenRun();
       if (this.db.inTransaction) this.db.exec('COMMIT');
       return result;
     } catch (err) {
+      this.open = undefined;
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       throw err;
     } finally {
@@ -219,6 +282,7 @@ function prepareStatements(db: Database.Database) {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     updateRun: db.prepare('UPDATE runs SET status = ?, end_time = ? WHERE pk = ?'),
+    fillRun: db.prepare('UPDATE runs SET name = ?, status = ?, start_time = ?, end_time = ?, lifecycle_stage = ?, deleted_time = ?, user_id = ? WHERE pk = ?'),
     paramOf: db.prepare('SELECT value FROM params WHERE run = ? AND key = ?'),
     insertParam: db.prepare('INSERT INTO params (run, key, value) VALUES (?, ?, ?)'),
     putTag: db.prepare('INSERT OR REPLACE INTO tags (run, key, value) VALUES (?, ?, ?)'),

@@ -14,6 +14,19 @@ function chunk(size: number): SeriesPoints {
   return { steps: new Float64Array(size), timestamps: new Float64Array(size), values: new Float64Array(size), length: 0 };
 }
 
+function join(chunks: SeriesPoints[]): SeriesPoints {
+  const n = chunks.reduce((sum, c) => sum + c.length, 0);
+  const out: SeriesPoints = { steps: new Float64Array(n), timestamps: new Float64Array(n), values: new Float64Array(n), length: n };
+  let at = 0;
+  for (const c of chunks) {
+    out.steps.set(c.steps.subarray(0, c.length), at);
+    out.timestamps.set(c.timestamps.subarray(0, c.length), at);
+    out.values.set(c.values.subarray(0, c.length), at);
+    at += c.length;
+  }
+  return out;
+}
+
 /**
  * Metric points of one run, in column arrays per key (24 bytes a point) rather than objects, so
  * a run with millions of points read from a big event file stays compact, and the store can
@@ -24,7 +37,14 @@ export class PointBuffer {
   private readonly keyIndex = new Map<string, number>();
   readonly keys: string[] = [];
   private readonly cols: KeyChunks[] = [];
+  /** Points added so far, including those handed to `spill`. */
   length = 0;
+  private readonly spill: ((key: string, points: SeriesPoints) => void) | undefined;
+
+  /** With `spill`, a key's full chunk of CHUNK points is handed there (and the chunk reused) instead of kept. */
+  constructor(spill?: (key: string, points: SeriesPoints) => void) {
+    this.spill = spill;
+  }
 
   /** The index of a key, for `addTo` (adding the key when it is new). */
   keyId(key: string): number {
@@ -47,8 +67,15 @@ export class PointBuffer {
     const kc = this.cols[k]!;
     let c = kc.open;
     if (c.length === c.steps.length) {
-      kc.full.push(c);
-      c = kc.open = chunk(Math.min(CHUNK, 2 * c.length));
+      if (this.spill && c.length === CHUNK) {
+        // The chunk is sorted in place and written; then it is free again.
+        this.spill(this.keys[k]!, kc.full.length ? join([...kc.full, c]) : c);
+        kc.full = [];
+        c.length = 0;
+      } else {
+        kc.full.push(c);
+        c = kc.open = chunk(Math.min(CHUNK, 2 * c.length));
+      }
     }
     const i = c.length++;
     c.steps[i] = step;
@@ -61,7 +88,7 @@ export class PointBuffer {
     return this.keyIndex.has(key);
   }
 
-  /** The point with the greatest step of a key (the last one read among equal steps). */
+  /** The point with the greatest step of a key (the last one read among equal steps); only for buffers that do not spill. */
   last(key: string): { step: number; timestamp: number; value: number } | undefined {
     const k = this.keyIndex.get(key);
     if (k === undefined) return undefined;
@@ -81,15 +108,7 @@ export class PointBuffer {
     return this.keys.map((key, i) => {
       const { full, open } = this.cols[i]!;
       if (full.length === 0) return { key, points: open };
-      const n = full.reduce((sum, c) => sum + c.length, open.length);
-      const out: SeriesPoints = { steps: new Float64Array(n), timestamps: new Float64Array(n), values: new Float64Array(n), length: n };
-      let at = 0;
-      for (const c of [...full, open]) {
-        out.steps.set(c.steps.subarray(0, c.length), at);
-        out.timestamps.set(c.timestamps.subarray(0, c.length), at);
-        out.values.set(c.values.subarray(0, c.length), at);
-        at += c.length;
-      }
+      const out = join([...full, open]);
       // The joined arrays replace the chunks: a second call sees the same (possibly sorted) points.
       this.cols[i] = { full: [], open: out };
       return { key, points: out };

@@ -87,6 +87,7 @@ export function importRuns(store: RunStore | undefined, opts: ImportOptions): Im
     },
     nonScalar: (kind, n = 1) => (summary.notImported[kind] = (summary.notImported[kind] ?? 0) + n),
     cancelled,
+    spill: writer && !opts.dryRun ? (run, key, points) => writer.spill(run, key, points) : undefined,
   };
   const skipArtifact = (file: string, kind: 'outside' | 'unreadable', reason: string) => {
     if (kind === 'outside') summary.artifacts.refused++;

@@ -39,7 +39,8 @@ export function* readTensorBoardLogdir(logdir: string, ctx: ReadContext, experim
   for (const folder of runFolders(logdir)) {
     if (ctx.cancelled()) return;
     const dir = folder.rel ? join(logdir, folder.rel) : logdir;
-    const points = new PointBuffer();
+    const stub = { sourceId: folder.rel || '.', experiment, name: folder.rel || basename(logdir) };
+    const points = new PointBuffer(ctx.spill && ((key, pts) => ctx.spill!(stub, key, pts)));
     const hp: HParamsData = {};
     let first = Infinity;
     let last = -Infinity;
@@ -102,9 +103,7 @@ export function* readTensorBoardLogdir(logdir: string, ctx: ReadContext, experim
     const endTime = hp.endTime ? Math.round(hp.endTime * 1000) : Number.isFinite(last) ? Math.round(last * 1000) : null;
     const status = hp.endStatus !== undefined ? (END_STATUS[hp.endStatus] ?? 'FINISHED') : 'FINISHED';
     yield {
-      sourceId: folder.rel || '.',
-      experiment,
-      name: folder.rel || basename(logdir),
+      ...stub,
       status,
       startTime,
       endTime: status === 'RUNNING' ? null : endTime,

@@ -29,8 +29,13 @@ CREATE INDEX metric_blocks_by_series ON metric_blocks(series, first_step);
 
 /** Points per block: a range read decodes at most this many points it does not need at each end. */
 export const BLOCK_POINTS = 8192;
-/** Bulk batches with fewer new points of a series than this go to rows (a block per tiny batch would fragment). */
+/**
+ * Bulk batches with fewer new points of a series than this go to rows: a series that keeps
+ * getting small batches would otherwise become a heap of tiny blocks. A series' first points
+ * (an imported run's whole history, usually) make a block from FIRST_BLOCK_MIN_POINTS on.
+ */
 export const BLOCK_MIN_POINTS = 256;
+export const FIRST_BLOCK_MIN_POINTS = 16;
 
 /** Points of one series in columns, sorted and unique once `sortUnique` ran. */
 export interface SeriesPoints {
@@ -384,6 +389,63 @@ export class PointReader {
     }
     if (!sorted) out.sort((a, b) => a.bucket - b.bucket);
     return out;
+  }
+
+  /**
+   * Whether each of the sorted points is stored already, as a mask (1 = stored): a re-import
+   * checks every point it read, so this works on columns, without a tuple per point.
+   */
+  storedMask(series: number, p: SeriesPoints): Uint8Array {
+    const n = p.length;
+    const mask = new Uint8Array(n);
+    if (n === 0) return mask;
+    const from = p.steps[0]!;
+    const to = p.steps[n - 1]!;
+    const mark = (steps: ArrayLike<number>, timestamps: ArrayLike<number>, values: ArrayLike<number>, count: number): void => {
+      // Both lists are sorted: walk them together, starting at the first point of the stored
+      // list's first step in range (binary search: a long series is checked block by block).
+      let j = 0;
+      while (j < count && steps[j]! < from) j++;
+      if (j === count) return;
+      let i = 0;
+      let hi = n;
+      while (i < hi) {
+        const mid = (i + hi) >>> 1;
+        if (p.steps[mid]! < steps[j]!) i = mid + 1;
+        else hi = mid;
+      }
+      for (; j < count && i < n; j++) {
+        const s = steps[j]!;
+        if (s > to) break;
+        const t = timestamps[j]!;
+        const v = values[j]!;
+        let c = -1;
+        while (i < n && (c = comparePoints(p.steps[i]!, p.timestamps[i]!, p.values[i]!, s, t, v)) < 0) i++;
+        if (i < n && c === 0) mask[i] = 1;
+      }
+    };
+    const rows = this.rowsIn.all(series, from, to, -1) as Array<[number, number, number, number]>;
+    if (rows.length > 0) {
+      const k = rows.length;
+      const s = new Float64Array(k);
+      const t = new Float64Array(k);
+      const v = new Float64Array(k);
+      for (let j = 0; j < k; j++) {
+        const r = rows[j]!;
+        s[j] = r[0];
+        t[j] = r[1];
+        v[j] = r[3] ? NaN : r[2];
+      }
+      mark(s, t, v, k);
+    }
+    const st = this.blocks;
+    if (st) {
+      for (const [, count, data] of st.inRange.iterate(series, to, from) as IterableIterator<[number, number, Uint8Array]>) {
+        const b = decodeBlock(data, count);
+        mark(b.steps, b.timestamps, b.values, count);
+      }
+    }
+    return mask;
   }
 
   /** Points of a series with step in [from, to] after `after`, in the table's order, at most `limit`. */

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { checkKey, checkMetricValues } from './validation.ts';
 import type { MetricPoint } from './types.ts';
 import { levelOneTiles, TileBatch } from './series-tiles.ts';
-import { BLOCK_MIN_POINTS, BLOCK_POINTS, comparePoints, encodeBlock, encodeTiles, PointReader, sortUnique, type SeriesPoints } from './metric-blocks.ts';
+import { BLOCK_MIN_POINTS, BLOCK_POINTS, FIRST_BLOCK_MIN_POINTS, comparePoints, encodeBlock, encodeTiles, PointReader, sortUnique, type SeriesPoints } from './metric-blocks.ts';
 
 export type { SeriesPoints };
 
@@ -143,7 +143,7 @@ export class MetricWriter {
       if (agg.count > 0) dropStored(this.reader, agg.id, pts);
       const n = pts.length;
       if (n === 0) continue;
-      if (n >= BLOCK_MIN_POINTS) {
+      if (n >= (agg.count === 0 ? FIRST_BLOCK_MIN_POINTS : BLOCK_MIN_POINTS)) {
         this.writeBlocks(agg.id, pts, agg.count === 0);
         agg.blocks = true;
       } else {
@@ -253,20 +253,11 @@ export class MetricWriter {
 
 /** Drops from sorted, unique points those the series already stores (a re-import of a grown source). */
 function dropStored(reader: PointReader, series: number, p: SeriesPoints): void {
-  if (p.length === 0) return;
-  const old = reader.read(series, { from: p.steps[0]!, to: p.steps[p.length - 1]! });
-  if (old.length === 0) return;
-  let j = 0;
+  const mask = reader.storedMask(series, p);
   let w = 0;
   for (let i = 0; i < p.length; i++) {
-    const s = p.steps[i]!;
-    const t = p.timestamps[i]!;
-    const v = p.values[i]!;
-    while (j < old.length && comparePoints(old[j]![0], old[j]![1], old[j]![2], s, t, v) < 0) j++;
-    if (j < old.length && comparePoints(old[j]![0], old[j]![1], old[j]![2], s, t, v) === 0) continue;
-    p.steps[w] = s;
-    p.timestamps[w] = t;
-    p.values[w] = v;
+    if (mask[i]) continue;
+    if (w !== i) (p.steps[w] = p.steps[i]!), (p.timestamps[w] = p.timestamps[i]!), (p.values[w] = p.values[i]!);
     w++;
   }
   p.length = w;
