@@ -180,3 +180,45 @@ test('TensorBoard re-import is idempotent; after the writer appended, only the n
     src.cleanup();
   }
 });
+
+test('a run bigger than one write chunk imports exactly, re-imports as unchanged, and a cancel after chunks were written leaves nothing', () => {
+  const src = tempDir();
+  const t = tempStore();
+  try {
+    // 2 tags x 200,000 points: each tag's first 131,328 points (growing buffers, then a full
+    // 65,536-point chunk) are written while the file is still being read.
+    const dir = join(src.dir, 'big');
+    mkdirSync(dir, { recursive: true });
+    const records: Buffer[] = [fileVersionRecord(1_700_000_000)];
+    for (let step = 0; step < 200_000; step++) {
+      records.push(scalarEventRecord(1_700_000_000 + step * 0.01, step, 'loss', Math.fround(1 / (step + 1))));
+      records.push(scalarEventRecord(1_700_000_000 + step * 0.01, step, 'acc', Math.fround(step / 200_000)));
+    }
+    writeFileSync(join(dir, 'events.out.tfevents.1700000000.host.1.0'), Buffer.concat(records));
+
+    // Cancelled once the reader is past the first written chunks (the reader asks every 1,024
+    // records): the run must not appear at all.
+    let checks = 0;
+    const cancelled = importRuns(t.store, { path: src.dir, isCancelled: () => ++checks > 350 });
+    assert.equal(cancelled.cancelled, true);
+    assert.equal(t.store.db.prepare('SELECT COUNT(*) FROM runs').pluck().get(), 0, 'a cancelled run leaves no run behind');
+    assert.equal(t.store.db.prepare('SELECT COUNT(*) FROM metric_blocks').pluck().get(), 0, 'nor any of its points');
+
+    const s = importRuns(t.store, { path: src.dir });
+    assert.equal(s.metricPoints.added, 400_000);
+    const run = t.store.getRun(s.runIds[0]!);
+    assert.deepEqual(counts(run), { acc: 200_000, loss: 200_000 });
+    const loss = t.store.metricHistory(run.info.id, 'loss');
+    assert.equal(loss.length, 200_000);
+    assert.ok(loss.every((p, i) => p.step === i && p.value === Math.fround(1 / (i + 1))), 'every point in order with its value');
+    assert.equal(run.info.startTime, 1_700_000_000_000);
+
+    const again = importRuns(t.store, { path: src.dir });
+    assert.equal(again.metricPoints.added, 0);
+    assert.equal(again.runs.unchanged, 1);
+    assert.deepEqual(counts(t.store.getRun(run.info.id)), { acc: 200_000, loss: 200_000 });
+  } finally {
+    t.cleanup();
+    src.cleanup();
+  }
+});
