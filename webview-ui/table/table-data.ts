@@ -8,6 +8,7 @@
 import type { MetricAggregate, TableChunk } from '../../src/protocol/table-protocol.ts';
 import { digitsFor, formatDateTime, formatDuration, formatExact, formatNumber } from '../../src/shared/display-format.ts';
 import { formatStatus } from '../../src/shared/run-status.ts';
+import { textSortKeys } from './text-keys.ts';
 
 export type ColumnKind = 'name' | 'status' | 'start' | 'duration' | 'param' | 'metric';
 
@@ -302,12 +303,9 @@ export class TableData {
     if (keys) return keys;
     const n = this.rowCount;
     switch (col.kind) {
-      case 'name': {
-        const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => collator.compare(this.text(col, agg, a) ?? '', this.text(col, agg, b) ?? ''));
-        keys = new Float64Array(n);
-        order.forEach((row, r) => (keys![row] = r));
+      case 'name':
+        keys = textSortKeys(Array.from({ length: n }, (_, row) => this.text(col, agg, row) ?? ''), collator);
         break;
-      }
       case 'status':
         keys = this.statuses.sortKeys(n, formatStatus);
         break;
