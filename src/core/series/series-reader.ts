@@ -1,6 +1,6 @@
 import type { RunStore } from '../store/run-store.ts';
 import { emptyColumns, m4, type Columns, type Downsampled } from './downsample.ts';
-import { seriesIdOf, seriesPointReaders, seriesStepRange } from '../store/series-queries.ts';
+import { seriesIdOf, seriesPointReaders, seriesStepRange, type SeriesPointReaders } from '../store/series-queries.ts';
 import { bucketOf, TILE_BITS, TILE_LEVELS } from '../store/series-tiles.ts';
 
 /** A tile may span this many buckets (4 px at the charts' 2 px per bucket). */
@@ -29,9 +29,10 @@ export interface SeriesResult extends Downsampled {
 /**
  * Chart data for one series, read only for the requested range and already downsampled: from raw
  * points when the range is small, else from the coarsest tile level whose tiles span at most two
- * buckets. Extremes are exact either way; zooming in re-reads until points are raw.
+ * buckets. Extremes are exact either way; zooming in re-reads until points are raw. `read`: the
+ * prepared reads, shared by the series of one request (preparing them is a good part of a read).
  */
-export function readSeries(store: RunStore, req: SeriesRequest): SeriesResult {
+export function readSeries(store: RunStore, req: SeriesRequest, read: SeriesPointReaders = seriesPointReaders(store)): SeriesResult {
   const series = seriesIdOf(store, req.runId, req.key);
   const buckets = Math.max(1, Math.floor(req.buckets));
   if (series === undefined) return { ...emptyColumns(), downsampled: false, sourcePoints: 0, minStep: 0, maxStep: 0, level: 0 };
@@ -53,7 +54,6 @@ export function readSeries(store: RunStore, req: SeriesRequest): SeriesResult {
   const times: number[] = [];
   const values: number[] = [];
   let source = 0;
-  const read = seriesPointReaders(store);
   const collect = (from: number, to: number, l: number): void => {
     if (from > to) return;
     if (l === 0) {

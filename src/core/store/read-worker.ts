@@ -11,6 +11,7 @@ import { ExperimentColumns, readMetricColumns, sliceChunk, type ExperimentChunk,
 import { metricsCsv } from '../series/metrics-csv.ts';
 import { readSeries, type SeriesResult } from '../series/series-reader.ts';
 import { activeRunOrder } from './experiment-queries.ts';
+import { seriesPointReaders } from './series-queries.ts';
 import type { ReadEnvelope, ReadReply, ReadRequest } from './read-protocol.ts';
 import { RunStore } from './run-store.ts';
 import { filterTableColumns } from './table-filter.ts';
@@ -198,9 +199,10 @@ async function handle(env: ReadEnvelope): Promise<void> {
     }
     case 'series': {
       const out: SeriesResult[] = [];
+      const read = seriesPointReaders(store);
       for (const runId of r.runIds) {
         check();
-        out.push(readSeries(store, { runId, key: r.key, buckets: r.buckets, byTime: r.byTime, ...(r.minStep !== undefined && r.maxStep !== undefined ? { minStep: r.minStep, maxStep: r.maxStep } : {}) }));
+        out.push(readSeries(store, { runId, key: r.key, buckets: r.buckets, byTime: r.byTime, ...(r.minStep !== undefined && r.maxStep !== undefined ? { minStep: r.minStep, maxStep: r.maxStep } : {}) }, read));
       }
       // Transferred, not copied: the columns are this read's own.
       post({ id: env.id, type: 'result', value: out }, [...new Set(out.flatMap((s) => [s.steps.buffer, s.times.buffer, s.values.buffer]))] as ArrayBuffer[]);

@@ -1,5 +1,6 @@
 import { m4 } from '../../core/series/downsample.ts';
 import { readSeries, type SeriesResult } from '../../core/series/series-reader.ts';
+import { seriesPointReaders } from '../../core/store/series-queries.ts';
 import type { ReadChannel } from '../../core/store/store-reader.ts';
 import type { RunStore } from '../../core/store/run-store.ts';
 import type { SeriesMsg, StepRange, XAxisMode } from '../../protocol/common.ts';
@@ -20,7 +21,8 @@ export class SeriesFeed {
   }
 
   answer(runIds: string[], key: string, xAxis: XAxisMode, buckets: number, range: StepRange | null): SeriesMsg[] {
-    const results = runIds.map((runId) => readSeries(this.store, { runId, key, buckets, byTime: xAxis !== 'step', ...(range ? { minStep: range.minStep, maxStep: range.maxStep } : {}) }));
+    const read = seriesPointReaders(this.store);
+    const results = runIds.map((runId) => readSeries(this.store, { runId, key, buckets, byTime: xAxis !== 'step', ...(range ? { minStep: range.minStep, maxStep: range.maxStep } : {}) }, read));
     return this.toMessages(runIds, key, xAxis, buckets, range, results);
   }
 
