@@ -128,7 +128,6 @@ export class MetricChart {
   private readonly detachZoom: () => void;
 
   constructor(parent: HTMLElement, o: MetricChartOptions) {
-    registerChartParts();
     this.key = o.key;
     this.runs = o.runs;
     this.view = o.view;
@@ -164,7 +163,10 @@ export class MetricChart {
 
   /** The chart.js instance, built on first use. */
   get chart(): Chart<'line', Point[]> {
-    this.built ??= new Chart<'line', Point[]>(this.canvas, { type: 'line', data: { datasets: [] }, options: this.buildOptions() });
+    if (!this.built) {
+      registerChartParts();
+      this.built = new Chart<'line', Point[]>(this.canvas, { type: 'line', data: { datasets: [] }, options: this.buildOptions() });
+    }
     return this.built;
   }
 
@@ -481,6 +483,8 @@ export class MetricChart {
     }
     if (!this.built) {
       // First data: build chart.js with it (one layout and draw, not an empty chart then an update).
+      // chart.js's parts are registered only now: the first request goes out before that work.
+      registerChartParts();
       this.built = new Chart<'line', Point[]>(this.canvas, { type: 'line', data: { datasets: this.buildDatasets() }, options: this.buildOptions() });
       this.host.firstDrawn?.(this.key);
     } else {
