@@ -45,15 +45,13 @@ export function* readTensorBoardLogdir(logdir: string, ctx: ReadContext, experim
     let first = Infinity;
     let last = -Infinity;
     let events = 0;
-    let view: DataView | undefined;
     // The fast path's tag ids -> this run's key index in `points`.
     const keyOfTag: number[] = [];
     for (const name of folder.files) {
       const file = join(dir, name);
       readTfRecords(
         file,
-        (buf, start, end, index) => {
-          if (view?.buffer !== buf.buffer || view.byteOffset !== buf.byteOffset) view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+        (buf, start, end, index, view) => {
           const fast = decodeSimpleScalars(buf, view, start, end);
           if (fast) {
             events++;

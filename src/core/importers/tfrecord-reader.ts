@@ -13,12 +13,12 @@ const MAX_RECORD = 1 << 30;
  * Streams the records of a TFRecord file (uint64 length, masked CRC-32C of the length, data,
  * masked CRC-32C of the data) through a fixed window, so a 1 GB event file never sits in memory.
  * A record whose data CRC fails is skipped; a length whose CRC fails makes the reader scan for
- * the next valid header; a truncated tail is reported. `onRecord` gets the buffer and the data's
- * bounds, valid only during the call.
+ * the next valid header; a truncated tail is reported. `onRecord` gets the buffer (and a view of it) and the
+ * data's bounds, valid only during the call.
  */
 export function readTfRecords(
   file: string,
-  onRecord: (buf: Uint8Array, start: number, end: number, index: number) => void,
+  onRecord: (buf: Uint8Array, start: number, end: number, index: number, view: DataView) => void,
   onProblem: (p: RecordProblem) => void,
   isCancelled: () => boolean = () => false,
 ): { records: number; bytes: number } {
@@ -80,7 +80,7 @@ export function readTfRecords(
       if (maskCrc(crc32c(buf, start, end)) !== view.getUint32(end, true)) {
         onProblem({ offset: base + pos, message: `record ${index}: data checksum mismatch; record skipped` });
       } else {
-        onRecord(buf, start, end, index);
+        onRecord(buf, start, end, index, view);
         records++;
       }
       index++;
