@@ -330,6 +330,15 @@ function blocksTable(db: Database.Database): boolean {
   return has;
 }
 
+const readers = new WeakMap<Database.Database, PointReader>();
+
+/** The connection's point reader (statements prepared once per connection, not per read). */
+export function pointReader(db: Database.Database): PointReader {
+  let r = readers.get(db);
+  if (!r) readers.set(db, (r = new PointReader(db)));
+  return r;
+}
+
 /**
  * Reads of points that merge rows and blocks. Statements are prepared once per reader; a chart
  * read asks for many ranges of one series.
@@ -338,6 +347,7 @@ export class PointReader {
   private readonly db: Database.Database;
   private readonly rowsIn: Database.Statement;
   private readonly rowsAfter: Database.Statement;
+  private readonly rowRange: Database.Statement;
   private blockStatements: { inRange: Database.Statement; range: Database.Statement; tiles: Database.Statement } | undefined;
 
   constructor(db: Database.Database) {
@@ -346,6 +356,7 @@ export class PointReader {
     this.rowsAfter = db
       .prepare('SELECT step, timestamp, value, is_nan FROM metrics WHERE series = ? AND step BETWEEN ? AND ? AND (step, timestamp, value, is_nan) > (?, ?, ?, ?) ORDER BY step, timestamp, value, is_nan LIMIT ?')
       .raw();
+    this.rowRange = db.prepare('SELECT (SELECT MIN(step) FROM metrics WHERE series = ?), (SELECT MAX(step) FROM metrics WHERE series = ?)').raw();
   }
 
   private get blocks(): { inRange: Database.Statement; range: Database.Statement; tiles: Database.Statement } | undefined {
@@ -363,7 +374,7 @@ export class PointReader {
   stepRange(series: number): { minStep: number; maxStep: number } | undefined {
     // Two subqueries: SQLite answers a lone MIN or MAX from the index, but MIN and MAX in one
     // SELECT scan every row of the series.
-    const rows = this.db.prepare('SELECT (SELECT MIN(step) FROM metrics WHERE series = ?), (SELECT MAX(step) FROM metrics WHERE series = ?)').raw().get(series, series) as [number | null, number | null];
+    const rows = this.rowRange.get(series, series) as [number | null, number | null];
     const blocks = (this.blocks?.range.get(series) as [number | null, number | null] | undefined) ?? [null, null];
     const min = [rows[0], blocks[0]].filter((v): v is number => v !== null);
     const max = [rows[1], blocks[1]].filter((v): v is number => v !== null);

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { checkKey, checkMetricValues } from './validation.ts';
 import type { MetricPoint } from './types.ts';
 import { levelOneTiles, TileBatch } from './series-tiles.ts';
-import { BLOCK_MIN_POINTS, BLOCK_POINTS, FIRST_BLOCK_MIN_POINTS, comparePoints, encodeBlock, encodeTiles, PointReader, sortUnique, type SeriesPoints } from './metric-blocks.ts';
+import { BLOCK_MIN_POINTS, BLOCK_POINTS, FIRST_BLOCK_MIN_POINTS, comparePoints, encodeBlock, encodeTiles, pointReader, type PointReader, sortUnique, type SeriesPoints } from './metric-blocks.ts';
 
 export type { SeriesPoints };
 
@@ -72,7 +72,7 @@ export class MetricWriter {
   constructor(db: Database.Database) {
     this.db = db;
     this.tiles = new TileBatch(db);
-    this.reader = new PointReader(db);
+    this.reader = pointReader(db);
     this.insertPoint = db.prepare('INSERT OR IGNORE INTO metrics (series, step, timestamp, value, is_nan) VALUES (?, ?, ?, ?, ?)');
     this.selectSeries = db.prepare('SELECT * FROM series WHERE run = ? AND key = ?');
     this.createSeries = db.prepare('INSERT INTO series (run, key) VALUES (?, ?) RETURNING *');

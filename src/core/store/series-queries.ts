@@ -1,6 +1,6 @@
 import type { RunStore } from './run-store.ts';
 import { mergeTile, rowToTile, type Tile } from './series-tiles.ts';
-import { PointReader } from './metric-blocks.ts';
+import { pointReader } from './metric-blocks.ts';
 
 /**
  * The reads of metric series that charts need (points, tiles, step ranges). The store owns these
@@ -14,7 +14,7 @@ export function seriesIdOf(store: RunStore, runId: string, key: string): number 
 
 /** First and last step of a series (0 when it has no points). */
 export function seriesStepRange(store: RunStore, series: number): { minStep: number; maxStep: number } {
-  return new PointReader(store.db).stepRange(series) ?? { minStep: 0, maxStep: 0 };
+  return pointReader(store.db).stepRange(series) ?? { minStep: 0, maxStep: 0 };
 }
 
 export interface SeriesPointReaders {
@@ -31,7 +31,7 @@ export interface SeriesPointReaders {
 
 /** Prepared once per read, used for every range a downsampling pass asks for. */
 export function seriesPointReaders(store: RunStore): SeriesPointReaders {
-  const reader = new PointReader(store.db);
+  const reader = pointReader(store.db);
   const tiles = store.db
     .prepare(
       `SELECT series, level, bucket, count, first_step, first_ts, first_value, last_step, last_ts, last_value,
