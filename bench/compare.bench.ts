@@ -30,8 +30,8 @@ const STEPS = 1_000_000;
 const LONG_RUNS = 10;
 const KEYS = ['loss', 'accuracy', 'lr'];
 const SHORT_RUNS = 10_000;
-// v3: seeded since metric points of large batches are stored in blocks (store migration 15).
-const CACHE = join(process.env.LOOPLINE_CACHE ?? join(homedir(), '.cache', 'loopline'), 'bench-compare-v3');
+// v4: seeded since metric points of large batches are stored in blocks (store migration 15).
+const CACHE = join(process.env.LOOPLINE_CACHE ?? join(homedir(), '.cache', 'loopline'), 'bench-compare-v4');
 const DB = join(CACHE, 'loopline.db');
 const BIG_RUNS = 100_000;
 const BIG_CACHE = join(process.env.LOOPLINE_CACHE ?? join(homedir(), '.cache', 'loopline'), 'bench-table-100k-v1');

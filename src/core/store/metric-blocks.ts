@@ -25,6 +25,8 @@ CREATE TABLE metric_blocks (
   tiles BLOB NOT NULL
 );
 CREATE INDEX metric_blocks_by_series ON metric_blocks(series, first_step);
+-- Set once a series has a block, so a live batch knows without a query whether to look there for duplicates.
+ALTER TABLE series ADD COLUMN has_blocks INTEGER NOT NULL DEFAULT 0;
 `;
 
 /** Points per block: a range read decodes at most this many points it does not need at each end. */

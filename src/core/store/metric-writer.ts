@@ -28,6 +28,8 @@ export interface SeriesRow {
   max_value: number | null;
   max_step: number | null;
   count: number;
+  /** Absent in a store opened read-only before schema 15. */
+  has_blocks?: number;
 }
 
 export interface HistoryQuery {
@@ -51,8 +53,8 @@ interface Agg {
   maxValue: number | null;
   maxStep: number | null;
   count: number;
-  /** Whether the series has blocks, once asked in this batch. */
-  blocks?: boolean;
+  /** Whether the series has points in blocks. */
+  blocks: boolean;
 }
 
 /**
@@ -115,7 +117,7 @@ export class MetricWriter {
         aggs.set(p.key, agg);
       }
       const nan = Number.isNaN(p.value) ? 1 : 0;
-      if (agg.count > 0 && (agg.blocks ??= this.hasBlocks(agg.id)) && this.inBlocks(agg.id, p.step, p.timestamp, p.value)) continue; // exact duplicate
+      if (agg.blocks && this.inBlocks(agg.id, p.step, p.timestamp, p.value)) continue; // exact duplicate
       if (this.insertPoint.run(agg.id, p.step, p.timestamp, nan ? 0 : p.value, nan).changes === 0) continue; // exact duplicate
       this.account(agg, p);
     }
@@ -145,7 +147,11 @@ export class MetricWriter {
       if (n === 0) continue;
       if (n >= (agg.count === 0 ? FIRST_BLOCK_MIN_POINTS : BLOCK_MIN_POINTS)) {
         this.writeBlocks(agg.id, pts, agg.count === 0);
-        agg.blocks = true;
+        if (!agg.blocks) {
+          this.markBlocks ??= this.db.prepare('UPDATE series SET has_blocks = 1 WHERE id = ?');
+          this.markBlocks.run(agg.id);
+          agg.blocks = true;
+        }
       } else {
         this.writeRows(agg.id, pts);
         this.tiles.addSorted(agg.id, pts.steps, pts.timestamps, pts.values, n, agg.count === 0);
@@ -190,13 +196,7 @@ export class MetricWriter {
     return this.reader.read(series, { from: step, to: step }).some((q) => comparePoints(q[0], q[1], q[2], step, ts, value) === 0);
   }
 
-  private hasBlocksStatement: Database.Statement | undefined;
-
-  /** Asked once per series and batch: another process may have added blocks since the last one. */
-  private hasBlocks(series: number): boolean {
-    this.hasBlocksStatement ??= this.db.prepare('SELECT EXISTS (SELECT 1 FROM metric_blocks WHERE series = ?)').pluck();
-    return this.hasBlocksStatement.get(series) === 1;
-  }
+  private markBlocks: Database.Statement | undefined;
 
   private readonly bulkStatements = new Map<number, Database.Statement>();
 
@@ -247,6 +247,7 @@ export class MetricWriter {
       maxValue: s.max_value,
       maxStep: s.max_step,
       count: s.count,
+      blocks: s.has_blocks === 1,
     };
   }
 }
