@@ -287,10 +287,15 @@ export function encodeTiles(tiles: readonly Tile[]): Buffer {
 }
 
 /** The tiles of a block with bucket in [from, to], in bucket order. */
-export function decodeTiles(blob: Uint8Array, series: number, from: number, to: number): Tile[] {
+function tileNumbers(blob: Uint8Array): Float64Array {
   if (blob.byteLength % (TILE_NUMBERS * 8) !== 0) throw new Error(`metric block tiles of ${blob.byteLength} bytes are damaged`);
   const a = new Float64Array(blob.byteLength / 8);
   new Uint8Array(a.buffer).set(blob);
+  return a;
+}
+
+export function decodeTiles(blob: Uint8Array, series: number, from: number, to: number): Tile[] {
+  const a = tileNumbers(blob);
   const out: Tile[] = [];
   const n = (v: number) => (v === v ? v : null);
   for (let o = 0; o < a.length; o += TILE_NUMBERS) {
@@ -459,6 +464,32 @@ export class PointReader {
       }
     }
     return mask;
+  }
+
+  /**
+   * `blockTiles` in the chart read's row form ([count, first, min, max, last] as step, ts, value;
+   * null for none), without an object per tile; undefined when a bucket is split between blocks
+   * or the blocks overlap, which the caller then merges through `blockTiles`.
+   */
+  blockTileRows(series: number, from: number, to: number): Array<Array<number | null>> | undefined {
+    const st = this.blocks;
+    if (!st) return [];
+    const size = 2 ** TILE_BITS;
+    const out: Array<Array<number | null>> = [];
+    let last = -Infinity;
+    const n = (v: number) => (v === v ? v : null);
+    for (const blob of st.tiles.iterate(series, (to + 1) * size - 1, from * size) as IterableIterator<Uint8Array>) {
+      const a = tileNumbers(blob);
+      for (let o = 0; o < a.length; o += TILE_NUMBERS) {
+        const bucket = a[o]!;
+        if (bucket < from) continue;
+        if (bucket > to) break;
+        if (bucket <= last) return undefined;
+        last = bucket;
+        out.push([a[o + 1]!, n(a[o + 2]!), n(a[o + 3]!), n(a[o + 4]!), n(a[o + 8]!), n(a[o + 9]!), n(a[o + 10]!), n(a[o + 11]!), n(a[o + 12]!), n(a[o + 13]!), n(a[o + 5]!), n(a[o + 6]!), n(a[o + 7]!)]);
+      }
+    }
+    return out;
   }
 
   /** Points of a series with step in [from, to] after `after`, in the table's order, at most `limit`. */

@@ -51,10 +51,14 @@ export function seriesPointReaders(store: RunStore): SeriesPointReaders {
     return level === 1 ? mergeByBucket(rows, reader.blockTiles(series, from, to)) : rows;
   };
   return {
-    tileRows: (series, level, from, to) =>
-      level === 1
-        ? tileObjects(series, level, from, to).map((t) => [t.count, t.firstStep, t.firstTs, t.firstValue, t.minStep, t.minTs, t.minValue, t.maxStep, t.maxTs, t.maxValue, t.lastStep, t.lastTs, t.lastValue])
-        : (tileRows.all(series, level, from, to) as Array<Array<number | null>>),
+    tileRows: (series, level, from, to) => {
+      const rows = tileRows.all(series, level, from, to) as Array<Array<number | null>>;
+      if (level !== 1) return rows;
+      // A series whose points are all in blocks (an import, a big logged batch) needs no merge.
+      const fromBlocks = rows.length === 0 ? reader.blockTileRows(series, from, to) : undefined;
+      if (fromBlocks) return fromBlocks;
+      return tileObjects(series, level, from, to).map((t) => [t.count, t.firstStep, t.firstTs, t.firstValue, t.minStep, t.minTs, t.minValue, t.maxStep, t.maxTs, t.maxValue, t.lastStep, t.lastTs, t.lastValue]);
+    },
     points: (series, from, to) => reader.read(series, { from, to }),
     tiles: tileObjects,
   };
