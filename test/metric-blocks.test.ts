@@ -127,6 +127,9 @@ test('bulk-logged points (blocks) give the same history, paging, summary and til
     assert.deepEqual(summary(bulk.store, a), summary(rows.store, b));
     for (const level of [1, 2, 3]) assert.deepEqual(withoutSeries(tilesOf(bulk.store, a, level)), bruteTiles(want, level), `level ${level} tiles`);
     const series = seriesIdOf(bulk.store, a, 'loss')!;
+    // The chart read's row form (straight from the blocks) holds the same tiles.
+    const asRow = (t: Omit<Tile, 'series'>) => [t.count, t.firstStep, t.firstTs, t.firstValue, t.minStep, t.minTs, t.minValue, t.maxStep, t.maxTs, t.maxValue, t.lastStep, t.lastTs, t.lastValue];
+    assert.deepEqual(seriesPointReaders(bulk.store).tileRows(series, 1, 3, 40), bruteTiles(want, 1).filter((t) => t.bucket >= 3 && t.bucket <= 40).map(asRow));
     assert.deepEqual(seriesStepRange(bulk.store, series), { minStep: want[0]!.step, maxStep: want[want.length - 1]!.step });
     assert.deepEqual(seriesPointReaders(bulk.store).points(series, 10, 20), want.filter((p) => p.step >= 10 && p.step <= 20).map((p) => [p.step, p.timestamp, p.value]));
   } finally {
