@@ -130,6 +130,11 @@ test('bulk-logged points (blocks) give the same history, paging, summary and til
     // The chart read's row form (straight from the blocks) holds the same tiles.
     const asRow = (t: Omit<Tile, 'series'>) => [t.count, t.firstStep, t.firstTs, t.firstValue, t.minStep, t.minTs, t.minValue, t.maxStep, t.maxTs, t.maxValue, t.lastStep, t.lastTs, t.lastValue];
     assert.deepEqual(seriesPointReaders(bulk.store).tileRows(series, 1, 3, 40), bruteTiles(want, 1).filter((t) => t.bucket >= 3 && t.bucket <= 40).map(asRow));
+    // A series logged in order in one batch: its level-1 tiles come from the blocks unmerged.
+    const clean = newRun(bulk.store);
+    const inOrder = Array.from({ length: 20_000 }, (_, i) => ({ key: 'loss', step: i, timestamp: 1_700_000_000_000 + i, value: i % 97 === 0 ? NaN : Math.sin(i / 10) }));
+    logIn(bulk.store, clean, inOrder, 20_000);
+    assert.deepEqual(seriesPointReaders(bulk.store).tileRows(seriesIdOf(bulk.store, clean, 'loss')!, 1, 100, 200), bruteTiles(inOrder, 1).filter((t) => t.bucket >= 100 && t.bucket <= 200).map(asRow));
     assert.deepEqual(seriesStepRange(bulk.store, series), { minStep: want[0]!.step, maxStep: want[want.length - 1]!.step });
     assert.deepEqual(seriesPointReaders(bulk.store).points(series, 10, 20), want.filter((p) => p.step >= 10 && p.step <= 20).map((p) => [p.step, p.timestamp, p.value]));
   } finally {
