@@ -354,8 +354,9 @@ export class PointReader {
   private readonly db: Database.Database;
   private readonly rowsIn: Database.Statement;
   private readonly rowsAfter: Database.Statement;
-  private readonly rowRange: Database.Statement;
-  private blockStatements: { inRange: Database.Statement; range: Database.Statement; tiles: Database.Statement } | undefined;
+  private readonly rowMin: Database.Statement;
+  private readonly lastStep: Database.Statement;
+  private blockStatements: { inRange: Database.Statement; min: Database.Statement; tiles: Database.Statement } | undefined;
 
   constructor(db: Database.Database) {
     this.db = db;
@@ -363,15 +364,16 @@ export class PointReader {
     this.rowsAfter = db
       .prepare('SELECT step, timestamp, value, is_nan FROM metrics WHERE series = ? AND step BETWEEN ? AND ? AND (step, timestamp, value, is_nan) > (?, ?, ?, ?) ORDER BY step, timestamp, value, is_nan LIMIT ?')
       .raw();
-    this.rowRange = db.prepare('SELECT (SELECT MIN(step) FROM metrics WHERE series = ?), (SELECT MAX(step) FROM metrics WHERE series = ?)').raw();
+    this.rowMin = db.prepare('SELECT MIN(step) FROM metrics WHERE series = ?').pluck();
+    this.lastStep = db.prepare('SELECT last_step FROM series WHERE id = ?').pluck();
   }
 
-  private get blocks(): { inRange: Database.Statement; range: Database.Statement; tiles: Database.Statement } | undefined {
+  private get blocks(): { inRange: Database.Statement; min: Database.Statement; tiles: Database.Statement } | undefined {
     if (!this.blockStatements && blocksTable(this.db)) {
       this.blockStatements = {
         tiles: this.db.prepare('SELECT tiles FROM metric_blocks WHERE series = ? AND first_step <= ? AND last_step >= ? ORDER BY first_step').pluck(),
         inRange: this.db.prepare('SELECT first_step, count, data FROM metric_blocks WHERE series = ? AND first_step <= ? AND last_step >= ? ORDER BY first_step').raw(),
-        range: this.db.prepare('SELECT MIN(first_step), MAX(last_step) FROM metric_blocks WHERE series = ?').raw(),
+        min: this.db.prepare('SELECT MIN(first_step) FROM metric_blocks WHERE series = ?').pluck(),
       };
     }
     return this.blockStatements;
@@ -379,14 +381,14 @@ export class PointReader {
 
   /** First and last step of a series over rows and blocks, or undefined when it has no points. */
   stepRange(series: number): { minStep: number; maxStep: number } | undefined {
-    // Two subqueries: SQLite answers a lone MIN or MAX from the index, but MIN and MAX in one
-    // SELECT scan every row of the series.
-    const rows = this.rowRange.get(series, series) as [number | null, number | null];
-    const blocks = (this.blocks?.range.get(series) as [number | null, number | null] | undefined) ?? [null, null];
-    const min = [rows[0], blocks[0]].filter((v): v is number => v !== null);
-    const max = [rows[1], blocks[1]].filter((v): v is number => v !== null);
-    if (min.length === 0) return undefined;
-    return { minStep: Math.min(...min), maxStep: Math.max(...max) };
+    // The greatest step is the series' "last" point (the greatest in the table's order), kept in
+    // its summary row; the smallest is the first of rows and blocks, each read from its index.
+    const last = this.lastStep.get(series) as number | null | undefined;
+    if (last === null || last === undefined) return undefined;
+    const fromRows = this.rowMin.get(series) as number | null;
+    const fromBlocks = (this.blocks?.min.get(series) as number | null | undefined) ?? null;
+    const min = fromRows === null ? fromBlocks : fromBlocks === null ? fromRows : Math.min(fromRows, fromBlocks);
+    return { minStep: min ?? last, maxStep: last };
   }
 
   /**

@@ -29,8 +29,16 @@ export interface SeriesPointReaders {
   tileRows(series: number, level: number, from: number, to: number): Array<Array<number | null>>;
 }
 
-/** Prepared once per read, used for every range a downsampling pass asks for. */
+const pointReaders = new WeakMap<RunStore['db'], SeriesPointReaders>();
+
+/** Prepared once per connection, used for every range a downsampling pass asks for. */
 export function seriesPointReaders(store: RunStore): SeriesPointReaders {
+  let r = pointReaders.get(store.db);
+  if (!r) pointReaders.set(store.db, (r = prepareReaders(store)));
+  return r;
+}
+
+function prepareReaders(store: RunStore): SeriesPointReaders {
   const reader = pointReader(store.db);
   const tiles = store.db
     .prepare(
