@@ -19,6 +19,20 @@ export interface ServingContainer {
 }
 
 /**
+ * The shell command that starts a serve spec's server. The proxy (or the scorer's published port)
+ * reaches it from outside its container, so it must listen on 8080 on every address
+ * (examples/iris/serve.py binds 127.0.0.1 unless told otherwise): `--port 8080` and `--host 0.0.0.0`
+ * are added unless the command already says where to listen in a form servers use (`--port`, `-p`,
+ * `--bind`/`-b` as gunicorn takes it, `host:port`, `$PORT`/`$HOST`, which the container also sets).
+ */
+export function servingCommand(command: string): string {
+  const binds = /(^|\s)(--bind|-b)(\s|=)/.test(command) || /(^|[\s=])[\w.\-[\]:]*:\d{2,5}(\s|$)/.test(command);
+  const port = binds || /(^|\s)(--port|-p)(\s|=)|\$\{?PORT\b/.test(command);
+  const host = binds || /(^|\s)(--host|-h)(\s|=)|\$\{?HOST\b/.test(command);
+  return `${command}${port ? '' : ` --port ${MODEL_PORT}`}${host ? '' : ' --host 0.0.0.0'}`;
+}
+
+/**
  * The container a model version is served in: its serve spec (the one recorded at registration, else
  * loopline.yaml's), the version's files read-only at /model, the project read-only at /app. Deployments
  * and the scorer (evaluate, predict) both start versions through this, so what is evaluated is what
@@ -31,9 +45,7 @@ export function servingContainer(registry: ModelRegistry, v: ModelVersion, place
   if (!image) throw invalid(`serve: needs image: (an image with the runtime, e.g. loopline/python:bookworm from npm run docker:setup) or build: (a folder with a Dockerfile, e.g. build: .).`);
   const port = serve.port ?? MODEL_PORT;
   if (port !== MODEL_PORT) throw invalid(`serve.port must be ${MODEL_PORT} for now (the proxy reaches every model container there).`);
-  // The proxy (or the scorer's published port) reaches the server from outside its container: it must
-  // listen on 8080 on every address (examples/iris/serve.py binds 127.0.0.1 unless told otherwise).
-  const command = ['sh', '-c', `${serve.command}${/--port\b/.test(serve.command) ? '' : ` --port ${MODEL_PORT}`}${/--host\b/.test(serve.command) ? '' : ' --host 0.0.0.0'}`];
+  const command = ['sh', '-c', servingCommand(serve.command)];
   return {
     port,
     health: serve.health ?? '/ping',
@@ -42,7 +54,7 @@ export function servingContainer(registry: ModelRegistry, v: ModelVersion, place
       image,
       command,
       workingDir: '/app',
-      env: { LOOPLINE_MODEL: v.model, LOOPLINE_MODEL_VERSION: String(v.version), PYTHONUNBUFFERED: '1' },
+      env: { LOOPLINE_MODEL: v.model, LOOPLINE_MODEL_VERSION: String(v.version), PYTHONUNBUFFERED: '1', PORT: String(MODEL_PORT), HOST: '0.0.0.0' },
       labels: { 'loopline.model': v.model, 'loopline.version': String(v.version), ...place.labels },
       binds: [
         { source: v.dir, target: '/model', readOnly: true },
