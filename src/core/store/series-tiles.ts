@@ -261,36 +261,6 @@ export class TileBatch {
 
 const DIVISORS = TILE_LEVELS.map((level) => 2 ** (TILE_BITS * level));
 
-/**
- * Adds the points of one series to a batch, remembering the tile per level the previous point
- * went to: consecutive points of a series almost always share their tiles, so a bulk load skips
- * the batch's map for all but one point in 64. Valid until the batch is written or reset.
- */
-export class TileCursor {
-  private readonly batch: TileBatch;
-  private readonly series: number;
-  private readonly buckets: number[] = DIVISORS.map(() => NaN);
-  private readonly tiles: Tile[] = [];
-  private readonly fresh: boolean;
-
-  constructor(batch: TileBatch, series: number, fresh: boolean) {
-    this.batch = batch;
-    this.series = series;
-    this.fresh = fresh;
-  }
-
-  add(step: number, ts: number, value: number): void {
-    for (let i = 0; i < DIVISORS.length; i++) {
-      const bucket = Math.floor(step / DIVISORS[i]!);
-      if (bucket !== this.buckets[i]) {
-        this.tiles[i] = this.batch.tile(this.series, TILE_LEVELS[i]!, bucket, this.fresh);
-        this.buckets[i] = bucket;
-      }
-      mergePoint(this.tiles[i]!, step, ts, value);
-    }
-  }
-}
-
 export const TILES_TABLE_SQL = `
 CREATE TABLE series_tiles (
   series INTEGER NOT NULL,
