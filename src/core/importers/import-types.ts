@@ -72,9 +72,9 @@ export interface ReadContext {
   cancelled(): boolean;
   /**
    * Where a reader of big sources hands a full chunk of one metric's points while it is still
-   * reading the run (so a 1 GB event file's points never sit in memory together); undefined in a
-   * dry run. The points are written inside the run's transaction, which commits only when the
-   * run has been read in full and is dropped if it never is.
+   * reading the run (so a 1 GB event file's points never sit in memory together). The points are
+   * written inside the run's transaction, which commits only when the run has been read in full
+   * and is dropped if it never is; a dry run lets them go.
    */
   spill?: (run: RunStub, key: string, points: SeriesPoints) => void;
 }

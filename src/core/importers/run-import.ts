@@ -87,7 +87,8 @@ export function importRuns(store: RunStore | undefined, opts: ImportOptions): Im
     },
     nonScalar: (kind, n = 1) => (summary.notImported[kind] = (summary.notImported[kind] ?? 0) + n),
     cancelled,
-    spill: writer && !opts.dryRun ? (run, key, points) => writer.spill(run, key, points) : undefined,
+    // A dry run counts points and keeps none: a big event file's are let go chunk by chunk.
+    spill: opts.dryRun ? () => undefined : writer ? (run, key, points) => writer.spill(run, key, points) : undefined,
   };
   const skipArtifact = (file: string, kind: 'outside' | 'unreadable', reason: string) => {
     if (kind === 'outside') summary.artifacts.refused++;
