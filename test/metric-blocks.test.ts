@@ -4,7 +4,8 @@
 // (rows) or with a brute-force reference.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { comparePoints, decodeBlock, encodeBlock } from '../src/core/store/metric-blocks.ts';
+import { comparePoints } from '../src/core/store/metric-blocks.ts';
+import { decodeBlock, encodeBlock } from '../src/core/store/metric-block-codec.ts';
 import { seriesIdOf, seriesPointReaders, seriesStepRange } from '../src/core/store/series-queries.ts';
 import { mergePoint, type Tile } from '../src/core/store/series-tiles.ts';
 import { RunStore } from '../src/core/store/run-store.ts';

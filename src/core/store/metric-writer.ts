@@ -2,7 +2,9 @@ import type Database from 'better-sqlite3';
 import { checkKey, checkMetricValues } from './validation.ts';
 import type { MetricPoint } from './types.ts';
 import { levelOneTiles, TileBatch } from './series-tiles.ts';
-import { BLOCK_MIN_POINTS, BLOCK_POINTS, FIRST_BLOCK_MIN_POINTS, comparePoints, encodeBlock, encodeTiles, pointReader, type PointReader, sortUnique, type SeriesPoints } from './metric-blocks.ts';
+import { BLOCK_MIN_POINTS, BLOCK_POINTS, FIRST_BLOCK_MIN_POINTS, comparePoints, sortUnique, type SeriesPoints } from './metric-blocks.ts';
+import { encodeBlock, encodeTiles } from './metric-block-codec.ts';
+import { pointReader, type PointReader } from './point-reader.ts';
 
 export type { SeriesPoints };
 

@@ -1,6 +1,6 @@
 import type { RunStore } from './run-store.ts';
 import { mergeTile, rowToTile, type Tile } from './series-tiles.ts';
-import { pointReader } from './metric-blocks.ts';
+import { pointReader } from './point-reader.ts';
 
 /**
  * The reads of metric series that charts need (points, tiles, step ranges). The store owns these
