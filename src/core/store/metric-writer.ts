@@ -119,7 +119,7 @@ export class MetricWriter {
         aggs.set(p.key, agg);
       }
       const nan = Number.isNaN(p.value) ? 1 : 0;
-      if (agg.blocks && this.inBlocks(agg.id, p.step, p.timestamp, p.value)) continue; // exact duplicate
+      if (agg.blocks && (agg.lastStep === null || p.step <= agg.lastStep) && this.inBlocks(agg.id, p.step, p.timestamp, p.value)) continue; // exact duplicate
       if (this.insertPoint.run(agg.id, p.step, p.timestamp, nan ? 0 : p.value, nan).changes === 0) continue; // exact duplicate
       this.account(agg, p);
     }
@@ -144,7 +144,9 @@ export class MetricWriter {
       const agg = this.loadAgg(runPk, key);
       touched.set(key, agg);
       sortUnique(pts);
-      if (agg.count > 0) dropStored(this.reader, agg.id, pts);
+      // Points after the greatest stored step cannot be stored yet: a live run's next batch, an
+      // import's next chunk. Only a batch reaching back is checked against what is stored.
+      if (agg.count > 0 && (agg.lastStep === null || pts.steps[0]! <= agg.lastStep)) dropStored(this.reader, agg.id, pts);
       const n = pts.length;
       if (n === 0) continue;
       if (n >= (agg.count === 0 ? FIRST_BLOCK_MIN_POINTS : BLOCK_MIN_POINTS)) {
