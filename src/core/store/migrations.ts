@@ -122,6 +122,15 @@ CREATE TABLE artifacts (
   { version: CAPTURE_ROTATION_SCHEMA_VERSION, sql: CAPTURE_ROTATION_SCHEMA_SQL },
   // Metric points of bulk loads stored in blocks (see metric-blocks.ts).
   { version: METRIC_BLOCKS_VERSION, sql: METRIC_BLOCKS_SQL },
+  {
+    // Runs in the order every list shows them (newest first, then by id) straight from the index:
+    // the old index left the id tie-break to a sort of the whole experiment (0.3 s at 100,000 runs).
+    version: 16,
+    sql: `
+CREATE INDEX runs_by_experiment_order ON runs(experiment_id, lifecycle_stage, start_time DESC, uuid);
+DROP INDEX runs_by_experiment;
+`,
+  },
 ];
 
 export function migrate(db: Database.Database, now: () => number): void {
