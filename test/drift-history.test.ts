@@ -146,6 +146,13 @@ test('sliding windows: calm traffic never alerts; a shift opens one episode, war
   const w0 = m.history.windows[0];
   assert.equal(w0.accuracy.labelled, 60);
   assert.equal(w0.accuracy.value, 0);
+
+  // A label file saved by Excel (byte-order mark, CRLF line ends) imports the same way.
+  const excel = join(t.dir, 'labels-excel.csv');
+  writeFileSync(excel, `\ufeffrequest_id,label\r\n${first.map((id) => `${id},wrong`).join('\r\n')}\r\n`);
+  const again = await runCli(['feedback', 'web', '--csv', excel], { cwd: dir });
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /Imported 60 labels into web/);
 });
 
 test('the capture log is read in chunks: long lines, a torn line and junk are handled, nothing twice', () => {

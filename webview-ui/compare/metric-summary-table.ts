@@ -19,8 +19,9 @@ export function buildMetricSummaryTable(summaries: MetricSummary[], runs: RunMsg
   );
   for (const s of summaries) {
     const body = el('tbody', { attrs: { 'data-metric': s.key } });
-    // Digits chosen from this metric's range across the runs, so close values stay apart.
-    const digits = digitsFor(s.cells.flatMap((c) => [c.last, c.min, c.max]));
+    // Digits from the runs' last values, as the Experiments tree and the table choose them, so a
+    // value reads the same here as there (close values still stay apart).
+    const digits = digitsFor(s.cells.map((c) => c.last));
     s.cells.forEach((c, i) => {
       const run = runs.find((r) => r.id === c.runId);
       if (!run) return;

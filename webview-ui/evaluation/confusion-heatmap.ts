@@ -1,4 +1,5 @@
 import { el } from '../shared/dom-builders.ts';
+import { formatCount } from '../../src/shared/display-format.ts';
 import { withAlpha } from '../shared/color-values.ts';
 import type { ThemePalette } from '../shared/theme-colors.ts';
 
@@ -30,8 +31,8 @@ export function buildConfusionHeatmap(cm: ConfusionMatrix, mode: 'counts' | 'nor
           el('th', { attrs: { scope: 'row', title: cm.classes[i] } }, cm.classes[i]),
           ...row.map((count, j) => {
             const share = rowTotals[i] ? count / rowTotals[i]! : 0;
-            const shown = mode === 'counts' ? String(count) : rowTotals[i] ? share.toFixed(2) : '–';
-            const td = el('td', { className: i === j ? 'diagonal' : 'off', attrs: { 'data-count': count, 'data-share': share, title: `true ${cm.classes[i]}, predicted ${cm.classes[j]}: ${count} of ${rowTotals[i]} (${(share * 100).toFixed(1)}%)` } }, shown);
+            const shown = mode === 'counts' ? formatCount(count) : rowTotals[i] ? share.toFixed(2) : '–';
+            const td = el('td', { className: i === j ? 'diagonal' : 'off', attrs: { 'data-count': count, 'data-share': share, title: `true ${cm.classes[i]}, predicted ${cm.classes[j]}: ${formatCount(count)} of ${formatCount(rowTotals[i]!)} (${(share * 100).toFixed(1)}%)` } }, shown);
             const intensity = mode === 'counts' ? count / max : share;
             if (intensity > 0) td.style.backgroundColor = withAlpha(i === j ? p.series[1]! : p.series[0]!, 0.12 + 0.73 * intensity);
             return td;

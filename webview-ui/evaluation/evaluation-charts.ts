@@ -1,4 +1,5 @@
-import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
+import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip, type TooltipItem } from 'chart.js';
+import { formatNumber } from '../../src/shared/display-format.ts';
 import type { EvaluationMsg } from '../../src/protocol/evaluation-protocol.ts';
 import { withAlpha } from '../shared/color-values.ts';
 import type { ThemePalette } from '../shared/theme-colors.ts';
@@ -17,10 +18,14 @@ function options(p: ThemePalette, legend: boolean, yTitle: string, yMax?: number
     animation: false as const,
     color: p.foreground,
     font: { family: p.fontFamily },
-    plugins: { legend: { display: legend, labels: { color: p.foreground, boxWidth: 12 } }, tooltip: { enabled: true } },
+    plugins: {
+      legend: { display: legend, labels: { color: p.foreground, boxWidth: 12 } },
+      // Values as the report's tables print them (chart.js's own format rounds to 3 decimals).
+      tooltip: { enabled: true, callbacks: { label: (c: TooltipItem<'bar'>) => `${c.dataset.label}: ${Array.isArray(c.raw) ? c.raw.map((v) => formatNumber(v as number)).join(' – ') : formatNumber(c.parsed.y)}` } },
+    },
     scales: {
       x: { ticks: { color: p.muted, maxRotation: 45, autoSkip: false }, grid: { color: p.grid } },
-      y: { beginAtZero: true, ...(yMax !== undefined ? { max: yMax } : {}), title: { display: true, text: yTitle, color: p.muted }, ticks: { color: p.muted }, grid: { color: p.grid } },
+      y: { beginAtZero: true, ...(yMax !== undefined ? { max: yMax } : {}), title: { display: true, text: yTitle, color: p.muted }, ticks: { color: p.muted, callback: (v: number | string) => formatNumber(Number(v)) }, grid: { color: p.grid } },
     },
   };
 }

@@ -1,9 +1,6 @@
-/** Which way is better for a report metric (for marking differences between two evaluations). */
-const LOWER_IS_BETTER = /^(log_loss|calibration_error|mae|rmse|slice_gap\..*|demographic_parity_difference|equalized_odds_difference)$/;
+import { lowerIsBetter } from '../shared/metric-direction.ts';
 
-export function lowerIsBetter(metric: string): boolean {
-  return LOWER_IS_BETTER.test(metric);
-}
+export { lowerIsBetter };
 
 /** 'better' | 'worse' | 'same' for b compared with a (the baseline). */
 export function verdict(metric: string, a: number | null | undefined, b: number | null | undefined): 'better' | 'worse' | 'same' | 'na' {

@@ -1,7 +1,7 @@
 import type { Chart } from 'chart.js';
 import type { DriftWindow, WindowFeature } from '../../src/core/capture/drift-history.ts';
 import type { HostToMonitoring, MonitoringToHost, MonitoringView } from '../../src/protocol/monitoring-protocol.ts';
-import { formatDateTime, formatLiveAccuracy, formatNumber } from '../../src/shared/display-format.ts';
+import { formatClock, formatCount, formatDateTime, formatLiveAccuracy, formatNumber } from '../../src/shared/display-format.ts';
 import { driftSparkline, driftStatusWord } from '../../src/shared/drift-sparkline.ts';
 import { buildDistributionChart } from '../data-profile/distribution-chart.ts';
 import { el, replaceChildren, setText } from '../shared/dom-builders.ts';
@@ -20,7 +20,7 @@ declare global {
 const isStat = (f: WindowFeature) => f.test === 'ks' || f.test === 'chi-squared' || f.test === 'z-test';
 /** The value a chart plots for one window's result: the p-value or the distance (null: not tested). */
 const score = (f: WindowFeature | undefined) => (!f || f.status === 'insufficient-data' ? null : isStat(f) ? (f.pValue ?? null) : (f.distance ?? null));
-const timeLabel = (w: DriftWindow) => formatDateTime(w.to).slice(11);
+const timeLabel = (w: DriftWindow) => formatClock(w.to, 0);
 
 /** The Monitoring webview: drift over time per feature, prediction drift, live accuracy, distributions. */
 export class MonitoringApp {
@@ -102,12 +102,12 @@ export class MonitoringApp {
       buildButton('Refresh', { id: 'refresh', secondary: true, title: 'Read new captures and compute new windows' }, () => this.host.post({ type: 'refresh' })),
       buildButton('Retrain from Deployment…', { id: 'retrain', title: "Re-run the live version's training on the labelled traffic" }, () => this.host.post({ type: 'retrain' })),
     );
-    const settings = el('p', { className: 'muted' }, `Windows of ${v.settings.windowRequests} captured requests, a new one every ${v.settings.windowStep}; ${w.length} shown.`);
+    const settings = el('p', { className: 'muted' }, `Windows of ${formatCount(v.settings.windowRequests)} captured requests, a new one every ${formatCount(v.settings.windowStep)}; ${formatCount(w.length)} shown.`);
     const episode = v.episode
       ? el('p', { className: 'episode', attrs: { role: 'status' } }, `Drift episode ${v.episode.episode} since ${formatDateTime(v.episode.startedTime)}: ${v.episode.drifted.join(', ') || 'prediction'} (${v.episode.windows} window${v.episode.windows === 1 ? '' : 's'}).`)
       : null;
     if (!w.length) {
-      replaceChildren(this.content, header, actions, settings, el('p', { className: 'muted empty' }, `No complete window yet: a window needs ${v.settings.windowRequests} captured requests.`));
+      replaceChildren(this.content, header, actions, settings, el('p', { className: 'muted empty' }, `No complete window yet: a window needs ${formatCount(v.settings.windowRequests)} captured requests.`));
       return;
     }
     const labels = w.map(timeLabel);
@@ -188,7 +188,7 @@ export class MonitoringApp {
               el('td', null, String(x.id)),
               el('td', null, formatDateTime(x.to)),
               el('td', null, x.version === null ? '-' : `v${x.version}`),
-              el('td', null, String(x.requests)),
+              el('td', null, formatCount(x.requests)),
               el('td', null, x.status),
               el('td', null, x.features.filter((f) => f.drifted).map((f) => f.name).join(', ') || '-'),
               el('td', null, x.prediction?.status ?? '-'),

@@ -1,5 +1,5 @@
 import type { StepRange, XAxisMode } from '../../src/protocol/common.ts';
-import { formatClock, formatDuration, formatStepTick } from '../../src/shared/display-format.ts';
+import { formatClock, formatDateTime, formatDuration, formatStepTick } from '../../src/shared/display-format.ts';
 
 /**
  * The three x axes of a metric chart, all drawn on a linear scale (no date adapter): steps,
@@ -37,8 +37,7 @@ export function formatX(v: number, mode: XAxisMode, span: number): string {
 export function formatXExact(v: number, mode: XAxisMode): string {
   if (mode === 'step') return `step ${v}`;
   if (mode === 'relative') return `${formatDuration(v * 1000)} since start`;
-  const d = new Date(v);
-  return d.toLocaleString();
+  return formatDateTime(v);
 }
 
 const SECOND_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800];

@@ -9,7 +9,7 @@ import { onDriftRetrainDue } from '../../core/capture/retrain-records.ts';
 import { runRetrain } from './retrain.ts';
 import { driftSparkline, driftStatusWord } from '../../shared/drift-sparkline.ts';
 import { formatDuration, formatLiveAccuracy } from '../../shared/display-format.ts';
-import { parseCsvLine } from '../../core/capture/label-csv.ts';
+import { CsvParser } from '../../core/monitoring/csv-parser.ts';
 import { monitoringSettings } from '../../core/monitoring/monitoring-settings.ts';
 import type { ModelRegistry } from '../../core/registry/model-registry.ts';
 import { option, parseArgs, UsageError, type ParsedArgs } from '../args.ts';
@@ -46,15 +46,16 @@ export async function monitorCommand(argv: string[]): Promise<number> {
   if (!/^\d+$/.test(shown)) throw new UsageError(`--history is how many drift windows to show, a whole number (got '${shown}').`);
   return withManager(args, async (m, r) => {
     const d = m.records.get(name);
+    const live = d.slots.find((s) => s.role === 'live');
+    const version = live ? r.getVersion(d.model, live.version) : null;
+    if (!version) throw invalid(`Deployment '${name}' has no live version, so there is nothing to compare its traffic with. Deploy one with loopline deploy MODEL/VERSION --name ${name}, or loopline rollback ${name}.`);
+    // Profiled (and saved as the version's reference) once; the drift windows below read it back.
+    const reference = await referenceProfile(r, version, option(args, 'reference'));
     // Ingests the capture log and computes the drift windows completed since the last call.
-    const state = await refreshDriftHistory(r, name, { referenceFile: option(args, 'reference'), show: Number(shown) });
+    const state = await refreshDriftHistory(r, name, { show: Number(shown) });
     const project = r.projectConfig();
     const settings = monitoringSettings(project);
     const window = windowOf(args, project.raw.monitoring as Record<string, unknown> | undefined);
-    const live = d.slots.find((s) => s.role === 'live');
-    const version = live ? r.getVersion(d.model, live.version) : null;
-    if (!version) throw invalid(`Deployment '${name}' has no live version.`);
-    const reference = await referenceProfile(r, version, option(args, 'reference'));
     const captured = m.capture.requests(name, window.sinceMs !== undefined ? { since: Date.now() - window.sinceMs } : { last: window.last ?? 1000 });
     const report = monitorReport({ deployment: name, model: d.model, version, reference, captured, stored: m.capture.count(name), feedback: m.capture.feedback(name), capture: m.capture.settings(name), settings, window });
     const history = { settings: state.settings, windows: state.windows, episode: state.episode };
@@ -168,8 +169,10 @@ export async function feedbackCommand(argv: string[]): Promise<number> {
   const name = args.positionals[0];
   const file = option(args, 'csv');
   if (!name || !file) throw new UsageError('Usage: loopline feedback NAME --csv FILE (a CSV with columns request_id,label; request ids are the X-Request-Id headers of the answers)');
-  const lines = readFileSync(file, 'utf8').split(/\r?\n/).filter((l) => l.trim());
-  const header = parseCsvLine(lines[0] ?? '');
+  // The project's CSV reader: quotes, CRLF and the byte-order mark Excel writes.
+  const parser = new CsvParser(',');
+  const lines = [...parser.push(readFileSync(file, 'utf8')), ...parser.end()].filter((cells) => cells.some((c) => c.trim()));
+  const header = lines[0] ?? [];
   const idCol = header.indexOf('request_id');
   const labelCol = header.indexOf('label');
   if (idCol < 0 || labelCol < 0) throw invalid(`${file}: the first line must name the columns request_id and label (got: ${header.join(', ') || 'an empty file'}).`);
@@ -177,8 +180,7 @@ export async function feedbackCommand(argv: string[]): Promise<number> {
     m.records.get(name);
     const bad: number[] = [];
     const rows: Array<[string, string]> = [];
-    lines.slice(1).forEach((l, i) => {
-      const cells = parseCsvLine(l);
+    lines.slice(1).forEach((cells, i) => {
       const id = cells[idCol]?.trim();
       const label = cells[labelCol];
       if (!id || label === undefined) bad.push(i + 2);

@@ -74,7 +74,7 @@ export function servingContainer(registry: ModelRegistry, v: ModelVersion, place
  * with a Dockerfile) built on the engine the way container runs build theirs. Undefined when neither
  * is set (servingContainer then says what to add).
  */
-export async function serveImage(registry: ModelRegistry, v: ModelVersion, backend: ContainerBackend, onLine: (line: string) => void = () => {}): Promise<string | undefined> {
+export async function serveImage(registry: ModelRegistry, v: ModelVersion, backend: ContainerBackend, onLine: (line: string) => void = () => {}, retry = 'deploy again; the live version is untouched'): Promise<string | undefined> {
   const serve = v.lineage.serve ?? registry.projectConfig().serve;
   if (serve?.image || !serve?.build) return serve?.image;
   const context = resolve(registry.projectDir, serve.build);
@@ -85,7 +85,7 @@ export async function serveImage(registry: ModelRegistry, v: ModelVersion, backe
     return await buildFolderImage(backend, { context }, onLine);
   } catch (err) {
     if (!isImageBuildError(err)) throw err;
-    throw new LooplineError('INVALID_STATE', `Building the serving image of ${v.model}/${v.version} from serve.build '${serve.build}' failed: ${err.message}. The failing step's output:\n${err.output.trim()}\nFix the Dockerfile and deploy again; the live version is untouched.`);
+    throw new LooplineError('INVALID_STATE', `Building the serving image of ${v.model}/${v.version} from serve.build '${serve.build}' failed: ${err.message}. The failing step's output:\n${err.output.trim()}\nFix the Dockerfile and ${retry}.`);
   }
 }
 

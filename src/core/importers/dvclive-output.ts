@@ -1,4 +1,4 @@
-import { lstatSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import type { ReadContext, SourceRun } from './import-types.ts';
 import { parseMlflowNumber } from './mlflow-filestore.ts';
@@ -67,7 +67,7 @@ export function* readDvcLiveOutput(path: string, ctx: ReadContext, experimentNam
     if (d.summary && ctx.readable(d.summary)) applySummary(d.summary, points, ctx);
     const params = [];
     // The project's params.yaml beside an imported dvclive folder is read too (DVC keeps it there).
-    if (d.params && ((d.params === join(dirname(path), 'params.yaml') && !lstatSync(d.params).isSymbolicLink()) || ctx.readable(d.params))) {
+    if (d.params && ctx.readable(d.params)) {
       const parsed = parseYaml(readFileSync(d.params, 'utf8'), { scalarText: true });
       if (parsed.ok) for (const [key, value] of flattenParams(parsed.value)) params.push({ key, value });
       else ctx.problem(d.params, parsed.position, `malformed YAML: ${parsed.message}; its params were not imported`);

@@ -76,8 +76,13 @@ export function importRuns(store: RunStore | undefined, opts: ImportOptions): Im
     },
     problem: (file, position, message) => summary.skipped.push(position ? { file, position, message } : { file, message }),
     readable: (file) => {
-      if (!existsSync(file) || sourceFolder.contains(file)) return true;
-      summary.skipped.push({ file, message: `a symbolic link that leads to ${realpathSync(file)}, outside the imported folder; not read` });
+      // A plain file is read wherever it is (readers only reach outside the folder on purpose:
+      // DVCLive's summary and params.yaml beside it); one reached through a link that leads
+      // outside the imported folder is not, since its content would land in params or tags.
+      if (!existsSync(file)) return true;
+      const real = realpathSync(file);
+      if (real === resolve(file) || sourceFolder.contains(file)) return true;
+      summary.skipped.push({ file, message: `a symbolic link that leads to ${real}, outside the imported folder; not read (copy the file into the folder to import it)` });
       return false;
     },
     artifactSources: sources,

@@ -120,7 +120,7 @@ export class ModelScorer implements AsyncDisposable {
     const backend = opts.backend ?? (await dockerBackend());
     if (backend.remote) throw new LooplineError('INVALID_STATE', `Scoring mounts the model's files into its container, which a remote engine (${backend.endpoint}) cannot see; use a local engine.`);
     const safe = v.model.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').slice(0, 40);
-    const built = await serveImage(registry, v, backend);
+    const built = await serveImage(registry, v, backend, undefined, 'run the command again');
     const { spec, health, port: inner } = servingContainer(registry, v, {
       ...(built ? { image: built } : {}),
       name: `loopline-score-${safe}-v${v.version}-${randomBytes(3).toString('hex')}`,

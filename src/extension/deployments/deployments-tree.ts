@@ -4,7 +4,7 @@ import { DeploymentRecords } from '../../core/deploy/deployment-records.ts';
 import type { Slot } from '../../core/deploy/nginx-config.ts';
 import { deploymentMetrics, formatMetrics, type VersionMetrics } from '../../core/deploy/access-metrics.ts';
 import { dirname } from 'node:path';
-import { formatAgo, formatDateTime, formatDuration } from '../../shared/display-format.ts';
+import { formatAgo, formatCount, formatDateTime, formatDuration } from '../../shared/display-format.ts';
 import { DriftHistory } from '../../core/capture/drift-history.ts';
 import { driftSparkline, driftStatusWord } from '../../shared/drift-sparkline.ts';
 import { COMMANDS } from '../command-ids.ts';
@@ -79,7 +79,7 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<Deployme
         const role = s.role === 'live' ? 'live' : s.role === 'candidate' ? 'canary' : 'warm (rollback target)';
         const m = node.metrics;
         item.description = [`${s.weight}%`, role, ...(s.alias ? [`@${s.alias}`] : []), formatMetrics(m)].join(' · ');
-        item.tooltip = m ? `${m.requests} requests, ${m.errors} errors (5xx), p50 ${formatDuration(m.p50Ms)}, p95 ${formatDuration(m.p95Ms)} (proxy access log)` : undefined;
+        item.tooltip = m ? `${formatCount(m.requests)} requests, ${formatCount(m.errors)} errors (5xx), p50 ${formatDuration(m.p50Ms)}, p95 ${formatDuration(m.p95Ms)} (proxy access log)` : undefined;
         item.iconPath = new vscode.ThemeIcon(s.role === 'live' ? 'pass-filled' : s.role === 'candidate' ? 'beaker' : 'history');
         item.contextValue = `deploymentSlot.${s.role}`;
         return item;

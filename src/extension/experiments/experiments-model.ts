@@ -1,4 +1,4 @@
-import { digitsFor, formatAgo, formatBytes, formatDuration, formatExact, formatNumber } from '../../shared/display-format.ts';
+import { digitsFor, formatAgo, formatBytes, formatDateTime, formatDuration, formatExact, formatNumber } from '../../shared/display-format.ts';
 import { STATUS_ICON, statusWord } from '../../shared/run-status.ts';
 import { listArtifactDir } from '../../core/store/artifact-files.ts';
 import type { RunStore } from '../../core/store/run-store.ts';
@@ -348,7 +348,7 @@ export class ExperimentsModel {
     const tooltip = [
       `${i.name} — ${statusWord(i.status)}${i.exitCode !== null ? ` (exit ${i.exitCode})` : ''}`,
       `Run ${i.id}`,
-      `Started ${new Date(i.startTime).toLocaleString()}${duration ? `, took ${duration}` : ''}`,
+      `Started ${formatDateTime(i.startTime)}${duration ? `, took ${duration}` : ''}`,
       i.command ? `Command: ${i.command}` : '',
       ...run.metrics.slice(0, 8).map((m) => `${m.key}: ${formatExact(m.last)}`),
     ]

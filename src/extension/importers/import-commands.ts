@@ -7,6 +7,7 @@ import { log } from '../log.ts';
 import type { Services } from '../services.ts';
 import { resolveRuns } from '../commands/run-targets.ts';
 import { startImportJob } from './import-job.ts';
+import { formatCount } from '../../shared/display-format.ts';
 
 const FORMAT_NAMES: Record<ImportFormat, string> = {
   mlflow: 'MLflow file store (mlruns)',
@@ -80,7 +81,7 @@ export async function importRunsCommand(s: Services, opts: ImportCommandOptions 
       const job = startImportJob(workerScript(s), { kind: 'import', storePath, path: path!, format }, (m) => {
         if (m.type === 'progress') {
           const p = m.progress;
-          const message = `${p.runsRead} runs, ${p.pointsRead.toLocaleString()} points${p.skipped ? `, ${p.skipped} skipped` : ''} — ${p.current}`;
+          const message = `${p.runsRead} runs, ${formatCount(p.pointsRead)} points${p.skipped ? `, ${p.skipped} skipped` : ''} — ${p.current}`;
           progress.report({ message });
           opts.onProgress?.(message);
         }
@@ -104,7 +105,7 @@ export async function importRunsCommand(s: Services, opts: ImportCommandOptions 
     `${summary.cancelled ? 'Import cancelled after' : 'Imported'} ${summary.runs.created} new runs` +
     (summary.runs.updated ? `, updated ${summary.runs.updated}` : '') +
     (summary.runs.unchanged ? `, ${summary.runs.unchanged} already imported` : '') +
-    ` (${summary.metricPoints.added.toLocaleString()} metric points, ${summary.params} params) into ${summary.experiments.join(', ') || 'no experiment'}.` +
+    ` (${formatCount(summary.metricPoints.added)} metric points, ${summary.params} params) into ${summary.experiments.join(', ') || 'no experiment'}.` +
     (summary.skipped.length ? ` ${summary.skipped.length} items skipped.` : '') +
     (summary.artifacts.refused ? ` ${summary.artifacts.refused} artifact folders or files outside the imported folder were not copied (see Show Skipped).` : '');
   const actions = ['Show in Explorer', ...(summary.skipped.length ? ['Show Skipped'] : [])];
@@ -138,7 +139,7 @@ export async function exportRunsCommand(s: Services, arg?: unknown, selection?: 
   if (reply.type !== 'exported') return undefined;
   const sum = reply.summary;
   void vscode.window
-    .showInformationMessage(`Exported ${sum.runs} runs (${sum.metricPoints.toLocaleString()} metric points) to ${sum.destination}. Open it with: mlflow ui --backend-store-uri ${sum.destination}`, 'Reveal Folder')
+    .showInformationMessage(`Exported ${sum.runs} runs (${formatCount(sum.metricPoints)} metric points) to ${sum.destination}. Open it with: mlflow ui --backend-store-uri ${sum.destination}`, 'Reveal Folder')
     .then((c) => (c === 'Reveal Folder' ? vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(sum.destination)) : undefined));
   return sum.destination;
 }
