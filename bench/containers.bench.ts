@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { testEngine } from '../test/helpers/docker-engine.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const CLI = join(ROOT, 'bin', 'loopline');
@@ -13,14 +14,14 @@ const CLI = join(ROOT, 'bin', 'loopline');
 const BEFORE = process.env.LOOPLINE_BENCH_BEFORE;
 const ROUNDS = Number(process.env.LOOPLINE_BENCH_ROUNDS ?? 5);
 
-const setup = spawnSync('bash', [join(ROOT, 'scripts', 'docker-setup.sh')], { encoding: 'utf8' });
-if (setup.status !== 0) {
-  console.log(`skipped: no Docker engine could be started (${setup.stderr.trim().split('\n').at(-1)})`);
+// The engine and images as the tests get them (scripts/docker-setup.sh).
+const { engine, skip } = testEngine();
+if (!engine) {
+  console.log(`skipped: ${skip}`);
   process.exit(0);
 }
-const vars = Object.fromEntries(setup.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-const env = { ...process.env, DOCKER_HOST: vars.DOCKER_HOST! };
-const image = vars.LOOPLINE_BUSYBOX_IMAGE!;
+const env = { ...process.env, DOCKER_HOST: engine.dockerHost };
+const image = engine.busyboxImage;
 
 /** Runs a command; ms until a line of output starting with "first", and until it exited. */
 function timed(cmd: string, args: string[], cwd: string, phases?: Map<string, number[]>): Promise<{ first: number; end: number }> {
@@ -52,7 +53,7 @@ try {
     spawnSync('git', ['init', '-q'], { cwd: d });
     writeFileSync(join(d, '.gitignore'), '.loopline/\n');
   }
-  console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}; engine ${vars.DOCKER_HOST}; image ${image}; ${ROUNDS} alternated rounds, median shown`);
+  console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}; engine ${engine.dockerHost}; image ${image}; ${ROUNDS} alternated rounds, median shown`);
   for (const [label, script] of [
     ['instant command', 'echo first'],
     ['2-second job', 'echo first; sleep 2; echo done'],

@@ -2,7 +2,6 @@
 // container reached directly, with the same concurrency in one run: requests per second and p99
 // latency (aim: >= 0.8x throughput). Also: time from deploy to serving, to a blue/green switch,
 // and to a rollback to the warm previous version (aim: < 1 s). Capture on vs off (aim >= 0.9x).
-import { spawnSync } from 'node:child_process';
 import { cpSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
@@ -12,20 +11,21 @@ import { DeploymentManager } from '../src/core/deploy/deployment-manager.ts';
 import { registryWithDeployments } from '../src/core/deploy/registry-with-deployments.ts';
 import { RunStore } from '../src/core/store/run-store.ts';
 import { seedIrisWorkspace } from '../test/helpers/seed-workspace.ts';
+import { testEngine } from '../test/helpers/docker-engine.ts';
 import { tempDir } from '../test/helpers/temp-store.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const CONCURRENCY = Number(process.env.LOOPLINE_BENCH_CONCURRENCY ?? 8);
 const SECONDS = Number(process.env.LOOPLINE_BENCH_SECONDS ?? 4);
 
-const setup = spawnSync('bash', [join(ROOT, 'scripts', 'docker-setup.sh')], { encoding: 'utf8' });
-if (setup.status !== 0) {
-  console.log(`skipped: no Docker engine could be started (${setup.stderr.trim().split('\n').at(-1)})`);
+// The engine and images as the tests get them (scripts/docker-setup.sh).
+const { engine, skip } = testEngine();
+if (!engine) {
+  console.log(`skipped: ${skip}`);
   process.exit(0);
 }
-const vars = Object.fromEntries(setup.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-process.env.DOCKER_HOST = vars.DOCKER_HOST!;
-const IMAGE = vars.LOOPLINE_PYTHON_IMAGE ?? 'loopline/python:bookworm';
+process.env.DOCKER_HOST = engine.dockerHost;
+const IMAGE = engine.pythonImage;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {

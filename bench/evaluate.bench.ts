@@ -3,7 +3,6 @@
 // with probabilities). Printed beside baselines measured in the same run: reading the same file, and
 // scoring the same rows through the same scorer with no report; the report itself (metrics,
 // calibration, slices) is timed alone on the model's answers.
-import { spawnSync } from 'node:child_process';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -14,19 +13,20 @@ import { ModelRegistry } from '../src/core/registry/model-registry.ts';
 import { ModelScorer } from '../src/core/scoring/model-scorer.ts';
 import { RunStore } from '../src/core/store/run-store.ts';
 import { seedIrisWorkspace } from '../test/helpers/seed-workspace.ts';
+import { testEngine } from '../test/helpers/docker-engine.ts';
 import { tempDir } from '../test/helpers/temp-store.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const ROWS = Number(process.env.LOOPLINE_BENCH_EVAL_ROWS ?? 100_000);
 
-const setup = spawnSync('bash', [join(ROOT, 'scripts', 'docker-setup.sh')], { encoding: 'utf8' });
-if (setup.status !== 0) {
-  console.log(`evaluate bench skipped: no Docker engine could be started (${setup.stderr.trim().split('\n').at(-1)})`);
+// The engine and images as the tests get them (scripts/docker-setup.sh).
+const { engine, skip } = testEngine();
+if (!engine) {
+  console.log(`evaluate bench skipped: ${skip}`);
   process.exit(0);
 }
-const vars = Object.fromEntries(setup.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-process.env.DOCKER_HOST = vars.DOCKER_HOST!;
-const IMAGE = vars.LOOPLINE_PYTHON_IMAGE ?? 'loopline/python:bookworm';
+process.env.DOCKER_HOST = engine.dockerHost;
+const IMAGE = engine.pythonImage;
 
 const t = tempDir('loopline-bench-eval-');
 try {

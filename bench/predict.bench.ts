@@ -11,20 +11,21 @@ import { runPredictionJob } from '../src/core/predict/prediction-job.ts';
 import { ModelRegistry } from '../src/core/registry/model-registry.ts';
 import { RunStore } from '../src/core/store/run-store.ts';
 import { seedIrisWorkspace } from '../test/helpers/seed-workspace.ts';
+import { testEngine } from '../test/helpers/docker-engine.ts';
 import { tempDir } from '../test/helpers/temp-store.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const ROWS = Number(process.env.LOOPLINE_BENCH_ROWS ?? 200_000);
 const BATCH = Number(process.env.LOOPLINE_BENCH_BATCH ?? 1000);
 
-const setup = spawnSync('bash', [join(ROOT, 'scripts', 'docker-setup.sh')], { encoding: 'utf8' });
-if (setup.status !== 0) {
-  console.log(`skipped: no Docker engine could be started (${setup.stderr.trim().split('\n').at(-1)})`);
+// The engine and images as the tests get them (scripts/docker-setup.sh).
+const { engine, skip } = testEngine();
+if (!engine) {
+  console.log(`skipped: ${skip}`);
   process.exit(0);
 }
-const vars = Object.fromEntries(setup.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-process.env.DOCKER_HOST = vars.DOCKER_HOST!;
-const IMAGE = vars.LOOPLINE_PYTHON_IMAGE ?? 'loopline/python:bookworm';
+process.env.DOCKER_HOST = engine.dockerHost;
+const IMAGE = engine.pythonImage;
 
 // The in-process baseline: serve.py's own predict() imported, called once per row of the same CSV.
 const LOOP = `

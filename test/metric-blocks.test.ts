@@ -109,6 +109,9 @@ test('bulk-logged points (blocks) give the same history, paging, summary and til
     const b = newRun(rows.store);
     logIn(bulk.store, a, points, 2500);
     logIn(rows.store, b, points, 50);
+    const blocks = (s: RunStore) => s.db.prepare('SELECT COUNT(*) FROM metric_blocks').pluck().get() as number;
+    assert.ok(blocks(bulk.store) > 0, 'the bulk store holds blocks');
+    assert.equal(blocks(rows.store), 0, 'the point-by-point store holds rows only');
     const got = bulk.store.metricHistory(a, 'loss');
     assert.equal(got.length, want.length);
     assert.deepEqual(got, want);

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DeploymentRecord } from './deployment-records.ts';
 import { formatDuration } from '../../shared/display-format.ts';
@@ -98,21 +98,29 @@ export function upstreamVersions(slots: Slot[]): (upstream: string, timeSec: num
   };
 }
 
-/** The last `maxBytes` of the access log, as entries (a log that does not exist yet has none). */
-export function readAccessLog(file: string, maxBytes = 4 * 1024 * 1024): AccessEntry[] {
-  if (!existsSync(file)) return [];
-  const fd = openSync(file, 'r');
+/** The last `maxBytes` of a file as text, from a line start ('' when it does not exist). */
+export function readTailText(file: string, maxBytes: number): string {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return '';
+  }
   try {
     const size = fstatSync(fd).size;
     const start = Math.max(0, size - maxBytes);
     const buf = Buffer.alloc(size - start);
     readSync(fd, buf, 0, buf.length, start);
-    const lines = buf.toString('utf8').split('\n');
-    if (start > 0) lines.shift(); // cut mid-line
-    return lines.map(parseAccessLine).filter((e): e is AccessEntry => e !== null);
+    const text = buf.toString('utf8');
+    return start > 0 ? text.slice(text.indexOf('\n') + 1) : text;
   } finally {
     closeSync(fd);
   }
+}
+
+/** The last `maxBytes` of the access log, as entries (a log that does not exist yet has none). */
+export function readAccessLog(file: string, maxBytes = 4 * 1024 * 1024): AccessEntry[] {
+  return readTailText(file, maxBytes).split('\n').map(parseAccessLine).filter((e): e is AccessEntry => e !== null);
 }
 
 /** Metrics of a deployment's slots; `loopDir` is the folder holding the store (`.loopline`). */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CAPTURE_RELAY_PY } from '../capture/capture-relay-source.ts';
 import { CaptureStore, type CaptureSettings } from '../capture/capture-store.ts';
@@ -9,7 +9,7 @@ import { GateFailedError, parseModelRef, type ModelRegistry } from '../registry/
 import type { AuditOutcome } from '../registry/audit-log.ts';
 import type { ModelVersion } from '../registry/registry-types.ts';
 import type { GateReport } from '../registry/validation-gates.ts';
-import { deploymentMetrics, upstreamVersions, type VersionMetrics } from './access-metrics.ts';
+import { deploymentMetrics, readTailText, upstreamVersions, type VersionMetrics } from './access-metrics.ts';
 import { DeploymentRecords, type DeploymentRecord, type Strategy } from './deployment-records.ts';
 import { PROXY_PORT, renderFrontConfig, renderNginxConfig, type Slot } from './nginx-config.ts';
 import { freePort, serveImage, servingContainer } from './serving-spec.ts';
@@ -80,26 +80,6 @@ function slotId(): string {
 export function checkDeploymentName(name: string): string {
   if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(name)) throw invalid(`Deployment name '${name}' must be lowercase letters, digits and '-' (at most 41), e.g. iris-prod.`);
   return name;
-}
-
-/** The last `maxBytes` of a file as text, from a line start ('' when it does not exist). */
-function readTail(file: string, maxBytes: number): string {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch {
-    return '';
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const start = Math.max(0, size - maxBytes);
-    const buf = Buffer.alloc(size - start);
-    readSync(fd, buf, 0, buf.length, start);
-    const text = buf.toString('utf8');
-    return start > 0 ? text.slice(text.indexOf('\n') + 1) : text;
-  } finally {
-    closeSync(fd);
-  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -394,7 +374,7 @@ export class DeploymentManager {
     if (!opts.slotId) {
       await take(`proxy · http://127.0.0.1:${d.port} · container loopline-${d.name}-proxy`, d.proxyContainer);
       const access = join(this.dir(name), 'logs', 'access.log');
-      const tail = readTail(access, 64 * 1024).split('\n').filter(Boolean).slice(-lines);
+      const tail = readTailText(access, 64 * 1024).split('\n').filter(Boolean).slice(-lines);
       parts.push(`==== access log ${access} (last ${tail.length} requests) ====`, ...(tail.length ? tail : ['(no requests yet)']), '');
     }
     return parts.join('\n');

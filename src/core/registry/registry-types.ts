@@ -10,7 +10,7 @@ export interface MetricSnapshot {
   count: number;
 }
 
-/** Where a version came from, copied at registration so it outlives its run. */
+/** A data file a run recorded (loopline.data.<role>.* tags). */
 export interface DataLineage {
   name: string;
   sha256: string;
@@ -18,6 +18,7 @@ export interface DataLineage {
   bytes: number;
 }
 
+/** Where a version came from, copied at registration so it outlives its run. */
 export interface Lineage {
   runId: string | null;
   runName: string | null;

@@ -115,21 +115,18 @@ export function encodeBlock(p: SeriesPoints, from: number, to: number): Buffer {
   const ve = allFloat32(p.values, from, to) ? F32 : RAW;
   const sb = sectionBytes(se, n);
   const tb = sectionBytes(te, n);
-  const out = Buffer.alloc(8 + sb + tb + sectionBytes(ve, n));
-  // Buffer.alloc of a large size is its own 8-byte-aligned allocation; a small one may share a
-  // pool at any offset, so write through a fresh aligned array then.
-  const aligned = out.byteOffset % 8 === 0 ? out : new Uint8Array(out.length);
-  const view = new DataView(aligned.buffer, aligned.byteOffset, aligned.byteLength);
-  aligned[0] = FORMAT;
-  aligned[1] = se;
-  aligned[2] = te;
-  aligned[3] = ve;
+  // Its own ArrayBuffer, so the sections' typed views are 8-byte aligned.
+  const out = new Uint8Array(8 + sb + tb + sectionBytes(ve, n));
+  const view = new DataView(out.buffer);
+  out[0] = FORMAT;
+  out[1] = se;
+  out[2] = te;
+  out[3] = ve;
   view.setUint32(4, n, true);
-  writeSection(view, aligned, 8, se, p.steps, from, to);
-  writeSection(view, aligned, 8 + sb, te, p.timestamps, from, to);
-  writeSection(view, aligned, 8 + sb + tb, ve, p.values, from, to);
-  if (aligned !== out) out.set(aligned);
-  return out;
+  writeSection(view, out, 8, se, p.steps, from, to);
+  writeSection(view, out, 8 + sb, te, p.timestamps, from, to);
+  writeSection(view, out, 8 + sb + tb, ve, p.values, from, to);
+  return Buffer.from(out.buffer);
 }
 
 /** A block's blob as its three columns. */

@@ -227,7 +227,7 @@ export class MetricWriter {
   }
 
   history(runPk: number, key: string, q: HistoryQuery): MetricPoint[] {
-    const series = this.db.prepare('SELECT id FROM series WHERE run = ? AND key = ?').get(runPk, key) as { id: number } | undefined;
+    const series = this.selectSeries.get(runPk, key) as SeriesRow | undefined;
     if (!series) return [];
     const points = this.reader.read(series.id, {
       from: q.minStep ?? -Infinity,

@@ -192,8 +192,9 @@ export class TileBatch {
 
   /** Prepared on first use, so opening an old store read-only (no tiles table yet) works. */
   private get st(): { select: Database.Statement; upsert: Database.Statement; upsertMany: Database.Statement } {
+    if (this.statements) return this.statements;
     const row = `(${COLUMNS.split(',').map(() => '?').join(', ')})`;
-    this.statements ??= {
+    this.statements = {
       select: this.db.prepare(`SELECT ${COLUMNS} FROM series_tiles WHERE series = ? AND level = ? AND bucket = ?`).raw(),
       upsert: this.db.prepare(`INSERT OR REPLACE INTO series_tiles (${COLUMNS}) VALUES ${row}`),
       upsertMany: this.db.prepare(`INSERT OR REPLACE INTO series_tiles (${COLUMNS}) VALUES ${new Array(TILE_ROWS).fill(row).join(', ')}`),
