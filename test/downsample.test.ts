@@ -145,3 +145,33 @@ test('a zoom window read from tiles holds only points inside it, with the extrem
     t.cleanup();
   }
 });
+
+test('a whole-series read from tiles keeps the first and last points and the extremes of partial end tiles', () => {
+  const t = tempStore();
+  try {
+    const run = t.store.createRun({ name: 'ends' });
+    // Steps 37..300,036: neither end on a tile boundary; spikes near both ends (in partial tiles).
+    const first = 37;
+    const N = 300_000;
+    const points = [];
+    for (let s = first; s < first + N; s++) points.push({ key: 'loss', value: s === first + 5 ? -500 : s === first + N - 3 ? 700 : Math.sin(s / 777), step: s, timestamp: 1_700_000_000_000 + s });
+    t.store.logBatch(run.info.id, { metrics: points }, { enforceLimits: false });
+    // A later live point (a row, not a block) after the last block.
+    t.store.logBatch(run.info.id, { metrics: [{ key: 'loss', value: 0.25, step: first + N + 10, timestamp: 1_700_000_000_000 + first + N + 10 }] });
+    for (const [buckets, level] of [[100, 2], [300, 1]] as const) {
+      const r = readSeries(t.store, { runId: run.info.id, key: 'loss', buckets });
+      assert.equal(r.level, level, `${buckets} buckets read level-${level} tiles`);
+      assert.equal(r.sourcePoints, N + 1, 'every point of the series counted once');
+      assert.equal(r.steps[0], first, 'starts at the first point');
+      assert.equal(r.steps[r.steps.length - 1], first + N + 10, 'ends at the last point');
+      assert.equal(r.values[r.values.length - 1], 0.25);
+      const values = Array.from(r.values);
+      assert.equal(Math.min(...values), -500, 'the minimum in the first (partial) tile');
+      assert.equal(Math.max(...values), 700, 'the maximum in the last block tile');
+      assert.equal(r.steps[values.indexOf(700)], first + N - 3);
+      assert.ok(Array.from(r.steps).every((s, i, a) => i === 0 || a[i - 1]! <= s), 'in step order');
+    }
+  } finally {
+    t.cleanup();
+  }
+});

@@ -54,7 +54,11 @@ export function readSeries(store: RunStore, req: SeriesRequest, read: SeriesPoin
   const times: number[] = [];
   const values: number[] = [];
   let source = 0;
-  const collect = (from: number, to: number, l: number): void => {
+  // Reading the whole series, no point lies before its first step or after its last: the tiles
+  // holding either end are inside the window whole, so the edges need no finer read (which, for
+  // points kept in blocks, would scan the series' blocks for the few edge tiles).
+  const wholeSeries = whole !== undefined;
+  const collect = (from: number, to: number, l: number, outer = false): void => {
     if (from > to) return;
     if (l === 0) {
       const rows = read.points(series, from, to);
@@ -67,8 +71,9 @@ export function readSeries(store: RunStore, req: SeriesRequest, read: SeriesPoin
       return;
     }
     const size = 2 ** (TILE_BITS * l);
-    const firstFull = bucketOf(from - 1, l) + 1; // first tile starting at or after `from`
-    const lastFull = bucketOf(to + 1, l) - 1; // last tile ending at or before `to`
+    const edgesInside = outer && wholeSeries;
+    const firstFull = edgesInside ? bucketOf(from, l) : bucketOf(from - 1, l) + 1; // first tile starting at or after `from`
+    const lastFull = edgesInside ? bucketOf(to, l) : bucketOf(to + 1, l) - 1; // last tile ending at or before `to`
     if (firstFull > lastFull) {
       collect(from, to, l - 1);
       return;
@@ -104,7 +109,7 @@ export function readSeries(store: RunStore, req: SeriesRequest, read: SeriesPoin
     }
     collect((lastFull + 1) * size, to, l - 1);
   };
-  collect(lo, hi, level);
+  collect(lo, hi, level, true);
   const cols: Columns = { steps: Float64Array.from(steps), times: Float64Array.from(times), values: Float64Array.from(values) };
   const out = m4(cols, buckets, req.byTime ?? false);
   return { ...out, downsampled: out.downsampled || level > 0, sourcePoints: source, minStep: lo, maxStep: hi, level };
