@@ -1,10 +1,11 @@
 // `npm run bench:compare`: comparison webviews at scale. Not a test: prints figures and ratios.
 // Store: 10 runs x 3 metrics x 1,000,000 steps, plus an experiment of 10,000 short runs with 30
 // params and 20 metrics each (built once, cached under LOOPLINE_CACHE). Measures, in one run:
-//  - first chart for the 10 long runs: init -> chart request (page) + read/downsample in a new read
-//    worker (extension side; booted while the page loads, nothing read yet on its connection, as
-//    on the first open in the editor) + message revival and render (page), in headless Chromium with the
-//    real compare app in its CSP shell; the bytes sent; then naive full series as the baseline;
+//  - first chart for the 10 long runs, end to end on the page's clock: from the panel's script to
+//    the first chart drawn with its data, in headless Chromium with the real compare app in its CSP
+//    shell; this process answers as the extension does (init from the store, the series read in a
+//    new read worker: booted as the panel opens, nothing read yet on its connection, as on the
+//    first open in the editor); the parts and the bytes sent; then naive full series as the baseline;
 //  - experiment table for 10,000 runs and for 100,000 runs x 50 columns (own cached store): first
 //    rows painted, every row streamed into the page, extension-host heap growth. The headline is
 //    the FIRST (cold) open: a new read worker (the bundle the editor runs) reads SQLite; a reopen,
@@ -22,8 +23,8 @@ import { StoreReader } from '../src/core/store/store-reader.ts';
 import { ExperimentColumns, mergeChunks, readExperimentChunk, sliceChunk } from '../src/core/series/experiment-columns.ts';
 import { activeRunOrder } from '../src/core/store/experiment-queries.ts';
 import { SeriesFeed } from '../src/extension/webviews/series-feed.ts';
+import { toRunMsg } from '../src/extension/webviews/run-messages.ts';
 import { openWebview } from '../test/webview/webview-harness.ts';
-import { toWire } from '../src/protocol/common.ts';
 import { formatCount } from '../src/shared/display-format.ts';
 
 const STEPS = 1_000_000;
@@ -141,7 +142,9 @@ async function deliver(page: import('playwright-core').Page, msg: unknown): Prom
   });
   await page.evaluate(([t, bufs]) => {
     (window as any).__pending = t;
-    (window as any).__pendingBuffers = (bufs as string[]).map((b) => Uint8Array.from(atob(b), (c) => c.charCodeAt(0)).buffer);
+    // Chromium's native decoder where it has one: the transfer is not the app's work.
+    const fromBase64 = (Uint8Array as unknown as { fromBase64?: (b: string) => Uint8Array }).fromBase64;
+    (window as any).__pendingBuffers = (bufs as string[]).map((b) => (fromBase64 ? fromBase64(b) : Uint8Array.from(atob(b), (c) => c.charCodeAt(0))).buffer);
   }, [text, buffers] as const);
   return page.evaluate(() => {
     const t0 = performance.now();
@@ -182,51 +185,100 @@ async function pageTimeWhen(page: import('playwright-core').Page, probe: string,
 const chartReader = new StoreReader(DB);
 const reads = chartReader.channel();
 
+interface FirstChart {
+  /** Page clock: the panel's script arrived -> the first chart drawn with its data (the headline). */
+  ms: number;
+  /** The parts, page clock: script run until `ready`; ready -> init delivered (the host's answer); init -> first request; request -> series delivered; series -> drawn. */
+  scriptMs: number;
+  readyToInitMs: number;
+  initToRequestMs: number;
+  requestToSeriesMs: number;
+  seriesToDrawnMs: number;
+  /** Node clock: building `init` from the store; the series read (worker) + message. */
+  hostInitMs: number;
+  hostMs: number;
+  bytes: number;
+  points: number;
+}
+
 /**
+ * The first chart as the user meets it, end to end on the page's clock: from the arrival of the
+ * panel's script (its compile and run included) to the first chart drawn with its data. This
+ * process plays the extension as CompareSession does: it answers `ready` with `init` (the runs read
+ * from the store) and the first `requestSeries` with a read in the store's read worker. Messages
+ * leave the page as they are posted (a binding, as VS Code's postMessage) and reach it as VS Code
+ * delivers them (JSON text plus binary buffers), so page work that overlaps the host's read is
+ * neither counted twice nor hidden.
+ *
  * `reader`: a new read worker for this chart, as on the first open in the editor: the panel boots
- * it while the page loads, and its own SQLite connection has read nothing yet (cold), so only the
- * OS page cache is warm. Without it, the shared reader (already warm) is used.
+ * it as it is created, and its own SQLite connection has read nothing yet (cold), so only the OS
+ * page cache is warm. Without it, the shared reader (already warm) is used.
  */
-async function firstChart(store: RunStore, runIds: string[], naive: boolean, reader?: StoreReader): Promise<{ ms: number; bytes: number; hostMs: number; points: number; parseMs: number; pageMs: number }> {
+async function firstChart(store: RunStore, runIds: string[], naive: boolean, reader?: StoreReader): Promise<FirstChart> {
   reader?.warm();
   const channel = reader?.channel() ?? reads;
-  const h = await openWebview('compare', { width: 1200, height: 900 });
+  const feed = new SeriesFeed(store);
+  const t = { readyAt: 0, initAt: 0, requestAt: 0, seriesAt: 0, hostInitMs: 0, hostMs: 0, bytes: 0, points: 0, key: '' };
+  let answered!: () => void;
+  let failed!: (err: unknown) => void;
+  const seriesDelivered = new Promise<void>((resolve, reject) => ((answered = resolve), (failed = reject)));
+  let requested = false;
+  const host = async (m: any, page: import('playwright-core').Page, postedAt: number): Promise<void> => {
+    if (m.type === 'ready') {
+      t.readyAt = postedAt;
+      // As CompareSession.sendInit.
+      const h0 = performance.now();
+      const loaded = runIds.map((id) => store.getRun(id));
+      const metricKeys = [...new Set(loaded.flatMap((r) => r.metrics.map((x) => x.key)))].sort();
+      const paramKeys = [...new Set(loaded.flatMap((r) => Object.keys(r.params)))].sort();
+      const sweepParams = loaded.length > 1 ? paramKeys.filter((k) => new Set(loaded.map((r) => r.params[k])).size > 1) : [];
+      const init = { type: 'init', mode: 'panel', runs: loaded.map((r, i) => toRunMsg(r, i)), metricKeys, paramKeys, sweepParams, live: false };
+      t.hostInitMs = performance.now() - h0;
+      t.initAt = (await deliver(page, init)).at;
+    } else if (m.type === 'requestSeries' && !requested) {
+      requested = true;
+      t.requestAt = postedAt;
+      t.key = m.key;
+      // The extension reads, downsamples and serialises (node clock): in the store's read worker
+      // as the compare panel does (naive: every point, on this thread).
+      const h0 = performance.now();
+      const series = naive ? feed.answer(runIds, m.key, m.xAxis, Number.MAX_SAFE_INTEGER, null) : await feed.answerOffThread(channel, runIds, m.key, m.xAxis, m.buckets, null);
+      const msg = { type: 'series', requestId: m.requestId, key: m.key, xAxis: m.xAxis, range: null, series };
+      t.hostMs = performance.now() - h0;
+      t.bytes = messageBytes(msg);
+      t.points = series.reduce((n, s) => n + s.steps.length, 0);
+      t.seriesAt = (await deliver(page, msg)).at;
+      answered();
+    }
+  };
+  const h = await openWebview('compare', { width: 1200, height: 900, onPost: (m, page, at) => void host(m, page, at).catch(failed) });
   try {
-    const runs = runIds.map((id, i) => {
-      const r = store.getRun(id);
-      return {
-        id, name: r.info.name, experimentId: r.info.experimentId, status: r.info.status, startTime: r.info.startTime, endTime: r.info.endTime,
-        params: r.params, tags: {}, colorIndex: i,
-        metrics: r.metrics.map((m) => ({ key: m.key, last: toWire(m.last), lastStep: m.lastStep, min: m.min, minStep: m.minStep, max: m.max, maxStep: m.maxStep, count: m.count })),
-      };
-    });
-    await h.waitForPosted('ready');
-    const feed = new SeriesFeed(store);
-    // 1. init -> the app builds its charts and asks for the first series.
-    const init = await deliver(h.page, { type: 'init', mode: 'panel', runs, metricKeys: KEYS, paramKeys: ['lr', 'seed'], sweepParams: [], live: false });
-    const requestedAt = await pageTimeWhen(h.page, `() => (window.__posted || []).some((m) => m.type === 'requestSeries')`, null);
-    const req = (await h.posted()).find((m) => m.type === 'requestSeries');
-    // 2. the extension reads, downsamples and serialises (node clock).
-    const hostStart = performance.now();
-    // As the compare panel reads: in the store's read worker (naive: every point, on this thread).
-    const series = naive ? feed.answer(runIds, req.key, req.xAxis, Number.MAX_SAFE_INTEGER, null) : await feed.answerOffThread(channel, runIds, req.key, req.xAxis, req.buckets, null);
-    const msg = { type: 'series', requestId: req.requestId, key: req.key, xAxis: req.xAxis, range: null, series };
-    const bytes = messageBytes(msg);
-    const hostMs = performance.now() - hostStart;
-    const points = series.reduce((n, s) => n + s.steps.length, 0);
-    // 3. the webview parses it and draws (page clock). The page builds its toolbar and tables only
-    // after the first chart has drawn: had it built them while the data was on its way (which the
-    // sum below would not count), the verbose line says so.
-    const builtEarly = await h.page.evaluate(() => !!document.querySelector('#hide-equal'));
-    const got = await deliver(h.page, msg);
+    await seriesDelivered;
     const drawnAt = await pageTimeWhen(
       h.page,
       `([key, n]) => { const c = window.__looplineCharts && window.__looplineCharts[key]; return !!c && c.data.datasets.reduce((a, d) => a + ((d.data && d.data.length) || 0), 0) >= n * 0.5; }`,
-      [req.key, points],
+      [t.key, t.points],
     );
-    const pageMs = requestedAt - init.at + (drawnAt - got.at);
-    if (process.env.BENCH_VERBOSE) console.error(`init -> request ${(requestedAt - init.at).toFixed(0)} ms; host ${hostMs.toFixed(0)} ms (buckets ${req.buckets}); series received -> drawn ${(drawnAt - got.at).toFixed(0)} ms${builtEarly ? '; WARNING: the tables were built before the data came' : ''}`);
-    return { ms: pageMs + hostMs + init.parseMs + got.parseMs, bytes, hostMs, points, parseMs: init.parseMs + got.parseMs, pageMs };
+    // The panel's script: its bytes arrived (then it compiles and runs).
+    const scriptAt = await h.page.evaluate(() => (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).find((e) => /\/webview\/compare\.js$/.test(e.name))!.responseEnd);
+    const r: FirstChart = {
+      ms: drawnAt - scriptAt,
+      scriptMs: t.readyAt - scriptAt,
+      readyToInitMs: t.initAt - t.readyAt,
+      initToRequestMs: t.requestAt - t.initAt,
+      requestToSeriesMs: t.seriesAt - t.requestAt,
+      seriesToDrawnMs: drawnAt - t.seriesAt,
+      hostInitMs: t.hostInitMs,
+      hostMs: t.hostMs,
+      bytes: t.bytes,
+      points: t.points,
+    };
+    if (process.env.BENCH_VERBOSE) {
+      console.error(
+        `first chart ${r.ms.toFixed(0)} ms (page clock): script ${r.scriptMs.toFixed(0)} | ready -> init ${r.readyToInitMs.toFixed(0)} (host ${r.hostInitMs.toFixed(0)}) | init -> request ${r.initToRequestMs.toFixed(0)} | request -> series ${r.requestToSeriesMs.toFixed(0)} (host read ${r.hostMs.toFixed(0)}) | series -> drawn ${r.seriesToDrawnMs.toFixed(0)} ms`,
+      );
+    }
+    return r;
   } finally {
     if (channel !== reads) channel.dispose();
     await h.close();
@@ -392,15 +444,15 @@ if (ONLY === '' || ONLY === 'chart') {
   const firstOpen = new StoreReader(DB, new URL('../dist/read-worker.cjs', import.meta.url));
   const down = await firstChart(store, ids, false, firstOpen);
   await firstOpen.close();
-  out.push(['first chart, downsampled (10 runs x 1M steps)', `${down.ms.toFixed(0)} ms`, `host ${down.hostMs.toFixed(0)} + parse ${down.parseMs.toFixed(0)} + page ${down.pageMs.toFixed(0)} ms; ${down.points.toLocaleString()} points, ${mb(down.bytes)}`, '< 150 ms', down.ms < 150 ? 'met' : 'missed']);
-  out.push(['  host side of it', `${down.hostMs.toFixed(0)} ms`, 'read + downsample + message', '< 30 ms', down.hostMs < 30 ? 'met' : 'missed']);
+  out.push(['first chart, downsampled (10 runs x 1M steps)', `${down.ms.toFixed(0)} ms`, `page clock, the panel's script -> drawn: script ${down.scriptMs.toFixed(0)}, ready -> init ${down.readyToInitMs.toFixed(0)}, init -> request ${down.initToRequestMs.toFixed(0)}, request -> series ${down.requestToSeriesMs.toFixed(0)}, series -> drawn ${down.seriesToDrawnMs.toFixed(0)} ms; ${down.points.toLocaleString()} points, ${mb(down.bytes)}`, '< 150 ms', down.ms < 150 ? 'met' : 'missed']);
+  out.push(['  host side of it', `${down.hostMs.toFixed(0)} ms`, `read + downsample in a new read worker + message (init: ${down.hostInitMs.toFixed(0)} ms)`, '< 30 ms', down.hostMs < 30 ? 'met' : 'missed']);
   if (!process.env.LOOPLINE_BENCH_SKIP_NAIVE) {
     // Naive: every point. Ten runs of 1M points do not fit one webview message, so bytes are
     // measured for all ten and the render for one run's full series.
     const naiveAll = naiveBytes(store, ids, 'loss');
     const naiveOne = await firstChart(store, ids.slice(0, 1), true);
     out.push(['naive full series, 10 runs: query + message only', `${naiveAll.ms.toFixed(0)} ms`, `${naiveAll.points.toLocaleString()} points, ${mb(naiveAll.bytes)}`, '', '']);
-    out.push(['naive full series, 1 run: first chart', `${naiveOne.ms.toFixed(0)} ms`, `host ${naiveOne.hostMs.toFixed(0)} + parse ${naiveOne.parseMs.toFixed(0)} + page ${naiveOne.pageMs.toFixed(0)} ms; ${naiveOne.points.toLocaleString()} points, ${mb(naiveOne.bytes)}`, '', '']);
+    out.push(['naive full series, 1 run: first chart', `${naiveOne.ms.toFixed(0)} ms`, `page clock; host ${naiveOne.hostMs.toFixed(0)} ms; ${naiveOne.points.toLocaleString()} points, ${mb(naiveOne.bytes)}`, '', '']);
     out.push(['data sent, naive / downsampled (10 runs)', `${(naiveAll.bytes / down.bytes).toFixed(0)}x less`, '', '>= 20x', naiveAll.bytes / down.bytes >= 20 ? 'met' : 'missed']);
     out.push(['time, naive 1 run / downsampled 10 runs', `${(naiveOne.ms / down.ms).toFixed(1)}x`, '', '', '']);
   }

@@ -660,6 +660,34 @@ describe('compare webview', { timeout: 600_000 }, () => {
     }
   });
 
+  test('while its data is on its way a chart shows only "Loading…" (chart.js is set up behind it, unseen), then draws the data', async () => {
+    const h = await openWebview('compare', { theme: 'light' });
+    const answered = new Set<number>();
+    try {
+      await h.waitForPosted('ready');
+      await h.send(init());
+      await waitForRequests(h, answered, 2);
+      const canvas = 'section[data-metric="loss"] canvas';
+      // Set up once the request is out (sized to its box), but not shown: its axes would be 0..1.
+      await h.page.waitForFunction((sel) => (document.querySelector(sel) as HTMLCanvasElement).width > 0, canvas);
+      assert.equal(await h.page.$eval(canvas, (c) => getComputedStyle(c).visibility), 'hidden');
+      assert.equal(await h.page.locator('section[data-metric="loss"] .chart-status').textContent(), 'Loading…');
+      assert.equal(await h.page.evaluate(() => (window as any).__looplineCharts.loss), undefined, 'no chart with data yet');
+      await answerRequests(h, answered);
+      await h.page.waitForFunction(() => !!(window as any).__looplineCharts.loss?.data.datasets.length);
+      assert.equal(await h.page.$eval(canvas, (c) => getComputedStyle(c).visibility), 'visible');
+      assert.equal(await h.page.locator('section[data-metric="loss"] .chart-status').isVisible(), false);
+      const m = mains(await datasets(h, 'loss'));
+      assert.deepEqual(m.map((d) => d.runId), RUN_IDS);
+      assert.deepEqual(m.map((d) => d.xs.length), [100, 100, 100]);
+      const y = await scaleX(h, 'loss');
+      assert.deepEqual([y.min, y.max], [0, 99], 'the x axis spans the data, not the empty chart\'s 0..1');
+      await assertClean(h);
+    } finally {
+      await h.close();
+    }
+  });
+
   test('charts below the fold ask for their data when scrolled to, and draw it; the toolbar and tables come even while the data is pending, without moving the charts', async () => {
     const keys = Array.from({ length: 12 }, (_, i) => `m${String(i).padStart(2, '0')}`);
     const h = await openWebview('compare', { theme: 'light', width: 1200, height: 700 });

@@ -10,7 +10,11 @@
     acquired = true;
     return {
       postMessage(msg) {
-        window.__posted.push(JSON.parse(JSON.stringify(msg)));
+        const copy = JSON.parse(JSON.stringify(msg));
+        window.__posted.push(copy);
+        // The harness' onPost (a binding: the message leaves now, not when the page is next idle),
+        // with the page's clock when it was posted.
+        if (typeof window.__looplineOnPost === 'function') window.__looplineOnPost(copy, performance.now());
       },
       getState() {
         return state;

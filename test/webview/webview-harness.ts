@@ -33,7 +33,13 @@ export interface WebviewHarness {
   close(): Promise<void>;
 }
 
-export async function openWebview(app: WebviewApp, opts: { theme?: ThemeKind; width?: number; height?: number } = {}): Promise<WebviewHarness> {
+/**
+ * `onPost`: called with each message the app posts, as it posts it (a CDP binding, so it arrives
+ * while the page keeps running, as VS Code's postMessage does); set before the page loads, so it
+ * also sees `ready`; `postedAt` is the page's clock when it was posted. The messages are still
+ * recorded for `posted()`.
+ */
+export async function openWebview(app: WebviewApp, opts: { theme?: ThemeKind; width?: number; height?: number; onPost?: (msg: any, page: Page, postedAt: number) => void } = {}): Promise<WebviewHarness> {
   const nonce = 'testnonce' + Math.random().toString(36).slice(2);
   let origin = '';
   const server: Server = createServer((req, res) => {
@@ -71,6 +77,8 @@ export async function openWebview(app: WebviewApp, opts: { theme?: ThemeKind; wi
   const page = ctx.pages()[0] ?? (await ctx.newPage());
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(String(e)));
+  const onPost = opts.onPost;
+  if (onPost) await page.exposeBinding('__looplineOnPost', (src, msg, postedAt) => onPost(msg, src.page, postedAt as number));
   await page.addInitScript(() => {
     (window as any).__csp = [];
     document.addEventListener('securitypolicyviolation', (e: any) => (window as any).__csp.push(`${e.violatedDirective}: ${e.blockedURI}`));

@@ -100,14 +100,24 @@ function loadedOf(s: SeriesMsg): LoadedSeries {
   return { steps, times, values, downsampled: s.downsampled, sourcePoints: s.sourcePoints };
 }
 
+const NO_POINTS: LoadedSeries = { steps: [], times: [], values: [], downsampled: false, sourcePoints: 0 };
+
 const MAX_LABEL = 48;
 const truncate = (s: string, n = MAX_LABEL) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 export class MetricChart {
   readonly key: string;
   readonly element: HTMLElement;
-  /** Built on first data (or first use): an empty chart.js instance costs the first paint time. */
+  /**
+   * Built once the chart has asked for its data (axes, legend and plugins, the cold part of a
+   * first draw, while the data is on its way; the canvas stays hidden until the data comes), or
+   * on first data or first use. Not before the request: that would delay it.
+   */
   private built: Chart<'line', Point[]> | null = null;
+  /** The chart has drawn data (until then its canvas is hidden and it is not in the page's registry). */
+  private shown = false;
+  /** What the chart.js options were last built from: rebuilt (and re-resolved by chart.js) only when one changed. */
+  private optionInputs: readonly unknown[] = [];
   private readonly canvas: HTMLCanvasElement;
   private readonly note: HTMLElement;
   private readonly status: HTMLElement;
@@ -124,6 +134,7 @@ export class MetricChart {
   private requested = false;
   private requestedBuckets = 0;
   private exporting = false;
+  private destroyed = false;
   private resizeTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly detachZoom: () => void;
 
@@ -163,16 +174,31 @@ export class MetricChart {
 
   /** The chart.js instance, built on first use. */
   get chart(): Chart<'line', Point[]> {
-    if (!this.built) {
-      registerChartParts();
-      this.built = new Chart<'line', Point[]>(this.canvas, { type: 'line', data: { datasets: [] }, options: this.buildOptions() });
-    }
-    return this.built;
+    if (!this.built) this.build();
+    return this.built!;
   }
 
-  /** The chart.js instance if it was built (for tests and the page's registry). */
+  /** The chart.js instance once it has drawn data (for tests and the page's registry). */
   get builtChart(): Chart<'line', Point[]> | null {
-    return this.built;
+    return this.shown ? this.built : null;
+  }
+
+  /**
+   * Builds chart.js now, without data: one dataset per run with no points, so the legend, the
+   * dataset controllers, the scales and the plugins are set up (and their code run once) before the
+   * data comes; then only the points are set and drawn. Hidden until then (its axes would be 0..1).
+   */
+  prepare(): void {
+    if (this.built || this.loaded.size > 0 || this.destroyed) return;
+    this.canvas.classList.add('is-pending');
+    this.build();
+  }
+
+  private build(): void {
+    // chart.js's parts are registered only now: the first request goes out before that work.
+    registerChartParts();
+    this.optionInputs = this.currentOptionInputs();
+    this.built = new Chart<'line', Point[]>(this.canvas, { type: 'line', data: { datasets: this.buildDatasets() }, options: this.buildOptions() });
   }
 
   /** Asks the host for this chart's data (current axis, zoom and width). */
@@ -184,6 +210,9 @@ export class MetricChart {
     this.requestedBuckets = buckets;
     this.pendingRequest = this.host.requestSeries({ key: this.key, xAxis: this.view.xAxis, buckets, range: this.zoom?.range ?? null });
     this.updateStatus();
+    // The request is out: set chart.js up while the data is on its way, in a task of its own so a
+    // message that came meanwhile (another chart's data) is not held up behind it.
+    if (!this.built) schedulePrepare(this);
   }
 
   get hasRequested(): boolean {
@@ -284,6 +313,7 @@ export class MetricChart {
   }
 
   destroy(): void {
+    this.destroyed = true;
     clearTimeout(this.resizeTimer);
     this.detachZoom();
     this.built?.destroy();
@@ -325,8 +355,10 @@ export class MetricChart {
   private buildDatasets(): RunDataset[] {
     const out: RunDataset[] = [];
     const { xAxis, logY, smoothing, hidden } = this.view;
+    // No data yet (chart.js set up while the data is on its way): every run, with no points.
+    const skeleton = this.loaded.size === 0 && !this.shown;
     for (const run of this.runs) {
-      const s = this.loaded.get(run.id);
+      const s = this.loaded.get(run.id) ?? (skeleton ? NO_POINTS : undefined);
       if (!s) continue;
       const style = seriesStyle(this.palette, run.colorIndex);
       const clean = (v: number | null) => (v === null || (logY && v <= 0) ? null : v);
@@ -475,26 +507,43 @@ export class MetricChart {
   }
 
   private render(): void {
-    // Nothing to draw yet: keep the card's "Loading…" and build chart.js when data comes.
-    if (!this.built && this.loaded.size === 0) {
+    // Nothing to draw yet: keep the card's "Loading…" (chart.js, if set up already, stays hidden).
+    if (this.loaded.size === 0 && (!this.built || !this.shown)) {
       this.resetButton.hidden = !this.zoom;
       this.updateStatus();
       return;
     }
     if (!this.built) {
-      // First data: build chart.js with it (one layout and draw, not an empty chart then an update).
-      // chart.js's parts are registered only now: the first request goes out before that work.
-      registerChartParts();
-      this.built = new Chart<'line', Point[]>(this.canvas, { type: 'line', data: { datasets: this.buildDatasets() }, options: this.buildOptions() });
-      this.host.firstDrawn?.(this.key);
+      // First data before any setup: build chart.js with it (one layout and draw).
+      this.build();
     } else {
-      this.built.data.datasets = this.buildDatasets();
-      this.built.options = this.buildOptions();
+      const next = this.buildDatasets();
+      const cur = this.built.data.datasets as RunDataset[];
+      // The same runs in the same roles: update the datasets in place, so chart.js keeps their
+      // controllers and elements instead of building new ones.
+      if (next.length === cur.length && next.every((d, i) => d.runId === cur[i]!.runId && d.role === cur[i]!.role)) next.forEach((d, i) => Object.assign(cur[i]!, d));
+      else this.built.data.datasets = next;
+      const inputs = this.currentOptionInputs();
+      if (inputs.some((v, i) => v !== this.optionInputs[i])) {
+        this.optionInputs = inputs;
+        this.built.options = this.buildOptions();
+      }
       this.built.update('none');
+    }
+    if (!this.shown) {
+      this.shown = true;
+      this.canvas.classList.remove('is-pending');
+      this.host.firstDrawn?.(this.key);
     }
     this.resetButton.hidden = !this.zoom;
     this.updateNote();
     this.updateStatus();
+  }
+
+  /** Everything buildOptions reads. */
+  private currentOptionInputs(): unknown[] {
+    const v = this.view;
+    return [this.palette, v.xAxis, v.logY, v.smoothing, this.zoom?.xMin, this.zoom?.xMax, this.exporting];
   }
 
   private updateNote(): void {
@@ -525,6 +574,30 @@ export class MetricChart {
       const downsampled = [...this.loaded.values()].some((s) => s.downsampled);
       if (downsampled && buckets > this.requestedBuckets * 1.25) this.load();
     }, 300);
+  }
+}
+
+/**
+ * Charts waiting to set chart.js up (after their request went out), one per task: a message that
+ * arrived meanwhile (a chart's data) runs before the next one instead of waiting for all of them.
+ */
+const toPrepare: MetricChart[] = [];
+let prepareScheduled = false;
+
+function schedulePrepare(chart: MetricChart): void {
+  toPrepare.push(chart);
+  if (!prepareScheduled) {
+    prepareScheduled = true;
+    setTimeout(prepareNext, 0);
+  }
+}
+
+function prepareNext(): void {
+  prepareScheduled = false;
+  toPrepare.shift()?.prepare();
+  if (toPrepare.length > 0) {
+    prepareScheduled = true;
+    setTimeout(prepareNext, 0);
   }
 }
 
