@@ -202,6 +202,42 @@ interface FirstChart {
 }
 
 /**
+ * `deliver` in one step, for the end-to-end chart figure: the transfer, the revival and the dispatch
+ * in one page task, as a message arriving while the page is busy would wait once, not twice.
+ * `drawnKey`: also watch, at every animation frame (before its paint, as Playwright's raf polling
+ * did, without its injected script in the page's busiest moment), for that chart's first data
+ * drawn; its page time is then `window.__looplineDrawnAt`.
+ */
+async function deliverAtOnce(page: import('playwright-core').Page, msg: unknown, drawnKey?: string): Promise<{ at: number }> {
+  const buffers: string[] = [];
+  const text = JSON.stringify(msg, (_k, v) => {
+    if (v instanceof Float64Array) {
+      buffers.push(Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64'));
+      return { __f64: buffers.length - 1 };
+    }
+    return v;
+  });
+  return page.evaluate(
+    ([t, b64, key]) => {
+      const fromBase64 = (Uint8Array as unknown as { fromBase64?: (b: string) => Uint8Array }).fromBase64;
+      const bufs = (b64 as string[]).map((b) => (fromBase64 ? fromBase64(b) : Uint8Array.from(atob(b), (c) => c.charCodeAt(0))).buffer);
+      const m = JSON.parse(t as string, (_k, v) => (v && typeof v === 'object' && '__f64' in v ? new Float64Array(bufs[v.__f64]!) : v));
+      window.postMessage(m, '*');
+      if (key) {
+        const drawn = () => {
+          const c = (window as any).__looplineCharts?.[key as string];
+          if (c && c.data.datasets.some((d: any) => d.data && d.data.length > 0)) (window as any).__looplineDrawnAt = performance.now();
+          else requestAnimationFrame(drawn);
+        };
+        requestAnimationFrame(drawn);
+      }
+      return { at: performance.now() };
+    },
+    [text, buffers, drawnKey ?? null] as const,
+  );
+}
+
+/**
  * The first chart as the user meets it, end to end on the page's clock: from the arrival of the
  * panel's script (its compile and run included) to the first chart drawn with its data. This
  * process plays the extension as CompareSession does: it answers `ready` with `init` (the runs read
@@ -234,7 +270,7 @@ async function firstChart(store: RunStore, runIds: string[], naive: boolean, rea
       const sweepParams = loaded.length > 1 ? paramKeys.filter((k) => new Set(loaded.map((r) => r.params[k])).size > 1) : [];
       const init = { type: 'init', mode: 'panel', runs: loaded.map((r, i) => toRunMsg(r, i)), metricKeys, paramKeys, sweepParams, live: false };
       t.hostInitMs = performance.now() - h0;
-      t.initAt = (await deliver(page, init)).at;
+      t.initAt = (await deliverAtOnce(page, init)).at;
     } else if (m.type === 'requestSeries' && !requested) {
       requested = true;
       t.requestAt = postedAt;
@@ -247,18 +283,22 @@ async function firstChart(store: RunStore, runIds: string[], naive: boolean, rea
       t.hostMs = performance.now() - h0;
       t.bytes = messageBytes(msg);
       t.points = series.reduce((n, s) => n + s.steps.length, 0);
-      t.seriesAt = (await deliver(page, msg)).at;
+      t.seriesAt = (await deliverAtOnce(page, msg, m.key)).at;
       answered();
     }
   };
   const h = await openWebview('compare', { width: 1200, height: 900, onPost: (m, page, at) => void host(m, page, at).catch(failed) });
   try {
     await seriesDelivered;
-    const drawnAt = await pageTimeWhen(
-      h.page,
-      `([key, n]) => { const c = window.__looplineCharts && window.__looplineCharts[key]; return !!c && c.data.datasets.reduce((a, d) => a + ((d.data && d.data.length) || 0), 0) >= n * 0.5; }`,
-      [t.key, t.points],
-    );
+    // The page's clock when the chart with its data was first on a frame (see deliverAtOnce). Read
+    // with plain evaluations (not waitForFunction, whose injected script would run in the page
+    // right when it is drawing).
+    let drawnAt: number | undefined;
+    for (const until = Date.now() + 120_000; drawnAt === undefined && Date.now() < until; ) {
+      await new Promise((r) => setTimeout(r, 25));
+      drawnAt = await h.page.evaluate(() => (window as any).__looplineDrawnAt as number | undefined);
+    }
+    if (drawnAt === undefined) throw new Error('the first chart was not drawn within 2 minutes');
     // The panel's script: its bytes arrived (then it compiles and runs).
     const scriptAt = await h.page.evaluate(() => (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).find((e) => /\/webview\/compare\.js$/.test(e.name))!.responseEnd);
     const r: FirstChart = {

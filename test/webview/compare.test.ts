@@ -667,20 +667,23 @@ describe('compare webview', { timeout: 600_000 }, () => {
       await h.waitForPosted('ready');
       await h.send(init());
       await waitForRequests(h, answered, 2);
-      const canvas = 'section[data-metric="loss"] canvas';
-      // Set up once the request is out (sized to its box), but not shown: its axes would be 0..1.
-      await h.page.waitForFunction((sel) => (document.querySelector(sel) as HTMLCanvasElement).width > 0, canvas);
-      assert.equal(await h.page.$eval(canvas, (c) => getComputedStyle(c).visibility), 'hidden');
-      assert.equal(await h.page.locator('section[data-metric="loss"] .chart-status').textContent(), 'Loading…');
-      assert.equal(await h.page.evaluate(() => (window as any).__looplineCharts.loss), undefined, 'no chart with data yet');
+      // The page's first chart (the others are drawn when their data comes).
+      const canvas = 'section[data-metric="accuracy"] canvas';
+      // Set up once the request is out (chart.js sizes its canvas to the box), but not shown: its
+      // axes would be 0..1.
+      await h.page.waitForFunction((sel) => getComputedStyle(document.querySelector(sel)!).visibility === 'hidden', canvas, { timeout: 10_000 });
+      const box = await h.page.$eval(canvas, (c) => [(c as HTMLCanvasElement).width, c.parentElement!.clientWidth]);
+      assert.ok(Math.abs(box[0]! - box[1]!) <= 1, `chart.js has set the canvas up to its box (${box[0]} px in ${box[1]} px)`);
+      assert.equal(await h.page.locator('section[data-metric="accuracy"] .chart-status').textContent(), 'Loading…');
+      assert.equal(await h.page.evaluate(() => (window as any).__looplineCharts.accuracy), undefined, 'no chart with data yet');
       await answerRequests(h, answered);
-      await h.page.waitForFunction(() => !!(window as any).__looplineCharts.loss?.data.datasets.length);
+      await h.page.waitForFunction(() => !!(window as any).__looplineCharts.accuracy?.data.datasets.length);
       assert.equal(await h.page.$eval(canvas, (c) => getComputedStyle(c).visibility), 'visible');
-      assert.equal(await h.page.locator('section[data-metric="loss"] .chart-status').isVisible(), false);
-      const m = mains(await datasets(h, 'loss'));
+      assert.equal(await h.page.locator('section[data-metric="accuracy"] .chart-status').isVisible(), false);
+      const m = mains(await datasets(h, 'accuracy'));
       assert.deepEqual(m.map((d) => d.runId), RUN_IDS);
       assert.deepEqual(m.map((d) => d.xs.length), [100, 100, 100]);
-      const y = await scaleX(h, 'loss');
+      const y = await scaleX(h, 'accuracy');
       assert.deepEqual([y.min, y.max], [0, 99], 'the x axis spans the data, not the empty chart\'s 0..1');
       await assertClean(h);
     } finally {

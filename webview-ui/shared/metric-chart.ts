@@ -109,9 +109,8 @@ export class MetricChart {
   readonly key: string;
   readonly element: HTMLElement;
   /**
-   * Built once the chart has asked for its data (axes, legend and plugins, the cold part of a
-   * first draw, while the data is on its way; the canvas stays hidden until the data comes), or
-   * on first data or first use. Not before the request: that would delay it.
+   * Built on first data or first use; the page's first chart builds it as soon as it has asked
+   * for its data (see prepare). Never before the request: that would delay it.
    */
   private built: Chart<'line', Point[]> | null = null;
   /** The chart has drawn data (until then its canvas is hidden and it is not in the page's registry). */
@@ -197,6 +196,7 @@ export class MetricChart {
   private build(): void {
     // chart.js's parts are registered only now: the first request goes out before that work.
     registerChartParts();
+    chartJsStarted = true;
     this.optionInputs = this.currentOptionInputs();
     this.built = new Chart<'line', Point[]>(this.canvas, { type: 'line', data: { datasets: this.buildDatasets() }, options: this.buildOptions() });
   }
@@ -210,9 +210,13 @@ export class MetricChart {
     this.requestedBuckets = buckets;
     this.pendingRequest = this.host.requestSeries({ key: this.key, xAxis: this.view.xAxis, buckets, range: this.zoom?.range ?? null });
     this.updateStatus();
-    // The request is out: set chart.js up while the data is on its way, in a task of its own so a
-    // message that came meanwhile (another chart's data) is not held up behind it.
-    if (!this.built) schedulePrepare(this);
+    // The request is out: set chart.js up while the data is on its way (in a task of its own). Only
+    // while no chart of the page has been built: the first pays chart.js's cold start (its code
+    // run for the first time), the others would only do their layout and draw twice.
+    if (!this.built && !chartJsStarted) {
+      chartJsStarted = true;
+      setTimeout(() => this.prepare(), 0);
+    }
   }
 
   get hasRequested(): boolean {
@@ -577,29 +581,8 @@ export class MetricChart {
   }
 }
 
-/**
- * Charts waiting to set chart.js up (after their request went out), one per task: a message that
- * arrived meanwhile (a chart's data) runs before the next one instead of waiting for all of them.
- */
-const toPrepare: MetricChart[] = [];
-let prepareScheduled = false;
-
-function schedulePrepare(chart: MetricChart): void {
-  toPrepare.push(chart);
-  if (!prepareScheduled) {
-    prepareScheduled = true;
-    setTimeout(prepareNext, 0);
-  }
-}
-
-function prepareNext(): void {
-  prepareScheduled = false;
-  toPrepare.shift()?.prepare();
-  if (toPrepare.length > 0) {
-    prepareScheduled = true;
-    setTimeout(prepareNext, 0);
-  }
-}
+/** A chart of this page has built chart.js (or is about to): later charts need no early set-up. */
+let chartJsStarted = false;
 
 /** Exposes a chart as window.__looplineCharts[key] (read by the webview tests and the bench), once built. */
 export function registerChart(key: string, chart: MetricChart): void {
