@@ -114,6 +114,7 @@ export class TableData {
   private readonly params = new Map<string, DictColumn>();
   private readonly metrics = new Map<string, MetricColumn>();
   private readonly rowByRun = new Map<string, number>();
+  private indexedRows = 0;
   private readonly keyCache = new Map<string, Float64Array>();
   private readonly digitCache = new Map<string, number>();
   private readonly numericParams = new Map<string, boolean>();
@@ -145,9 +146,7 @@ export class TableData {
     const n = Math.min(ids.length, this.total - offset);
     if (n <= 0) return false;
     for (let i = 0; i < n; i++) {
-      const id = String(ids[i]);
-      this.runIds[offset + i] = id;
-      this.rowByRun.set(id, offset + i);
+      this.runIds[offset + i] = String(ids[i]);
       this.names[offset + i] = String(chunk.names?.[i] ?? '');
     }
     if (chunk.statuses) this.statuses.merge(offset, chunk.statuses.dict ?? [], chunk.statuses.codes ?? [], n);
@@ -203,6 +202,9 @@ export class TableData {
   }
 
   rowOf(runId: string): number | undefined {
+    // Indexed on first need, not per chunk: hashing 100,000 ids cost more than the rest of taking
+    // the rows in, and most opens never look a run up. Rows only grow (chunks arrive in order).
+    for (; this.indexedRows < this.rowCount; this.indexedRows++) this.rowByRun.set(this.runIds[this.indexedRows]!, this.indexedRows);
     return this.rowByRun.get(runId);
   }
 

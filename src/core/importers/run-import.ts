@@ -6,6 +6,7 @@ import { detectFormat } from './format-detection.ts';
 import type { ImportFormat, ImportProblem, ImportProgress, ImportSummary, ReadContext, SourceRun } from './import-types.ts';
 import { ArtifactSources } from './artifact-sources.ts';
 import { ImportWriter } from './import-writer.ts';
+import { refreshTableCopy } from '../series/table-copy.ts';
 import { mlflowRoot, readMlflowStore } from './mlflow-filestore.ts';
 import { readTensorBoardLogdir } from './tensorboard-logdir.ts';
 import { readDvcLiveOutput } from './dvclive-output.ts';
@@ -137,9 +138,26 @@ export function importRuns(store: RunStore | undefined, opts: ImportOptions): Im
   };
   if (writer && !opts.dryRun) writer.batch(readAll);
   else readAll();
+  if (store && !opts.dryRun) keepTableCopies(store, experiments);
   summary.cancelled = cancelled();
   summary.experiments = [...experiments];
   return summary;
+}
+
+/**
+ * Brings the columnar copies of the large experiments written up to date, so that their table's
+ * first open after an import reads one file instead of every value (series/table-copy.ts). A copy
+ * is a cache: one that cannot be written costs the next open time, never the import.
+ */
+function keepTableCopies(store: RunStore, experimentNames: ReadonlySet<string>): void {
+  for (const name of experimentNames) {
+    try {
+      const id = store.findExperimentByName(name)?.id;
+      if (id !== undefined) refreshTableCopy(store, id);
+    } catch {
+      /* read-only folder or full disk: the table is read from SQLite instead */
+    }
+  }
 }
 
 export type { ImportProblem };

@@ -1,5 +1,6 @@
 import { metricSummariesOf, metricSummaryRowsOf, paramObjectsOf, paramRowsOf, runRowsOf } from '../store/experiment-queries.ts';
 import type { RunStore } from '../store/run-store.ts';
+import type { TableSnapshot } from './table-snapshot.ts';
 
 /**
  * A chunk of an experiment's runs as columns, the shape the experiment table needs for 100,000
@@ -37,8 +38,10 @@ class DictBuilder {
   readonly dict: string[] = [];
   readonly codes: Int32Array;
   private readonly index = new Map<string, number>();
-  constructor(n: number) {
+  /** `seed`: a dictionary to start from (codes into it stay valid). */
+  constructor(n: number, seed?: readonly string[]) {
     this.codes = new Int32Array(n).fill(-1);
+    if (seed) for (const v of seed) this.index.set(v, this.dict.push(v) - 1);
   }
   set(row: number, value: string): void {
     let code = this.index.get(value);
@@ -123,10 +126,11 @@ export function readExperimentChunk(store: RunStore, pks: readonly number[], off
 }
 
 /** Row of a run pk: a typed array over the pk range when it is dense enough, else a map. */
-function rowLookup(pks: readonly number[]): (pk: number) => number {
+function rowLookup(pks: ArrayLike<number>): (pk: number) => number {
   let min = Infinity;
   let max = -Infinity;
-  for (const pk of pks) {
+  for (let i = 0; i < pks.length; i++) {
+    const pk = pks[i]!;
     if (pk < min) min = pk;
     if (pk > max) max = pk;
   }
@@ -136,7 +140,7 @@ function rowLookup(pks: readonly number[]): (pk: number) => number {
     return (pk) => rows[pk - min] ?? -1;
   }
   const rows = new Map<number, number>();
-  pks.forEach((pk, i) => rows.set(pk, i));
+  for (let i = 0; i < pks.length; i++) rows.set(pks[i]!, i);
   return (pk) => rows.get(pk) ?? -1;
 }
 
@@ -150,10 +154,14 @@ const emptyMetric = (n: number): MetricColumns => ({ last: new Float64Array(n).f
  * entries (a key such as `__proto__` stays a key). Read in batches like the table.
  */
 export function readMetricColumns(store: RunStore, pks: readonly number[]): Array<[string, MetricColumns]> {
-  const n = pks.length;
-  const rowOf = rowLookup(pks);
   const metrics = new Map<string, MetricColumns>();
-  for (let at = 0; at < n; at += BATCH_RUNS) {
+  fillMetrics(store, pks, rowLookup(pks), pks.length, metrics);
+  return [...metrics];
+}
+
+/** Reads the metric summaries of runs `pks` into `metrics` (columns of `n` rows) at their rows. */
+function fillMetrics(store: RunStore, pks: readonly number[], rowOf: (pk: number) => number, n: number, metrics: Map<string, MetricColumns>): void {
+  for (let at = 0; at < pks.length; at += BATCH_RUNS) {
     // Rows come grouped by run: the row is looked up once per run, the column once per key change.
     let lastRun = -1;
     let row = -1;
@@ -175,47 +183,115 @@ export function readMetricColumns(store: RunStore, pks: readonly number[]): Arra
       if (max !== null) m.max[row] = max;
     }
   }
-  return [...metrics];
 }
 
 /**
  * A whole experiment table as columns, read a batch of runs at a time straight into full-length
  * columns (one dictionary per column for the whole table): what the read worker keeps, and what it
  * slices the streamed chunks from. No per-batch chunk objects to copy and merge afterwards.
+ *
+ * With the runs' row versions it can start from a columnar copy of the table (`adopt`): the rows
+ * the copy holds at the same version are taken from it and only the others are read from SQLite.
  */
 export class ExperimentColumns {
   readonly order: readonly number[];
+  /** `runs.row_version` of each row, when the order was read with them (else no copy can be taken or made). */
+  readonly versions: Float64Array | null;
   /** Rows read so far: [0, read). */
   read = 0;
+  /** Rows read from SQLite (not taken from a copy). */
+  fresh = 0;
   private readonly now: number;
   private readonly rowOf: (pk: number) => number;
   private readonly runIds: string[];
   private readonly names: string[];
-  private readonly statuses: DictBuilder;
+  private statuses: DictBuilder;
   private readonly startTimes: Float64Array;
+  private readonly ends: Float64Array;
   private readonly durations: Float64Array;
   private readonly params = new Map<string, DictBuilder>();
   private readonly metrics = new Map<string, MetricColumns>();
+  /** 1 for rows taken from a copy (not read again); null when none was. */
+  private taken: Uint8Array | null = null;
 
-  constructor(order: readonly number[], now = Date.now()) {
+  constructor(order: readonly number[], now = Date.now(), versions: Float64Array | null = null) {
     const n = order.length;
     this.order = order;
+    this.versions = versions;
     this.now = now;
     this.rowOf = rowLookup(order);
     this.runIds = new Array<string>(n).fill('');
     this.names = new Array<string>(n).fill('');
     this.statuses = new DictBuilder(n);
     this.startTimes = new Float64Array(n).fill(NaN);
+    this.ends = new Float64Array(n).fill(NaN);
     this.durations = new Float64Array(n).fill(NaN);
   }
 
   /**
+   * Takes from the copy `s` every row it holds at the run's current version (before any read);
+   * returns how many. The rest are read from SQLite by `readNext` as usual.
+   */
+  adopt(s: TableSnapshot): number {
+    const n = this.order.length;
+    const versions = this.versions;
+    if (!versions || this.read > 0 || this.taken) return 0;
+    const inCopy = rowLookup(s.order);
+    const src = new Int32Array(n);
+    let kept = 0;
+    for (let i = 0; i < n; i++) {
+      const j = inCopy(this.order[i]!);
+      src[i] = j >= 0 && s.versions[j] === versions[i] ? j : -1;
+      if (src[i]! >= 0) kept++;
+    }
+    if (kept === 0) return 0;
+    const taken = (this.taken = new Uint8Array(n));
+    this.statuses = new DictBuilder(n, s.statuses.dict);
+    const statusCodes = this.statuses.codes;
+    const running = s.statuses.dict.indexOf('RUNNING');
+    for (let i = 0; i < n; i++) {
+      const j = src[i]!;
+      if (j < 0) continue;
+      taken[i] = 1;
+      this.runIds[i] = s.runIds[j]!;
+      this.names[i] = s.names[j]!;
+      const code = (statusCodes[i] = s.statuses.codes[j]!);
+      const start = (this.startTimes[i] = s.startTimes[j]!);
+      const end = (this.ends[i] = s.ends[j]!);
+      if (!Number.isNaN(end)) this.durations[i] = end - start;
+      else if (code === running) this.durations[i] = this.now - start;
+    }
+    // Column by column, row by row: each pass reads and writes two arrays in order.
+    for (const [key, d] of s.params) {
+      const b = new DictBuilder(n, d.dict);
+      const to = b.codes;
+      const from = d.codes;
+      for (let i = 0; i < n; i++) if (src[i]! >= 0) to[i] = from[src[i]!]!;
+      this.params.set(key, b);
+    }
+    for (const [key, c] of s.metrics) {
+      const m = emptyMetric(n);
+      for (let i = 0; i < n; i++) {
+        const j = src[i]!;
+        if (j < 0) continue;
+        m.last[i] = c.last[j]!;
+        m.min[i] = c.min[j]!;
+        m.max[i] = c.max[j]!;
+        m.lastNaN[i] = c.lastNaN[j]!;
+      }
+      this.metrics.set(key, m);
+    }
+    return kept;
+  }
+
+  /**
    * Reads the next `count` runs of the order, in batches of at most BATCH_RUNS (one query per table
-   * each). `metrics: false` leaves their metrics to `putMetrics` (read by another thread meanwhile).
+   * each). `metrics: false` leaves their metrics to `putMetrics` (read by another thread meanwhile;
+   * only when no copy was adopted).
    */
   readNext(store: RunStore, count: number, opts: { metrics?: boolean } = {}): void {
     const end = Math.min(this.order.length, this.read + count);
-    while (this.read < end) this.readBatch(store, Math.min(BATCH_RUNS, end - this.read), opts.metrics ?? true);
+    while (this.read < end) this.readBatch(store, Math.min(BATCH_RUNS, end - this.read), this.taken ? true : (opts.metrics ?? true));
   }
 
   /** Metric columns of the runs order[from, from + their length), as `readMetricColumns` gives them. */
@@ -233,7 +309,12 @@ export class ExperimentColumns {
 
   private readBatch(store: RunStore, count: number, withMetrics: boolean): void {
     const from = this.read;
-    const pks = this.order.slice(from, from + count);
+    let pks = this.order.slice(from, from + count);
+    const taken = this.taken;
+    if (taken) pks = pks.filter((_, i) => taken[from + i] === 0);
+    this.read = from + count;
+    if (pks.length === 0) return;
+    this.fresh += pks.length;
     const n = this.order.length;
     const rowOf = this.rowOf;
     for (const [pk, uuid, name, status, start, end] of runRowsOf(store, pks)) {
@@ -242,8 +323,10 @@ export class ExperimentColumns {
       this.names[i] = name;
       this.statuses.set(i, status);
       this.startTimes[i] = start;
-      if (end !== null) this.durations[i] = end - start;
-      else if (status === 'RUNNING') this.durations[i] = this.now - start;
+      if (end !== null) {
+        this.ends[i] = end;
+        this.durations[i] = end - start;
+      } else if (status === 'RUNNING') this.durations[i] = this.now - start;
     }
     // One JSON object per run (sweeps log the same keys in every run: the column is looked up by key).
     let col: DictBuilder | undefined;
@@ -256,8 +339,9 @@ export class ExperimentColumns {
         col.set(row, values[key]!);
       }
     }
-    if (withMetrics) this.putMetrics(from, readMetricColumns(store, pks));
-    this.read = from + pks.length;
+    if (!withMetrics) return;
+    if (taken) fillMetrics(store, pks, rowOf, n, this.metrics);
+    else this.putMetrics(from, readMetricColumns(store, pks));
   }
 
   /** Every row as one chunk (offset 0); shares this object's buffers. */
@@ -271,6 +355,23 @@ export class ExperimentColumns {
       durations: this.durations,
       params: Object.fromEntries([...this.params].map(([k, b]) => [k, b.done()])),
       metrics: Object.fromEntries(this.metrics),
+    };
+  }
+
+  /** The whole table as a copy to keep (series/table-snapshot.ts), once every row was read; shares buffers. */
+  snapshot(experimentId: string): TableSnapshot | null {
+    if (!this.versions || this.read < this.order.length) return null;
+    return {
+      experimentId,
+      order: Float64Array.from(this.order),
+      versions: this.versions,
+      runIds: this.runIds,
+      names: this.names,
+      statuses: this.statuses.done(),
+      startTimes: this.startTimes,
+      ends: this.ends,
+      params: [...this.params].map(([k, b]) => [k, b.done()]),
+      metrics: [...this.metrics],
     };
   }
 }

@@ -17,6 +17,22 @@ export function activeRunOrder(store: RunStore, experimentId: string): number[] 
     .all(Number(experimentId)) as number[];
 }
 
+/**
+ * `activeRunOrder` with each run's `runs.row_version`, read in one transaction so both describe the
+ * same moment (the versions need the table rows; the pks alone come from the index: two passes).
+ */
+export function activeRunOrderWithVersions(store: RunStore, experimentId: string): { order: number[]; versions: Float64Array } {
+  return store.db.transaction(() => ({
+    order: activeRunOrder(store, experimentId),
+    versions: Float64Array.from(
+      store.db
+        .prepare("SELECT row_version FROM runs WHERE experiment_id = ? AND lifecycle_stage = 'active' ORDER BY start_time DESC, uuid")
+        .pluck()
+        .all(Number(experimentId)) as number[],
+    ),
+  }))();
+}
+
 /** [pk, uuid, name, status, start_time, end_time] of these runs (any order). */
 export function runRowsOf(store: RunStore, pks: readonly number[]): Array<[number, string, string, RunStatus, number, number | null]> {
   return store.db

@@ -1,3 +1,4 @@
+import { BUMP_RUN_VERSION } from './run-versions.ts';
 import type Database from 'better-sqlite3';
 import { checkKey, checkMetricValues } from './validation.ts';
 import type { MetricPoint } from './types.ts';
@@ -68,6 +69,7 @@ export class MetricWriter {
   private readonly selectSeries: Database.Statement;
   private readonly createSeries: Database.Statement;
   private readonly updateSeries: Database.Statement;
+  private readonly bumpRun: Database.Statement;
   private readonly db: Database.Database;
   private readonly tiles: TileBatch;
   private readonly reader: PointReader;
@@ -80,6 +82,7 @@ export class MetricWriter {
     this.insertPoint = db.prepare('INSERT OR IGNORE INTO metrics (series, step, timestamp, value, is_nan) VALUES (?, ?, ?, ?, ?)');
     this.selectSeries = db.prepare('SELECT * FROM series WHERE run = ? AND key = ?');
     this.createSeries = db.prepare('INSERT INTO series (run, key) VALUES (?, ?) RETURNING *');
+    this.bumpRun = db.prepare(BUMP_RUN_VERSION);
     this.updateSeries = db.prepare(
       `UPDATE series SET last_value = ?, last_is_nan = ?, last_step = ?, last_timestamp = ?, min_value = ?, min_step = ?,
          max_value = ?, max_step = ?, count = ? WHERE id = ?`,
@@ -123,7 +126,7 @@ export class MetricWriter {
       if (this.insertPoint.run(agg.id, p.step, p.timestamp, nan ? 0 : p.value, nan).changes === 0) continue; // exact duplicate
       this.account(agg, p);
     }
-    this.finishBatch(aggs);
+    this.finishBatch(runPk, aggs);
   }
 
   /**
@@ -163,7 +166,7 @@ export class MetricWriter {
       accountSorted(agg, pts);
       stored += n;
     }
-    this.finishBatch(touched);
+    this.finishBatch(runPk, touched);
     return stored;
   }
 
@@ -219,11 +222,14 @@ export class MetricWriter {
     accountSummary(agg, p.step, p.timestamp, p.value);
   }
 
-  private finishBatch(aggs: Map<string, Agg>): void {
+  private finishBatch(runPk: number, aggs: Map<string, Agg>): void {
     this.tiles.write();
     for (const a of aggs.values()) {
       this.updateSeries.run(a.lastValue, a.lastNan, a.lastStep, a.lastTs, a.minValue, a.minStep, a.maxValue, a.maxStep, a.count, a.id);
     }
+    // The run's summaries moved: its table row is read again (store/run-versions.ts). Once per
+    // batch here rather than a trigger per key: live logging sends a few keys per batch, many batches.
+    if (aggs.size > 0) this.bumpRun.run(runPk);
   }
 
   history(runPk: number, key: string, q: HistoryQuery): MetricPoint[] {

@@ -6,6 +6,7 @@ import { CAPTURE_ROTATION_SCHEMA_SQL, CAPTURE_ROTATION_SCHEMA_VERSION, CAPTURE_S
 import { DRIFT_HISTORY_SCHEMA_SQL, DRIFT_HISTORY_SCHEMA_VERSION } from '../capture/drift-history-schema.ts';
 import { SWEEP_TABLES_SQL } from '../sweeps/sweep-tables.ts';
 import { METRIC_BLOCKS_SQL, METRIC_BLOCKS_VERSION } from './metric-blocks.ts';
+import { RUN_VERSIONS_SQL, RUN_VERSIONS_VERSION } from './run-versions.ts';
 
 /**
  * Numbered schema migrations, applied in order at open inside one transaction each.
@@ -131,6 +132,8 @@ CREATE INDEX runs_by_experiment_order ON runs(experiment_id, lifecycle_stage, st
 DROP INDEX runs_by_experiment;
 `,
   },
+  // A version per run row, moved by triggers: the table's columnar copy re-reads only changed runs.
+  { version: RUN_VERSIONS_VERSION, sql: RUN_VERSIONS_SQL },
 ];
 
 export function migrate(db: Database.Database, now: () => number): void {

@@ -10,7 +10,9 @@ import { LooplineError } from '../errors.ts';
 import { ExperimentColumns, readMetricColumns, sliceChunk, type ExperimentChunk, type MetricColumns } from '../series/experiment-columns.ts';
 import { metricsCsv } from '../series/metrics-csv.ts';
 import { readSeries, type SeriesResult } from '../series/series-reader.ts';
-import { activeRunOrder } from './experiment-queries.ts';
+import { activeRunOrderWithVersions } from './experiment-queries.ts';
+import { copyIsWorthRewriting } from '../series/table-copy.ts';
+import { readTableSnapshot, SNAPSHOT_MIN_ROWS, snapshotFile, writeTableSnapshot } from '../series/table-snapshot.ts';
 import { seriesPointReaders } from './series-queries.ts';
 import type { ReadEnvelope, ReadReply, ReadRequest } from './read-protocol.ts';
 import { RunStore } from './run-store.ts';
@@ -140,13 +142,17 @@ async function handle(env: ReadEnvelope): Promise<void> {
         post({ id: env.id, type: 'result', value: null });
         return;
       }
-      const order = activeRunOrder(store, r.experimentId);
+      const { order, versions } = activeRunOrderWithVersions(store, r.experimentId);
       const read: TableRead = { experimentId: r.experimentId, version, order };
       // Read straight into full-length columns (what the cache keeps); each batch goes out as a
-      // slice with its own buffers, so nothing is copied or merged afterwards.
-      const columns = new ExperimentColumns(order);
+      // slice with its own buffers, so nothing is copied or merged afterwards. A large table starts
+      // from its columnar copy and reads only the runs that changed since it was made.
+      const columns = new ExperimentColumns(order, Date.now(), versions);
+      const copyFile = order.length >= SNAPSHOT_MIN_ROWS ? snapshotFile(path, r.experimentId) : null;
+      const copy = copyFile ? readTableSnapshot(copyFile, r.experimentId) : null;
+      const adopted = copy ? columns.adopt(copy) : 0;
       tables.set(env.channel, read);
-      const helper = order.length >= (r.parallelRows ?? PARALLEL_ROWS) ? new Helper() : null;
+      const helper = adopted === 0 && order.length >= (r.parallelRows ?? PARALLEL_ROWS) ? new Helper() : null;
       try {
         let size = Math.max(1, r.firstRows);
         do {
@@ -168,6 +174,15 @@ async function handle(env: ReadEnvelope): Promise<void> {
       }
       read.all = columns.all();
       remember(read);
+      // The page has every row by now; the next open of this table reads the copy. Written before
+      // the reply, so that the reply means the copy is there (a cache: a failed write costs only time).
+      if (copyFile && copyIsWorthRewriting(order.length, columns.fresh, copy !== null)) {
+        try {
+          writeTableSnapshot(copyFile, columns.snapshot(r.experimentId)!);
+        } catch {
+          /* read-only folder or full disk: the table is read from SQLite next time */
+        }
+      }
       post({ id: env.id, type: 'result', value: null });
       return;
     }
