@@ -229,59 +229,74 @@ export class ExperimentColumns {
   }
 
   /**
-   * Takes from the copy `s` every row it holds at the run's current version (before any read);
-   * returns how many. The rest are read from SQLite by `readNext` as usual.
+   * Takes from the copy `s` every row it holds at the run's current version, of the rows not read
+   * yet. The rest are read from SQLite by `readNext` as usual. Returns how many rows of the whole
+   * table (read already or not) the copy holds as they are: what tells whether it is worth rewriting.
    */
   adopt(s: TableSnapshot): number {
     const n = this.order.length;
     const versions = this.versions;
-    if (!versions || this.read > 0 || this.taken) return 0;
+    if (!versions || this.taken) return 0;
     const inCopy = rowLookup(s.order);
-    const src = new Int32Array(n);
+    // Rows come over in segments [to, from, length): consecutive rows that are consecutive in the
+    // copy too. New runs at the top or a few changed runs leave few segments, each one `set` per column.
+    const segments: number[] = [];
     let kept = 0;
+    let current = 0;
     for (let i = 0; i < n; i++) {
       const j = inCopy(this.order[i]!);
-      src[i] = j >= 0 && s.versions[j] === versions[i] ? j : -1;
-      if (src[i]! >= 0) kept++;
+      if (j < 0 || s.versions[j] !== versions[i]) continue;
+      current++;
+      if (i < this.read) continue;
+      kept++;
+      const last = segments.length - 3;
+      if (last >= 0 && segments[last]! + segments[last + 2]! === i && segments[last + 1]! + segments[last + 2]! === j) segments[last + 2]!++;
+      else segments.push(i, j, 1);
     }
-    if (kept === 0) return 0;
+    if (kept === 0) return current;
+    const copy = <T extends Float64Array | Int32Array | Uint8Array>(to: T, from: T) => {
+      for (let k = 0; k < segments.length; k += 3) to.set(from.subarray(segments[k + 1]!, segments[k + 1]! + segments[k + 2]!), segments[k]!);
+    };
     const taken = (this.taken = new Uint8Array(n));
-    this.statuses = new DictBuilder(n, s.statuses.dict);
-    const statusCodes = this.statuses.codes;
-    const running = s.statuses.dict.indexOf('RUNNING');
-    for (let i = 0; i < n; i++) {
-      const j = src[i]!;
-      if (j < 0) continue;
-      taken[i] = 1;
-      this.runIds[i] = s.runIds[j]!;
-      this.names[i] = s.names[j]!;
-      const code = (statusCodes[i] = s.statuses.codes[j]!);
-      const start = (this.startTimes[i] = s.startTimes[j]!);
-      const end = (this.ends[i] = s.ends[j]!);
-      if (!Number.isNaN(end)) this.durations[i] = end - start;
-      else if (code === running) this.durations[i] = this.now - start;
+    const statuses = new DictBuilder(n, s.statuses.dict);
+    for (let i = 0; i < this.read; i++) {
+      const v = this.statuses.dict[this.statuses.codes[i]!];
+      if (v !== undefined) statuses.set(i, v);
     }
-    // Column by column, row by row: each pass reads and writes two arrays in order.
+    this.statuses = statuses;
+    copy(statuses.codes, s.statuses.codes);
+    copy(this.startTimes, s.startTimes);
+    copy(this.ends, s.ends);
+    const running = s.statuses.dict.indexOf('RUNNING');
+    for (let k = 0; k < segments.length; k += 3) {
+      const [to, from, len] = [segments[k]!, segments[k + 1]!, segments[k + 2]!];
+      taken.fill(1, to, to + len);
+      for (let d = 0; d < len; d++) {
+        const i = to + d;
+        this.runIds[i] = s.runIds[from + d]!;
+        this.names[i] = s.names[from + d]!;
+        const end = this.ends[i]!;
+        if (!Number.isNaN(end)) this.durations[i] = end - this.startTimes[i]!;
+        else if (statuses.codes[i] === running) this.durations[i] = this.now - this.startTimes[i]!;
+      }
+    }
     for (const [key, d] of s.params) {
+      const had = this.params.get(key);
       const b = new DictBuilder(n, d.dict);
-      const to = b.codes;
-      const from = d.codes;
-      for (let i = 0; i < n; i++) if (src[i]! >= 0) to[i] = from[src[i]!]!;
+      // Rows read before the copy was taken keep their values, in this column's dictionary.
+      if (had) for (let i = 0; i < this.read; i++) if (had.codes[i]! >= 0) b.set(i, had.dict[had.codes[i]!]!);
+      copy(b.codes, d.codes);
       this.params.set(key, b);
     }
     for (const [key, c] of s.metrics) {
-      const m = emptyMetric(n);
-      for (let i = 0; i < n; i++) {
-        const j = src[i]!;
-        if (j < 0) continue;
-        m.last[i] = c.last[j]!;
-        m.min[i] = c.min[j]!;
-        m.max[i] = c.max[j]!;
-        m.lastNaN[i] = c.lastNaN[j]!;
-      }
-      this.metrics.set(key, m);
+      let m = this.metrics.get(key);
+      if (!m) this.metrics.set(key, (m = emptyMetric(n)));
+      copy(m.last, c.last);
+      copy(m.min, c.min);
+      copy(m.max, c.max);
+      copy(m.lastNaN, c.lastNaN);
     }
-    return kept;
+    return current;
   }
 
   /**
@@ -435,6 +450,8 @@ export function sliceChunk(all: ExperimentChunk, from: number, to: number): Expe
   // Codes are renumbered through an array indexed by the merged code (no Map lookup per row).
   let remap = new Int32Array(0);
   const dictSlice = (d: DictColumn): DictColumn => {
+    // A small dictionary goes whole with the codes as they are (a copy of memory, no renumbering).
+    if (d.dict.length <= Math.max(64, n >> 3)) return { dict: d.dict, codes: d.codes.slice(from, from + n) };
     if (remap.length < d.dict.length) remap = new Int32Array(d.dict.length);
     remap.fill(-1, 0, d.dict.length);
     const dict: string[] = [];
@@ -459,7 +476,9 @@ export function sliceChunk(all: ExperimentChunk, from: number, to: number): Expe
   for (const [k, p] of Object.entries(all.params)) {
     const s = dictSlice(p);
     // A param none of these runs logged is left out, as a chunk read from the store would.
-    if (s.dict.length) params.push([k, s]);
+    let any = false;
+    for (let i = 0; i < n && !any; i++) any = s.codes[i]! >= 0;
+    if (any) params.push([k, s]);
   }
   const metrics: Array<[string, MetricColumns]> = [];
   for (const [k, m] of Object.entries(all.metrics)) {

@@ -15,13 +15,14 @@ export function refreshTableCopy(store: RunStore, experimentId: string): { rows:
   const file = snapshotFile(store.path, experimentId);
   const columns = new ExperimentColumns(order, Date.now(), versions);
   const copy = readTableSnapshot(file, experimentId);
-  if (copy) columns.adopt(copy);
+  const current = copy ? columns.adopt(copy) : 0;
   columns.readNext(store, order.length);
-  if (columns.fresh > 0 || !copy) writeTableSnapshot(file, columns.snapshot(experimentId)!);
+  // At the end of an import even a few changed runs are worth it: nothing else is waiting.
+  if (current < order.length || !copy) writeTableSnapshot(file, columns.snapshot(experimentId)!);
   return { rows: order.length, fresh: columns.fresh };
 }
 
-/** After `fresh` of `rows` rows were read from SQLite: whether writing the copy again pays. */
-export function copyIsWorthRewriting(rows: number, fresh: number, hadCopy: boolean): boolean {
-  return rows >= SNAPSHOT_MIN_ROWS && (!hadCopy ? true : fresh >= Math.max(500, rows * 0.02));
+/** When `current` of a table's `rows` rows are in its copy as they are: whether writing the copy again pays. */
+export function copyIsWorthRewriting(rows: number, current: number): boolean {
+  return rows >= SNAPSHOT_MIN_ROWS && rows - current >= Math.max(500, rows * 0.02);
 }

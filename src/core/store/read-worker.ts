@@ -4,6 +4,7 @@
  * so they never block the extension host's thread. Long reads check their channel's generation
  * between chunks and stop when it moved (the panel closed or the selection changed).
  */
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parentPort, Worker, workerData, type TransferListItem } from 'node:worker_threads';
 import { LooplineError } from '../errors.ts';
@@ -149,14 +150,19 @@ async function handle(env: ReadEnvelope): Promise<void> {
       // from its columnar copy and reads only the runs that changed since it was made.
       const columns = new ExperimentColumns(order, Date.now(), versions);
       const copyFile = order.length >= SNAPSHOT_MIN_ROWS ? snapshotFile(path, r.experimentId) : null;
-      const copy = copyFile ? readTableSnapshot(copyFile, r.experimentId) : null;
-      const adopted = copy ? columns.adopt(copy) : 0;
+      // Rows of the copy that are current (-1: no copy taken yet or none usable).
+      let current = -1;
       tables.set(env.channel, read);
-      const helper = adopted === 0 && order.length >= (r.parallelRows ?? PARALLEL_ROWS) ? new Helper() : null;
+      const helper = !(copyFile && existsSync(copyFile)) && order.length >= (r.parallelRows ?? PARALLEL_ROWS) ? new Helper() : null;
       try {
         let size = Math.max(1, r.firstRows);
         do {
           check();
+          // The first rows come from SQLite at once; the copy is read for the rest.
+          if (copyFile && current < 0 && columns.read > 0) {
+            const copy = readTableSnapshot(copyFile, r.experimentId);
+            current = copy ? columns.adopt(copy) : 0;
+          }
           const from = columns.read;
           const count = Math.min(size, order.length - from);
           // The first rows are read here while the helper starts; after that it reads the metrics.
@@ -176,7 +182,7 @@ async function handle(env: ReadEnvelope): Promise<void> {
       remember(read);
       // The page has every row by now; the next open of this table reads the copy. Written before
       // the reply, so that the reply means the copy is there (a cache: a failed write costs only time).
-      if (copyFile && copyIsWorthRewriting(order.length, columns.fresh, copy !== null)) {
+      if (copyFile && copyIsWorthRewriting(order.length, Math.max(0, current))) {
         try {
           writeTableSnapshot(copyFile, columns.snapshot(r.experimentId)!);
         } catch {
