@@ -8,8 +8,11 @@
 //    first open in the editor); the parts and the bytes sent; then naive full series as the baseline;
 //  - experiment table for 10,000 runs and for 100,000 runs x 50 columns (own cached store): first
 //    rows painted, every row streamed into the page, extension-host heap growth. The headline is
-//    the FIRST (cold) open: a new read worker (the bundle the editor runs) reads SQLite; a reopen,
-//    answered from the columns the worker kept while the store is unchanged, is the second line.
+//    the FIRST (cold) open: a new read worker (the bundle the editor runs, booted while the page
+//    loads, as the panel starts its read at creation) reads the first rows from SQLite, then the
+//    table's columnar copy as an import left it and the 1% of runs changed since; the same open
+//    with no copy at all (every value from SQLite) follows; a reopen, answered from the columns the
+//    worker kept while the store is unchanged, is another line.
 //    The worker's part of a first open is also timed on this thread as read before and as read
 //    now (CPU time, alternated, best of two): a ratio from the same run.
 //    Then sort (script, then paint) and filter over all rows; the tree's first page of the
@@ -335,6 +338,8 @@ async function firstChart(store: RunStore, runIds: string[], naive: boolean, rea
  * host's main-thread heap growth while reading (the worker's heap is reported apart).
  */
 async function tableOpen(reader: StoreReader, experimentId: string, name: string, filter: string): Promise<{ firstMs: number; allMs: number; hostFirstMs: number; hostAllMs: number; pageAllMs: number; bytes: number; sortMs: number; sortScriptMs: number; filterMs: number; filterHostMs: number; heapMb: number; rssMb: number; rows: number }> {
+  // The panel starts its read when it is created, while its page loads: the worker boots meanwhile.
+  reader.warm();
   const h = await openWebview('table', { width: 1400, height: 900 });
   const table = reader.channel();
   const filters = reader.channel();
@@ -532,7 +537,7 @@ if (ONLY === '' || ONLY === 'table') {
     const none = await tableOpen(bare, expId, label, 'metrics.m00 > 0.5');
     await bare.close();
     const aim = (ms: number, limit: number) => (limit ? [`< ${limit} ms`, ms < limit ? 'met' : 'missed'] : ['', '']);
-    out.push([`experiment table, ${label}: first open, first rows`, `${cold.firstMs.toFixed(0)} ms`, `worker ${cold.hostFirstMs.toFixed(0)} ms to the first 500 rows (its start included), then parse + paint; ${changed.toLocaleString()} runs changed since the copy`, ...aim(cold.firstMs, firstAim)]);
+    out.push([`experiment table, ${label}: first open, first rows`, `${cold.firstMs.toFixed(0)} ms`, `worker ${cold.hostFirstMs.toFixed(0)} ms to the first 500 rows (booted while the page loaded, as the panel does), then parse + paint; ${changed.toLocaleString()} runs changed since the copy`, ...aim(cold.firstMs, firstAim)]);
     out.push([`experiment table, ${label}: first open, every row in the page`, `${cold.allMs.toFixed(0)} ms`, `worker ${cold.hostAllMs.toFixed(0)} + page ${cold.pageAllMs.toFixed(0)} ms; ${cold.rows.toLocaleString()} rows, ${mb(cold.bytes)} sent`, ...aim(cold.allMs, allAim)]);
     out.push([`  the copy kept at write time (end of an import)`, `${keepMs.toFixed(0)} ms`, `${kept.fresh.toLocaleString()} of ${kept.rows.toLocaleString()} runs read from SQLite for it`, '', '']);
     out.push([`  first open with no copy: first rows / every row`, `${none.firstMs.toFixed(0)} / ${none.allMs.toFixed(0)} ms`, `worker ${none.hostAllMs.toFixed(0)} + page ${none.pageAllMs.toFixed(0)} ms (every value read from SQLite; the copy is written after)`, '', '']);
