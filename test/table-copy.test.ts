@@ -199,3 +199,29 @@ test('the read worker opens a large table from its copy, reads the changed runs,
   assert.notDeepEqual(readFileSync(file), before, 'the copy was brought up to date');
   assert.equal(fromCopy().fresh, 0);
 });
+
+test('a worker that read the table reads only the changed runs again when the store moves, and shows them', async () => {
+  const reader = new StoreReader(t.dbPath);
+  try {
+    const open = async () => {
+      const lr: Array<string | null> = [];
+      const names: string[] = [];
+      await reader.channel().openTable(exp, (_total, c) => {
+        names.push(...c.names);
+        for (const code of c.params.lr?.codes ?? []) lr.push(code < 0 ? null : c.params.lr!.dict[code]!);
+      }, { firstRows: 100, chunkRows: 1000 });
+      return { lr, names };
+    };
+    await open();
+    t.store.logBatch(ids[20]!, { params: [{ key: 'note', value: 'x' }] });
+    t.store.updateRun(ids[21]!, { name: 'renamed-21' });
+    t.store.db.prepare("UPDATE params SET value = '0.7' WHERE key = 'lr' AND run = (SELECT pk FROM runs WHERE uuid = ?)").run(ids[22]!);
+    const after = await open();
+    const expected = fromSqlite();
+    assert.deepEqual(after.names, expected.names);
+    assert.deepEqual(after.lr, expected['params.lr']);
+    assert.equal(after.lr[after.names.indexOf('trial-22')], '0.7');
+  } finally {
+    await reader.close();
+  }
+});

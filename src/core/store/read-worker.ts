@@ -13,7 +13,7 @@ import { metricsCsv } from '../series/metrics-csv.ts';
 import { readSeries, type SeriesResult } from '../series/series-reader.ts';
 import { activeRunOrderWithVersions } from './experiment-queries.ts';
 import { copyIsWorthRewriting } from '../series/table-copy.ts';
-import { readTableSnapshot, SNAPSHOT_MIN_ROWS, snapshotFile, writeTableSnapshot } from '../series/table-snapshot.ts';
+import { readTableSnapshot, SNAPSHOT_MIN_ROWS, snapshotFile, writeTableSnapshot, type TableSnapshot } from '../series/table-snapshot.ts';
 import { seriesPointReaders } from './series-queries.ts';
 import type { ReadEnvelope, ReadReply, ReadRequest } from './read-protocol.ts';
 import { RunStore } from './run-store.ts';
@@ -36,6 +36,8 @@ interface TableRead {
   rowOf?: Map<number, number>;
   /** Every row as one chunk, once the whole table was read (not cancelled half-way). */
   all?: ExperimentChunk;
+  /** The same rows with their versions: what the next read after a change starts from (no file read). */
+  copy?: TableSnapshot;
 }
 /** The tables last read, newest last: at most CACHED_TABLES experiments. */
 const cache: TableRead[] = [];
@@ -158,9 +160,10 @@ async function handle(env: ReadEnvelope): Promise<void> {
         let size = Math.max(1, r.firstRows);
         do {
           check();
-          // The first rows come from SQLite at once; the copy is read for the rest.
+          // The first rows come from SQLite at once; the rest from a copy (this worker's last read of
+          // the table when there is one, else the file) and SQLite for the runs changed since.
           if (copyFile && current < 0 && columns.read > 0) {
-            const copy = readTableSnapshot(copyFile, r.experimentId);
+            const copy = cached?.copy ?? readTableSnapshot(copyFile, r.experimentId);
             current = copy ? columns.adopt(copy) : 0;
           }
           const from = columns.read;
@@ -179,6 +182,7 @@ async function handle(env: ReadEnvelope): Promise<void> {
         helper?.close();
       }
       read.all = columns.all();
+      read.copy = columns.snapshot(r.experimentId) ?? undefined;
       remember(read);
       // The page has every row by now; the next open of this table reads the copy. Written before
       // the reply, so that the reply means the copy is there (a cache: a failed write costs only time).
