@@ -29,6 +29,8 @@ import { refreshTableCopy } from '../src/core/series/table-copy.ts';
 import { snapshotFile } from '../src/core/series/table-snapshot.ts';
 import { SeriesFeed } from '../src/extension/webviews/series-feed.ts';
 import { toRunMsg } from '../src/extension/webviews/run-messages.ts';
+import { SeriesPrefetch } from '../src/extension/webviews/series-prefetch.ts';
+import { firstChartBuckets } from '../src/protocol/compare-protocol.ts';
 import { openWebview } from '../test/webview/webview-harness.ts';
 import { formatCount } from '../src/shared/display-format.ts';
 
@@ -199,9 +201,11 @@ interface FirstChart {
   initToRequestMs: number;
   requestToSeriesMs: number;
   seriesToDrawnMs: number;
-  /** Node clock: building `init` from the store; the series read (worker) + message. */
+  /** Node clock: building `init` from the store; the series read (worker) + message, from the read's start. */
   hostInitMs: number;
   hostMs: number;
+  /** The read had started with `ready` (the page's width hint), before the chart asked. */
+  prefetched: boolean;
   bytes: number;
   points: number;
 }
@@ -259,7 +263,8 @@ async function firstChart(store: RunStore, runIds: string[], naive: boolean, rea
   reader?.warm();
   const channel = reader?.channel() ?? reads;
   const feed = new SeriesFeed(store);
-  const t = { readyAt: 0, initAt: 0, requestAt: 0, seriesAt: 0, hostInitMs: 0, hostMs: 0, bytes: 0, points: 0, key: '' };
+  const t = { readyAt: 0, initAt: 0, requestAt: 0, seriesAt: 0, hostInitMs: 0, hostMs: 0, bytes: 0, points: 0, key: '', prefetched: false, readStart: 0 };
+  const prefetch = new SeriesPrefetch();
   let answered!: () => void;
   let failed!: (err: unknown) => void;
   const seriesDelivered = new Promise<void>((resolve, reject) => ((answered = resolve), (failed = reject)));
@@ -273,7 +278,13 @@ async function firstChart(store: RunStore, runIds: string[], naive: boolean, rea
       const metricKeys = [...new Set(loaded.flatMap((r) => r.metrics.map((x) => x.key)))].sort();
       const paramKeys = [...new Set(loaded.flatMap((r) => Object.keys(r.params)))].sort();
       const sweepParams = loaded.length > 1 ? paramKeys.filter((k) => new Set(loaded.map((r) => r.params[k])).size > 1) : [];
-      const init = { type: 'init', mode: 'panel', runs: loaded.map((r, i) => toRunMsg(r, i)), metricKeys, paramKeys, sweepParams, live: false };
+      // As CompareSession: the first chart's read starts now when the page said how wide it is.
+      const buckets = m.firstChart && !naive && metricKeys[0] !== undefined && !m.firstChart.zoomed.includes(metricKeys[0]) ? firstChartBuckets(m.firstChart, metricKeys.length) : undefined;
+      if (buckets !== undefined) {
+        t.readStart = performance.now();
+        prefetch.start(feed, channel, runIds, metricKeys[0]!, m.firstChart.xAxis, buckets);
+      }
+      const init = { type: 'init', mode: 'panel', runs: loaded.map((r, i) => toRunMsg(r, i)), metricKeys, paramKeys, sweepParams, live: false, ...(buckets !== undefined ? { readAhead: metricKeys[0] } : {}) };
       t.hostInitMs = performance.now() - h0;
       t.initAt = (await deliverAtOnce(page, init)).at;
     } else if (m.type === 'requestSeries' && !requested) {
@@ -282,10 +293,12 @@ async function firstChart(store: RunStore, runIds: string[], naive: boolean, rea
       t.key = m.key;
       // The extension reads, downsamples and serialises (node clock): in the store's read worker
       // as the compare panel does (naive: every point, on this thread).
-      const h0 = performance.now();
-      const series = naive ? feed.answer(runIds, m.key, m.xAxis, Number.MAX_SAFE_INTEGER, null) : await feed.answerOffThread(channel, runIds, m.key, m.xAxis, m.buckets, null);
+      const ahead = prefetch.take(feed, m);
+      t.prefetched = ahead !== undefined;
+      if (!ahead) t.readStart = performance.now();
+      const series = naive ? feed.answer(runIds, m.key, m.xAxis, Number.MAX_SAFE_INTEGER, null) : await (ahead ?? feed.answerOffThread(channel, runIds, m.key, m.xAxis, m.buckets, null));
       const msg = { type: 'series', requestId: m.requestId, key: m.key, xAxis: m.xAxis, range: null, series };
-      t.hostMs = performance.now() - h0;
+      t.hostMs = performance.now() - t.readStart;
       t.bytes = messageBytes(msg);
       t.points = series.reduce((n, s) => n + s.steps.length, 0);
       t.seriesAt = (await deliverAtOnce(page, msg, m.key)).at;
@@ -315,12 +328,13 @@ async function firstChart(store: RunStore, runIds: string[], naive: boolean, rea
       seriesToDrawnMs: drawnAt - t.seriesAt,
       hostInitMs: t.hostInitMs,
       hostMs: t.hostMs,
+      prefetched: t.prefetched,
       bytes: t.bytes,
       points: t.points,
     };
     if (process.env.BENCH_VERBOSE) {
       console.error(
-        `first chart ${r.ms.toFixed(0)} ms (page clock): script ${r.scriptMs.toFixed(0)} | ready -> init ${r.readyToInitMs.toFixed(0)} (host ${r.hostInitMs.toFixed(0)}) | init -> request ${r.initToRequestMs.toFixed(0)} | request -> series ${r.requestToSeriesMs.toFixed(0)} (host read ${r.hostMs.toFixed(0)}) | series -> drawn ${r.seriesToDrawnMs.toFixed(0)} ms`,
+        `first chart ${r.ms.toFixed(0)} ms (page clock): script ${r.scriptMs.toFixed(0)} | ready -> init ${r.readyToInitMs.toFixed(0)} (host ${r.hostInitMs.toFixed(0)}) | init -> request ${r.initToRequestMs.toFixed(0)} | request -> series ${r.requestToSeriesMs.toFixed(0)} (host read ${r.hostMs.toFixed(0)}${r.prefetched ? ', started with ready' : ''}) | series -> drawn ${r.seriesToDrawnMs.toFixed(0)} ms`,
       );
     }
     return r;
@@ -495,7 +509,7 @@ if (ONLY === '' || ONLY === 'chart') {
   const down = await firstChart(store, ids, false, firstOpen);
   await firstOpen.close();
   out.push(['first chart, downsampled (10 runs x 1M steps)', `${down.ms.toFixed(0)} ms`, `page clock, the panel's script -> drawn: script ${down.scriptMs.toFixed(0)}, ready -> init ${down.readyToInitMs.toFixed(0)}, init -> request ${down.initToRequestMs.toFixed(0)}, request -> series ${down.requestToSeriesMs.toFixed(0)}, series -> drawn ${down.seriesToDrawnMs.toFixed(0)} ms; ${down.points.toLocaleString()} points, ${mb(down.bytes)}`, '< 150 ms', down.ms < 150 ? 'met' : 'missed']);
-  out.push(['  host side of it', `${down.hostMs.toFixed(0)} ms`, `read + downsample in a new read worker + message (init: ${down.hostInitMs.toFixed(0)} ms)`, '< 30 ms', down.hostMs < 30 ? 'met' : 'missed']);
+  out.push(['  host side of it', `${down.hostMs.toFixed(0)} ms`, `read + downsample in a new read worker + message${down.prefetched ? ', started with ready (the page\'s width hint)' : ''} (init: ${down.hostInitMs.toFixed(0)} ms)`, '< 30 ms', down.hostMs < 30 ? 'met' : 'missed']);
   if (!process.env.LOOPLINE_BENCH_SKIP_NAIVE) {
     // Naive: every point. Ten runs of 1M points do not fit one webview message, so bytes are
     // measured for all ten and the render for one run's full series.

@@ -82,6 +82,11 @@ export function isRunIdList(v: unknown, max = 1000): v is string[] {
   return Array.isArray(v) && v.length <= max && v.every(isRunId);
 }
 
+/** Buckets a chart asks for at this plot width: one per 2 px (<= 2 points per pixel after M4). */
+export function chartBuckets(widthPx: number): number {
+  return Math.max(1, Math.min(10_000, Math.floor(widthPx / 2)));
+}
+
 /** A chart's request for one metric's series, at its width, optionally for a zoomed step range. */
 export interface SeriesRequestMsg {
   type: 'requestSeries';

@@ -3,7 +3,32 @@
  * The webview says `ready` first; the extension then sends `init`. Charts ask for series with
  * their pixel width so the extension downsamples before sending.
  */
-import { isObject, isRunId, isString, parseSeriesRequest, type RunMsg, type SeriesMsg, type SeriesRequestMsg, type StepRange, type XAxisMode } from './common.ts';
+import { chartBuckets, isFiniteNumber, isObject, isRunId, isString, isXAxisMode, parseSeriesRequest, type RunMsg, type SeriesMsg, type SeriesRequestMsg, type StepRange, type XAxisMode } from './common.ts';
+
+/**
+ * Sent with `ready`: what the panel's first chart will ask for, so that the extension can start
+ * reading it before the page has even had `init` (its request then finds the answer on its way).
+ */
+export interface FirstChartHint {
+  xAxis: XAxisMode;
+  /** The plot width (px) of each chart when the panel's grid holds 1, 2, … charts (its columns follow their number); the last holds for more. */
+  widths: number[];
+  /** Metrics with a saved zoom: their first request is for a step range, not the whole series. */
+  zoomed: string[];
+}
+
+/** The buckets the first of `charts` charts will ask for, or undefined when the hint cannot tell. */
+export function firstChartBuckets(hint: FirstChartHint, charts: number): number | undefined {
+  const w = hint.widths[Math.min(charts, hint.widths.length) - 1];
+  return charts > 0 && w !== undefined && w > 0 ? chartBuckets(w) : undefined;
+}
+
+function parseFirstChartHint(v: unknown): FirstChartHint | undefined {
+  if (!isObject(v) || !isXAxisMode(v.xAxis) || !Array.isArray(v.widths) || !Array.isArray(v.zoomed)) return undefined;
+  if (v.widths.length === 0 || v.widths.length > 16 || !v.widths.every((w) => isFiniteNumber(w) && w >= 0 && w < 100_000)) return undefined;
+  if (v.zoomed.length > 1000 || !v.zoomed.every(isString)) return undefined;
+  return { xAxis: v.xAxis, widths: v.widths as number[], zoomed: v.zoomed as string[] };
+}
 
 export interface CompareInit {
   type: 'init';
@@ -16,6 +41,8 @@ export interface CompareInit {
   sweepParams: string[];
   /** Some runs are still running: `append` messages will follow. */
   live: boolean;
+  /** The metric whose series the extension is already reading (see FirstChartHint): its chart's answer comes right after it asks. */
+  readAhead?: string;
 }
 
 export type HostToCompare =
@@ -28,7 +55,7 @@ export type HostToCompare =
   | { type: 'error'; message: string };
 
 export type CompareToHost =
-  | { type: 'ready' }
+  | { type: 'ready'; firstChart?: FirstChartHint }
   | SeriesRequestMsg
   /** Save a CSV the webview built (the tables it shows). */
   | { type: 'saveCsv'; fileName: string; csv: string }
@@ -44,8 +71,11 @@ const MAX_CSV = 50 * 1024 * 1024;
 export function parseCompareToHost(m: unknown): CompareToHost | undefined {
   if (!isObject(m)) return undefined;
   switch (m.type) {
-    case 'ready':
-      return { type: 'ready' };
+    case 'ready': {
+      // A hint that does not parse is left out: the page still gets its init.
+      const firstChart = parseFirstChartHint(m.firstChart);
+      return firstChart ? { type: 'ready', firstChart } : { type: 'ready' };
+    }
     case 'requestSeries':
       return parseSeriesRequest(m);
     case 'saveCsv':

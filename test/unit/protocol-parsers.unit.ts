@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSeriesRequest } from '../../src/protocol/common.ts';
-import { parseCompareToHost } from '../../src/protocol/compare-protocol.ts';
+import { firstChartBuckets, parseCompareToHost } from '../../src/protocol/compare-protocol.ts';
 import { parseDetailToHost } from '../../src/protocol/run-detail-protocol.ts';
 import { parseTableToHost } from '../../src/protocol/table-protocol.ts';
 
@@ -24,6 +24,18 @@ test('series requests: valid ones are normalised, bad ranges, axes and bucket co
   ]) {
     assert.equal(parseSeriesRequest(bad), undefined, JSON.stringify(bad));
   }
+});
+
+test('compare ready: the first chart hint is kept when valid, dropped (ready kept) when not; its buckets follow the chart count', () => {
+  const hint = { xAxis: 'relative', widths: [1150, 569, 376], zoomed: ['loss'] };
+  assert.deepEqual(parseCompareToHost({ type: 'ready', firstChart: hint }), { type: 'ready', firstChart: hint });
+  for (const bad of [{ ...hint, widths: [] }, { ...hint, widths: [NaN] }, { ...hint, widths: Array(17).fill(100) }, { ...hint, xAxis: 'epoch' }, { ...hint, zoomed: [1] }, 'wide']) {
+    assert.deepEqual(parseCompareToHost({ type: 'ready', firstChart: bad }), { type: 'ready' }, JSON.stringify(bad));
+  }
+  assert.equal(firstChartBuckets(hint as never, 1), 575);
+  assert.equal(firstChartBuckets(hint as never, 2), 284);
+  assert.equal(firstChartBuckets(hint as never, 12), 188, 'more charts than measured: the last width (every column in use)');
+  assert.equal(firstChartBuckets(hint as never, 0), undefined);
 });
 
 test('compare messages: known types with valid fields only', () => {

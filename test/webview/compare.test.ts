@@ -158,11 +158,16 @@ describe('compare webview', { timeout: 600_000 }, () => {
 
     test('says ready, then requests each metric with its pixel width and draws a series per run in its colour', async () => {
       const ready = await h.waitForPosted('ready');
-      assert.deepEqual(ready, { type: 'ready' });
+      assert.equal(ready.type, 'ready');
       await h.send(init());
       await waitForRequests(h, answered, 2);
       const reqs = (await h.posted()).filter((m) => m.type === 'requestSeries');
       assert.deepEqual(reqs.map((r) => r.key).sort(), ['accuracy', 'loss']);
+      // `ready` told the extension how wide two charts would be, before they existed: the first
+      // chart's read can start with it and answer this request.
+      assert.equal(ready.firstChart.xAxis, 'step');
+      assert.deepEqual(ready.firstChart.zoomed, []);
+      assert.equal(reqs[0]!.buckets, Math.floor(ready.firstChart.widths[1] / 2), `hint ${JSON.stringify(ready.firstChart.widths)}, asked ${reqs[0]!.buckets}`);
       for (const r of reqs) {
         // The chart box the canvas fills (chart.js is built when the data comes).
         const width = await h.page.evaluate((k) => (document.querySelector(`section[data-metric="${k}"] .chart-box`) as HTMLElement).clientWidth, r.key);

@@ -323,6 +323,7 @@ export class CompareApp {
       palette: this.palette,
       compact: this.inline,
       legend: !this.inline && this.runs.length <= 10,
+      readAhead: this.init?.readAhead === key,
       host: this.chartHost,
     });
     this.charts.set(key, chart);

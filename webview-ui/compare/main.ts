@@ -2,6 +2,7 @@ import type { CompareToHost, HostToCompare } from '../../src/protocol/compare-pr
 import '../shared/base.css';
 import { watchTheme } from '../shared/theme-colors.ts';
 import { connectToHost, onHostMessage } from '../shared/vscode-api.ts';
+import { probeChartWidths } from './chart-width-probe.ts';
 import { CompareApp } from './compare-app.ts';
 import { parseCompareState } from './compare-state.ts';
 import './compare.css';
@@ -9,7 +10,9 @@ import './compare.css';
 /** Entry of the Compare webview: restore state, listen, then say `ready` (the host answers `init`). */
 const host = connectToHost<CompareToHost>();
 const root = document.getElementById('app') ?? document.body.appendChild(document.createElement('div'));
-const app = new CompareApp(root, host, parseCompareState(host.loadState()));
+const state = parseCompareState(host.loadState());
+const app = new CompareApp(root, host, state);
 onHostMessage<HostToCompare>((msg) => app.handle(msg));
 watchTheme(() => app.themeChanged());
-host.post({ type: 'ready' });
+// How wide the charts will be, so the extension can read the first one while init is on its way.
+host.post({ type: 'ready', firstChart: { xAxis: state.xAxis, widths: probeChartWidths(root), zoomed: Object.keys(state.zoom) } });

@@ -1,5 +1,5 @@
 import { Chart, type ChartDataset, type ChartOptions, type LegendItem, type Scale, type TooltipItem } from 'chart.js';
-import type { SeriesMsg, StepRange, XAxisMode } from '../../src/protocol/common.ts';
+import { chartBuckets, type SeriesMsg, type StepRange, type XAxisMode } from '../../src/protocol/common.ts';
 import { registerChartParts, type RunDatasetTag } from './chart-registration.ts';
 import { withAlpha } from './color-values.ts';
 import { el, setText } from './dom-builders.ts';
@@ -70,6 +70,8 @@ export interface MetricChartOptions {
   compact: boolean;
   /** Draw chart.js's legend (click toggles the run everywhere). */
   legend: boolean;
+  /** The extension is reading this chart's data already: it comes right after the request. */
+  readAhead?: boolean;
   host: MetricChartHost;
 }
 
@@ -124,6 +126,7 @@ export class MetricChart {
   private readonly host: MetricChartHost;
   private readonly compact: boolean;
   private readonly showLegend: boolean;
+  private readonly readAhead: boolean;
   private runs: ChartRun[];
   private view: ChartView;
   private zoom: ZoomWindow | null;
@@ -146,6 +149,7 @@ export class MetricChart {
     this.host = o.host;
     this.compact = o.compact;
     this.showLegend = o.legend;
+    this.readAhead = o.readAhead ?? false;
 
     const titleId = `chart-title-${Math.random().toString(36).slice(2)}`;
     this.canvas = el('canvas', { attrs: { role: 'img', 'aria-label': `Line chart of ${o.key} per run. The summary table lists the values.` } });
@@ -205,17 +209,18 @@ export class MetricChart {
   load(): void {
     // The box's width: the canvas follows it, but only after chart.js's resize observer ran.
     const w = this.canvas.parentElement?.clientWidth || this.canvas.clientWidth || 600;
-    const buckets = Math.max(1, Math.min(10_000, Math.floor(w / 2)));
+    const buckets = chartBuckets(w);
     this.requested = true;
     this.requestedBuckets = buckets;
     this.pendingRequest = this.host.requestSeries({ key: this.key, xAxis: this.view.xAxis, buckets, range: this.zoom?.range ?? null });
     this.updateStatus();
     // The request is out: set chart.js up while the data is on its way (in a task of its own). Only
-    // while no chart of the page has been built: the first pays chart.js's cold start (its code
-    // run for the first time), the others would only do their layout and draw twice.
+    // for the page's first chart: it pays chart.js's cold start (its code run for the first time),
+    // the others would only do their layout and draw twice. Not when the data was read ahead: it
+    // comes at once, and would wait for the set-up.
     if (!this.built && !chartJsStarted) {
       chartJsStarted = true;
-      setTimeout(() => this.prepare(), 0);
+      if (!this.readAhead) setTimeout(() => this.prepare(), 0);
     }
   }
 

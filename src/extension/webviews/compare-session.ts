@@ -1,12 +1,13 @@
 import * as vscode from 'vscode';
 import { ReadCancelled, type ReadChannel } from '../../core/store/store-reader.ts';
 import type { Run } from '../../core/store/types.ts';
-import { parseCompareToHost, type CompareToHost, type HostToCompare } from '../../protocol/compare-protocol.ts';
+import { firstChartBuckets, parseCompareToHost, type CompareToHost, type FirstChartHint, type HostToCompare } from '../../protocol/compare-protocol.ts';
 import { log } from '../log.ts';
 import type { WorkspaceStore } from '../workspace-stores.ts';
 import { pngFromDataUrl, saveWithDialog } from './file-export.ts';
 import { toRunMsg } from './run-messages.ts';
 import { SeriesFeed } from './series-feed.ts';
+import { SeriesPrefetch } from './series-prefetch.ts';
 import { COMMANDS } from '../command-ids.ts';
 
 /**
@@ -19,6 +20,8 @@ export class CompareSession implements vscode.Disposable {
   private feed: SeriesFeed;
   /** Series and exports read in the store's read worker; cancelled when the runs change or the view closes. */
   private reads: ReadChannel;
+  /** The first chart's series, read while the page takes `init`. */
+  private readonly prefetch = new SeriesPrefetch();
   private ready = false;
   private readonly subs: vscode.Disposable[] = [];
   /** The current store's change listener, replaced when the session moves to another store. */
@@ -49,6 +52,7 @@ export class CompareSession implements vscode.Disposable {
   setRuns(ws: WorkspaceStore, runIds: string[]): void {
     // Reads for the previous selection are no longer wanted.
     this.reads.cancel();
+    this.prefetch.clear();
     if (ws !== this.ws) {
       this.reads.dispose();
       this.reads = ws.reader.channel();
@@ -75,9 +79,14 @@ export class CompareSession implements vscode.Disposable {
     });
   }
 
-  private sendInit(): void {
+  private sendInit(firstChart?: FirstChartHint): void {
     const runs = this.loadRuns();
     const metricKeys = [...new Set(runs.flatMap((r) => r.metrics.map((m) => m.key)))].sort();
+    // The page said how wide its charts will be: read the first one now (the page asks for it
+    // once it has built its charts from this init). Only the panel's grid is measured.
+    const key = metricKeys[0];
+    const buckets = firstChart && this.mode === 'panel' && key !== undefined && !firstChart.zoomed.includes(key) ? firstChartBuckets(firstChart, metricKeys.length) : undefined;
+    if (buckets !== undefined) this.prefetch.start(this.feed, this.reads, this.runIds, key!, firstChart!.xAxis, buckets);
     const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort();
     const sweepParams = runs.length > 1 ? paramKeys.filter((k) => new Set(runs.map((r) => r.params[k])).size > 1) : [];
     this.post({
@@ -88,6 +97,7 @@ export class CompareSession implements vscode.Disposable {
       paramKeys,
       sweepParams,
       live: runs.some((r) => r.info.status === 'RUNNING'),
+      ...(buckets !== undefined ? { readAhead: key! } : {}),
     });
   }
 
@@ -117,13 +127,13 @@ export class CompareSession implements vscode.Disposable {
     switch (msg.type) {
       case 'ready':
         this.ready = true;
-        this.sendInit();
+        this.sendInit(msg.firstChart);
         return;
       case 'requestSeries': {
         const feed = this.feed;
         let series;
         try {
-          series = await feed.answerOffThread(this.reads, this.runIds, msg.key, msg.xAxis, msg.buckets, msg.range);
+          series = await (this.prefetch.take(feed, msg) ?? feed.answerOffThread(this.reads, this.runIds, msg.key, msg.xAxis, msg.buckets, msg.range));
         } catch (err) {
           if (err instanceof ReadCancelled) return;
           throw err;

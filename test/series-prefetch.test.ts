@@ -1,0 +1,68 @@
+// The Compare panel's read-ahead of its first chart (src/extension/webviews/series-prefetch.ts):
+// started with the page's width hint in the store's read worker, taken by the matching request
+// (the same answer a request would read), and not by a request for another width, axis or zoom.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { StoreReader } from '../src/core/store/store-reader.ts';
+import { SeriesFeed } from '../src/extension/webviews/series-feed.ts';
+import { SeriesPrefetch } from '../src/extension/webviews/series-prefetch.ts';
+import { tempStore } from './helpers/temp-store.ts';
+
+let t: ReturnType<typeof tempStore>;
+let reader: StoreReader;
+const ids: string[] = [];
+
+before(() => {
+  t = tempStore();
+  for (let r = 0; r < 3; r++) {
+    const id = t.store.createRun({ name: `run-${r}` }).info.id;
+    ids.push(id);
+    t.store.logBatch(id, { metrics: Array.from({ length: 20_000 }, (_, s) => ({ key: 'loss', value: Math.cos(s / 300 + r), step: s, timestamp: 1_700_000_000_000 + s })) }, { enforceLimits: false });
+  }
+  reader = new StoreReader(t.dbPath);
+});
+
+after(async () => {
+  await reader.close();
+  t.cleanup();
+});
+
+test('the read-ahead answers the matching request with what that request would have read, once', async () => {
+  const reads = reader.channel();
+  try {
+    const feed = new SeriesFeed(t.store);
+    const prefetch = new SeriesPrefetch();
+    prefetch.start(feed, reads, ids, 'loss', 'step', 276);
+    const ahead = prefetch.take(feed, { key: 'loss', xAxis: 'step', buckets: 276, range: null });
+    assert.ok(ahead, 'taken by the request it was read for');
+    const direct = await new SeriesFeed(t.store).answerOffThread(reads, ids, 'loss', 'step', 276, null);
+    assert.deepEqual(await ahead, direct);
+    assert.equal(prefetch.take(feed, { key: 'loss', xAxis: 'step', buckets: 276, range: null }), undefined, 'only once');
+  } finally {
+    reads.dispose();
+  }
+});
+
+test('a request for another width, axis, metric, a zoom or another selection reads for itself', async () => {
+  const reads = reader.channel();
+  try {
+    const feed = new SeriesFeed(t.store);
+    const prefetch = new SeriesPrefetch();
+    const asked = { key: 'loss', xAxis: 'step' as const, buckets: 276, range: null };
+    for (const other of [{ ...asked, buckets: 275 }, { ...asked, xAxis: 'wall' as const }, { ...asked, key: 'acc' }, { ...asked, range: { minStep: 0, maxStep: 99 } }]) {
+      prefetch.start(feed, reads, ids, 'loss', 'step', 276);
+      assert.equal(prefetch.take(feed, other), undefined, JSON.stringify(other));
+    }
+    prefetch.start(feed, reads, ids, 'loss', 'step', 276);
+    assert.equal(prefetch.take(new SeriesFeed(t.store), asked), undefined, 'the runs changed meanwhile (a new feed)');
+    prefetch.start(feed, reads, ids, 'loss', 'step', 276);
+    prefetch.clear();
+    assert.equal(prefetch.take(feed, asked), undefined, 'cleared');
+    // A read-ahead cancelled with its channel (the panel closed) leaves nothing unhandled.
+    prefetch.start(feed, reads, ids, 'loss', 'step', 276);
+    reads.cancel();
+    await new Promise((r) => setTimeout(r, 50));
+  } finally {
+    reads.dispose();
+  }
+});
