@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
 import { ReadCancelled, type ReadChannel } from '../../core/store/store-reader.ts';
 import type { Run } from '../../core/store/types.ts';
-import { firstChartBuckets, parseCompareToHost, type CompareToHost, type FirstChartHint, type HostToCompare } from '../../protocol/compare-protocol.ts';
+import { firstChartBuckets, parseCompareToHost, type CompareInit, type CompareToHost, type FirstChartHint, type HostToCompare } from '../../protocol/compare-protocol.ts';
 import { log } from '../log.ts';
 import type { WorkspaceStore } from '../workspace-stores.ts';
 import { pngFromDataUrl, saveWithDialog } from './file-export.ts';
-import { toRunMsg } from './run-messages.ts';
+import { toCompareInit, toRunMsg } from './run-messages.ts';
 import { SeriesFeed } from './series-feed.ts';
 import { SeriesPrefetch } from './series-prefetch.ts';
 import { COMMANDS } from '../command-ids.ts';
@@ -20,6 +20,8 @@ export class CompareSession implements vscode.Disposable {
   private feed: SeriesFeed;
   /** Series and exports read in the store's read worker; cancelled when the runs change or the view closes. */
   private reads: ReadChannel;
+  /** init, read as the panel opens (its page takes a few hundred ms to load); dropped if the store or the runs change first. */
+  private preparedInit: CompareInit | null = null;
   /** The first chart's series, read while the page takes `init`. */
   private readonly prefetch = new SeriesPrefetch();
   private ready = false;
@@ -38,8 +40,10 @@ export class CompareSession implements vscode.Disposable {
     this.actions = actions;
     this.feed = new SeriesFeed(ws.store);
     this.reads = ws.reader.channel();
-    // The webview takes a few hundred ms to load: boot the read worker meanwhile for its first chart.
+    // The webview takes a few hundred ms to load: boot the read worker meanwhile for its first chart,
+    // and read init's runs now, so that `ready` is answered at once.
     ws.reader.warm();
+    this.preparedInit = toCompareInit(this.loadRuns(), mode);
     this.subs.push(webview.onDidReceiveMessage((m) => this.receive(m)));
     this.storeSub = ws.watcher.onDidChange(() => this.onStoreChange());
   }
@@ -62,6 +66,7 @@ export class CompareSession implements vscode.Disposable {
     }
     this.runIds = runIds;
     this.feed = new SeriesFeed(ws.store);
+    this.preparedInit = null;
     if (this.ready) this.sendInit();
   }
 
@@ -80,28 +85,19 @@ export class CompareSession implements vscode.Disposable {
   }
 
   private sendInit(firstChart?: FirstChartHint): void {
-    const runs = this.loadRuns();
-    const metricKeys = [...new Set(runs.flatMap((r) => r.metrics.map((m) => m.key)))].sort();
+    const init = this.preparedInit ?? toCompareInit(this.loadRuns(), this.mode);
+    this.preparedInit = null;
     // The page said how wide its charts will be: read the first one now (the page asks for it
     // once it has built its charts from this init). Only the panel's grid is measured.
-    const key = metricKeys[0];
-    const buckets = firstChart && this.mode === 'panel' && key !== undefined && !firstChart.zoomed.includes(key) ? firstChartBuckets(firstChart, metricKeys.length) : undefined;
+    const key = init.metricKeys[0];
+    const buckets = firstChart && this.mode === 'panel' && key !== undefined && !firstChart.zoomed.includes(key) ? firstChartBuckets(firstChart, init.metricKeys.length) : undefined;
     if (buckets !== undefined) this.prefetch.start(this.feed, this.reads, this.runIds, key!, firstChart!.xAxis, buckets);
-    const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort();
-    const sweepParams = runs.length > 1 ? paramKeys.filter((k) => new Set(runs.map((r) => r.params[k])).size > 1) : [];
-    this.post({
-      type: 'init',
-      mode: this.mode,
-      runs: runs.map((r, i) => toRunMsg(r, i)),
-      metricKeys,
-      paramKeys,
-      sweepParams,
-      live: runs.some((r) => r.info.status === 'RUNNING'),
-      ...(buckets !== undefined ? { readAhead: key! } : {}),
-    });
+    this.post(buckets !== undefined ? { ...init, readAhead: key! } : init);
   }
 
   private onStoreChange(): void {
+    // Before the page is ready: init is read again when it is.
+    this.preparedInit = null;
     if (!this.ready) return;
     const runs = this.loadRuns();
     const live = runs.filter((r) => r.info.status === 'RUNNING' || r.info.endTime === null);

@@ -1,5 +1,6 @@
 import type { SeriesResult } from '../../core/series/series-reader.ts';
 import type { MetricSummary, Run } from '../../core/store/types.ts';
+import type { CompareInit } from '../../protocol/compare-protocol.ts';
 import { toWire, type MetricSummaryMsg, type RunMsg, type SeriesMsg } from '../../protocol/common.ts';
 
 /** Core objects to the plain messages the webviews receive. */
@@ -45,5 +46,21 @@ export function toSeriesMsg(runId: string, key: string, r: SeriesResult): Series
     sourcePoints: r.sourcePoints,
     minStep: r.minStep,
     maxStep: r.maxStep,
+  };
+}
+
+/** The Compare webview's `init` for these runs (without `readAhead`, which the session adds). */
+export function toCompareInit(runs: Run[], mode: CompareInit['mode']): CompareInit {
+  const metricKeys = [...new Set(runs.flatMap((r) => r.metrics.map((m) => m.key)))].sort();
+  const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort();
+  const sweepParams = runs.length > 1 ? paramKeys.filter((k) => new Set(runs.map((r) => r.params[k])).size > 1) : [];
+  return {
+    type: 'init',
+    mode,
+    runs: runs.map((r, i) => toRunMsg(r, i)),
+    metricKeys,
+    paramKeys,
+    sweepParams,
+    live: runs.some((r) => r.info.status === 'RUNNING'),
   };
 }
