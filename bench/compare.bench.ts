@@ -282,11 +282,13 @@ async function firstChart(store: RunStore, runIds: string[], naive: boolean, rea
       // As CompareSession.sendInit: the first chart's read starts now when the page said how wide it is.
       const key = init.metricKeys[0];
       const buckets = m.firstChart && !naive && readAhead && key !== undefined && !m.firstChart.zoomed.includes(key) ? firstChartBuckets(m.firstChart, init.metricKeys.length) : undefined;
+      // init goes out first, then the read starts (as the session does).
+      const delivered = deliverAtOnce(page, buckets !== undefined ? { ...init, readAhead: key } : init);
       if (buckets !== undefined) {
         t.readStart = performance.now();
         prefetch.start(feed, channel, runIds, key!, m.firstChart.xAxis, buckets);
       }
-      t.initAt = (await deliverAtOnce(page, buckets !== undefined ? { ...init, readAhead: key } : init)).at;
+      t.initAt = (await delivered).at;
     } else if (m.type === 'requestSeries' && !requested) {
       requested = true;
       t.requestAt = postedAt;

@@ -91,8 +91,9 @@ export class CompareSession implements vscode.Disposable {
     // once it has built its charts from this init). Only the panel's grid is measured.
     const key = init.metricKeys[0];
     const buckets = firstChart && this.mode === 'panel' && key !== undefined && !firstChart.zoomed.includes(key) ? firstChartBuckets(firstChart, init.metricKeys.length) : undefined;
-    if (buckets !== undefined) this.prefetch.start(this.feed, this.reads, this.runIds, key!, firstChart!.xAxis, buckets);
+    // init goes out first (the read would compete with its sending); the request it leads to comes later.
     this.post(buckets !== undefined ? { ...init, readAhead: key! } : init);
+    if (buckets !== undefined) this.prefetch.start(this.feed, this.reads, this.runIds, key!, firstChart!.xAxis, buckets);
   }
 
   private onStoreChange(): void {
