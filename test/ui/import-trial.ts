@@ -8,16 +8,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchChromium } from '../helpers/browser.ts';
-import { installVsix, provisionCodeServer, startCodeServer } from '../helpers/code-server.ts';
 import { REPO_ROOT } from '../helpers/paths.ts';
+import { openLoopline, packageExtension } from './trial-workbench.ts';
 import { fileVersionRecord, scalarEventRecord } from '../helpers/tfevents-writer.ts';
 
 const SHOT = join(REPO_ROOT, 'test-results', 'ui', 'import-trial.png');
 
-execFileSync(process.execPath, ['esbuild.mjs'], { cwd: REPO_ROOT, stdio: 'pipe' });
-execFileSync(process.execPath, ['scripts/package-extension.mjs'], { cwd: REPO_ROOT, stdio: 'pipe' });
-const pkg = (await import(join(REPO_ROOT, 'package.json'), { with: { type: 'json' } })).default as { version: string };
+const vsix = await packageExtension();
 const scratch = mkdtempSync(join(tmpdir(), 'loopline-import-trial-'));
 const workspace = join(scratch, 'project');
 const logdir = join(workspace, 'runs', 'resnet-lr0.1');
@@ -35,16 +32,8 @@ const out = execFileSync(join(REPO_ROOT, 'bin', 'loopline'), ['import', 'runs', 
 const summary = JSON.parse(out) as { runs: { created: number }; metricPoints: { added: number } };
 console.log(`loopline import: ${summary.runs.created} run(s), ${summary.metricPoints.added} points in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-const bin = provisionCodeServer();
-const home = join(scratch, 'code-server');
-installVsix(bin, home, join(REPO_ROOT, 'dist', `loopline-${pkg.version}.vsix`));
-const cs = await startCodeServer({ bin, home, workspace, logFile: join(scratch, 'code-server.log') });
-const ctx = await launchChromium({ width: 1600, height: 1000 });
+const { page, close } = await openLoopline(vsix, scratch, workspace);
 try {
-  const page = ctx.pages()[0] ?? (await ctx.newPage());
-  await page.goto(`${cs.url}/?folder=${encodeURIComponent(workspace)}`, { timeout: 120_000 });
-  await page.waitForSelector('.monaco-workbench .part.activitybar', { timeout: 60_000 });
-  await page.locator('.part.activitybar .action-item a[aria-label^="Loopline"]').first().click({ timeout: 30_000 });
   const experiment = page.locator('.part.sidebar .monaco-list-row', { hasText: 'runs' }).first();
   await experiment.waitFor({ timeout: 60_000 });
   await experiment.click();
@@ -66,8 +55,7 @@ try {
   await page.screenshot({ path: SHOT });
   console.log(`charts drawn: ${canvases}; screenshot ${SHOT}`);
 } finally {
-  await ctx.close().catch(() => undefined);
-  await cs.stop();
+  await close();
   if (process.env.LOOPLINE_KEEP_SCRATCH) console.error(`kept ${scratch}`);
   else rmSync(scratch, { recursive: true, force: true });
 }
