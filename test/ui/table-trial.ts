@@ -52,7 +52,7 @@ try {
   // The table's status line says how many runs it holds once every row is in.
   const deadline = Date.now() + 60_000;
   let status = '';
-  while (Date.now() < deadline && !status.includes(RUNS.toLocaleString('en-US'))) {
+  while (Date.now() < deadline && status !== `${RUNS.toLocaleString('en-US')} runs`) {
     for (const f of page.frames()) {
       const s = await f.locator('.status-line').first().textContent({ timeout: 100 }).catch(() => null);
       if (s) status = s;
