@@ -1,4 +1,5 @@
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { DictColumn, MetricColumns } from './experiment-columns.ts';
 
@@ -77,7 +78,7 @@ export function writeTableSnapshot(file: string, s: TableSnapshot): void {
   for (const [, m] of s.metrics) parts.push(m.lastNaN);
   for (const p of parts) if (p !== head && p.byteLength !== n * (p as Float64Array).BYTES_PER_ELEMENT) throw new Error('table snapshot: a column has the wrong length');
   mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const fd = openSync(tmp, 'w');
   try {
     for (const p of parts) writeSync(fd, new Uint8Array(p.buffer, p.byteOffset, p.byteLength));
