@@ -253,8 +253,12 @@ export class VirtualGrid {
   /** Sets scrollTop, clamped as the browser will, without reading layout back. */
   private setScrollTop(top: number): void {
     const max = Math.max(0, this.source.rowCount() * ROW_HEIGHT + this.headHeight - this.viewportHeight);
-    this.scrollTop = Math.max(0, Math.min(max, Math.round(top)));
-    this.root.scrollTop = this.scrollTop;
+    const next = Math.max(0, Math.min(max, Math.round(top)));
+    // Writing (or reading) scrollTop lays the page out at once: not when it stays where it is (a
+    // table's first paint). A scroll the browser made meanwhile comes as a scroll event and renders.
+    if (next === this.scrollTop) return;
+    this.scrollTop = next;
+    this.root.scrollTop = next;
   }
 
   /** First and last positions in view (not counting overscan). */
