@@ -9,6 +9,14 @@ import { isInt, isObject, isRunId, isRunIdList, isString, type RunStatusMsg } fr
 
 export type MetricAggregate = 'last' | 'min' | 'max';
 
+/**
+ * Rows in the table's first message: a tall screen's worth (about 100 rows show on a 4K display),
+ * not more, since everything the page does before the first paint grows with it. The rest follows
+ * in chunks of TABLE_CHUNK_ROWS.
+ */
+export const TABLE_FIRST_ROWS = 200;
+export const TABLE_CHUNK_ROWS = 10_000;
+
 export interface DictColumnMsg {
   dict: string[];
   codes: Int32Array;

@@ -1,14 +1,11 @@
 import * as vscode from 'vscode';
 import { LooplineError } from '../../core/errors.ts';
 import { ReadCancelled, type ReadChannel } from '../../core/store/store-reader.ts';
-import { parseTableToHost, type HostToTable, type TableToHost } from '../../protocol/table-protocol.ts';
+import { parseTableToHost, TABLE_CHUNK_ROWS, TABLE_FIRST_ROWS, type HostToTable, type TableToHost } from '../../protocol/table-protocol.ts';
 import { log } from '../log.ts';
 import type { WorkspaceStore } from '../workspace-stores.ts';
 import { renderWebview, webviewOptions } from './webview-resources.ts';
 
-/** Rows in the first message (one screen and more); the rest follows in chunks. */
-const FIRST_ROWS = 500;
-const CHUNK_ROWS = 10_000;
 
 /** Every run of an experiment as a row (virtualised in the webview), filtered with MLflow's syntax. */
 export class ExperimentTablePanel implements vscode.Disposable {
@@ -103,7 +100,7 @@ export class ExperimentTablePanel implements vscode.Disposable {
           else this.post({ type: 'rows', rows, done });
           first = false;
         },
-        { firstRows: FIRST_ROWS, chunkRows: CHUNK_ROWS },
+        { firstRows: TABLE_FIRST_ROWS, chunkRows: TABLE_CHUNK_ROWS },
       )
       .catch((err: unknown) => {
         if (!(err instanceof ReadCancelled)) this.post({ type: 'error', message: `Could not read the runs of ${exp.name}: ${err instanceof Error ? err.message : String(err)}` });
