@@ -383,7 +383,6 @@ async function tableOpen(reader: StoreReader, experimentId: string, name: string
         }
         const msg = msgs.length === 0 ? { type: 'init', experiment: { id: experimentId, name }, total: n, rows, done } : { type: 'rows', rows, done };
         msgs.push(msg);
-        bytes += messageBytes(msg);
         const m = process.memoryUsage();
         heapPeak = Math.max(heapPeak, m.heapUsed);
         rssPeak = Math.max(rssPeak, m.rss);
@@ -391,6 +390,9 @@ async function tableOpen(reader: StoreReader, experimentId: string, name: string
       { firstRows: TABLE_FIRST_ROWS, chunkRows: TABLE_CHUNK_ROWS },
     );
     const hostAllMs = performance.now() - t0;
+    // Counted once the stream is timed: serialising 66 MB here is the bench's work, not the editor's,
+    // and on two cores it would slow the worker it measures.
+    for (const m of msgs) bytes += messageBytes(m);
     // 2. The page: the first message, until its rows are painted.
     const got = await deliver(h.page, msgs[0]);
     const shownAt = await pageTimeWhen(h.page, `(name) => { const g = document.querySelector('[role="grid"]'); return !!g && (g.textContent || '').includes(name); }`, firstRow, 60_000);
@@ -531,6 +533,9 @@ if (ONLY === '' || ONLY === 'chart') {
   }
 }
 if (ONLY === '' || ONLY === 'table') {
+  // One unmeasured page first: the run's first Chromium launch also reads its files into the OS
+  // cache and starts its helper processes, which would weigh on whichever open came first.
+  await (await openWebview('table', { width: 1400, height: 900 })).close();
   const tables: Array<[string, string, string, number, number]> = [
     [DB, short.id, `${SHORT_RUNS.toLocaleString()} runs x 50 columns`, 300, 0],
     [BIG_DB, RunStore.open(BIG_DB, { readonly: true }).getExperimentByName('big-sweep').id, `${BIG_RUNS.toLocaleString()} runs x 50 columns`, 0, 1500],
