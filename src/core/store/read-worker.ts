@@ -155,7 +155,7 @@ async function handle(env: ReadEnvelope): Promise<void> {
       // Rows of the copy that are current (-1: no copy taken yet or none usable).
       let current = -1;
       tables.set(env.channel, read);
-      const helper = !(copyFile && existsSync(copyFile)) && order.length >= (r.parallelRows ?? PARALLEL_ROWS) ? new Helper() : null;
+      const helper = !(copyFile && (cached?.copy || existsSync(copyFile))) && order.length >= (r.parallelRows ?? PARALLEL_ROWS) ? new Helper() : null;
       try {
         let size = Math.max(1, r.firstRows);
         do {
