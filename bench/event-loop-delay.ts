@@ -13,6 +13,8 @@ export interface DelayFigure {
   p99: number;
   max: number;
   samples: number;
+  /** Share of the phase the extension host's thread was busy (0..1). */
+  busy: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

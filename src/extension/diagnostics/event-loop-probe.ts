@@ -1,15 +1,18 @@
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 
 /**
  * For `npm run bench:extension` only (enabled by LOOPLINE_BENCH_PROBE_DIR): measures this
  * extension host's event-loop delay in phases the benchmark marks with files in that folder.
- * `<phase>.start` resets the histogram; `<phase>.stop` writes `<phase>.json` (ms percentiles).
+ * `<phase>.start` resets the histogram; `<phase>.stop` writes `<phase>.json` (ms percentiles, and
+ * the share of the phase this thread was busy: a delay with the thread mostly idle is the machine's
+ * CPU being shared, not work of ours).
  */
 export function startEventLoopProbe(dir: string): { dispose(): void } {
   const h = monitorEventLoopDelay({ resolution: 10 });
   h.enable();
+  let elu: EventLoopUtilization = performance.eventLoopUtilization();
   const timer = setInterval(() => {
     let names: string[];
     try {
@@ -23,10 +26,11 @@ export function startEventLoopProbe(dir: string): { dispose(): void } {
       rmSync(join(dir, name), { force: true });
       if (m[2] === 'start') {
         h.reset();
+        elu = performance.eventLoopUtilization();
         continue;
       }
       const ms = (ns: number) => ns / 1e6;
-      const out = { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), mean: ms(h.mean), samples: h.count };
+      const out = { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), mean: ms(h.mean), samples: h.count, busy: performance.eventLoopUtilization(elu).utilization };
       if (!existsSync(join(dir, `${m[1]}.json`))) writeFileSync(join(dir, `${m[1]}.json`), JSON.stringify(out));
     }
   }, 100);
