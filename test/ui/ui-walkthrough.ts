@@ -443,7 +443,7 @@ export async function runUiWalkthrough(): Promise<StepResult[]> {
         return cls.split(/\s+/).find((c) => ['vs', 'vs-dark', 'hc-black', 'hc-light'].includes(c)) ?? '?';
       };
       await p.keyboard.press('Escape');
-      const pick = async (label: string) => {
+      const pick = async (label: string, kind: string) => {
         await runCommand(p, 'Preferences: Color Theme');
         const input = p.locator('.quick-input-widget input');
         await input.fill(label);
@@ -451,14 +451,19 @@ export async function runUiWalkthrough(): Promise<StepResult[]> {
         await item.waitFor({ timeout: 10_000 });
         await p.keyboard.press('Enter');
         await p.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
-        await sleep(500);
+        // The workbench applies the theme a moment later (seconds on a loaded machine); the check
+        // below reports what it shows if it never does.
+        await p
+          .waitForFunction((k) => document.querySelector('.monaco-workbench')?.classList.contains(k) ?? false, kind, { timeout: 15_000 })
+          .catch(() => undefined);
+        await sleep(300);
       };
       // code-server 4.139 starts in Light 2026; take the light shot first, whatever the start.
       const startKind = await themeKind();
-      if (startKind !== 'vs') await pick('Light 2026');
+      if (startKind !== 'vs') await pick('Light 2026', 'vs');
       const light = await themeKind();
       shots.push(await shot('theme-light'));
-      await pick('Dark 2026');
+      await pick('Dark 2026', 'vs-dark');
       const dark = await themeKind();
       shots.push(await shot('theme-dark'));
       check(light === 'vs', `light theme: workbench class is ${light}`);

@@ -16,12 +16,16 @@ export interface StoreWatcherOptions {
  * trigger a `PRAGMA data_version` check, which changes exactly when another connection committed;
  * writes through this connection are reported with `notifyLocalWrite`.
  */
+/** File events closer together than this make one store check (ms). */
+const CHECK_MS = 30;
+
 export class StoreWatcher implements Disposable {
   private readonly changed = new Emitter<void>();
   readonly onDidChange: Event<void> = this.changed.event;
   private readonly watcher: FSWatcher | undefined;
   private readonly poll: NodeJS.Timeout;
   private timer: NodeJS.Timeout | undefined;
+  private checkTimer: NodeJS.Timeout | undefined;
   private lastVersion: number;
   private lastFire = 0;
   private disposed = false;
@@ -35,7 +39,7 @@ export class StoreWatcher implements Disposable {
     const prefix = basename(store.path);
     try {
       this.watcher = watch(dirname(store.path), (_event, file) => {
-        if (!file || file.toString().startsWith(prefix)) this.check();
+        if (!file || file.toString().startsWith(prefix)) this.checkSoon();
       });
       this.watcher.on('error', () => undefined);
     } catch {
@@ -64,6 +68,18 @@ export class StoreWatcher implements Disposable {
     }
   }
 
+  /**
+   * A script logging through the server makes the WAL move hundreds of times a second: the store is
+   * asked once per CHECK_MS, not once per file event (which kept 10% of the editor's thread busy).
+   */
+  private checkSoon(): void {
+    if (this.checkTimer || this.disposed) return;
+    this.checkTimer = setTimeout(() => {
+      this.checkTimer = undefined;
+      this.check();
+    }, CHECK_MS);
+  }
+
   /** Leading edge after a quiet period, then at most one event per debounce window. */
   private schedule(): void {
     if (this.timer || this.disposed) return;
@@ -80,6 +96,7 @@ export class StoreWatcher implements Disposable {
     this.watcher?.close();
     clearInterval(this.poll);
     if (this.timer) clearTimeout(this.timer);
+    if (this.checkTimer) clearTimeout(this.checkTimer);
     this.changed.dispose();
   }
 }
