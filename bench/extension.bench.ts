@@ -3,7 +3,7 @@
 // own log) against the same figure of a minimal one-tree extension in the same code-server run
 // (bench/minimal-extension), the time to expand an experiment of 10,000 runs in the UI against a 10-run experiment
 // expanded in the same session (the baseline), and the bundle size. Not a test: no pass/fail.
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -157,6 +157,8 @@ async function main(): Promise<void> {
   } finally {
     await ctx.close().catch(() => undefined);
     await cs.stop();
+    // LOOPLINE_BENCH_CPU_PROFILE=1: the extension host's CPU profile of each phase, kept to look at.
+    if (process.env.LOOPLINE_BENCH_CPU_PROFILE) cpSync(probeDir, join(REPO_ROOT, 'test-results', 'extension-host-profiles'), { recursive: true });
     rmSync(scratch, { recursive: true, force: true });
   }
 }

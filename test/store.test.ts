@@ -394,3 +394,24 @@ test('migrations are recorded in schema_version once; a newer schema is refused 
     assert.throws(() => RunStore.open(t.dbPath), { name: 'LooplineError', message: new RegExp(`newer Loopline \\(schema ${gap};.*Upgrade Loopline`) });
   }
 }));
+
+test('activeRuns: the running and scheduled runs of active experiments, newest first; finished, deleted and deleted experiments\' runs left out', withStore((t) => {
+  const a = t.store.createExperiment('a').id;
+  const gone = t.store.createExperiment('gone').id;
+  const make = (exp: string, name: string, start: number, status: 'RUNNING' | 'SCHEDULED' | 'FINISHED') => t.store.createRun({ experimentId: exp, name, startTime: start, status }).info.id;
+  make(a, 'old-running', 1000, 'RUNNING');
+  make(a, 'queued', 3000, 'SCHEDULED');
+  const ends = make(a, 'ends', 4000, 'RUNNING');
+  make(a, 'done', 5000, 'FINISHED');
+  const trashed = make(a, 'trashed', 6000, 'RUNNING');
+  make(gone, 'in-deleted-experiment', 7000, 'RUNNING');
+  t.store.updateRun(ends, { status: 'FINISHED', endTime: 4500 });
+  t.store.setRunLifecycle(trashed, 'deleted');
+  t.store.setExperimentLifecycle(gone, 'deleted');
+  assert.deepEqual(t.store.activeRuns().map((r) => r.info.name), ['queued', 'old-running']);
+  assert.deepEqual(t.store.activeRuns(1).map((r) => r.info.name), ['queued']);
+  // The same runs the Runs view found with a filtered search before.
+  const experimentIds = t.store.listExperiments().map((e) => e.id);
+  const searched = t.store.searchRuns({ experimentIds, filter: "attributes.status IN ('RUNNING', 'SCHEDULED')", maxResults: 500 }).runs;
+  assert.deepEqual(t.store.activeRuns().map((r) => r.info.id), searched.map((r) => r.info.id));
+}));

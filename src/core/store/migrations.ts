@@ -134,6 +134,8 @@ DROP INDEX runs_by_experiment;
   },
   // A version per run row, moved by triggers: the table's columnar copy re-reads only changed runs.
   { version: RUN_VERSIONS_VERSION, sql: RUN_VERSIONS_SQL },
+  // The running and scheduled runs, for the Runs view (RunStore.activeRuns): an index of only those.
+  { version: 18, sql: `CREATE INDEX runs_active ON runs(start_time) WHERE status IN ('RUNNING', 'SCHEDULED');` },
 ];
 
 export function migrate(db: Database.Database, now: () => number): void {

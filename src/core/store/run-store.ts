@@ -425,6 +425,20 @@ export class RunStore {
     return this.getRun(id).metrics;
   }
 
+  /**
+   * Running and scheduled runs of the active experiments, newest first: what the Runs view reads on
+   * every store change while scripts log. Straight from a partial index of those runs (schema 18),
+   * not a filtered search over every run of every experiment (12 ms a time at 10,000 runs).
+   */
+  activeRuns(limit = 500): Run[] {
+    const rows = this.stmt(
+      // INDEXED BY: left to itself the planner walks the experiments' index, every run of each.
+      `SELECT ${RUN_COLUMNS} FROM runs INDEXED BY runs_active WHERE status IN ('RUNNING', 'SCHEDULED') AND lifecycle_stage = 'active'
+         AND experiment_id IN (SELECT id FROM experiments WHERE lifecycle_stage = 'active') ORDER BY start_time DESC, uuid LIMIT ?`,
+    ).all(limit) as RunRow[];
+    return this.hydrate(rows);
+  }
+
   searchRuns(q: SearchRunsQuery): SearchRunsPage {
     const c = this.compileChecked(q);
     const pks = (this.db.prepare(c.sql).all(...c.args) as { pk: number }[]).map((r) => r.pk);

@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 
@@ -9,6 +10,24 @@ import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'n
  * the share of the phase this thread was busy: a delay with the thread mostly idle is the machine's
  * CPU being shared, not work of ours).
  */
+let profiler: Session | null = null;
+
+/** With LOOPLINE_BENCH_CPU_PROFILE set, each phase is also profiled (what keeps this thread busy). */
+function startProfile(): void {
+  profiler = new Session();
+  profiler.connect();
+  profiler.post('Profiler.enable', () => profiler?.post('Profiler.start'));
+}
+
+function stopProfile(file: string): void {
+  const s = profiler!;
+  profiler = null;
+  s.post('Profiler.stop', (err, res) => {
+    if (!err) writeFileSync(file, JSON.stringify((res as { profile: unknown }).profile));
+    s.disconnect();
+  });
+}
+
 export function startEventLoopProbe(dir: string): { dispose(): void } {
   const h = monitorEventLoopDelay({ resolution: 10 });
   h.enable();
@@ -27,8 +46,10 @@ export function startEventLoopProbe(dir: string): { dispose(): void } {
       if (m[2] === 'start') {
         h.reset();
         elu = performance.eventLoopUtilization();
+        if (process.env.LOOPLINE_BENCH_CPU_PROFILE) startProfile();
         continue;
       }
+      if (profiler) stopProfile(join(dir, `${m[1]}.cpuprofile`));
       const ms = (ns: number) => ns / 1e6;
       const out = { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), mean: ms(h.mean), samples: h.count, busy: performance.eventLoopUtilization(elu).utilization };
       if (!existsSync(join(dir, `${m[1]}.json`))) writeFileSync(join(dir, `${m[1]}.json`), JSON.stringify(out));

@@ -40,10 +40,7 @@ export class ActiveRunsTreeProvider implements vscode.TreeDataProvider<ActiveRun
   active(): ActiveRunItem[] {
     const items: ActiveRunItem[] = [];
     for (const ws of this.stores.allExisting()) {
-      const experimentIds = ws.store.listExperiments().map((e) => e.id);
-      if (experimentIds.length === 0) continue;
-      const page = ws.store.searchRuns({ experimentIds, filter: "attributes.status IN ('RUNNING', 'SCHEDULED')", maxResults: 500 });
-      for (const run of page.runs) items.push({ ws, run });
+      for (const run of ws.store.activeRuns(500)) items.push({ ws, run });
     }
     return items;
   }
