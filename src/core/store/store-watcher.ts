@@ -10,15 +10,15 @@ export interface StoreWatcherOptions {
   pollMs?: number;
 }
 
+/** File events closer together than this make one store check (ms). */
+const CHECK_MS = 30;
+
 /**
  * Tells when anyone (this process, a CLI run, another window, a training script through the
  * server) commits to the store. File events on the store's folder (the WAL grows on every commit)
  * trigger a `PRAGMA data_version` check, which changes exactly when another connection committed;
  * writes through this connection are reported with `notifyLocalWrite`.
  */
-/** File events closer together than this make one store check (ms). */
-const CHECK_MS = 30;
-
 export class StoreWatcher implements Disposable {
   private readonly changed = new Emitter<void>();
   readonly onDidChange: Event<void> = this.changed.event;

@@ -3,13 +3,6 @@ import { Session } from 'node:inspector';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 
-/**
- * For `npm run bench:extension` only (enabled by LOOPLINE_BENCH_PROBE_DIR): measures this
- * extension host's event-loop delay in phases the benchmark marks with files in that folder.
- * `<phase>.start` resets the histogram; `<phase>.stop` writes `<phase>.json` (ms percentiles, and
- * the share of the phase this thread was busy: a delay with the thread mostly idle is the machine's
- * CPU being shared, not work of ours).
- */
 let profiler: Session | null = null;
 
 /** With LOOPLINE_BENCH_CPU_PROFILE set, each phase is also profiled (what keeps this thread busy). */
@@ -28,6 +21,13 @@ function stopProfile(file: string): void {
   });
 }
 
+/**
+ * For `npm run bench:extension` only (enabled by LOOPLINE_BENCH_PROBE_DIR): measures this
+ * extension host's event-loop delay in phases the benchmark marks with files in that folder.
+ * `<phase>.start` resets the histogram; `<phase>.stop` writes `<phase>.json` (ms percentiles, and
+ * the share of the phase this thread was busy: a delay with the thread mostly idle is the machine's
+ * CPU being shared, not work of ours).
+ */
 export function startEventLoopProbe(dir: string): { dispose(): void } {
   const h = monitorEventLoopDelay({ resolution: 10 });
   h.enable();
