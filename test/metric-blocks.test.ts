@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { comparePoints } from '../src/core/store/metric-blocks.ts';
+import { pointReader } from '../src/core/store/point-reader.ts';
 import { decodeBlock, encodeBlock } from '../src/core/store/metric-block-codec.ts';
 import { seriesIdOf, seriesPointReaders, seriesStepRange } from '../src/core/store/series-queries.ts';
 import { mergePoint, type Tile } from '../src/core/store/series-tiles.ts';
@@ -138,6 +139,7 @@ test('bulk-logged points (blocks) give the same history, paging, summary and til
     const clean = newRun(bulk.store);
     const inOrder = Array.from({ length: 20_000 }, (_, i) => ({ key: 'loss', step: i, timestamp: 1_700_000_000_000 + i, value: i % 97 === 0 ? NaN : Math.sin(i / 10) }));
     logIn(bulk.store, clean, inOrder, 20_000);
+    assert.notEqual(pointReader(bulk.store.db).blockTileRows(seriesIdOf(bulk.store, clean, 'loss')!, 100, 200), undefined, 'read straight from the blocks, not merged');
     assert.deepEqual(seriesPointReaders(bulk.store).tileRows(seriesIdOf(bulk.store, clean, 'loss')!, 1, 100, 200), bruteTiles(inOrder, 1).filter((t) => t.bucket >= 100 && t.bucket <= 200).map(asRow));
     assert.deepEqual(seriesStepRange(bulk.store, series), { minStep: want[0]!.step, maxStep: want[want.length - 1]!.step });
     assert.deepEqual(seriesPointReaders(bulk.store).points(series, 10, 20), want.filter((p) => p.step >= 10 && p.step <= 20).map((p) => [p.step, p.timestamp, p.value]));

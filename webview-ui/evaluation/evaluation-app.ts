@@ -8,7 +8,8 @@ import { TaskStatus } from '../shared/task-status.ts';
 import type { HostConnection } from '../shared/vscode-api.ts';
 import { buildConfusionHeatmap } from './confusion-heatmap.ts';
 import { calibrationChart, evaluationLabel, importanceChart, perClassChart } from './evaluation-charts.ts';
-import { lowerIsBetter, verdict } from './metric-direction.ts';
+import { lowerIsBetter } from '../shared/metric-direction.ts';
+import { verdict } from './metric-direction.ts';
 
 declare global {
   interface Window {

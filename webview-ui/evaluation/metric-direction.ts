@@ -1,7 +1,5 @@
 import { lowerIsBetter } from '../shared/metric-direction.ts';
 
-export { lowerIsBetter };
-
 /** 'better' | 'worse' | 'same' for b compared with a (the baseline). */
 export function verdict(metric: string, a: number | null | undefined, b: number | null | undefined): 'better' | 'worse' | 'same' | 'na' {
   if (a === null || a === undefined || b === null || b === undefined) return 'na';

@@ -18,7 +18,7 @@ export function refreshTableCopy(store: RunStore, experimentId: string): { rows:
   const current = copy ? columns.adopt(copy) : 0;
   columns.readNext(store, order.length);
   // At the end of an import even a few changed runs are worth it: nothing else is waiting.
-  if (current < order.length || !copy) writeTableSnapshot(file, columns.snapshot(experimentId)!);
+  if (current < order.length) writeTableSnapshot(file, columns.snapshot(experimentId)!);
   return { rows: order.length, fresh: columns.fresh };
 }
 

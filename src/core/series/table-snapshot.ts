@@ -12,9 +12,9 @@ import type { DictColumn, MetricColumns } from './experiment-columns.ts';
  * written to a temporary name and renamed, so a reader never sees half of one.
  *
  * Layout: 'LLTS', format (u32), header length (u32), 4 bytes of padding, the header (JSON: the
- * strings and the column keys), padding to 8, then the arrays back to back in header order:
- * order, versions, start times, end times (f64 each), status codes and the param codes (i32
- * each), per metric last/min/max (f64), then per metric the last-is-NaN flags (u8).
+ * strings and the column keys), padding to 8, then the arrays back to back, widest first so each
+ * stays aligned: order, versions, start times, end times and per metric last/min/max (f64), the
+ * status codes and the param codes (i32), then per metric the last-is-NaN flags (u8).
  */
 export interface TableSnapshot {
   experimentId: string;

@@ -9,10 +9,13 @@ import type { RunStatus } from './types.ts';
  */
 const IN_CHUNK = 'run IN (SELECT value FROM json_each(?))';
 
+/** The experiment's active runs in the table's default order (newest first): one text for the pks and their versions, so both lists line up row for row. */
+const ACTIVE_IN_ORDER = "FROM runs WHERE experiment_id = ? AND lifecycle_stage = 'active' ORDER BY start_time DESC, uuid";
+
 /** Pks of the experiment's active runs in the table's default order (newest first). */
 export function activeRunOrder(store: RunStore, experimentId: string): number[] {
   return store.db
-    .prepare("SELECT pk FROM runs WHERE experiment_id = ? AND lifecycle_stage = 'active' ORDER BY start_time DESC, uuid")
+    .prepare(`SELECT pk ${ACTIVE_IN_ORDER}`)
     .pluck()
     .all(Number(experimentId)) as number[];
 }
@@ -26,7 +29,7 @@ export function activeRunOrderWithVersions(store: RunStore, experimentId: string
     order: activeRunOrder(store, experimentId),
     versions: Float64Array.from(
       store.db
-        .prepare("SELECT row_version FROM runs WHERE experiment_id = ? AND lifecycle_stage = 'active' ORDER BY start_time DESC, uuid")
+        .prepare(`SELECT row_version ${ACTIVE_IN_ORDER}`)
         .pluck()
         .all(Number(experimentId)) as number[],
     ),

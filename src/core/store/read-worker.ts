@@ -182,13 +182,14 @@ async function handle(env: ReadEnvelope): Promise<void> {
         helper?.close();
       }
       read.all = columns.all();
-      read.copy = columns.snapshot(r.experimentId) ?? undefined;
+      const snapshot = columns.snapshot(r.experimentId);
+      read.copy = snapshot ?? undefined;
       remember(read);
       // The page has every row by now; the next open of this table reads the copy. Written before
       // the reply, so that the reply means the copy is there (a cache: a failed write costs only time).
-      if (copyFile && copyIsWorthRewriting(order.length, Math.max(0, current))) {
+      if (copyFile && snapshot && copyIsWorthRewriting(order.length, Math.max(0, current))) {
         try {
-          writeTableSnapshot(copyFile, columns.snapshot(r.experimentId)!);
+          writeTableSnapshot(copyFile, snapshot);
         } catch {
           /* read-only folder or full disk: the table is read from SQLite next time */
         }

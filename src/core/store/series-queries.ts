@@ -65,7 +65,11 @@ function prepareReaders(store: RunStore): SeriesPointReaders {
       // A series whose points are all in blocks (an import, a big logged batch) needs no merge.
       const fromBlocks = rows.length === 0 ? reader.blockTileRows(series, from, to) : undefined;
       if (fromBlocks) return fromBlocks;
-      return tileObjects(series, level, from, to).map((t) => [t.count, t.firstStep, t.firstTs, t.firstValue, t.minStep, t.minTs, t.minValue, t.maxStep, t.maxTs, t.maxValue, t.lastStep, t.lastTs, t.lastValue]);
+      // Rows only (a live run): these are the tiles; only a series with parts in both is merged.
+      const blocks = reader.blockTiles(series, from, to);
+      if (blocks.length === 0) return rows;
+      const merged = mergeByBucket((tiles.all(series, level, from, to) as unknown[][]).map(rowToTile), blocks);
+      return merged.map((t) => [t.count, t.firstStep, t.firstTs, t.firstValue, t.minStep, t.minTs, t.minValue, t.maxStep, t.maxTs, t.maxValue, t.lastStep, t.lastTs, t.lastValue]);
     },
     points: (series, from, to) => reader.read(series, { from, to }),
     tiles: tileObjects,
