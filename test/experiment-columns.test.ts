@@ -2,10 +2,11 @@
 // used by the read worker): read into whole-table columns a batch at a time, it must give exactly
 // what the straightforward per-chunk read gives, on a real store with runs that logged different
 // params and metrics (missing values), NaN and infinite metrics, a running run, a deleted run, and
-// keys that are awkward in JSON. And the worker streams the same rows.
+// keys that are awkward in JSON. And the worker streams the same rows: the last values with them,
+// min and max when asked for, out of the columns it holds.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ExperimentColumns, mergeChunks, readExperimentChunk, type ExperimentChunk } from '../src/core/series/experiment-columns.ts';
+import { ExperimentColumns, mergeChunks, readExperimentChunk, type AggregateChunk, type ExperimentChunk, type RowsChunk } from '../src/core/series/experiment-columns.ts';
 import { activeRunOrder } from '../src/core/store/experiment-queries.ts';
 import { StoreReader } from '../src/core/store/store-reader.ts';
 import { tempStore } from './helpers/temp-store.ts';
@@ -88,11 +89,26 @@ test(`the read worker streams the same rows on a first open${parallel ? ' read b
   const reader = new StoreReader(t.dbPath);
   try {
     const open = async () => {
-      const chunks: ExperimentChunk[] = [];
+      const chunks: RowsChunk[] = [];
+      const table = reader.channel();
       // parallelRows: the metrics read by a second thread, as for a table of 20,000 runs or more.
-      await reader.channel().openTable(exp, (_total, chunk) => chunks.push(chunk), { firstRows: 50, chunkRows: 200, ...(parallel ? { parallelRows: 100 } : {}) });
+      await table.openTable(exp, (_total, chunk) => chunks.push(chunk), { firstRows: 50, chunkRows: 200, tag: 7, ...(parallel ? { parallelRows: 100 } : {}) });
       assert.deepEqual(chunks.map((c) => c.offset), [0, 50, 250, 450, 650].filter((o) => o < chunks.at(-1)!.offset + 1));
-      return cells(mergeChunks(chunks));
+      assert.ok(chunks.every((c) => Object.values(c.metrics).every((m) => !m.min && !m.max)), 'min and max are not streamed with the rows');
+      const merged = mergeChunks(chunks);
+      // Then each aggregate, asked for as the page does, from the worker's columns in chunks of its own.
+      for (const agg of ['min', 'max'] as const) {
+        const parts: AggregateChunk[] = [];
+        await reader.channel().tableAggregate(table, exp, 7, agg, (total, chunk, done) => {
+          assert.equal(total, merged.runIds.length);
+          parts.push(chunk);
+          assert.equal(done, chunk.offset + chunk.count === merged.runIds.length);
+        }, 300);
+        const n = merged.runIds.length;
+        assert.deepEqual(parts.map((p) => [p.offset, p.count]), [[0, 300], [300, 300], [600, n - 600]]);
+        for (const p of parts) for (const [k, v] of Object.entries(p.metrics)) merged.metrics[k]![agg].set(v, p.offset);
+      }
+      return cells(merged);
     };
     const order = activeRunOrder(t.store, exp);
     const columns = new ExperimentColumns(order);

@@ -1,10 +1,11 @@
 // The store's read worker (src/core/store/store-reader.ts): the experiment table streamed in
 // chunks from a real SQLite store in a worker thread, table filters answered as rows, chart series,
-// CSV export, errors carried across, and cancellation when the panel goes away.
+// CSV export, errors carried across, and cancellation when the panel goes away. A metric's min and
+// max come only when asked for, for the read of the rows they were asked of.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReadCancelled, StoreReader } from '../src/core/store/store-reader.ts';
-import { mergeChunks, readExperimentChunk, type ExperimentChunk } from '../src/core/series/experiment-columns.ts';
+import { mergeChunks, readExperimentChunk, type AggregateChunk, type RowsChunk } from '../src/core/series/experiment-columns.ts';
 import { activeRunOrder } from '../src/core/store/experiment-queries.ts';
 import { filterTableColumns } from '../src/core/store/table-filter.ts';
 import { tempStore } from './helpers/temp-store.ts';
@@ -43,8 +44,8 @@ after(async () => {
   t.cleanup();
 });
 
-async function readAll(channel = reader.channel(), firstRows = 100, chunkRows = 500): Promise<{ chunks: ExperimentChunk[]; totals: number[]; dones: boolean[] }> {
-  const chunks: ExperimentChunk[] = [];
+async function readAll(channel = reader.channel(), firstRows = 100, chunkRows = 500): Promise<{ chunks: RowsChunk[]; totals: number[]; dones: boolean[] }> {
+  const chunks: RowsChunk[] = [];
   const totals: number[] = [];
   const dones: boolean[] = [];
   await channel.openTable(exp, (total, chunk, done) => {
@@ -71,10 +72,10 @@ test('the table streams in order: a small first chunk, then the rest, as typed c
   const lr = first.params.lr!;
   assert.equal(lr.dict[lr.codes[0]!], '0.001');
   assert.equal(first.metrics.acc!.last[0], 1);
-  assert.equal(first.metrics.acc!.min[0], 1199 / N);
+  assert.equal(first.metrics.acc!.min, undefined, 'min and max are sent only when asked for');
   // trial-1197 (row 2) logged NaN: last is NaN and flagged.
   assert.ok(Number.isNaN(first.metrics.acc!.last[2]!));
-  assert.equal(first.metrics.acc!.lastNaN[2], 1);
+  assert.equal(first.metrics.acc!.lastNaN?.[2], 1);
   const st = first.statuses;
   assert.equal(st.dict[st.codes[first.names.indexOf('trial-1190')]!], 'FAILED');
 });
@@ -146,7 +147,7 @@ test('a reopened table comes from the worker\'s columns while the store is uncha
     const cold = await readAll(c, 100, 500);
     const warm = await readAll(c, 250, 400);
     assert.deepEqual(warm.chunks.map((k) => [k.offset, k.runIds.length]), [[0, 250], [250, 400], [650, 400], [1050, 150]], 'the chunk sizes asked for');
-    const flat = (chunks: ExperimentChunk[]) => chunks.flatMap((k) => k.runIds.map((id, i) => [id, k.names[i], k.params.lr ? k.params.lr.dict[k.params.lr.codes[i]!] : null, k.metrics.acc?.last[i], k.metrics.acc?.lastNaN[i]]));
+    const flat = (chunks: RowsChunk[]) => chunks.flatMap((k) => k.runIds.map((id, i) => [id, k.names[i], k.params.lr ? k.params.lr.dict[k.params.lr.codes[i]!] : null, k.metrics.acc?.last[i], k.metrics.acc?.lastNaN?.[i] ?? 0]));
     assert.deepEqual(flat(warm.chunks), flat(cold.chunks), 'the same rows and values');
     // Another connection writes: the next open reads the store again and shows the new run first.
     const id = t.store.createRun({ experimentId: exp, name: 'late', startTime: 9_000_000 }).info.id;
@@ -186,4 +187,63 @@ test('a filter on the table\'s columns gives what the SQL search gives', () => {
   assert.equal(filterTableColumns([all], "tags.note = 'x'"), null, 'tags are not in the columns: SQL answers');
   assert.throws(() => filterTableColumns([all], 'params.opt < 1'), { code: 'INVALID_PARAMETER_VALUE', message: /params\.opt is compared as a number/ });
   assert.throws(() => filterTableColumns([all], 'metrics.acc >> 1'), { code: 'INVALID_PARAMETER_VALUE' });
+});
+
+/** One aggregate of the read `tag` of the table open on `table`, as the page gets it: chunk by chunk, merged. */
+async function aggregateOf(table: ReturnType<StoreReader['channel']>, tag: number, agg: 'min' | 'max', channel = reader.channel()): Promise<{ values: Float64Array; chunks: AggregateChunk[] }> {
+  const chunks: AggregateChunk[] = [];
+  let values = new Float64Array(0);
+  await channel.tableAggregate(table, exp, tag, agg, (total, chunk, done) => {
+    if (values.length !== total) values = new Float64Array(total).fill(NaN);
+    chunks.push(chunk);
+    if (chunk.metrics.acc) values.set(chunk.metrics.acc, chunk.offset);
+    assert.equal(done, chunk.offset + chunk.count === total);
+  }, 500);
+  return { values, chunks };
+}
+
+test('min and max come when asked, from the rows of the read asked of: asked while they stream, after a write, cancelled', async () => {
+  const table = reader.channel();
+  try {
+    // Asked while the rows still stream (a saved view that shows min): answered once every row is read.
+    const rows: RowsChunk[] = [];
+    const opened = table.openTable(exp, (_total, c) => rows.push(c), { firstRows: 100, chunkRows: 200, tag: 1 });
+    const [min, max] = await Promise.all([aggregateOf(table, 1, 'min'), aggregateOf(table, 1, 'max'), opened]);
+    assert.equal(rows.at(-1)!.offset + rows.at(-1)!.runIds.length, N, 'every row was streamed');
+    assert.deepEqual(min.chunks.map((c) => [c.offset, c.count]), [[0, 500], [500, 500], [1000, 200]]);
+    // Row r is trial-(N-1-r): it logged r/N then (r+1)/N, or NaN twice (no min or max) when i % 7 = 0.
+    for (const r of [0, 1, 7, 500, N - 1]) {
+      const i = N - 1 - r;
+      assert.deepEqual([min.values[r], max.values[r]], i % 7 === 0 ? [NaN, NaN] : [i / N, (i + 1) / N], `row ${r}`);
+    }
+    // A write: the table is read again as read 2. Read 1's aggregate is refused (its rows are gone), read 2's shows the change.
+    t.store.logBatch(ids[N - 2]!, { metrics: [{ key: 'acc', value: -5, step: 2, timestamp: 3 }, { key: 'acc', value: 7, step: 3, timestamp: 4 }] });
+    await table.openTable(exp, () => undefined, { tag: 2 });
+    await assert.rejects(aggregateOf(table, 1, 'min'), { name: 'LooplineError', code: 'INVALID_STATE' });
+    const [min2, max2] = await Promise.all([aggregateOf(table, 2, 'min'), aggregateOf(table, 2, 'max')]);
+    assert.deepEqual([min2.values[1], max2.values[1]], [-5, 7], 'trial-1198 after the write');
+    assert.deepEqual([min2.values[2], max2.values[2]], [min.values[2], max.values[2]], 'the other rows as they were');
+    // Streamed with the rows when the read asks for them: the same values.
+    const withRows: RowsChunk[] = [];
+    await table.openTable(exp, (_total, c) => withRows.push(c), { firstRows: 100, chunkRows: 700, tag: 3, aggregates: ['min'] });
+    assert.deepEqual(withRows.map((c) => c.aggregates), [['min'], ['min'], ['min']]);
+    const streamedMin = new Float64Array(N);
+    for (const c of withRows) streamedMin.set(c.metrics.acc!.min!, c.offset);
+    assert.deepEqual([...streamedMin], [...min2.values]);
+    assert.equal(withRows[0]!.metrics.acc!.max, undefined);
+    // Cancelled (the panel closed, or its rows were read again): it stops, and the table's channel still works.
+    const c = reader.channel();
+    const seen: number[] = [];
+    const p = c.tableAggregate(table, exp, 3, 'max', (_total, chunk) => {
+      seen.push(chunk.offset);
+      c.cancel();
+    }, 100);
+    await assert.rejects(p, ReadCancelled);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(seen, [0], 'nothing after the cancel');
+    c.dispose();
+    assert.equal((await aggregateOf(table, 3, 'max')).values[1], 7);
+  } finally {
+    table.dispose();
+  }
 });

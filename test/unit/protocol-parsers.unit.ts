@@ -70,4 +70,7 @@ test('experiment table messages', () => {
   assert.equal(parseTableToHost({ type: 'compare', runIds: Array(101).fill(RUN) }), undefined, 'over the limit');
   assert.equal(parseTableToHost({ type: 'compare', runIds: [RUN, '../etc'] }), undefined);
   assert.equal(parseTableToHost({ type: 'openRun', runId: 7 }), undefined);
+  assert.deepEqual(parseTableToHost({ type: 'aggregate', version: 3, aggregate: 'max', extra: 1 }), { type: 'aggregate', version: 3, aggregate: 'max' });
+  assert.equal(parseTableToHost({ type: 'aggregate', version: 3, aggregate: 'last' }), undefined, 'last always comes with the rows');
+  assert.equal(parseTableToHost({ type: 'aggregate', version: '3', aggregate: 'min' }), undefined);
 });

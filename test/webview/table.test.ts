@@ -33,9 +33,10 @@ interface InitMsg {
 
 /**
  * The `init` message the extension sends for this data (one chunk, complete): number columns as
- * Float64Array (NaN: none), strings dictionary-encoded. Self-contained, so it also runs in the page.
+ * Float64Array (NaN: none), strings dictionary-encoded, metrics with their last values only (min
+ * and max come when the page asks: `wireAggregate`). Self-contained, so it also runs in the page.
  */
-function wire(init: InitMsg): WireInit {
+function wire(init: InitMsg, version = 1): WireInit {
   const d = init.data;
   const n = d.runIds.length;
   const dictOf = (values: ArrayLike<string | null>) => {
@@ -55,6 +56,7 @@ function wire(init: InitMsg): WireInit {
   return {
     type: 'init',
     experiment: init.experiment,
+    version,
     total: n,
     done: true,
     rows: {
@@ -68,16 +70,37 @@ function wire(init: InitMsg): WireInit {
       metrics: Object.fromEntries(
         init.metricKeys.map((k) => {
           const m = d.metrics[k]!;
-          return [k, { last: Float64Array.from(m.last, num), min: Float64Array.from(m.min, num), max: Float64Array.from(m.max, num), lastNaN: Uint8Array.from(m.last, (v) => (v === 'NaN' ? 1 : 0)) }];
+          return [k, { last: Float64Array.from(m.last, num), lastNaN: Uint8Array.from(m.last, (v) => (v === 'NaN' ? 1 : 0)) }];
         }),
       ),
     },
   };
 }
 
+/** The extension's answer to the page asking for an aggregate: every row of it in one chunk, for the rows' `version`. Self-contained. */
+function wireAggregate(init: InitMsg, aggregate: 'min' | 'max', version: number): Extract<HostToTable, { type: 'aggregateRows' }> {
+  const n = init.data.runIds.length;
+  const num = (v: unknown) => (v === null || v === undefined ? NaN : v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : Number(v));
+  return { type: 'aggregateRows', version, aggregate, done: true, rows: { offset: 0, count: n, metrics: Object.fromEntries(init.metricKeys.map((k) => [k, Float64Array.from(init.data.metrics[k]![aggregate], num)])) } };
+}
+
 /** Delivers a message with typed arrays as VS Code does (binary, by structured clone in the page). */
-async function sendInit(h: WebviewHarness, init: InitMsg): Promise<void> {
-  await h.page.evaluate(`window.postMessage((${wire.toString()})(${JSON.stringify(init)}), '*'); 0`);
+async function sendInit(h: WebviewHarness, init: InitMsg, version = 1): Promise<void> {
+  await h.page.evaluate(`window.postMessage((${wire.toString()})(${JSON.stringify(init)}, ${version}), '*'); 0`);
+}
+
+async function sendAggregate(h: WebviewHarness, init: InitMsg, aggregate: 'min' | 'max', version: number): Promise<void> {
+  await h.page.evaluate(`window.postMessage((${wireAggregate.toString()})(${JSON.stringify(init)}, ${JSON.stringify(aggregate)}, ${version}), '*'); 0`);
+}
+
+/** The `aggregate` requests the page posted so far. */
+async function aggregateRequests(h: WebviewHarness): Promise<Array<{ version: number; aggregate: string }>> {
+  return (await h.posted()).filter((m) => m.type === 'aggregate').map((m) => ({ version: m.version, aggregate: m.aggregate }));
+}
+
+/** Waits until the page asked for `aggregate` of `version` (the n-th such request). */
+async function waitForAggregateRequest(h: WebviewHarness, aggregate: string, version: number): Promise<void> {
+  await h.page.waitForFunction(([a, v]) => ((window as any).__posted as any[]).some((m) => m.type === 'aggregate' && m.aggregate === a && m.version === v), [aggregate, version] as const, { timeout: 10_000 });
 }
 
 /** The table rows (indices, in the order of buildInit) of these runs: what the host's filter answers. */
@@ -380,9 +403,20 @@ describe('Experiment Table webview', () => {
     const agg = page.locator('[data-column-id="metrics.m2"] .aggregate-button');
     assert.equal(await agg.textContent(), 'last');
     const last = await columnTexts(page, 'metrics.m2', 3);
+    assert.deepEqual(await aggregateRequests(h), [], 'nothing asked while only last values show');
     await agg.click();
+    // min is not here yet: the page asks for it, and its cells say they are loading meanwhile.
+    await waitForAggregateRequest(h, 'min', 1);
+    assert.deepEqual(await columnTexts(page, 'metrics.m2', 3), ['…', '…', '…']);
+    assert.match((await page.textContent('.status-line')) ?? '', /loading min values…/);
+    await sendAggregate(h, init, 'min', 1);
+    await page.waitForFunction(() => !/loading/.test(document.querySelector('.status-line')!.textContent!));
+    assert.deepEqual((await columnTexts(page, 'metrics.m2', 3)).map(Number), last.map((v) => Number((Number(v) - 0.25).toPrecision(6))));
     await agg.click();
     assert.equal(await page.locator('[data-column-id="metrics.m2"] .aggregate-button').textContent(), 'max');
+    await waitForAggregateRequest(h, 'max', 1);
+    await sendAggregate(h, init, 'max', 1);
+    await page.waitForFunction(() => !/loading/.test(document.querySelector('.status-line')!.textContent!));
     const max = await columnTexts(page, 'metrics.m2', 3);
     assert.deepEqual(
       max.map(Number),
@@ -402,6 +436,59 @@ describe('Experiment Table webview', () => {
     await page.keyboard.press('ArrowRight');
     assert.equal(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.aggregate), 'last');
     assert.deepEqual(await page.locator('.aggregate-button').allTextContents(), ['last', 'last', 'last', 'last']);
+    assert.deepEqual(await aggregateRequests(h), [{ version: 1, aggregate: 'min' }, { version: 1, aggregate: 'max' }], 'each asked once for these rows');
+  });
+
+  it('min picked, then the store changes: the old rows\' answer is dropped, the new rows\' min is asked and shown, sorted; copying waits for it', async () => {
+    const v1 = makeInit(30, 2, 2, { id: '5', name: 'changing' });
+    // The same runs and one more after a write, with other minima: values of the two versions must never mix.
+    const v2 = makeInit(31, 2, 2, { id: '5', name: 'changing' });
+    v2.data.metrics.accuracy!.min = v2.data.metrics.accuracy!.min.map((v) => (typeof v === 'number' ? v - 10 : v));
+    const x = await openTable(v1);
+    const copy = () =>
+      x.page.evaluate(() => {
+        (document.querySelector('[role=grid]') as HTMLElement).focus();
+        const data = new DataTransfer();
+        document.dispatchEvent(new ClipboardEvent('copy', { clipboardData: data, bubbles: true, cancelable: true }));
+        return { text: data.getData('text/plain'), status: document.querySelector('.status-line')!.textContent };
+      });
+    try {
+      const { page } = x;
+      await page.locator('.aggregate-switch [data-aggregate="min"]').click();
+      await waitForAggregateRequest(x, 'min', 1);
+      await page.locator('[data-column-id="metrics.accuracy"] .sort-button').click();
+      await page.locator('.grid-body [role=row][aria-rowindex="2"]').click();
+      assert.deepEqual(await columnTexts(page, 'metrics.accuracy', 2), ['…', '…']);
+      // Copying now would copy values that are not there: nothing is copied, and the status line says why.
+      const early = await copy();
+      assert.equal(early.text, '');
+      assert.match(early.status ?? '', /Nothing copied: the min values are still loading/);
+
+      // The store changed before the answer came: new rows (version 2), so min is asked again for them...
+      await sendInit(x, v2, 2);
+      await waitForAggregateRequest(x, 'min', 2);
+      // ...and the answer for the old rows, arriving late, is dropped: the cells still wait.
+      await sendAggregate(x, v1, 'min', 1);
+      await nextFrame(page);
+      assert.deepEqual(await columnTexts(page, 'metrics.accuracy', 2), ['…', '…']);
+      await sendAggregate(x, v2, 'min', 2);
+      await page.waitForFunction(() => document.querySelector('.status-line')!.textContent === '31 runs · 1 selected');
+      // Sorted by the new rows' min, ascending.
+      const mins = v2.data.metrics.accuracy!.min;
+      const expected = v2.data.names.map((_, i) => i).filter((i) => typeof mins[i] === 'number').sort((a, b) => (mins[a] as number) - (mins[b] as number) || a - b).slice(0, 3);
+      assert.deepEqual((await shownRows(page)).slice(0, 3).map((r) => r.cells[0]), expected.map((i) => v2.data.names[i]));
+      assert.deepEqual(await aggregateRequests(x), [{ version: 1, aggregate: 'min' }, { version: 2, aggregate: 'min' }]);
+      // Now the copy has them, at full precision, under a header that says which aggregate.
+      const copied = (await copy()).text.split('\n');
+      const header = copied[0]!.split('\t');
+      const cell = copied[1]!.split('\t')[header.indexOf('accuracy (min)')]!;
+      const selectedName = copied[1]!.split('\t')[0]!;
+      const i = v2.data.names.indexOf(selectedName);
+      assert.equal(Number(cell), v2.data.metrics.accuracy!.min[i], `the copied min of ${selectedName}`);
+      await assertClean(x);
+    } finally {
+      await x.close();
+    }
   });
 
   it('selects rows by click, shift-click, ctrl-click and Space, and compares them', async () => {
@@ -550,7 +637,7 @@ describe('Experiment Table webview', () => {
         const cut = (c, a, b) => ({ offset: a, runIds: c.runIds.slice(a, b), names: c.names.slice(a, b), statuses: { dict: c.statuses.dict, codes: c.statuses.codes.slice(a, b) },
           startTimes: c.startTimes.slice(a, b), durations: c.durations.slice(a, b),
           params: Object.fromEntries(Object.entries(c.params).map(([key, p]) => [key, { dict: p.dict, codes: p.codes.slice(a, b) }])),
-          metrics: Object.fromEntries(Object.entries(c.metrics).map(([key, v]) => [key, { last: v.last.slice(a, b), min: v.min.slice(a, b), max: v.max.slice(a, b), lastNaN: v.lastNaN.slice(a, b) }])) });
+          metrics: Object.fromEntries(Object.entries(c.metrics).map(([key, v]) => [key, { last: v.last.slice(a, b), lastNaN: v.lastNaN.slice(a, b) }])) });
         const n = m.rows.runIds.length;
         return [{ ...m, done: false, rows: cut(m.rows, 0, k) }, { type: 'rows', done: true, rows: cut(m.rows, k, n) }];
       })`;
@@ -630,6 +717,10 @@ describe('Experiment Table webview', () => {
       const remaining = Array.from({ length: 40 }, (_, i) => i).filter((i) => STATUSES[i % STATUSES.length] !== 'KILLED');
       await x.send({ type: 'filterResult', requestId: req.requestId, rows: rowsOf(remaining.map(runId)), error: null });
       await page.waitForFunction(() => /match the filter/.test(document.querySelector('.status-line')!.textContent!));
+      // The loss column shows min: asked for and answered before the reload.
+      await waitForAggregateRequest(x, 'min', 1);
+      await sendAggregate(x, makeInit(40, 3, 3, { id: '7', name: 'restore-me' }), 'min', 1);
+      await page.waitForFunction(() => !/loading/.test(document.querySelector('.status-line')!.textContent!));
       const before = await shownRows(page);
       const selectedBefore = before.filter((r) => r.selected).map((r) => r.cells[0]);
       assert.ok(selectedBefore.length >= 2);
@@ -637,11 +728,14 @@ describe('Experiment Table webview', () => {
       await page.reload();
       await x.waitForPosted('ready');
       await sendInit(x, makeInit(40, 3, 3, { id: '7', name: 'restore-me' }));
+      // The saved view shows min in the loss column: the page asks for it at once.
+      await waitForAggregateRequest(x, 'min', 1);
+      await sendAggregate(x, makeInit(40, 3, 3, { id: '7', name: 'restore-me' }), 'min', 1);
       const again = await x.waitForPosted('filter');
       assert.equal(again.expression, 'attributes.status != "KILLED"');
       assert.equal(await page.locator('.filter-field input').inputValue(), 'attributes.status != "KILLED"');
       await x.send({ type: 'filterResult', requestId: again.requestId, rows: rowsOf(remaining.map(runId)), error: null });
-      await page.waitForFunction(() => /match the filter/.test(document.querySelector('.status-line')!.textContent!));
+      await page.waitForFunction(() => /match the filter/.test(document.querySelector('.status-line')!.textContent!) && !/loading/.test(document.querySelector('.status-line')!.textContent!));
       assert.equal(await page.getAttribute('[data-column-id="metrics.accuracy"]', 'aria-sort'), 'descending');
       assert.equal(await page.locator('[data-column-id="metrics.loss"] .aggregate-button').textContent(), 'min');
       assert.ok(!(await headerIds(page)).includes('params.p2'));
@@ -650,9 +744,10 @@ describe('Experiment Table webview', () => {
       assert.deepEqual(after.filter((r) => r.selected).map((r) => r.cells[0]), selectedBefore);
       assert.equal((await page.locator('.compare-button').textContent())?.trim(), `Compare ${selectedBefore.length} runs`);
 
-      // Fresh data for the same experiment (a run was added): the view stays, the filter is asked again.
+      // Fresh data for the same experiment (a run was added): the view stays, the filter and the aggregate are asked again.
       const filtersBefore = (await x.posted()).filter((m) => m.type === 'filter').length;
-      await sendInit(x, makeInit(41, 3, 3, { id: '7', name: 'restore-me' }));
+      await sendInit(x, makeInit(41, 3, 3, { id: '7', name: 'restore-me' }), 2);
+      await waitForAggregateRequest(x, 'min', 2);
       await page.waitForFunction((n) => ((window as any).__posted as any[]).filter((m) => m.type === 'filter').length > n, filtersBefore);
       const refiltered = ((await x.posted()).filter((m) => m.type === 'filter') as any[]).at(-1);
       assert.equal(refiltered.expression, 'attributes.status != "KILLED"');

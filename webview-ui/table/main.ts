@@ -14,9 +14,11 @@ function isHostMessage(m: unknown): m is HostToTable {
   if (!isObject(m)) return false;
   switch (m.type) {
     case 'init':
-      return isObject(m.experiment) && typeof m.total === 'number' && isChunk(m.rows);
+      return isObject(m.experiment) && typeof m.total === 'number' && typeof m.version === 'number' && isChunk(m.rows);
     case 'rows':
       return isChunk(m.rows);
+    case 'aggregateRows':
+      return typeof m.version === 'number' && (m.aggregate === 'min' || m.aggregate === 'max') && isObject(m.rows) && typeof m.rows.offset === 'number' && typeof m.rows.count === 'number' && isObject(m.rows.metrics);
     case 'filterResult':
       return typeof m.requestId === 'number' && (m.rows === null || m.rows instanceof Uint32Array || Array.isArray(m.rows)) && (m.error === null || typeof m.error === 'string');
     case 'error':

@@ -3,7 +3,7 @@
  * runs, and the status line. Owns the view state (sort, filter, columns, aggregates, selection) and
  * persists it through the host's getState/setState.
  */
-import type { HostToTable, MetricAggregate } from '../../src/protocol/table-protocol.ts';
+import type { ExtraAggregate, HostToTable, MetricAggregate } from '../../src/protocol/table-protocol.ts';
 import { formatCount } from '../../src/shared/display-format.ts';
 import { ColumnPicker, type PickerColumn } from './column-picker.ts';
 import { clampColumnWidth, columnWidth } from './column-layout.ts';
@@ -19,6 +19,7 @@ import type { TableHost } from './vscode-api.ts';
 
 type InitMsg = Extract<HostToTable, { type: 'init' }>;
 type RowsMsg = Extract<HostToTable, { type: 'rows' }>;
+type AggregateMsg = Extract<HostToTable, { type: 'aggregateRows' }>;
 
 /** The protocol accepts up to 100 runs in one `compare`. */
 export const MAX_COMPARE = 100;
@@ -138,6 +139,9 @@ export class TableApp {
       case 'rows':
         this.moreRows(msg);
         break;
+      case 'aggregateRows':
+        this.aggregateRows(msg);
+        break;
       case 'filterResult':
         if (!this.filter.isLatest(msg.requestId)) return;
         this.filter.answered(msg.error);
@@ -162,7 +166,7 @@ export class TableApp {
   private init(msg: InitMsg): void {
     const first = this.data === null;
     const previousActive = first ? null : this.activeRunId();
-    const data = new TableData(msg.total);
+    const data = new TableData(msg.total, msg.version);
     if (msg.rows) data.append(msg.rows);
     this.data = data;
     this.streaming = !msg.done;
@@ -188,6 +192,8 @@ export class TableApp {
     if (msg.done) this.dropVanished();
     this.aggregateSwitch.value = this.state.defaultAggregate;
 
+    // A saved view that shows min or max asks for them at once (its cells say they are loading).
+    this.requestAggregates();
     this.updateColumns(true);
     const activeRun = this.state.activeRunId;
     this.applyOrder(activeRun);
@@ -219,6 +225,49 @@ export class TableApp {
     }
   }
 
+  /**
+   * Values of an aggregate the page asked for. Only for the rows they were asked for: an answer for
+   * an older `init` (the store changed meanwhile) is dropped, and the page has asked the new rows.
+   */
+  private aggregateRows(msg: AggregateMsg): void {
+    const data = this.data;
+    if (!data || msg.version !== data.version || !msg.rows) return;
+    const previousActive = this.activeRunId();
+    const newColumns = data.appendAggregate(msg.aggregate, msg.rows);
+    if (newColumns) this.updateColumns(true);
+    const sortCol = this.state.sort ? data.column(this.state.sort.columnId) : undefined;
+    // Sorted by this aggregate: ordered again once all of it is here (rows waiting for it sort last meanwhile).
+    if (sortCol?.kind === 'metric' && this.aggregateOf(sortCol) === msg.aggregate && (msg.done || newColumns)) this.applyOrder(previousActive);
+    else {
+      this.grid.refresh();
+      if (msg.done) this.updateStatus(this.selectedInView().length);
+    }
+  }
+
+  /** The aggregates the view shows besides `last` (by default or in a column). */
+  private shownAggregates(): Set<ExtraAggregate> {
+    const out = new Set<ExtraAggregate>();
+    for (const a of [this.state.defaultAggregate, ...Object.values(this.state.aggregates)]) if (a !== 'last') out.add(a);
+    return out;
+  }
+
+  /** Asks the host for the aggregates the view shows that these rows do not have yet (once per version of the rows). */
+  private requestAggregates(): void {
+    const data = this.data;
+    if (!data) return;
+    for (const a of this.shownAggregates()) {
+      if (data.requested.has(a) || data.hasAll(a)) continue;
+      data.requested.add(a);
+      this.host.post({ type: 'aggregate', version: data.version, aggregate: a });
+    }
+  }
+
+  /** Aggregates the view shows whose values are still on their way. */
+  private loadingAggregates(): ExtraAggregate[] {
+    const data = this.data;
+    return data ? [...this.shownAggregates()].filter((a) => !data.hasAll(a)) : [];
+  }
+
   /** Forgets selected runs and a sort column that the (complete) data no longer has. */
   private dropVanished(): void {
     const data = this.data;
@@ -243,7 +292,7 @@ export class TableApp {
     const gridColumns = this.columns.map((c, i): GridColumn => {
       let width = this.state.widths[c.id] ?? this.widths.get(c.id);
       if (width === undefined) {
-        width = columnWidth(data, c, this.columnAggs[i]!);
+        width = columnWidth(data, c, this.widthAggregate(this.columnAggs[i]!));
         this.widths.set(c.id, width);
       }
       const sort = this.state.sort?.columnId === c.id ? (this.state.sort.dir === 'asc' ? 'ascending' : 'descending') : 'none';
@@ -262,6 +311,12 @@ export class TableApp {
     else this.grid.updateHeader(gridColumns);
   }
 
+  /** The aggregate whose values size a column: the one shown once its sampled rows are here, else `last` (a metric's min and max are about as wide). */
+  private widthAggregate(agg: MetricAggregate): MetricAggregate {
+    const data = this.data!;
+    return data.loadedRows(agg) >= Math.min(data.rowCount, 300) ? agg : 'last';
+  }
+
   private resizeColumn(colIndex: number, width: number): void {
     const col = this.columns[colIndex];
     if (!col) return;
@@ -274,7 +329,7 @@ export class TableApp {
     const col = this.columns[colIndex];
     if (!col || !this.data) return;
     delete this.state.widths[col.id];
-    const w = columnWidth(this.data, col, this.columnAggs[colIndex]!);
+    const w = columnWidth(this.data, col, this.widthAggregate(this.columnAggs[colIndex]!));
     this.widths.set(col.id, w);
     this.grid.setColumnWidth(colIndex, w);
   }
@@ -320,10 +375,14 @@ export class TableApp {
   }
 
   private aggregatesChanged(): void {
+    this.requestAggregates();
     this.updateColumns(false);
     const sorted = this.state.sort && this.data?.column(this.state.sort.columnId);
     if (sorted && sorted.kind === 'metric') this.applyOrder();
-    else this.grid.refresh();
+    else {
+      this.grid.refresh();
+      this.updateStatus(this.selectedInView().length);
+    }
     this.save();
   }
 
@@ -522,6 +581,8 @@ export class TableApp {
     const total = formatCount(data.total);
     const parts = [this.filterRows ? `${formatCount(this.order.length)} of ${total} runs match the filter` : `${total} run${data.total === 1 ? '' : 's'}`];
     if (this.streaming) parts.push(`loading… ${formatCount(data.rowCount)} of ${total} read`);
+    const loading = this.loadingAggregates();
+    if (loading.length > 0) parts.push(`loading ${loading.join(' and ')} values…`);
     if (this.selection.size > 0) {
       const hiddenSelected = this.selection.size - selectedInView;
       parts.push(`${formatCount(selectedInView)} selected${hiddenSelected > 0 ? ` (${formatCount(hiddenSelected)} more hidden by the filter)` : ''}`);
@@ -552,6 +613,13 @@ export class TableApp {
     if (!data || document.activeElement !== this.grid.root || !e.clipboardData) return;
     const ids = this.selectedInView();
     if (ids.length === 0) return;
+    // What the cells show, never a value that has not arrived: until then nothing is copied.
+    const waiting = [...new Set(this.columnAggs.filter((a, i) => a !== 'last' && this.columns[i]!.kind === 'metric' && !data.hasAll(a)))];
+    if (waiting.length > 0) {
+      e.preventDefault();
+      this.statusLine.textContent = `Nothing copied: the ${waiting.join(' and ')} values are still loading; copy again in a moment.`;
+      return;
+    }
     const clean = (s: string) => s.replace(/[\t\r\n]+/g, ' ');
     const lines = [this.columns.map((c) => clean(c.kind === 'metric' ? `${c.label} (${this.aggregateOf(c)})` : c.label)).join('\t')];
     for (const id of ids) {

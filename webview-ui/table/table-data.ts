@@ -5,7 +5,7 @@
  * per-column sort keys cached as Float64Array (NaN = missing, sorted last). Sorting a string column
  * ranks its dictionary once, then maps codes: fast for 100,000 rows.
  */
-import type { MetricAggregate, TableChunk } from '../../src/protocol/table-protocol.ts';
+import type { AggregateChunkMsg, ExtraAggregate, MetricAggregate, TableChunk } from '../../src/protocol/table-protocol.ts';
 import { digitsFor, formatDateTime, formatDuration, formatExact, formatNumber } from '../../src/shared/display-format.ts';
 import { formatStatus } from '../../src/shared/run-status.ts';
 import { textSortKeys } from './text-keys.ts';
@@ -83,10 +83,14 @@ class DictColumn {
 
 interface MetricColumn {
   last: Float64Array;
-  min: Float64Array;
-  max: Float64Array;
   lastNaN: Uint8Array;
+  /** Allocated when the first values of that aggregate arrive (most opens never show them). */
+  min: Float64Array | null;
+  max: Float64Array | null;
 }
+
+/** What a metric cell shows while the aggregate it shows is on its way. */
+export const LOADING_TEXT = '…';
 
 /** A number column from the wire: Float64Array, or (older senders) an array with null for none. */
 function copyNumbers(dst: Float64Array, offset: number, src: ArrayLike<number | null> | undefined, n: number): void {
@@ -104,6 +108,12 @@ function copyNumbers(dst: Float64Array, offset: number, src: ArrayLike<number | 
 export class TableData {
   /** Rows the table will have once every chunk arrived. */
   readonly total: number;
+  /** The host's name for this reading of the rows (`init.version`): what an aggregate is asked for and answered with. */
+  readonly version: number;
+  /** Per aggregate besides `last`: rows [0, n) whose values arrived (they come in order, with the rows or when asked for). */
+  private readonly aggregateRows: Record<ExtraAggregate, number> = { min: 0, max: 0 };
+  /** Aggregates asked of the host for this version of the rows. */
+  readonly requested = new Set<ExtraAggregate>();
   /** Rows received so far (chunks arrive in order). */
   rowCount = 0;
   private readonly runIds: string[];
@@ -121,8 +131,9 @@ export class TableData {
   columns: readonly ColumnDef[] = [];
   private readonly columnById = new Map<string, ColumnDef>();
 
-  constructor(total: number) {
+  constructor(total: number, version = 0) {
     this.total = Math.max(0, Math.floor(total) || 0);
+    this.version = version;
     this.runIds = new Array<string>(this.total).fill('');
     this.names = new Array<string>(this.total).fill('');
     this.statuses = new DictColumn(this.total);
@@ -161,24 +172,67 @@ export class TableData {
       }
       c.merge(offset, col.dict ?? [], col.codes ?? [], n);
     }
+    // Aggregates the chunk carries for every metric, taken when they continue what arrived of them.
+    const carried = (['min', 'max'] as const).filter((a) => Array.isArray(chunk.aggregates) && chunk.aggregates.includes(a) && this.aggregateRows[a] === offset);
     for (const [key, col] of Object.entries(chunk.metrics ?? {})) {
-      let c = this.metrics.get(key);
-      if (!c) {
-        const t = this.total;
-        this.metrics.set(key, (c = { last: new Float64Array(t).fill(NaN), min: new Float64Array(t).fill(NaN), max: new Float64Array(t).fill(NaN), lastNaN: new Uint8Array(t) }));
-        newColumns = true;
-      }
-      copyNumbers(c.last, offset, col.last, n);
-      copyNumbers(c.min, offset, col.min, n);
-      copyNumbers(c.max, offset, col.max, n);
-      if (col.lastNaN) c.lastNaN.set(Uint8Array.from(col.lastNaN).subarray(0, n), offset);
+      const c = this.metric(key);
+      if (c.added) newColumns = true;
+      copyNumbers(c.col.last, offset, col.last, n);
+      if (col.lastNaN) c.col.lastNaN.set(col.lastNaN instanceof Uint8Array ? col.lastNaN.subarray(0, n) : Uint8Array.from(col.lastNaN).subarray(0, n), offset);
+      for (const a of carried) if (col[a]) copyNumbers(this.aggregateColumn(c.col, a), offset, col[a], n);
     }
+    for (const a of carried) this.aggregateRows[a] = offset + n;
     this.rowCount = Math.max(this.rowCount, offset + n);
     this.keyCache.clear();
     this.digitCache.clear();
     this.numericParams.clear();
     if (newColumns) this.updateColumns();
     return newColumns;
+  }
+
+  /** The columns of a metric, made (empty) on first sight. */
+  private metric(key: string): { col: MetricColumn; added: boolean } {
+    let col = this.metrics.get(key);
+    if (col) return { col, added: false };
+    const t = this.total;
+    this.metrics.set(key, (col = { last: new Float64Array(t).fill(NaN), lastNaN: new Uint8Array(t), min: null, max: null }));
+    return { col, added: true };
+  }
+
+  private aggregateColumn(col: MetricColumn, agg: ExtraAggregate): Float64Array {
+    return (col[agg] ??= new Float64Array(this.total).fill(NaN));
+  }
+
+  /**
+   * Takes one aggregate of rows [offset, offset + count) (the host's answer to asking for it). Only
+   * in order: a chunk that does not continue what arrived is ignored. True when it brought a metric
+   * the rows had not shown (none of its rows logged a last value).
+   */
+  appendAggregate(agg: ExtraAggregate, chunk: AggregateChunkMsg): boolean {
+    const offset = Math.max(0, Math.floor(chunk.offset) || 0);
+    const n = Math.min(Math.max(0, Math.floor(chunk.count) || 0), this.total - offset);
+    if (offset !== this.aggregateRows[agg] || n < 0) return false;
+    let newColumns = false;
+    for (const [key, values] of Object.entries(chunk.metrics ?? {})) {
+      const c = this.metric(key);
+      if (c.added) newColumns = true;
+      copyNumbers(this.aggregateColumn(c.col, agg), offset, values, n);
+    }
+    this.aggregateRows[agg] = offset + n;
+    this.keyCache.clear();
+    this.digitCache.clear();
+    if (newColumns) this.updateColumns();
+    return newColumns;
+  }
+
+  /** Rows [0, n) whose values of `agg` are here (`last`: every row received). */
+  loadedRows(agg: MetricAggregate): number {
+    return agg === 'last' ? this.rowCount : Math.min(this.rowCount, this.aggregateRows[agg]);
+  }
+
+  /** Whether every row's `agg` is here (the table complete included). */
+  hasAll(agg: MetricAggregate): boolean {
+    return agg === 'last' ? this.rowCount >= this.total : this.aggregateRows[agg] >= this.total;
   }
 
   private updateColumns(): void {
@@ -228,7 +282,9 @@ export class TableData {
   private metricValue(key: string, agg: MetricAggregate, row: number): number | undefined {
     const m = this.metrics.get(key);
     if (!m || row >= this.rowCount) return undefined;
-    const v = m[agg][row]!;
+    const col = m[agg];
+    if (!col) return undefined;
+    const v = col[row]!;
     if (!Number.isNaN(v)) return v;
     return agg === 'last' && m.lastNaN[row] ? NaN : undefined;
   }
@@ -239,7 +295,7 @@ export class TableData {
     let d = this.digitCache.get(id);
     if (d === undefined) {
       const col = this.metrics.get(key)?.[agg];
-      d = digitsFor(col ? col.subarray(0, this.rowCount) : []);
+      d = digitsFor(col ? col.subarray(0, this.loadedRows(agg)) : []);
       this.digitCache.set(id, d);
     }
     return d;
@@ -264,6 +320,7 @@ export class TableData {
       case 'param':
         return this.params.get(col.key)?.value(row) ?? null;
       case 'metric': {
+        if (row >= this.loadedRows(agg)) return LOADING_TEXT;
         const v = this.metricValue(col.key, agg, row);
         return v === undefined ? null : formatNumber(v, this.digitsOf(col.key, agg));
       }
@@ -274,6 +331,7 @@ export class TableData {
   tooltip(col: ColumnDef, agg: MetricAggregate, row: number): string | null {
     switch (col.kind) {
       case 'metric': {
+        if (row >= this.loadedRows(agg)) return `${agg}: loading…`;
         const v = this.metricValue(col.key, agg, row);
         return v === undefined ? null : `${agg}: ${formatExact(v)}`;
       }
@@ -288,7 +346,7 @@ export class TableData {
     }
   }
 
-  /** Raw text for copying (full precision). */
+  /** Raw text for copying (full precision); the caller checks that the aggregates shown are here (`hasAll`). */
   copyText(col: ColumnDef, agg: MetricAggregate, row: number): string {
     if (col.kind === 'metric') {
       const v = this.metricValue(col.key, agg, row);
@@ -321,8 +379,10 @@ export class TableData {
         keys = this.params.get(col.key)?.sortKeys(n) ?? new Float64Array(n).fill(NaN);
         break;
       case 'metric': {
-        const m = this.metrics.get(col.key);
-        keys = m ? m[agg].slice(0, n) : new Float64Array(n).fill(NaN);
+        // Rows whose aggregate is still on its way sort as missing (last) until it arrives.
+        const values = this.metrics.get(col.key)?.[agg];
+        keys = values ? values.slice(0, n) : new Float64Array(n).fill(NaN);
+        if (values) keys.fill(NaN, this.loadedRows(agg));
         break;
       }
     }

@@ -21,6 +21,35 @@ export interface MetricColumns {
   lastNaN: Uint8Array;
 }
 
+/** The aggregates a metric column shows besides its last value, sent only when the page asks. */
+export type ExtraAggregate = 'min' | 'max';
+
+/**
+ * A metric as streamed to the table: the last value always; `lastNaN` only when a row of the
+ * chunk logged NaN last; `min`/`max` only when the read asked for them (the page shows them only
+ * when the user picks that aggregate, and they were half the bytes of a table).
+ */
+export interface StreamedMetric {
+  last: Float64Array;
+  lastNaN?: Uint8Array;
+  min?: Float64Array;
+  max?: Float64Array;
+}
+
+/** Rows of the table as streamed: an ExperimentChunk whose metrics carry what was asked for. */
+export interface RowsChunk extends Omit<ExperimentChunk, 'metrics'> {
+  metrics: Record<string, StreamedMetric>;
+  /** The aggregates every metric of this chunk carries (a metric none of its rows logged is left out). */
+  aggregates: ExtraAggregate[];
+}
+
+/** One aggregate of rows [offset, offset + count) of a table read already, per metric key (keys with no value there left out). */
+export interface AggregateChunk {
+  offset: number;
+  count: number;
+  metrics: Record<string, Float64Array>;
+}
+
 export interface ExperimentChunk {
   /** Row index of the chunk's first run in the whole table. */
   offset: number;
@@ -392,7 +421,7 @@ export class ExperimentColumns {
 }
 
 /** Chunks read in order, as one chunk of every row (dictionaries merged): what the read worker keeps. */
-export function mergeChunks(chunks: readonly ExperimentChunk[]): ExperimentChunk {
+export function mergeChunks(chunks: ReadonlyArray<ExperimentChunk | RowsChunk>): ExperimentChunk {
   const n = chunks.reduce((s, c) => s + c.runIds.length, 0);
   const startTimes = new Float64Array(n);
   const durations = new Float64Array(n);
@@ -426,9 +455,9 @@ export function mergeChunks(chunks: readonly ExperimentChunk[]): ExperimentChunk
       let col = metrics.get(k);
       if (!col) metrics.set(k, (col = { last: new Float64Array(n).fill(NaN), min: new Float64Array(n).fill(NaN), max: new Float64Array(n).fill(NaN), lastNaN: new Uint8Array(n) }));
       col.last.set(m.last, at);
-      col.min.set(m.min, at);
-      col.max.set(m.max, at);
-      col.lastNaN.set(m.lastNaN, at);
+      if (m.min) col.min.set(m.min, at);
+      if (m.max) col.max.set(m.max, at);
+      if (m.lastNaN) col.lastNaN.set(m.lastNaN, at);
     }
     at += len;
   }
@@ -444,8 +473,11 @@ export function mergeChunks(chunks: readonly ExperimentChunk[]): ExperimentChunk
   };
 }
 
-/** Rows [from, to) of a merged chunk as a chunk of their own (own buffers, dictionaries of the values they use). */
-export function sliceChunk(all: ExperimentChunk, from: number, to: number): ExperimentChunk {
+/**
+ * Rows [from, to) of a merged chunk as a chunk of their own (own buffers, dictionaries of the values
+ * they use), each metric with its last values and the `aggregates` asked for.
+ */
+export function sliceChunk(all: ExperimentChunk, from: number, to: number, aggregates: readonly ExtraAggregate[] = []): RowsChunk {
   const n = Math.max(0, to - from);
   // Codes are renumbered through an array indexed by the merged code (no Map lookup per row).
   let remap = new Int32Array(0);
@@ -474,20 +506,29 @@ export function sliceChunk(all: ExperimentChunk, from: number, to: number): Expe
   // Entries, not assignments: a key such as `__proto__` must stay a column, not set a prototype.
   const params: Array<[string, DictColumn]> = [];
   for (const [k, p] of Object.entries(all.params)) {
-    const s = dictSlice(p);
     // A param none of these runs logged is left out, as a chunk read from the store would.
+    const codes = p.codes;
     let any = false;
-    for (let i = 0; i < n && !any; i++) any = s.codes[i]! >= 0;
-    if (any) params.push([k, s]);
+    for (let i = from; i < to && !any; i++) any = codes[i]! >= 0;
+    if (any) params.push([k, dictSlice(p)]);
   }
-  const metrics: Array<[string, MetricColumns]> = [];
+  const metrics: Array<[string, StreamedMetric]> = [];
   for (const [k, m] of Object.entries(all.metrics)) {
-    const lastNaN = m.lastNaN.slice(from, to);
-    const last = m.last.slice(from, to);
-    const min = m.min.slice(from, to);
-    let any = false;
-    for (let i = 0; i < n && !any; i++) any = !Number.isNaN(last[i]!) || !Number.isNaN(min[i]!) || lastNaN[i] === 1;
-    if (any) metrics.push([k, { last, min, max: m.max.slice(from, to), lastNaN }]);
+    // One pass over the kept columns: whether any row logged this metric (a value or NaN), and whether any logged NaN last.
+    const last = m.last;
+    const flags = m.lastNaN;
+    let values = false;
+    let nans = false;
+    for (let i = from; i < to; i++) {
+      if (flags[i] === 1) nans = true;
+      else if (!values && last[i] === last[i]) values = true;
+      if (values && nans) break;
+    }
+    if (!values && !nans) continue;
+    const out: StreamedMetric = { last: last.slice(from, to) };
+    if (nans) out.lastNaN = flags.slice(from, to);
+    for (const agg of aggregates) out[agg] = m[agg].slice(from, to);
+    metrics.push([k, out]);
   }
   return {
     offset: all.offset + from,
@@ -498,5 +539,18 @@ export function sliceChunk(all: ExperimentChunk, from: number, to: number): Expe
     durations: all.durations.slice(from, to),
     params: Object.fromEntries(params),
     metrics: Object.fromEntries(metrics),
+    aggregates: [...aggregates],
   };
+}
+
+/** One aggregate (min or max) of rows [from, to) of a table read already: what the page asks for when the user picks it. */
+export function aggregateSlice(all: ExperimentChunk, aggregate: ExtraAggregate, from: number, to: number): AggregateChunk {
+  const metrics: Array<[string, Float64Array]> = [];
+  for (const [k, m] of Object.entries(all.metrics)) {
+    const col = m[aggregate];
+    let any = false;
+    for (let i = from; i < to && !any; i++) any = col[i] === col[i];
+    if (any) metrics.push([k, col.slice(from, to)]);
+  }
+  return { offset: all.offset + from, count: Math.max(0, to - from), metrics: Object.fromEntries(metrics) };
 }

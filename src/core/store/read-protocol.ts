@@ -3,12 +3,18 @@
  * src/core/store; typed arrays cross as binary (transferred, not copied).
  */
 import type { ErrorCode } from '../errors.ts';
-import type { ExperimentChunk, MetricColumns } from '../series/experiment-columns.ts';
+import type { AggregateChunk, ExtraAggregate, MetricColumns, RowsChunk } from '../series/experiment-columns.ts';
 import type { SeriesResult } from '../series/series-reader.ts';
 import type { SearchRunsQuery } from './types.ts';
 
 export type ReadRequest =
-  | { kind: 'tableOpen'; experimentId: string; firstRows: number; chunkRows: number; parallelRows?: number }
+  /**
+   * `tag`: the caller's name for this read of the table, which `tableAggregate` refers to;
+   * `aggregates`: the metric aggregates besides the last value to stream with the rows (default none).
+   */
+  | { kind: 'tableOpen'; experimentId: string; firstRows: number; chunkRows: number; parallelRows?: number; tag?: number; aggregates?: ExtraAggregate[] }
+  /** One aggregate of every row of the read `tag` of the table open on `tableChannel`, streamed once that read has every row. */
+  | { kind: 'tableAggregate'; experimentId: string; tableChannel: number; tag: number; aggregate: ExtraAggregate; chunkRows: number }
   /** Rows of the table opened on `tableChannel` matching the expression. */
   | { kind: 'tableFilter'; experimentId: string; expression: string; tableChannel: number }
   | { kind: 'series'; runIds: string[]; key: string; byTime: boolean; buckets: number; minStep?: number; maxStep?: number }
@@ -27,7 +33,7 @@ export interface ReadEnvelope {
 }
 
 export type ReadReply =
-  | { id: number; type: 'chunk'; total: number; chunk: ExperimentChunk; done: boolean }
+  | { id: number; type: 'chunk'; total: number; chunk: RowsChunk | AggregateChunk; done: boolean }
   | { id: number; type: 'result'; value: Uint32Array | SeriesResult[] | string | string[] | Array<[string, MetricColumns]> | null }
   | { id: number; type: 'cancelled' }
   | { id: number; type: 'error'; code: ErrorCode | null; message: string };

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parentPort, Worker, workerData, type TransferListItem } from 'node:worker_threads';
 import { LooplineError } from '../errors.ts';
-import { ExperimentColumns, readMetricColumns, sliceChunk, type ExperimentChunk, type MetricColumns } from '../series/experiment-columns.ts';
+import { aggregateSlice, ExperimentColumns, readMetricColumns, sliceChunk, type AggregateChunk, type ExperimentChunk, type MetricColumns, type RowsChunk } from '../series/experiment-columns.ts';
 import { metricsCsv } from '../series/metrics-csv.ts';
 import { readSeries, type SeriesResult } from '../series/series-reader.ts';
 import { activeRunOrderWithVersions } from './experiment-queries.ts';
@@ -38,12 +38,27 @@ interface TableRead {
   all?: ExperimentChunk;
   /** The same rows with their versions: what the next read after a change starts from (no file read). */
   copy?: TableSnapshot;
+  /** Settles with `all` once every row was read; rejects when the read stopped half-way. */
+  whole: Promise<ExperimentChunk>;
+}
+
+/** A table read whose `whole` the reader settles. */
+function tableRead(experimentId: string, version: number, order: number[]): { read: TableRead; settle(all: ExperimentChunk | null, err?: unknown): void } {
+  let resolve!: (all: ExperimentChunk) => void;
+  let reject!: (err: unknown) => void;
+  const whole = new Promise<ExperimentChunk>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Nobody may wait for it (no aggregate asked): a stopped read is not an unhandled rejection.
+  whole.catch(() => undefined);
+  return { read: { experimentId, version, order, whole }, settle: (all, err) => (all ? resolve(all) : reject(err)) };
 }
 /** The tables last read, newest last: at most CACHED_TABLES experiments. */
 const cache: TableRead[] = [];
 const CACHED_TABLES = 2;
-/** The table last opened on each channel (for filters). */
-const tables = new Map<number, TableRead>();
+/** The table last opened on each channel (for filters and aggregates), with the opener's tag for that read. */
+const tables = new Map<number, { read: TableRead; tag: number | undefined }>();
 
 function dataVersion(): number {
   return store.db.pragma('data_version', { simple: true }) as number;
@@ -110,11 +125,15 @@ function post(reply: ReadReply, transfer: TransferListItem[] = []): void {
   parentPort!.postMessage(reply, transfer);
 }
 
-function buffersOf(chunk: ExperimentChunk): ArrayBuffer[] {
+function buffersOf(chunk: RowsChunk): ArrayBuffer[] {
   const out: ArrayBuffer[] = [chunk.startTimes.buffer as ArrayBuffer, chunk.durations.buffer as ArrayBuffer, chunk.statuses.codes.buffer as ArrayBuffer];
   for (const p of Object.values(chunk.params)) out.push(p.codes.buffer as ArrayBuffer);
-  for (const m of Object.values(chunk.metrics)) out.push(m.last.buffer as ArrayBuffer, m.min.buffer as ArrayBuffer, m.max.buffer as ArrayBuffer, m.lastNaN.buffer as ArrayBuffer);
+  for (const m of Object.values(chunk.metrics)) for (const a of [m.last, m.lastNaN, m.min, m.max]) if (a) out.push(a.buffer as ArrayBuffer);
   return out;
+}
+
+function aggregateBuffers(chunk: AggregateChunk): ArrayBuffer[] {
+  return Object.values(chunk.metrics).map((a) => a.buffer as ArrayBuffer);
 }
 
 async function handle(env: ReadEnvelope): Promise<void> {
@@ -127,16 +146,17 @@ async function handle(env: ReadEnvelope): Promise<void> {
     case 'tableOpen': {
       const version = dataVersion();
       const cached = cache.find((c) => c.experimentId === r.experimentId);
+      const aggregates = r.aggregates ?? [];
       if (cached && cached.all && cached.version === version) {
         // Unchanged since it was read: the same rows again from memory, no SQLite read.
-        tables.set(env.channel, cached);
+        tables.set(env.channel, { read: cached, tag: r.tag });
         const all = cached.all;
         const total = all.runIds.length;
         let offset = 0;
         let size = Math.max(1, r.firstRows);
         do {
           check();
-          const chunk = sliceChunk(all, offset, Math.min(total, offset + size));
+          const chunk = sliceChunk(all, offset, Math.min(total, offset + size), aggregates);
           offset = Math.min(total, offset + size);
           post({ id: env.id, type: 'chunk', total, chunk, done: offset >= total }, buffersOf(chunk));
           size = Math.max(1, r.chunkRows);
@@ -146,7 +166,7 @@ async function handle(env: ReadEnvelope): Promise<void> {
         return;
       }
       const { order, versions } = activeRunOrderWithVersions(store, r.experimentId);
-      const read: TableRead = { experimentId: r.experimentId, version, order };
+      const { read, settle } = tableRead(r.experimentId, version, order);
       // Read straight into full-length columns (what the cache keeps); each batch goes out as a
       // slice with its own buffers, so nothing is copied or merged afterwards. A large table starts
       // from its columnar copy and reads only the runs that changed since it was made.
@@ -154,7 +174,7 @@ async function handle(env: ReadEnvelope): Promise<void> {
       const copyFile = order.length >= SNAPSHOT_MIN_ROWS ? snapshotFile(path, r.experimentId) : null;
       // Rows of the copy that are current (-1: no copy taken yet or none usable).
       let current = -1;
-      tables.set(env.channel, read);
+      tables.set(env.channel, { read, tag: r.tag });
       const helper = !(copyFile && (cached?.copy || existsSync(copyFile))) && order.length >= (r.parallelRows ?? PARALLEL_ROWS) ? new Helper() : null;
       try {
         let size = Math.max(1, r.firstRows);
@@ -172,16 +192,20 @@ async function handle(env: ReadEnvelope): Promise<void> {
           const metrics = helper && from > 0 ? helper.request<Array<[string, MetricColumns]>>(env.channel, env.gen, { kind: 'metricColumns', pks: order.slice(from, from + count) }) : null;
           columns.readNext(store, count, { metrics: !metrics });
           if (metrics) columns.putMetrics(from, await metrics);
-          const chunk = sliceChunk(columns.all(), from, columns.read);
+          const chunk = sliceChunk(columns.all(), from, columns.read, aggregates);
           post({ id: env.id, type: 'chunk', total: order.length, chunk, done: columns.read >= order.length }, buffersOf(chunk));
           size = Math.max(1, r.chunkRows);
           // Let a filter or a chart read that came meanwhile go first.
           await new Promise((resolve) => setImmediate(resolve));
         } while (columns.read < order.length);
+      } catch (err) {
+        settle(null, err);
+        throw err;
       } finally {
         helper?.close();
       }
       read.all = columns.all();
+      settle(read.all);
       const snapshot = columns.snapshot(r.experimentId);
       read.copy = snapshot ?? undefined;
       remember(read);
@@ -197,8 +221,27 @@ async function handle(env: ReadEnvelope): Promise<void> {
       post({ id: env.id, type: 'result', value: null });
       return;
     }
+    case 'tableAggregate': {
+      const entry = tables.get(r.tableChannel);
+      if (!entry || entry.tag !== r.tag || entry.read.experimentId !== r.experimentId) throw new LooplineError('INVALID_STATE', 'The table was read again meanwhile; ask for the aggregate of its current rows.');
+      // The rows it belongs to, once all are read (the page may ask while they stream); from memory.
+      const all = await entry.read.whole;
+      const total = all.runIds.length;
+      let offset = 0;
+      do {
+        check();
+        const to = Math.min(total, offset + Math.max(1, r.chunkRows));
+        const chunk = aggregateSlice(all, r.aggregate, offset, to);
+        offset = to;
+        post({ id: env.id, type: 'chunk', total, chunk, done: offset >= total }, aggregateBuffers(chunk));
+        await new Promise((resolve) => setImmediate(resolve));
+      } while (offset < total);
+      post({ id: env.id, type: 'result', value: null });
+      return;
+    }
     case 'tableFilter': {
-      const table = tables.get(r.tableChannel);
+      const entry = tables.get(r.tableChannel);
+      const table = entry?.read;
       if (!table || table.experimentId !== r.experimentId) throw new LooplineError('INVALID_STATE', 'The table is not open any more; reopen it to filter.');
       // On the columns already read when it can (a pass over typed arrays), else in SQL.
       const fromColumns = table.all ? filterTableColumns([table.all], r.expression) : null;

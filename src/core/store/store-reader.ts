@@ -6,7 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { LooplineError } from '../errors.ts';
-import type { ExperimentChunk } from '../series/experiment-columns.ts';
+import type { AggregateChunk, ExtraAggregate, RowsChunk } from '../series/experiment-columns.ts';
 import type { SeriesResult } from '../series/series-reader.ts';
 import { CHANNELS, type ReadReply, type ReadRequest } from './read-protocol.ts';
 import type { SearchRunsQuery } from './types.ts';
@@ -22,7 +22,7 @@ export class ReadCancelled extends Error {
 interface Pending {
   resolve(v: unknown): void;
   reject(e: unknown): void;
-  onChunk?: (total: number, chunk: ExperimentChunk, done: boolean) => void;
+  onChunk?: (total: number, chunk: RowsChunk | AggregateChunk, done: boolean) => void;
   channel: number;
 }
 
@@ -179,9 +179,31 @@ export class ReadChannel {
    * time. A first open of `parallelRows` runs or more (default 20,000 on a machine of four cores or
    * more) reads the metrics in a second thread.
    */
-  openTable(experimentId: string, onChunk: (total: number, chunk: ExperimentChunk, done: boolean) => void, opts: { firstRows?: number; chunkRows?: number; parallelRows?: number } = {}): Promise<void> {
-    const request = { kind: 'tableOpen', experimentId, firstRows: opts.firstRows ?? 500, chunkRows: opts.chunkRows ?? 10_000, ...(opts.parallelRows !== undefined ? { parallelRows: opts.parallelRows } : {}) } as const;
-    return this.reader.request<null>(this.slot, request, onChunk).then(() => undefined);
+  openTable(
+    experimentId: string,
+    onChunk: (total: number, chunk: RowsChunk, done: boolean) => void,
+    opts: { firstRows?: number; chunkRows?: number; parallelRows?: number; tag?: number; aggregates?: ExtraAggregate[] } = {},
+  ): Promise<void> {
+    const request: ReadRequest = {
+      kind: 'tableOpen',
+      experimentId,
+      firstRows: opts.firstRows ?? 500,
+      chunkRows: opts.chunkRows ?? 10_000,
+      ...(opts.parallelRows !== undefined ? { parallelRows: opts.parallelRows } : {}),
+      ...(opts.tag !== undefined ? { tag: opts.tag } : {}),
+      ...(opts.aggregates?.length ? { aggregates: opts.aggregates } : {}),
+    };
+    return this.reader.request<null>(this.slot, request, onChunk as Pending['onChunk']).then(() => undefined);
+  }
+
+  /**
+   * One aggregate (min or max) of every metric of the read `tag` of the table open on `table`,
+   * streamed in chunks of `chunkRows` once that read has every row: from the columns the worker
+   * holds, no SQLite read. Rejects with INVALID_STATE when the table was read again since (then
+   * the rows it would belong to are gone), with ReadCancelled when cancelled or the read stopped.
+   */
+  tableAggregate(table: ReadChannel, experimentId: string, tag: number, aggregate: ExtraAggregate, onChunk: (total: number, chunk: AggregateChunk, done: boolean) => void, chunkRows = 10_000): Promise<void> {
+    return this.reader.request<null>(this.slot, { kind: 'tableAggregate', experimentId, tableChannel: table.slot, tag, aggregate, chunkRows }, onChunk as Pending['onChunk']).then(() => undefined);
   }
 
   /** Rows of the table last opened on `table` that match an MLflow search expression, in the filter's order. */

@@ -20,6 +20,10 @@ export class ExperimentTablePanel implements vscode.Disposable {
   /** Table reads (cancelled on close and when the table is read again). */
   private readonly tableReads: ReadChannel;
   private readonly filterReads: ReadChannel;
+  /** Reads of a metric aggregate the page asked for (cancelled when the table is read again and on close). */
+  private readonly aggregateReads: ReadChannel;
+  /** The current reading of the table's rows (moves with each `init`): what an aggregate is asked for. */
+  private version = 0;
   readonly panel: vscode.WebviewPanel;
   private readonly ws: WorkspaceStore;
   private readonly experimentId: string;
@@ -40,6 +44,7 @@ export class ExperimentTablePanel implements vscode.Disposable {
     this.openRun = actions.openRun;
     this.tableReads = ws.reader.channel();
     this.filterReads = ws.reader.channel();
+    this.aggregateReads = ws.reader.channel();
     panel.webview.options = webviewOptions(ctx.extensionUri);
     panel.webview.html = renderWebview(panel.webview, ctx.extensionUri, 'table', 'Experiment table');
     panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'loopline.svg');
@@ -90,17 +95,21 @@ export class ExperimentTablePanel implements vscode.Disposable {
     }
     this.stale = false;
     this.loading = true;
+    // Aggregates of the rows read before are of no use to the page once it has these.
+    this.aggregateReads.cancel();
+    const version = ++this.version;
     const exp = this.ws.store.getExperiment(this.experimentId);
     let first = true;
     this.tableReads
       .openTable(
         this.experimentId,
         (total, rows, done) => {
-          if (first) this.post({ type: 'init', experiment: { id: exp.id, name: exp.name }, total, rows, done });
+          if (first) this.post({ type: 'init', experiment: { id: exp.id, name: exp.name }, version, total, rows, done });
           else this.post({ type: 'rows', rows, done });
           first = false;
         },
-        { firstRows: TABLE_FIRST_ROWS, chunkRows: TABLE_CHUNK_ROWS },
+        // Last values only: min and max are read out of the worker's columns when the page asks.
+        { firstRows: TABLE_FIRST_ROWS, chunkRows: TABLE_CHUNK_ROWS, tag: version },
       )
       .catch((err: unknown) => {
         if (!(err instanceof ReadCancelled)) this.post({ type: 'error', message: `Could not read the runs of ${exp.name}: ${err instanceof Error ? err.message : String(err)}` });
@@ -153,6 +162,19 @@ export class ExperimentTablePanel implements vscode.Disposable {
           });
         return;
       }
+      case 'aggregate': {
+        // Asked for rows the page has since replaced (a newer `init` is on its way): it asks again for those.
+        if (msg.version !== this.version) return;
+        const { version, aggregate } = msg;
+        this.aggregateReads
+          .tableAggregate(this.tableReads, this.experimentId, version, aggregate, (_total, rows, done) => this.post({ type: 'aggregateRows', version, aggregate, rows, done }), TABLE_CHUNK_ROWS)
+          .catch((err: unknown) => {
+            // Cancelled, or the table was read again meanwhile: the page asks the new rows for it.
+            if (err instanceof ReadCancelled || (err instanceof LooplineError && err.code === 'INVALID_STATE')) return;
+            this.post({ type: 'error', message: `Could not read the ${aggregate} values: ${err instanceof Error ? err.message : String(err)}` });
+          });
+        return;
+      }
       case 'compare':
         this.compare(this.ws, msg.runIds);
         return;
@@ -171,6 +193,7 @@ export class ExperimentTablePanel implements vscode.Disposable {
     // Closing the panel stops its reads in the worker.
     this.tableReads.dispose();
     this.filterReads.dispose();
+    this.aggregateReads.dispose();
     for (const d of this.subs) d.dispose();
   }
 }
