@@ -2,14 +2,18 @@
 // runs (the import leaves the table's columnar copy beside the store), then the workspace opened in
 // code-server with the packaged extension and the experiment's table opened from the Experiments
 // view. Prints the time from the click to the last row's status line (the page load included), screenshot at
-// test-results/ui/table-trial.png. Not a pass/fail test: a trial to look at (test/table-copy.test.ts
-// asserts what the copy holds).
+// test-results/ui/table-trial.png. Then picks the metrics' min (sent only when asked for) and checks
+// a cell against the source files, and again after another process logs to that run (the table is
+// read again; the min must be the new rows'). Not a pass/fail test for the figures: a trial to look
+// at (test/table-copy.test.ts asserts what the copy holds); it fails when a value shown is wrong.
 //
 //   node test/ui/table-trial.ts
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Frame } from 'playwright-core';
+import { RunStore } from '../../src/core/store/run-store.ts';
 import { REPO_ROOT } from '../helpers/paths.ts';
 import { openLoopline, packageExtension } from './trial-workbench.ts';
 
@@ -60,6 +64,38 @@ try {
     await page.waitForTimeout(50);
   }
   console.log(`table: "${status}" ${((performance.now() - t0) / 1000).toFixed(2)} s after the command (panel creation and page load included)`);
+  let frame: Frame | undefined;
+  for (const f of page.frames()) if ((await f.locator('.status-line').count().catch(() => 0)) > 0) frame = f;
+  if (!frame) throw new Error('the table webview was not found');
+  // The first row is the newest run, trial-4999; its m0 cell's tooltip holds the exact value shown.
+  const m0 = (f: Frame) =>
+    f.evaluate(() => {
+      const col = document.querySelector('[role=columnheader][data-column-id="metrics.m0"]')?.getAttribute('aria-colindex');
+      const row = document.querySelector('.grid-body [role=row][aria-rowindex="2"]');
+      const cell = row?.querySelector(`[role=gridcell][aria-colindex="${col}"]`);
+      return { name: row ? document.getElementById((row.getAttribute('aria-owns') ?? '').split(' ')[0] ?? '')?.textContent : null, text: cell?.textContent ?? null, tip: (cell as HTMLElement | null)?.title ?? null, status: document.querySelector('.status-line')?.textContent ?? '' };
+    });
+  const settled = async (f: Frame, want: (c: Awaited<ReturnType<typeof m0>>) => boolean, what: string) => {
+    const until = Date.now() + 30_000;
+    let c = await m0(f);
+    while (!want(c) && Date.now() < until) {
+      await page.waitForTimeout(50);
+      c = await m0(f);
+    }
+    console.log(`${what}: ${JSON.stringify(c)}`);
+    if (!want(c)) throw new Error(`${what}: the table shows ${JSON.stringify(c)}`);
+    return c;
+  };
+  t0 = performance.now();
+  await frame.locator('.aggregate-switch [data-aggregate="min"]').click();
+  // trial-4999 logged m0 = sin(4999) at step 0 and cos(0) = 1 at step 1.
+  await settled(frame, (c) => c.name === 'trial-4999' && c.tip === `min: ${Math.sin(4999)}` && !/loading/.test(c.status), 'min picked');
+  console.log(`min shown ${((performance.now() - t0) / 1000).toFixed(2)} s after the click`);
+  // Another process logs a lower m0 to that run: the table is read again, and its min is the new rows'.
+  const store = RunStore.open(join(workspace, '.loopline', 'loopline.db'));
+  store.logBatch((0xa000 + 4999).toString(16).padStart(32, '0'), { metrics: [{ key: 'm0', value: -42, step: 2, timestamp: 1_700_000_002_000 }] });
+  store.close();
+  await settled(frame, (c) => c.name === 'trial-4999' && c.tip === 'min: -42' && !/loading/.test(c.status), 'after a write by another process');
   await page.waitForTimeout(1000);
   mkdirSync(join(REPO_ROOT, 'test-results', 'ui'), { recursive: true });
   await page.screenshot({ path: SHOT });

@@ -64,6 +64,25 @@ test('random keys with many ties and gaps: same order as a stable comparator sor
   }
 });
 
+test('keys that share their high bits (timestamps, values a hair apart, long and short runs of them) sort exactly, stably', () => {
+  let seed = 11;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const cases: Record<string, () => number> = {
+    // Start times within a few minutes: the same sign, exponent and top 20 mantissa bits, distinct low words.
+    timestamps: () => 1_700_000_000_000 + Math.floor(rnd() * 300_000),
+    // Values a few ulps apart around 1, with repeats: runs of every length, ties inside them.
+    hair: () => 1 + Math.floor(rnd() * 60) * 2 ** -50,
+    mixed: () => (rnd() < 0.5 ? 1_700_000_000_000 + Math.floor(rnd() * 40) : rnd() < 0.1 ? NaN : -0.5 - Math.floor(rnd() * 30) * 2 ** -45),
+  };
+  for (const [name, key] of Object.entries(cases)) {
+    for (const n of [30, 3000]) {
+      const keys = keysOf(Array.from({ length: n }, key));
+      const rows = Array.from({ length: n }, (_, i) => i).sort(() => rnd() - 0.5);
+      for (const dir of ['asc', 'desc'] as const) assert.deepEqual([...sortRows(Uint32Array.from(rows), keys, dir)], expected(rows, keys, dir), `${name} n=${n} ${dir}`);
+    }
+  }
+});
+
 test('positions map each row to its place in the order', () => {
   const pos = positionsOf(Uint32Array.from([2, 0]), 3);
   assert.deepEqual([...pos], [1, -1, 0]);

@@ -13,9 +13,12 @@ export function identityOrder(n: number): Uint32Array {
  * either direction. Stable: ties keep their order in `rows`, in both directions.
  *
  * No comparator function (a call per comparison is what made 100,000 rows slow): each key becomes
- * a 64-bit unsigned integer that orders as the number does (descending: its complement), and an
- * LSD radix sort on 16-bit digits places the rows, stable by construction; a digit all rows share
- * costs no pass.
+ * a 64-bit unsigned integer that orders as the number does (descending: its complement), split in
+ * a high and a low 32-bit word. An LSD radix sort on the high word's two 16-bit digits places the
+ * rows, stable by construction; a digit all rows share costs no pass. Then only the runs of rows
+ * that share a high word (the same sign, exponent and first 20 bits of the mantissa: rare for
+ * measured values, common for timestamps or repeated values) are ordered by the low word, so most
+ * columns cost two passes instead of four.
  */
 export function sortRows(rows: Uint32Array, keys: Float64Array, dir: SortDirection): Uint32Array {
   const n = rows.length;
@@ -56,12 +59,10 @@ export function sortRows(rows: Uint32Array, keys: Float64Array, dir: SortDirecti
   let hi2 = new Uint32Array(p);
   let lo2 = new Uint32Array(p);
   const count = new Uint32Array(65536);
-  for (let pass = 0; pass < 4; pass++) {
-    const word = pass < 2 ? lo : hi;
-    const shift = pass % 2 === 0 ? 0 : 16;
+  for (let shift = 0; shift <= 16; shift += 16) {
     count.fill(0);
-    for (let i = 0; i < p; i++) count[(word[i]! >>> shift) & 0xffff]!++;
-    if (p === 0 || count[(word[0]! >>> shift) & 0xffff] === p) continue; // one digit: already in order
+    for (let i = 0; i < p; i++) count[(hi[i]! >>> shift) & 0xffff]!++;
+    if (p === 0 || count[(hi[0]! >>> shift) & 0xffff] === p) continue; // one digit: already in order
     let sum = 0;
     for (let d = 0; d < 65536; d++) {
       const c = count[d]!;
@@ -69,7 +70,7 @@ export function sortRows(rows: Uint32Array, keys: Float64Array, dir: SortDirecti
       sum += c;
     }
     for (let i = 0; i < p; i++) {
-      const at = count[(word[i]! >>> shift) & 0xffff]!++;
+      const at = count[(hi[i]! >>> shift) & 0xffff]!++;
       idx2[at] = idx[i]!;
       hi2[at] = hi[i]!;
       lo2[at] = lo[i]!;
@@ -78,8 +79,72 @@ export function sortRows(rows: Uint32Array, keys: Float64Array, dir: SortDirecti
     [hi, hi2] = [hi2, hi];
     [lo, lo2] = [lo2, lo];
   }
+  // Runs that share a high word, ordered by the low word (stably: their rows are in input order).
+  const small = new Uint32Array(256);
+  for (let s = 0; s < p; ) {
+    const h = hi[s]!;
+    let e = s + 1;
+    while (e < p && hi[e] === h) e++;
+    if (e - s > 1) sortRun(idx, lo, s, e, idx2, lo2, small);
+    s = e;
+  }
   out.set(idx.subarray(0, p), 0);
   return out;
+}
+
+/**
+ * Orders idx[s, e) by lo[s, e), stably: insertion for a short run, else an LSD radix sort on the
+ * low word's four bytes (256 counters, so a run costs in proportion to its length), through the
+ * scratch arrays `idxTmp`/`loTmp`.
+ */
+function sortRun(idx: Uint32Array, lo: Uint32Array, s: number, e: number, idxTmp: Uint32Array, loTmp: Uint32Array, count: Uint32Array): void {
+  // Equal keys (a value repeated): already in order.
+  const l0 = lo[s]!;
+  let k = s + 1;
+  while (k < e && lo[k] === l0) k++;
+  if (k === e) return;
+  if (e - s <= 24) {
+    for (let i = s + 1; i < e; i++) {
+      const l = lo[i]!;
+      const r = idx[i]!;
+      let j = i - 1;
+      while (j >= s && lo[j]! > l) {
+        lo[j + 1] = lo[j]!;
+        idx[j + 1] = idx[j]!;
+        j--;
+      }
+      lo[j + 1] = l;
+      idx[j + 1] = r;
+    }
+    return;
+  }
+  let fromIdx = idx;
+  let fromLo = lo;
+  let toIdx = idxTmp;
+  let toLo = loTmp;
+  for (let shift = 0; shift < 32; shift += 8) {
+    count.fill(0);
+    for (let i = s; i < e; i++) count[(fromLo[i]! >>> shift) & 0xff]!++;
+    if (count[(fromLo[s]! >>> shift) & 0xff] === e - s) continue;
+    let sum = s;
+    for (let d = 0; d < 256; d++) {
+      const c = count[d]!;
+      count[d] = sum;
+      sum += c;
+    }
+    for (let i = s; i < e; i++) {
+      const at = count[(fromLo[i]! >>> shift) & 0xff]!++;
+      toIdx[at] = fromIdx[i]!;
+      toLo[at] = fromLo[i]!;
+    }
+    [fromIdx, toIdx] = [toIdx, fromIdx];
+    [fromLo, toLo] = [toLo, fromLo];
+  }
+  // An odd number of passes left the run in the scratch arrays: back where the caller reads it.
+  if (fromIdx !== idx) {
+    idx.set(fromIdx.subarray(s, e), s);
+    lo.set(fromLo.subarray(s, e), s);
+  }
 }
 
 /** position[row] = index of the row in `order`, -1 when the row is not in it. */
