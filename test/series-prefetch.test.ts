@@ -1,11 +1,14 @@
 // The Compare panel's read-ahead of its first chart (src/extension/webviews/series-prefetch.ts):
 // started with the page's width hint in the store's read worker, taken by the matching request
-// (the same answer a request would read), and not by a request for another width, axis or zoom.
+// (the same answer a request would read), and not by a request for another width, axis or zoom;
+// or started as the panel opens, at the width the last page's charts had, and then sent with init.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StoreReader } from '../src/core/store/store-reader.ts';
 import { SeriesFeed } from '../src/extension/webviews/series-feed.ts';
-import { SeriesPrefetch } from '../src/extension/webviews/series-prefetch.ts';
+import { firstChartRead, SeriesPrefetch } from '../src/extension/webviews/series-prefetch.ts';
+import { toCompareInit } from '../src/extension/webviews/run-messages.ts';
+import { firstChartBuckets } from '../src/protocol/compare-protocol.ts';
 import { tempStore } from './helpers/temp-store.ts';
 
 let t: ReturnType<typeof tempStore>;
@@ -62,6 +65,50 @@ test('a request for another width, axis, metric, a zoom or another selection rea
     prefetch.start(feed, reads, ids, 'loss', 'step', 276);
     reads.cancel();
     await new Promise((r) => setTimeout(r, 50));
+  } finally {
+    reads.dispose();
+  }
+});
+
+test('read as the panel opens at the remembered width: init carries the series when the page says that width, else names the read', async () => {
+  const reads = reader.channel();
+  try {
+    const feed = new SeriesFeed(t.store);
+    const init = toCompareInit(ids.map((id) => t.store.getRun(id)), 'panel');
+    const last = { xAxis: 'step' as const, widths: [1104, 552], zoomed: [] };
+    const buckets = firstChartBuckets(last, init.metricKeys.length)!;
+
+    const prefetch = new SeriesPrefetch();
+    prefetch.startEarly(feed, reads, ids, init, last);
+    await prefetch.current;
+    // The page is as wide as last time: init goes out with the series, exactly what a request would read.
+    const same = prefetch.initWithFirstChart(feed, reads, ids, init, last);
+    assert.equal(same.message.firstSeries?.key, 'loss');
+    assert.equal(same.message.firstSeries?.buckets, buckets);
+    assert.deepEqual(same.message.firstSeries?.series, await new SeriesFeed(t.store).answerOffThread(reads, ids, 'loss', 'step', buckets, null));
+    assert.equal(same.message.readAhead, undefined);
+
+    // Resized since: init names the chart being read, and the read for the new width starts after init is posted.
+    const early = new SeriesPrefetch();
+    early.startEarly(feed, reads, ids, init, last);
+    await early.current;
+    const wider = { ...last, widths: [1400] };
+    const other = early.initWithFirstChart(feed, reads, ids, init, wider);
+    assert.equal(other.message.firstSeries, undefined);
+    assert.equal(other.message.readAhead, 'loss');
+    other.then();
+    const answer = early.take(feed, { key: 'loss', xAxis: 'step', buckets: firstChartBuckets(wider, 1)!, range: null });
+    assert.ok(answer, 'the request for the new width takes the read started with init');
+    assert.equal((await answer)[0]!.steps.length > 0, true);
+
+    // The first chart zoomed in the page's state: no read ahead of its request, no series with init.
+    const zoomed = new SeriesPrefetch();
+    zoomed.startEarly(feed, reads, ids, init, { ...last, zoomed: ['loss'] });
+    assert.equal(zoomed.current, undefined);
+    const plain = zoomed.initWithFirstChart(feed, reads, ids, init, { ...last, zoomed: ['loss'] });
+    assert.deepEqual(plain.message, init);
+    // The docked view's compact grid is not measured: nothing read ahead.
+    assert.equal(firstChartRead({ ...init, mode: 'inline' }, last), undefined);
   } finally {
     reads.dispose();
   }

@@ -23,7 +23,8 @@ export function firstChartBuckets(hint: FirstChartHint, charts: number): number 
   return charts > 0 && w !== undefined && w > 0 ? chartBuckets(w) : undefined;
 }
 
-function parseFirstChartHint(v: unknown): FirstChartHint | undefined {
+/** A FirstChartHint from the page (or from what the extension kept of one), or undefined when it is not one. */
+export function parseFirstChartHint(v: unknown): FirstChartHint | undefined {
   if (!isObject(v) || !isXAxisMode(v.xAxis) || !Array.isArray(v.widths) || !Array.isArray(v.zoomed)) return undefined;
   if (v.widths.length === 0 || v.widths.length > 16 || !v.widths.every((w) => isFiniteNumber(w) && w >= 0 && w < 100_000)) return undefined;
   if (v.zoomed.length > 1000 || !v.zoomed.every(isString)) return undefined;
@@ -43,6 +44,19 @@ export interface CompareInit {
   live: boolean;
   /** The metric whose series the extension is already reading (see FirstChartHint): its chart's answer comes right after it asks. */
   readAhead?: string;
+  /**
+   * The first chart's series, read before the page was ready (at the width the panel's charts had
+   * last time): its chart draws it without asking, when it would ask for the same axis and width.
+   */
+  firstSeries?: FirstSeries;
+}
+
+/** A chart's whole (unzoomed) series for one x axis and width, sent with `init`. */
+export interface FirstSeries {
+  key: string;
+  xAxis: XAxisMode;
+  buckets: number;
+  series: SeriesMsg[];
 }
 
 export type HostToCompare =

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { buildWebviewHtml } from '../../src/extension/webviews/webview-html.ts';
@@ -83,6 +83,21 @@ export async function openWebview(app: WebviewApp, opts: { theme?: ThemeKind; wi
     (window as any).__csp = [];
     document.addEventListener('securitypolicyviolation', (e: any) => (window as any).__csp.push(`${e.violatedDirective}: ${e.blockedURI}`));
   });
+  // LOOPLINE_PAGE_PROFILE=<dir>: a CPU profile of the page from before its load to its close, for
+  // finding where a bench's page time goes (open it in Chrome's DevTools).
+  const profileDir = process.env.LOOPLINE_PAGE_PROFILE;
+  const traceDir = process.env.LOOPLINE_PAGE_TRACE;
+  const cdp = profileDir || traceDir ? await ctx.newCDPSession(page) : undefined;
+  const traceEvents: unknown[] = [];
+  if (cdp && traceDir) {
+    cdp.on('Tracing.dataCollected', (e: { value: unknown[] }) => traceEvents.push(...e.value));
+    await cdp.send('Tracing.start', { categories: 'devtools.timeline,v8,v8.execute,blink,disabled-by-default-devtools.timeline', transferMode: 'ReportEvents' });
+  }
+  if (cdp && profileDir) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+    await cdp.send('Profiler.start');
+  }
   await page.goto(`${origin}/`);
   const h: WebviewHarness = {
     page,
@@ -104,6 +119,18 @@ export async function openWebview(app: WebviewApp, opts: { theme?: ThemeKind; wi
     },
     cspViolations: () => page.evaluate(() => (window as any).__csp as string[]),
     close: async () => {
+      if (cdp && traceDir) {
+        const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
+        await cdp.send('Tracing.end');
+        await done;
+        mkdirSync(traceDir, { recursive: true });
+        writeFileSync(join(traceDir, `${app}-${Date.now()}.json`), JSON.stringify({ traceEvents }));
+      }
+      if (cdp && profileDir) {
+        const { profile } = await cdp.send('Profiler.stop');
+        mkdirSync(profileDir, { recursive: true });
+        writeFileSync(join(profileDir, `${app}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+      }
       await ctx.close().catch(() => undefined);
       await new Promise((r) => server.close(() => r(undefined)));
     },

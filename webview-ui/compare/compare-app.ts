@@ -216,6 +216,8 @@ export class CompareApp {
     this.firstDrawSeen = false;
     const anyRequested = [...this.charts.values()].some((c) => c.hasRequested);
     this.deferredTimer = setTimeout(() => this.runDeferred(), anyRequested ? DEFERRED_FALLBACK_MS : 0);
+    // A chart drawn already (its series came with init) said so before there was anything to defer.
+    if ([...this.charts.values()].some((c) => c.hasDrawn)) this.chartDrawn();
   }
 
   /** A chart drew its first data: build the rest once the charts on screen are all drawn. */
@@ -324,6 +326,7 @@ export class CompareApp {
       compact: this.inline,
       legend: !this.inline && this.runs.length <= 10,
       readAhead: this.init?.readAhead === key,
+      initial: this.init?.firstSeries?.key === key ? this.init.firstSeries : undefined,
       host: this.chartHost,
     });
     this.charts.set(key, chart);

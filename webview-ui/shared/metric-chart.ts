@@ -1,7 +1,9 @@
 import { Chart, type ChartDataset, type ChartOptions, type LegendItem, type Scale, type TooltipItem } from 'chart.js';
 import { chartBuckets, type SeriesMsg, type StepRange, type XAxisMode } from '../../src/protocol/common.ts';
+import type { FirstSeries } from '../../src/protocol/compare-protocol.ts';
 import { registerChartParts, type RunDatasetTag } from './chart-registration.ts';
 import { withAlpha } from './color-values.ts';
+import { paintQuickLines, type QuickLayout, type QuickLine } from './quick-line-paint.ts';
 import { el, setText } from './dom-builders.ts';
 import { attachDragZoom } from './drag-zoom.ts';
 import { emaSmooth } from './ema-smoothing.ts';
@@ -72,6 +74,8 @@ export interface MetricChartOptions {
   legend: boolean;
   /** The extension is reading this chart's data already: it comes right after the request. */
   readAhead?: boolean;
+  /** This chart's whole series, sent with the page's first message: drawn without asking when it is for the axis and width the chart would ask for. */
+  initial?: FirstSeries;
   host: MetricChartHost;
 }
 
@@ -117,6 +121,8 @@ export class MetricChart {
   private built: Chart<'line', Point[]> | null = null;
   /** The chart has drawn data (until then its canvas is hidden and it is not in the page's registry). */
   private shown = false;
+  /** The canvas holds a quick paint (see quick-line-paint.ts) and chart.js takes it over after this frame. */
+  private quick = false;
   /** What the chart.js options were last built from: rebuilt (and re-resolved by chart.js) only when one changed. */
   private optionInputs: readonly unknown[] = [];
   private readonly canvas: HTMLCanvasElement;
@@ -127,6 +133,7 @@ export class MetricChart {
   private readonly compact: boolean;
   private readonly showLegend: boolean;
   private readonly readAhead: boolean;
+  private initial: FirstSeries | undefined;
   private runs: ChartRun[];
   private view: ChartView;
   private zoom: ZoomWindow | null;
@@ -150,6 +157,7 @@ export class MetricChart {
     this.compact = o.compact;
     this.showLegend = o.legend;
     this.readAhead = o.readAhead ?? false;
+    this.initial = o.initial;
 
     const titleId = `chart-title-${Math.random().toString(36).slice(2)}`;
     this.canvas = el('canvas', { attrs: { role: 'img', 'aria-label': `Line chart of ${o.key} per run. The summary table lists the values.` } });
@@ -198,6 +206,14 @@ export class MetricChart {
   }
 
   private build(): void {
+    if (this.quick) {
+      // chart.js sizes the canvas from its box: give it back as it was (it is redrawn in this task).
+      this.quick = false;
+      this.canvas.removeAttribute('width');
+      this.canvas.removeAttribute('height');
+      this.canvas.style.width = '';
+      this.canvas.style.height = '';
+    }
     // chart.js's parts are registered only now: the first request goes out before that work.
     registerChartParts();
     chartJsStarted = true;
@@ -212,6 +228,13 @@ export class MetricChart {
     const buckets = chartBuckets(w);
     this.requested = true;
     this.requestedBuckets = buckets;
+    const initial = this.initial;
+    this.initial = undefined;
+    if (initial && initial.xAxis === this.view.xAxis && initial.buckets === buckets && !this.zoom) {
+      this.pendingRequest = null;
+      this.show(initial.series);
+      return;
+    }
     this.pendingRequest = this.host.requestSeries({ key: this.key, xAxis: this.view.xAxis, buckets, range: this.zoom?.range ?? null });
     this.updateStatus();
     // The request is out: set chart.js up while the data is on its way (in a task of its own). Only
@@ -222,6 +245,11 @@ export class MetricChart {
       chartJsStarted = true;
       if (!this.readAhead) setTimeout(() => this.prepare(), 0);
     }
+  }
+
+  /** The chart has drawn data. */
+  get hasDrawn(): boolean {
+    return this.shown;
   }
 
   get hasRequested(): boolean {
@@ -237,14 +265,19 @@ export class MetricChart {
   receive(answer: SeriesAnswer): boolean {
     if (answer.key !== this.key || answer.requestId !== this.pendingRequest) return false;
     this.pendingRequest = null;
+    this.show(answer.series);
+    return true;
+  }
+
+  /** Shows these series in place of what the chart had. */
+  private show(series: SeriesMsg[]): void {
     this.loaded.clear();
-    for (const s of answer.series) {
+    for (const s of series) {
       if (s.key !== this.key) continue;
       this.loaded.set(s.runId, loadedOf(s));
     }
     if (this.zoom && (this.zoom.xAxis !== this.view.xAxis || this.zoom.xMin === null)) this.fitZoomToData();
     this.render();
-    return true;
   }
 
   /** New points of running runs: appended in place, zoom and scales untouched. */
@@ -361,6 +394,15 @@ export class MetricChart {
     this.host.zoomChanged(this.key, this.zoom);
   }
 
+  /** A run's line width, and the colour of its faint raw copy while smoothing (chart.js and the quick paint draw the same). */
+  private get lineWidth(): number {
+    return this.compact ? 1.25 : 1.75;
+  }
+
+  private rawCopyColor(color: string): string {
+    return withAlpha(color, this.palette.kind.startsWith('high-contrast') ? 0.4 : 0.25);
+  }
+
   private buildDatasets(): RunDataset[] {
     const out: RunDataset[] = [];
     const { xAxis, logY, smoothing, hidden } = this.view;
@@ -384,7 +426,7 @@ export class MetricChart {
         borderColor: style.color,
         backgroundColor: style.color,
         borderDash: style.dash,
-        borderWidth: this.compact ? 1.25 : 1.75,
+        borderWidth: this.lineWidth,
         pointRadius: main.length === 1 ? 3 : 0,
         pointHoverRadius: 3,
         pointBackgroundColor: style.color,
@@ -403,7 +445,7 @@ export class MetricChart {
         role: 'raw',
         rawValues: s.values,
         data: xs.map((x, i) => ({ x, y: clean(s.values[i] ?? null) })),
-        borderColor: withAlpha(style.color, this.palette.kind.startsWith('high-contrast') ? 0.4 : 0.25),
+        borderColor: this.rawCopyColor(style.color),
         backgroundColor: withAlpha(style.color, 0.25),
         borderDash: style.dash,
         borderWidth: 1,
@@ -523,8 +565,9 @@ export class MetricChart {
       return;
     }
     if (!this.built) {
-      // First data before any setup: build chart.js with it (one layout and draw).
-      this.build();
+      // First data before any setup: paint it at once, chart.js takes over after this frame; or, when
+      // a quick paint can't show it (a log axis), build chart.js with it (one layout and draw).
+      if (!this.paintQuick()) this.build();
     } else {
       const next = this.buildDatasets();
       const cur = this.built.data.datasets as RunDataset[];
@@ -542,11 +585,60 @@ export class MetricChart {
     if (!this.shown) {
       this.shown = true;
       this.canvas.classList.remove('is-pending');
+      this.element.dataset.drawn = 'true';
       this.host.firstDrawn?.(this.key);
     }
     this.resetButton.hidden = !this.zoom;
     this.updateNote();
     this.updateStatus();
+  }
+
+  /**
+   * Paints the datasets without chart.js (see quick-line-paint.ts) and has chart.js take the canvas
+   * over in a task after the next frame, so the page shows the data before chart.js's cold start.
+   */
+  private paintQuick(): boolean {
+    // A log axis, or a legend with runs struck through (hidden): chart.js draws those itself.
+    if (this.view.logY || this.destroyed || (this.showLegend && this.view.hidden.size > 0)) return false;
+    const { xAxis: mode, smoothing, hidden } = this.view;
+    const ticks = this.compact ? 4 : 7;
+    // The lines buildDatasets gives chart.js, from the columns as they are (no point objects).
+    const lines: QuickLine[] = [];
+    for (const run of this.runs) {
+      const s = this.loaded.get(run.id);
+      if (!s || hidden.has(run.id)) continue;
+      const style = seriesStyle(this.palette, run.colorIndex);
+      const xs = mode === 'step' ? s.steps : s.steps.map((_, i) => xOf(s, i, mode, run.startTime));
+      lines.push({ xs, ys: smoothing > 0 ? emaSmooth(s.values, smoothing) : s.values, color: style.color, dash: style.dash, width: this.lineWidth, order: 0 });
+      if (smoothing > 0) lines.push({ xs, ys: s.values, color: this.rawCopyColor(style.color), dash: style.dash, width: 1, order: 1 });
+    }
+    const layout = paintQuickLines(this.canvas, {
+      lines,
+      font: { family: this.palette.fontFamily, size: this.compact ? 10 : 11 },
+      colors: { ticks: this.palette.foreground, grid: this.palette.grid, title: this.palette.muted },
+      xMin: this.zoom?.xMin ?? null,
+      xMax: this.zoom?.xMax ?? null,
+      maxXTicks: ticks,
+      maxYTicks: this.compact ? 5 : 8,
+      formatX: (v, span) => formatX(v, mode, span),
+      formatY: (v) => formatNumber(v),
+      timeTicks: (min, max) => timeTicks(min, max, mode, ticks),
+      xTitle: this.compact ? null : axisTitle(mode),
+      // As the chart's legend: one entry per run with data.
+      legend: this.showLegend ? this.runs.filter((r) => this.loaded.has(r.id)).map((r) => ({ text: truncate(r.name, 32), ...seriesStyle(this.palette, r.colorIndex) })) : null,
+    });
+    if (!layout) return false;
+    // For the webview tests: chart.js must take over with the same axes.
+    ((window as unknown as { __looplineQuickPaints?: Record<string, QuickLayout> }).__looplineQuickPaints ??= {})[this.key] = layout;
+    if (!this.quick) {
+      this.quick = true;
+      requestAnimationFrame(() =>
+        setTimeout(() => {
+          if (this.quick && !this.built && !this.destroyed) this.build();
+        }, 0),
+      );
+    }
+    return true;
   }
 
   /** Everything buildOptions reads. */

@@ -1,9 +1,21 @@
 import * as vscode from 'vscode';
 import type { WorkspaceStore, WorkspaceStores } from '../workspace-stores.ts';
-import { CompareSession } from './compare-session.ts';
+import { parseFirstChartHint } from '../../protocol/compare-protocol.ts';
+import { CompareSession, type FirstChartMemory } from './compare-session.ts';
 import { renderWebview, webviewOptions } from './webview-resources.ts';
 
 const STATE_KEY = 'loopline.comparePanel';
+const FIRST_CHART_KEY = 'loopline.compareFirstChart';
+
+/** The last page's chart widths, kept across windows and reloads (a panel usually opens as wide as the last). */
+function firstChartMemory(ctx: vscode.ExtensionContext): FirstChartMemory {
+  return {
+    get: () => parseFirstChartHint(ctx.globalState.get(FIRST_CHART_KEY)),
+    set: (hint) => {
+      if (JSON.stringify(ctx.globalState.get(FIRST_CHART_KEY)) !== JSON.stringify(hint)) void ctx.globalState.update(FIRST_CHART_KEY, hint);
+    },
+  };
+}
 
 interface PanelState {
   folder: string;
@@ -25,7 +37,7 @@ export class ComparePanel implements vscode.Disposable {
     panel.webview.options = webviewOptions(ctx.extensionUri);
     panel.webview.html = renderWebview(panel.webview, ctx.extensionUri, 'compare', 'Compare runs');
     panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'loopline.svg');
-    this.session = new CompareSession(panel.webview, ws, runIds, 'panel', { openRun });
+    this.session = new CompareSession(panel.webview, ws, runIds, 'panel', { openRun }, firstChartMemory(ctx));
     panel.onDidDispose(() => this.dispose());
     ComparePanel.current = this;
     void ctx.workspaceState.update(STATE_KEY, { folder: ws.folder.uri.toString(), runIds } satisfies PanelState);

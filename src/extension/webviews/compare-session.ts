@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { ReadCancelled, type ReadChannel } from '../../core/store/store-reader.ts';
 import type { Run } from '../../core/store/types.ts';
-import { firstChartBuckets, parseCompareToHost, type CompareInit, type CompareToHost, type FirstChartHint, type HostToCompare } from '../../protocol/compare-protocol.ts';
+import { parseCompareToHost, type CompareInit, type CompareToHost, type FirstChartHint, type HostToCompare } from '../../protocol/compare-protocol.ts';
 import { log } from '../log.ts';
 import type { WorkspaceStore } from '../workspace-stores.ts';
 import { pngFromDataUrl, saveWithDialog } from './file-export.ts';
@@ -9,6 +9,12 @@ import { toCompareInit, toRunMsg } from './run-messages.ts';
 import { SeriesFeed } from './series-feed.ts';
 import { SeriesPrefetch } from './series-prefetch.ts';
 import { COMMANDS } from '../command-ids.ts';
+
+/** Where the panel keeps the last page's first-chart hint (its charts' widths), across reloads. */
+export interface FirstChartMemory {
+  get(): FirstChartHint | undefined;
+  set(hint: FirstChartHint): void;
+}
 
 /**
  * One comparison shown in a webview (the Compare panel or the docked view): answers the webview's
@@ -31,19 +37,25 @@ export class CompareSession implements vscode.Disposable {
   private readonly webview: vscode.Webview;
   private readonly mode: 'panel' | 'inline';
   private readonly actions: { openRun: (ws: WorkspaceStore, runId: string) => void };
+  private readonly memory: FirstChartMemory | undefined;
 
-  constructor(webview: vscode.Webview, ws: WorkspaceStore, runIds: string[], mode: 'panel' | 'inline', actions: { openRun: (ws: WorkspaceStore, runId: string) => void }) {
+  /** `memory`: the panel's; with it, the first chart is read as the panel opens, at the width its charts had last time. */
+  constructor(webview: vscode.Webview, ws: WorkspaceStore, runIds: string[], mode: 'panel' | 'inline', actions: { openRun: (ws: WorkspaceStore, runId: string) => void }, memory?: FirstChartMemory) {
     this.webview = webview;
     this.ws = ws;
     this.runIds = runIds;
     this.mode = mode;
     this.actions = actions;
+    this.memory = memory;
     this.feed = new SeriesFeed(ws.store);
     this.reads = ws.reader.channel();
     // The webview takes a few hundred ms to load: boot the read worker meanwhile for its first chart,
     // and read init's runs now, so that `ready` is answered at once.
     ws.reader.warm();
     this.preparedInit = toCompareInit(this.loadRuns(), mode);
+    // Most panels open as wide as the last one: read its first chart now, while the page loads.
+    const last = memory?.get();
+    if (last) this.prefetch.startEarly(this.feed, this.reads, this.runIds, this.preparedInit, last);
     this.subs.push(webview.onDidReceiveMessage((m) => this.receive(m)));
     this.storeSub = ws.watcher.onDidChange(() => this.onStoreChange());
   }
@@ -87,13 +99,10 @@ export class CompareSession implements vscode.Disposable {
   private sendInit(firstChart?: FirstChartHint): void {
     const init = this.preparedInit ?? toCompareInit(this.loadRuns(), this.mode);
     this.preparedInit = null;
-    // The page said how wide its charts will be: read the first one now (the page asks for it
-    // once it has built its charts from this init). Only the panel's grid is measured.
-    const key = init.metricKeys[0];
-    const buckets = firstChart && this.mode === 'panel' && key !== undefined && !firstChart.zoomed.includes(key) ? firstChartBuckets(firstChart, init.metricKeys.length) : undefined;
-    // init goes out first (the read would compete with its sending); the request it leads to comes later.
-    this.post(buckets !== undefined ? { ...init, readAhead: key! } : init);
-    if (buckets !== undefined) this.prefetch.start(this.feed, this.reads, this.runIds, key!, firstChart!.xAxis, buckets);
+    if (firstChart && this.mode === 'panel') this.memory?.set(firstChart);
+    const { message, then } = this.prefetch.initWithFirstChart(this.feed, this.reads, this.runIds, init, firstChart);
+    this.post(message);
+    then();
   }
 
   private onStoreChange(): void {
