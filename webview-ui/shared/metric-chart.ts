@@ -219,6 +219,7 @@ export class MetricChart {
     chartJsStarted = true;
     this.optionInputs = this.currentOptionInputs();
     this.built = new Chart<'line', Point[]>(this.canvas, { type: 'line', data: { datasets: this.buildDatasets() }, options: this.buildOptions() });
+    chartJsWarm = true;
   }
 
   /** Asks the host for this chart's data (current axis, zoom and width). */
@@ -598,8 +599,9 @@ export class MetricChart {
    * over in a task after the next frame, so the page shows the data before chart.js's cold start.
    */
   private paintQuick(): boolean {
+    // Only while chart.js has not run on this page yet (then it builds in a fraction of that time).
     // A log axis, or a legend with runs struck through (hidden): chart.js draws those itself.
-    if (this.view.logY || this.destroyed || (this.showLegend && this.view.hidden.size > 0)) return false;
+    if (chartJsWarm || this.view.logY || this.destroyed || (this.showLegend && this.view.hidden.size > 0)) return false;
     const { xAxis: mode, smoothing, hidden } = this.view;
     const ticks = this.compact ? 4 : 7;
     // The lines buildDatasets gives chart.js, from the columns as they are (no point objects).
@@ -680,6 +682,8 @@ export class MetricChart {
 
 /** A chart of this page has built chart.js (or is about to): later charts need no early set-up. */
 let chartJsStarted = false;
+/** chart.js has built a chart on this page: its code has run once, so later charts need no quick paint. */
+let chartJsWarm = false;
 
 /** Exposes a chart as window.__looplineCharts[key] (read by the webview tests and the bench), once built. */
 export function registerChart(key: string, chart: MetricChart): void {
