@@ -696,53 +696,66 @@ describe('compare webview', { timeout: 600_000 }, () => {
     }
   });
 
-  test('a chart whose series came with init shows it at once without asking; chart.js then takes over with the same axes and plot area', async () => {
+  test('a chart whose series came with init shows it at once without asking; chart.js then takes over with the same axes and plot area, on each x axis', async () => {
     const h = await openWebview('compare', { theme: 'light' });
     try {
-      const ready = await h.waitForPosted('ready');
-      // As the extension computes it (firstChartBuckets): the grid's width for two charts.
-      const buckets = Math.floor(ready.firstChart.widths[Math.min(2, ready.firstChart.widths.length) - 1] / 2);
-      // Animation frames held: chart.js takes over only after a frame, so the first paint stays to be looked at.
-      await h.page.evaluate(() => {
-        const held: FrameRequestCallback[] = [];
-        const raf = window.requestAnimationFrame.bind(window);
-        window.requestAnimationFrame = (cb) => (held.push(cb), 0);
-        (window as any).__releaseFrames = () => {
-          window.requestAnimationFrame = raf;
-          for (const cb of held) raf(cb);
-        };
-      });
-      await h.send(init({ firstSeries: { key: 'accuracy', xAxis: 'step', buckets, series: [0, 1, 2].map((i) => series('accuracy', i)) } }));
-      const card = 'section[data-metric="accuracy"]';
-      await h.page.waitForSelector(`${card}[data-drawn="true"]`, { timeout: 10_000 });
-      assert.equal(await h.page.locator(`${card} .chart-status`).isVisible(), false, 'no "Loading…" over the data');
-      assert.equal(await h.page.evaluate(() => (window as any).__looplineCharts.accuracy), undefined, 'drawn before chart.js was built');
-      assert.ok(!(await h.posted()).some((m) => m.type === 'requestSeries' && m.key === 'accuracy'), 'the chart did not ask for what came with init');
-      // The first run's colour is on the canvas, inside the plot.
-      const quick = await h.page.evaluate(() => (window as any).__looplineQuickPaints.accuracy);
-      const inked = await h.page.$eval(`${card} canvas`, (c, q) => {
-        const ctx = (c as HTMLCanvasElement).getContext('2d')!;
-        const dpr = window.devicePixelRatio || 1;
-        const d = ctx.getImageData(q.left * dpr, q.top * dpr, (q.right - q.left) * dpr, (q.bottom - q.top) * dpr).data;
-        let n = 0;
-        for (let i = 3; i < d.length; i += 4) if (d[i]! > 0) n++;
-        return n;
-      }, quick);
-      assert.ok(inked > 500, `the lines are painted (${inked} pixels)`);
+      for (const xAxis of ['step', 'relative', 'wall'] as const) {
+        // The page's saved view picks the axis (as after a reload); the page starts again.
+        await h.page.evaluate((x) => sessionStorage.setItem('__vscodeState', JSON.stringify({ xAxis: x, runIds: [] })), xAxis);
+        await h.page.evaluate(() => ((window as any).__posted = []));
+        await h.page.reload();
+        const ready = await h.waitForPosted('ready');
+        assert.equal(ready.firstChart.xAxis, xAxis);
+        // As the extension computes it (firstChartBuckets): the grid's width for two charts.
+        const buckets = Math.floor(ready.firstChart.widths[Math.min(2, ready.firstChart.widths.length) - 1] / 2);
+        // Animation frames held: chart.js takes over only after a frame, so the first paint stays to be looked at.
+        await h.page.evaluate(() => {
+          const held: FrameRequestCallback[] = [];
+          const raf = window.requestAnimationFrame.bind(window);
+          window.requestAnimationFrame = (cb) => (held.push(cb), 0);
+          (window as any).__releaseFrames = () => {
+            window.requestAnimationFrame = raf;
+            for (const cb of held) raf(cb);
+          };
+        });
+        await h.send(init({ firstSeries: { key: 'accuracy', xAxis, buckets, series: [0, 1, 2].map((i) => series('accuracy', i)) } }));
+        const card = 'section[data-metric="accuracy"]';
+        await h.page.waitForSelector(`${card}[data-drawn="true"]`, { timeout: 10_000 });
+        assert.equal(await h.page.locator(`${card} .chart-status`).isVisible(), false, 'no "Loading…" over the data');
+        assert.equal(await h.page.evaluate(() => (window as any).__looplineCharts.accuracy), undefined, 'drawn before chart.js was built');
+        assert.ok(!(await h.posted()).some((m) => m.type === 'requestSeries' && m.key === 'accuracy'), 'the chart did not ask for what came with init');
+        // The lines are on the canvas, inside the plot.
+        const quick = await h.page.evaluate(() => (window as any).__looplineQuickPaints.accuracy);
+        const inked = await h.page.$eval(
+          `${card} canvas`,
+          (c, q) => {
+            const ctx = (c as HTMLCanvasElement).getContext('2d')!;
+            const dpr = window.devicePixelRatio || 1;
+            const d = ctx.getImageData(q.left * dpr, q.top * dpr, (q.right - q.left) * dpr, (q.bottom - q.top) * dpr).data;
+            let n = 0;
+            for (let i = 3; i < d.length; i += 4) if (d[i]! > 0) n++;
+            return n;
+          },
+          quick,
+        );
+        assert.ok(inked > 500, `${xAxis}: the lines are painted (${inked} pixels)`);
+        if (xAxis === 'step') await h.page.locator(card).screenshot({ path: join(SHOTS, 'compare-first-paint.png') });
 
-      await h.page.evaluate(() => (window as any).__releaseFrames());
-      await h.page.waitForFunction(() => !!(window as any).__looplineCharts.accuracy?.data.datasets.length);
-      const drawn = await h.page.evaluate(() => {
-        const c = (window as any).__looplineCharts.accuracy;
-        return { area: c.chartArea, x: c.scales.x.ticks.map((t: any) => t.value), y: c.scales.y.ticks.map((t: any) => t.value), points: c.data.datasets.map((d: any) => d.data.length) };
-      });
-      assert.deepEqual(drawn.points, [100, 100, 100], 'chart.js has the same points');
-      assert.deepEqual(quick.yTicks, drawn.y, 'the same y ticks');
-      assert.deepEqual(quick.xTicks, drawn.x, 'the same x ticks');
-      for (const side of ['left', 'right', 'top', 'bottom'] as const) assert.ok(Math.abs(quick[side] - drawn.area[side]) <= 1.5, `the plot's ${side} edge stays put: ${quick[side]} then ${drawn.area[side]}`);
+        await h.page.evaluate(() => (window as any).__releaseFrames());
+        await h.page.waitForFunction(() => !!(window as any).__looplineCharts.accuracy?.data.datasets.length);
+        const drawn = await h.page.evaluate(() => {
+          const c = (window as any).__looplineCharts.accuracy;
+          return { area: c.chartArea, x: c.scales.x.ticks.map((t: any) => t.value), y: c.scales.y.ticks.map((t: any) => t.value), points: c.data.datasets.map((d: any) => d.data.length) };
+        });
+        assert.deepEqual(drawn.points, [100, 100, 100], `${xAxis}: chart.js has the same points`);
+        assert.deepEqual(quick.yTicks, drawn.y, `${xAxis}: the same y ticks`);
+        assert.deepEqual(quick.xTicks, drawn.x, `${xAxis}: the same x ticks`);
+        for (const side of ['left', 'right', 'top', 'bottom'] as const) assert.ok(Math.abs(quick[side] - drawn.area[side]) <= 1.5, `${xAxis}: the plot's ${side} edge stays put: ${quick[side]} then ${drawn.area[side]}`);
+        if (xAxis === 'step') await h.page.locator(card).screenshot({ path: join(SHOTS, 'compare-first-paint-chartjs.png') });
+      }
 
       // A series for another width (the panel was resized since) is not used: the chart asks.
-      await h.send(init({ runs: RUNS.slice(0, 2), firstSeries: { key: 'accuracy', xAxis: 'step', buckets: buckets + 7, series: [0, 1].map((i) => series('accuracy', i)) } }));
+      await h.send(init({ runs: RUNS.slice(0, 2), firstSeries: { key: 'accuracy', xAxis: 'wall', buckets: 7, series: [0, 1].map((i) => series('accuracy', i)) } }));
       await h.page.waitForFunction(() => (window as any).__posted.some((m: any) => m.type === 'requestSeries' && m.key === 'accuracy'), null, { timeout: 10_000 });
       await assertClean(h);
     } finally {

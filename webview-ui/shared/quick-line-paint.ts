@@ -143,9 +143,15 @@ export function paintQuickLines(canvas: HTMLCanvasElement, o: QuickPaint): Quick
   const xSpan = xMax - xMin;
   const xTickValues = o.timeTicks(xMin, xMax) ?? niceTicks(xMin, xMax, Math.max(2, Math.min(o.maxXTicks, Math.ceil((width - left) / 40))), 'data').ticks;
   const xLabels = xTickValues.map((v) => o.formatX(v, xSpan));
+  // The last label is centred on its tick: room for its right half and a label padding, less what
+  // the plot already has beyond that tick (a time axis' last round tick can be well inside). The
+  // room r solves r = half + padding - (1 - f) * (width - left - r), f being the tick's place in the plot.
+  const lastTick = xTickValues[xTickValues.length - 1];
   const lastLabel = xLabels.length ? ctx.measureText(xLabels[xLabels.length - 1]!).width : 0;
-  // The last label is centred on its tick, at the data's end: room for its right half and a label padding.
-  const right = width - lastLabel / 2 - TICK_PADDING;
+  const f = lastTick === undefined || !(xMax > xMin) ? 1 : Math.min(1, Math.max(0, (lastTick - xMin) / (xMax - xMin)));
+  const need = lastLabel / 2 + TICK_PADDING;
+  const room = f === 0 ? 0 : Math.max(0, (need - (1 - f) * (width - left)) / f);
+  const right = width - room;
   if (right - left < 10 || bottom - top < 10) return null;
 
   const px = (v: number) => left + ((v - xMin) / (xMax - xMin || 1)) * (right - left);
