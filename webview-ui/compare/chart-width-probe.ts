@@ -5,21 +5,20 @@ const MAX_CHARTS = 8;
 
 /**
  * The plot width of a chart in the panel's grid when it holds 1, 2, … charts (its columns follow
- * their number), measured on a hidden copy of the grid with the same classes, so the same CSS
- * decides. Stops once another chart no longer narrows them (every column is in use). Sent with
- * `ready`: the extension starts reading the first chart before the page has built it.
+ * their number), measured on hidden copies of the grid with the same classes, so the same CSS
+ * decides: one copy per count, all laid out at once (one layout, not one per count). Cut where
+ * another chart no longer narrows them (every column is in use). Sent with `ready`: the extension
+ * starts reading the first chart before the page has built it.
  */
 export function probeChartWidths(root: HTMLElement): number[] {
-  const grid = el('div', { className: 'chart-grid' });
-  const probe = el('div', { className: 'mode-panel chart-probe', attrs: { 'aria-hidden': 'true' } }, grid);
+  const grids = Array.from({ length: MAX_CHARTS }, (_, i) => el('div', { className: 'chart-grid' }, ...Array.from({ length: i + 1 }, () => el('section', { className: 'chart-card' }, el('div', { className: 'chart-box' })))));
+  const probe = el('div', { className: 'mode-panel chart-probe', attrs: { 'aria-hidden': 'true' } }, ...grids);
   root.appendChild(probe);
   const widths: number[] = [];
   try {
-    for (let n = 1; n <= MAX_CHARTS; n++) {
-      const box = el('div', { className: 'chart-box' });
-      grid.appendChild(el('section', { className: 'chart-card' }, box));
+    for (const [i, grid] of grids.entries()) {
       const w = (grid.querySelector('.chart-box') as HTMLElement).clientWidth;
-      if (n > 1 && w === widths[n - 2]) break;
+      if (i > 0 && w === widths[i - 1]) break;
       widths.push(w);
     }
   } finally {
