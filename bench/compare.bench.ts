@@ -418,7 +418,7 @@ async function tableOpen(
         total = n;
         if (msgs.length === 0) {
           hostFirstMs = performance.now() - t0;
-          firstRow = rows.names[0] ?? '';
+          firstRow = rows.names.text.slice(0, rows.names.ends[0] ?? 0);
         }
         const msg = msgs.length === 0 ? { type: 'init', experiment: { id: experimentId, name }, version: 1, total: n, rows, done } : { type: 'rows', rows, done };
         msgs.push(msg);

@@ -9,6 +9,7 @@ import { mergeChunks, readExperimentChunk, type AggregateChunk, type RowsChunk }
 import { activeRunOrder } from '../src/core/store/experiment-queries.ts';
 import { filterTableColumns } from '../src/core/store/table-filter.ts';
 import { tempStore } from './helpers/temp-store.ts';
+import { unpackStrings } from '../src/shared/packed-strings.ts';
 
 const N = 1200;
 let t: ReturnType<typeof tempStore>;
@@ -44,12 +45,19 @@ after(async () => {
   t.cleanup();
 });
 
-async function readAll(channel = reader.channel(), firstRows = 100, chunkRows = 500): Promise<{ chunks: RowsChunk[]; totals: number[]; dones: boolean[] }> {
-  const chunks: RowsChunk[] = [];
+/** A streamed chunk with its run ids and names unpacked (they travel as one string each). */
+type Rows = Omit<RowsChunk, 'runIds' | 'names'> & { runIds: string[]; names: string[] };
+const unpacked = (c: RowsChunk): Rows => {
+  assert.ok(c.runIds.ends instanceof Uint32Array && typeof c.names.text === 'string', 'run ids and names are packed');
+  return { ...c, runIds: unpackStrings(c.runIds), names: unpackStrings(c.names) };
+};
+
+async function readAll(channel = reader.channel(), firstRows = 100, chunkRows = 500): Promise<{ chunks: Rows[]; totals: number[]; dones: boolean[] }> {
+  const chunks: Rows[] = [];
   const totals: number[] = [];
   const dones: boolean[] = [];
   await channel.openTable(exp, (total, chunk, done) => {
-    chunks.push(chunk);
+    chunks.push(unpacked(chunk));
     totals.push(total);
     dones.push(done);
   }, { firstRows, chunkRows });
@@ -147,7 +155,7 @@ test('a reopened table comes from the worker\'s columns while the store is uncha
     const cold = await readAll(c, 100, 500);
     const warm = await readAll(c, 250, 400);
     assert.deepEqual(warm.chunks.map((k) => [k.offset, k.runIds.length]), [[0, 250], [250, 400], [650, 400], [1050, 150]], 'the chunk sizes asked for');
-    const flat = (chunks: RowsChunk[]) => chunks.flatMap((k) => k.runIds.map((id, i) => [id, k.names[i], k.params.lr ? k.params.lr.dict[k.params.lr.codes[i]!] : null, k.metrics.acc?.last[i], k.metrics.acc?.lastNaN?.[i] ?? 0]));
+    const flat = (chunks: Rows[]) => chunks.flatMap((k) => k.runIds.map((id, i) => [id, k.names[i], k.params.lr ? k.params.lr.dict[k.params.lr.codes[i]!] : null, k.metrics.acc?.last[i], k.metrics.acc?.lastNaN?.[i] ?? 0]));
     assert.deepEqual(flat(warm.chunks), flat(cold.chunks), 'the same rows and values');
     // Another connection writes: the next open reads the store again and shows the new run first.
     const id = t.store.createRun({ experimentId: exp, name: 'late', startTime: 9_000_000 }).info.id;
@@ -209,7 +217,7 @@ test('min and max come when asked, from the rows of the read asked of: asked whi
     const rows: RowsChunk[] = [];
     const opened = table.openTable(exp, (_total, c) => rows.push(c), { firstRows: 100, chunkRows: 200, tag: 1 });
     const [min, max] = await Promise.all([aggregateOf(table, 1, 'min'), aggregateOf(table, 1, 'max'), opened]);
-    assert.equal(rows.at(-1)!.offset + rows.at(-1)!.runIds.length, N, 'every row was streamed');
+    assert.equal(rows.at(-1)!.offset + rows.at(-1)!.runIds.ends.length, N, 'every row was streamed');
     assert.deepEqual(min.chunks.map((c) => [c.offset, c.count]), [[0, 500], [500, 500], [1000, 200]]);
     // Row r is trial-(N-1-r): it logged r/N then (r+1)/N, or NaN twice (no min or max) when i % 7 = 0.
     for (const r of [0, 1, 7, 500, N - 1]) {

@@ -13,6 +13,7 @@ import { readTableSnapshot, SNAPSHOT_MIN_ROWS, snapshotFile } from '../src/core/
 import { activeRunOrderWithVersions } from '../src/core/store/experiment-queries.ts';
 import { StoreReader } from '../src/core/store/store-reader.ts';
 import { tempStore } from './helpers/temp-store.ts';
+import { unpackStrings } from '../src/shared/packed-strings.ts';
 
 const N = SNAPSHOT_MIN_ROWS + 100;
 const NOW = 9_000_000;
@@ -173,7 +174,7 @@ test('the read worker opens a large table from its copy, reads the changed runs,
       const rows: string[] = [];
       const lr: Array<string | null> = [];
       await reader.channel().openTable(exp, (_total, c) => {
-        rows.push(...c.names);
+        rows.push(...unpackStrings(c.names));
         for (const code of c.params.lr?.codes ?? []) lr.push(code < 0 ? null : c.params.lr!.dict[code]!);
       }, { firstRows: 100, chunkRows: 1000 });
       return { rows, lr };
@@ -207,7 +208,7 @@ test('a worker that read the table reads only the changed runs again when the st
       const lr: Array<string | null> = [];
       const names: string[] = [];
       await reader.channel().openTable(exp, (_total, c) => {
-        names.push(...c.names);
+        names.push(...unpackStrings(c.names));
         for (const code of c.params.lr?.codes ?? []) lr.push(code < 0 ? null : c.params.lr!.dict[code]!);
       }, { firstRows: 100, chunkRows: 1000 });
       return { lr, names };

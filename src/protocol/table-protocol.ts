@@ -10,6 +10,7 @@
  * at once when the saved view shows one): `aggregateRows` answers for the `version` of the rows it
  * was asked for, and a page that took a newer `init` meanwhile drops it.
  */
+import type { PackedStrings } from '../shared/packed-strings.ts';
 import { isInt, isObject, isRunId, isRunIdList, isString, type RunStatusMsg } from './common.ts';
 
 export type MetricAggregate = 'last' | 'min' | 'max';
@@ -41,8 +42,9 @@ export interface MetricColumnsMsg {
 /** Rows [offset, offset + runIds.length) of the table. */
 export interface TableChunk {
   offset: number;
-  runIds: string[];
-  names: string[];
+  /** Packed: one string and the ends, not thousands of strings (src/shared/packed-strings.ts). */
+  runIds: PackedStrings;
+  names: PackedStrings;
   statuses: DictColumnMsg & { dict: Array<RunStatusMsg | string> };
   startTimes: Float64Array;
   durations: Float64Array;

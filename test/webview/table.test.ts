@@ -53,6 +53,11 @@ function wire(init: InitMsg, version = 1): WireInit {
     return { dict, codes };
   };
   const num = (v: unknown) => (v === null || v === undefined ? NaN : v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : Number(v));
+  // Run ids and names travel packed: one string and where each ends.
+  const pack = (list: string[]) => {
+    let at = 0;
+    return { text: list.join(''), ends: Uint32Array.from(list, (x) => (at += x.length)) };
+  };
   return {
     type: 'init',
     experiment: init.experiment,
@@ -61,8 +66,8 @@ function wire(init: InitMsg, version = 1): WireInit {
     done: true,
     rows: {
       offset: 0,
-      runIds: d.runIds,
-      names: d.names,
+      runIds: pack(d.runIds),
+      names: pack(d.names),
       statuses: dictOf(d.statuses),
       startTimes: Float64Array.from(d.startTimes),
       durations: Float64Array.from(d.durations, num),
@@ -634,11 +639,12 @@ describe('Experiment Table webview', () => {
       await x.waitForPosted('ready');
       // The host's two messages for 100 runs: `init` with rows 0..29, then `rows` 30..99.
       const split = `(function (m, k) {
-        const cut = (c, a, b) => ({ offset: a, runIds: c.runIds.slice(a, b), names: c.names.slice(a, b), statuses: { dict: c.statuses.dict, codes: c.statuses.codes.slice(a, b) },
+        const sub = (p, a, b) => { const start = a ? p.ends[a - 1] : 0; return { text: p.text.slice(start, p.ends[b - 1]), ends: p.ends.slice(a, b).map((e) => e - start) }; };
+        const cut = (c, a, b) => ({ offset: a, runIds: sub(c.runIds, a, b), names: sub(c.names, a, b), statuses: { dict: c.statuses.dict, codes: c.statuses.codes.slice(a, b) },
           startTimes: c.startTimes.slice(a, b), durations: c.durations.slice(a, b),
           params: Object.fromEntries(Object.entries(c.params).map(([key, p]) => [key, { dict: p.dict, codes: p.codes.slice(a, b) }])),
           metrics: Object.fromEntries(Object.entries(c.metrics).map(([key, v]) => [key, { last: v.last.slice(a, b), lastNaN: v.lastNaN.slice(a, b) }])) });
-        const n = m.rows.runIds.length;
+        const n = m.rows.runIds.ends.length;
         return [{ ...m, done: false, rows: cut(m.rows, 0, k) }, { type: 'rows', done: true, rows: cut(m.rows, k, n) }];
       })`;
       await x.page.evaluate(`window.__parts = (${split})((${wire.toString()})(${JSON.stringify(makeInit(100, 2, 2))}), 30); window.postMessage(window.__parts[0], '*'); 0`);

@@ -2,12 +2,13 @@
 import './table.css';
 import './elements.ts';
 import { isObject } from '../../src/protocol/common.ts';
+import { isPackedStrings } from '../../src/shared/packed-strings.ts';
 import type { HostToTable } from '../../src/protocol/table-protocol.ts';
 import { TableApp } from './table-app.ts';
 import { connectTableHost } from './vscode-api.ts';
 
 function isChunk(c: unknown): boolean {
-  return isObject(c) && typeof c.offset === 'number' && Array.isArray(c.runIds);
+  return isObject(c) && typeof c.offset === 'number' && isPackedStrings(c.runIds) && isPackedStrings(c.names);
 }
 
 function isHostMessage(m: unknown): m is HostToTable {

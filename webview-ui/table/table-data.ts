@@ -6,9 +6,10 @@
  * ranks its dictionary once, then maps codes: fast for 100,000 rows.
  */
 import type { AggregateChunkMsg, ExtraAggregate, MetricAggregate, TableChunk } from '../../src/protocol/table-protocol.ts';
-import { digitsFor, formatDateTime, formatDuration, formatExact, formatNumber } from '../../src/shared/display-format.ts';
+import { digitsFor, digitsForRange, formatDateTime, formatDuration, formatExact, formatNumber } from '../../src/shared/display-format.ts';
 import { formatStatus } from '../../src/shared/run-status.ts';
 import { textSortKeys } from './text-keys.ts';
+import { isPackedStrings, unpackStringsInto } from '../../src/shared/packed-strings.ts';
 
 export type ColumnKind = 'name' | 'status' | 'start' | 'duration' | 'param' | 'metric';
 
@@ -38,11 +39,21 @@ class DictColumn {
   readonly dict: string[] = [];
   readonly codes: Int32Array;
   private readonly index = new Map<string, number>();
+  /** Rows [0, filled) hold their code (-1: not logged); the rest are not received yet. */
+  filled = 0;
+  /** The codes are written as rows arrive (allocating is cheap, filling 100,000 rows per column is not). */
   constructor(capacity: number) {
-    this.codes = new Int32Array(capacity).fill(-1);
+    this.codes = new Int32Array(capacity);
+  }
+  /** Rows [filled, end) not logged. */
+  pad(end: number): void {
+    if (this.filled >= end) return;
+    this.codes.fill(-1, this.filled, end);
+    this.filled = end;
   }
   /** Copies a chunk's codes (in its own dictionary) into rows [offset, ...). */
   merge(offset: number, dict: ArrayLike<string>, codes: ArrayLike<number>, n: number): void {
+    this.pad(offset);
     const map = new Int32Array(dict.length);
     for (let k = 0; k < dict.length; k++) {
       const v = String(dict[k]);
@@ -58,6 +69,7 @@ class DictColumn {
       const c = codes[i] ?? -1;
       this.codes[offset + i] = c >= 0 && c < map.length ? map[c]! : -1;
     }
+    this.filled = Math.max(this.filled, Math.min(this.codes.length, offset + n));
   }
   value(row: number): string | null {
     const c = this.codes[row] ?? -1;
@@ -82,11 +94,21 @@ class DictColumn {
 }
 
 interface MetricColumn {
+  /** Rows [0, filled) of `last` and `lastNaN` hold their value (NaN: not logged); the rest are not received yet. */
+  filled: number;
   last: Float64Array;
   lastNaN: Uint8Array;
   /** Allocated when the first values of that aggregate arrive (most opens never show them). */
   min: Float64Array | null;
   max: Float64Array | null;
+}
+
+/** Rows [filled, end) of a metric not logged. */
+function padMetric(c: MetricColumn, end: number): void {
+  if (c.filled >= end) return;
+  c.last.fill(NaN, c.filled, end);
+  c.lastNaN.fill(0, c.filled, end);
+  c.filled = end;
 }
 
 /** What a metric cell shows while the aggregate it shows is on its way. */
@@ -96,7 +118,10 @@ export const LOADING_TEXT = '…';
 function copyNumbers(dst: Float64Array, offset: number, src: ArrayLike<number | null> | undefined, n: number): void {
   if (!src) return;
   if (src instanceof Float64Array) {
-    dst.set(src.subarray(0, Math.min(n, dst.length - offset)), offset);
+    const m = Math.min(n, dst.length - offset);
+    dst.set(src.subarray(0, m), offset);
+    // A short column from the wire: the rows it lacks have no value (not what the buffer held).
+    if (src.length < m) dst.fill(NaN, offset + src.length, offset + m);
     return;
   }
   for (let i = 0; i < n && offset + i < dst.length; i++) {
@@ -126,7 +151,8 @@ export class TableData {
   private readonly rowByRun = new Map<string, number>();
   private indexedRows = 0;
   private readonly keyCache = new Map<string, Float64Array>();
-  private readonly digitCache = new Map<string, number>();
+  /** Per metric and aggregate: the finite range of its first `rows` values, extended as rows arrive (digits shown). */
+  private readonly ranges = new Map<string, { rows: number; min: number; max: number }>();
   private readonly numericParams = new Map<string, boolean>();
   columns: readonly ColumnDef[] = [];
   private readonly columnById = new Map<string, ColumnDef>();
@@ -153,13 +179,11 @@ export class TableData {
   /** Adds a chunk of rows; true when it brought new columns. */
   append(chunk: TableChunk): boolean {
     const offset = Math.max(0, Math.floor(chunk.offset) || 0);
-    const ids = Array.isArray(chunk.runIds) ? chunk.runIds : [];
-    const n = Math.min(ids.length, this.total - offset);
+    if (!isPackedStrings(chunk.runIds) || !isPackedStrings(chunk.names)) return false;
+    const n = Math.min(chunk.runIds.ends.length, this.total - offset);
     if (n <= 0) return false;
-    for (let i = 0; i < n; i++) {
-      this.runIds[offset + i] = String(ids[i]);
-      this.names[offset + i] = String(chunk.names?.[i] ?? '');
-    }
+    unpackStringsInto(chunk.runIds, this.runIds, offset, n);
+    unpackStringsInto(chunk.names, this.names, offset, n);
     if (chunk.statuses) this.statuses.merge(offset, chunk.statuses.dict ?? [], chunk.statuses.codes ?? [], n);
     copyNumbers(this.startTimes, offset, chunk.startTimes, n);
     copyNumbers(this.durations, offset, chunk.durations, n);
@@ -177,14 +201,20 @@ export class TableData {
     for (const [key, col] of Object.entries(chunk.metrics ?? {})) {
       const c = this.metric(key);
       if (c.added) newColumns = true;
+      padMetric(c.col, offset);
       copyNumbers(c.col.last, offset, col.last, n);
+      c.col.filled = offset + n;
       if (col.lastNaN) c.col.lastNaN.set(col.lastNaN instanceof Uint8Array ? col.lastNaN.subarray(0, n) : Uint8Array.from(col.lastNaN).subarray(0, n), offset);
       for (const a of carried) if (col[a]) copyNumbers(this.aggregateColumn(c.col, a), offset, col[a], n);
     }
     for (const a of carried) this.aggregateRows[a] = offset + n;
+    // Columns this chunk has no value in (and rows before a column first appeared): not logged.
+    const end = offset + n;
+    this.statuses.pad(end);
+    for (const c of this.params.values()) c.pad(end);
+    for (const c of this.metrics.values()) padMetric(c, end);
     this.rowCount = Math.max(this.rowCount, offset + n);
     this.keyCache.clear();
-    this.digitCache.clear();
     this.numericParams.clear();
     if (newColumns) this.updateColumns();
     return newColumns;
@@ -195,7 +225,7 @@ export class TableData {
     let col = this.metrics.get(key);
     if (col) return { col, added: false };
     const t = this.total;
-    this.metrics.set(key, (col = { last: new Float64Array(t).fill(NaN), lastNaN: new Uint8Array(t), min: null, max: null }));
+    this.metrics.set(key, (col = { filled: 0, last: new Float64Array(t), lastNaN: new Uint8Array(t), min: null, max: null }));
     return { col, added: true };
   }
 
@@ -215,12 +245,15 @@ export class TableData {
     let newColumns = false;
     for (const [key, values] of Object.entries(chunk.metrics ?? {})) {
       const c = this.metric(key);
-      if (c.added) newColumns = true;
+      if (c.added) {
+        // A metric no row logged a last value of: its received rows have none.
+        padMetric(c.col, this.rowCount);
+        newColumns = true;
+      }
       copyNumbers(this.aggregateColumn(c.col, agg), offset, values, n);
     }
     this.aggregateRows[agg] = offset + n;
     this.keyCache.clear();
-    this.digitCache.clear();
     if (newColumns) this.updateColumns();
     return newColumns;
   }
@@ -289,16 +322,31 @@ export class TableData {
     return agg === 'last' && m.lastNaN[row] ? NaN : undefined;
   }
 
-  /** Significant digits of a metric column, from the range of its values (computed once per data). */
+  /**
+   * Significant digits of a metric column, from the range of its finite values: kept per column and
+   * extended over the rows that arrived since (rows only come, in order), not recomputed per chunk.
+   */
   private digitsOf(key: string, agg: MetricAggregate): number {
     const id = `${key}\u0000${agg}`;
-    let d = this.digitCache.get(id);
-    if (d === undefined) {
-      const col = this.metrics.get(key)?.[agg];
-      d = digitsFor(col ? col.subarray(0, this.loadedRows(agg)) : []);
-      this.digitCache.set(id, d);
+    const col = this.metrics.get(key)?.[agg];
+    const n = this.loadedRows(agg);
+    let r = this.ranges.get(id);
+    if (!r || r.rows > n) this.ranges.set(id, (r = { rows: 0, min: Infinity, max: -Infinity }));
+    if (col && r.rows < n) {
+      let { min, max } = r;
+      for (let i = r.rows; i < n; i++) {
+        const v = col[i]!;
+        // Finite values only (NaN fails both tests).
+        if (v > -Infinity && v < Infinity) {
+          if (v < min) min = v;
+          if (v > max) max = v;
+        }
+      }
+      r.min = min;
+      r.max = max;
+      r.rows = n;
     }
-    return d;
+    return r.min > r.max ? digitsFor([]) : digitsForRange(r.min, r.max);
   }
 
   /** The cell's display text; null when the value was not logged. */

@@ -383,25 +383,36 @@ export class VirtualGrid {
     r.layout = this.layoutVersion;
   }
 
+  /**
+   * Paints a row of the pool for view row `view`, writing only what differs from what it shows: a
+   * repaint of the same rows (a chunk of runs arrived below them) then changes nothing in the DOM,
+   * so the page does not lay out and paint the grid again.
+   */
   private paintRow(r: PoolRow, view: number): void {
     if (r.layout !== this.layoutVersion) this.layoutCells(r);
     r.view = view;
     r.el.hidden = false;
     r.cells[0]!.hidden = false;
     const y = `translateY(${view * ROW_HEIGHT}px)`;
-    r.el.style.transform = y;
-    r.cells[0]!.style.transform = y;
-    r.el.setAttribute('aria-rowindex', String(view + 2));
+    if (r.el.style.transform !== y) {
+      r.el.style.transform = y;
+      r.cells[0]!.style.transform = y;
+    }
+    const index = String(view + 2);
+    if (r.el.getAttribute('aria-rowindex') !== index) r.el.setAttribute('aria-rowindex', index);
     for (let k = 0; k < r.cells.length; k++) {
       const c = r.cols[k]!;
       const text = this.source.cell(view, c);
       const cell = r.cells[k]!;
-      r.texts[k]!.nodeValue = text ?? '';
-      cell.classList.toggle('missing', text === null);
-      const tip = this.source.tooltip(view, c);
-      if (tip) cell.title = tip;
-      else if (cell.title) cell.removeAttribute('title');
-      if (this.columns[c]!.status) cell.dataset.status = text ?? '';
+      const node = r.texts[k]!;
+      if (node.nodeValue !== (text ?? '')) node.nodeValue = text ?? '';
+      if (cell.classList.contains('missing') !== (text === null)) cell.classList.toggle('missing', text === null);
+      const tip = this.source.tooltip(view, c) ?? '';
+      if (cell.title !== tip) {
+        if (tip) cell.title = tip;
+        else cell.removeAttribute('title');
+      }
+      if (this.columns[c]!.status && cell.dataset.status !== (text ?? '')) cell.dataset.status = text ?? '';
     }
     this.paintState(r);
   }
@@ -410,10 +421,10 @@ export class VirtualGrid {
     const selected = this.source.selected(r.view);
     const active = r.view === this.active;
     for (const el of [r.el, r.cells[0]!]) {
-      el.classList.toggle('selected', selected);
-      el.classList.toggle('active', active);
+      if (el.classList.contains('selected') !== selected) el.classList.toggle('selected', selected);
+      if (el.classList.contains('active') !== active) el.classList.toggle('active', active);
     }
-    r.el.setAttribute('aria-selected', String(selected));
+    if (r.el.getAttribute('aria-selected') !== String(selected)) r.el.setAttribute('aria-selected', String(selected));
     if (active) r.el.id = ACTIVE_ROW_ID;
     else if (r.el.id) r.el.removeAttribute('id');
   }

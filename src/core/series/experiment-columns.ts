@@ -1,6 +1,7 @@
 import { metricSummariesOf, metricSummaryRowsOf, paramObjectsOf, paramRowsOf, runRowsOf } from '../store/experiment-queries.ts';
 import type { RunStore } from '../store/run-store.ts';
 import type { TableSnapshot } from './table-snapshot.ts';
+import { packStrings, unpackStrings, type PackedStrings } from '../../shared/packed-strings.ts';
 
 /**
  * A chunk of an experiment's runs as columns, the shape the experiment table needs for 100,000
@@ -36,8 +37,13 @@ export interface StreamedMetric {
   max?: Float64Array;
 }
 
-/** Rows of the table as streamed: an ExperimentChunk whose metrics carry what was asked for. */
-export interface RowsChunk extends Omit<ExperimentChunk, 'metrics'> {
+/**
+ * Rows of the table as streamed: an ExperimentChunk whose run ids and names are packed (one string
+ * each, not thousands) and whose metrics carry what was asked for.
+ */
+export interface RowsChunk extends Omit<ExperimentChunk, 'metrics' | 'runIds' | 'names'> {
+  runIds: PackedStrings;
+  names: PackedStrings;
   metrics: Record<string, StreamedMetric>;
   /** The aggregates every metric of this chunk carries (a metric none of its rows logged is left out). */
   aggregates: ExtraAggregate[];
@@ -422,7 +428,9 @@ export class ExperimentColumns {
 
 /** Chunks read in order, as one chunk of every row (dictionaries merged): what the read worker keeps. */
 export function mergeChunks(chunks: ReadonlyArray<ExperimentChunk | RowsChunk>): ExperimentChunk {
-  const n = chunks.reduce((s, c) => s + c.runIds.length, 0);
+  const ids = (c: ExperimentChunk | RowsChunk): string[] => (Array.isArray(c.runIds) ? c.runIds : unpackStrings(c.runIds));
+  const namesOf = (c: ExperimentChunk | RowsChunk): string[] => (Array.isArray(c.names) ? c.names : unpackStrings(c.names));
+  const n = chunks.reduce((s, c) => s + ids(c).length, 0);
   const startTimes = new Float64Array(n);
   const durations = new Float64Array(n);
   const statuses = new DictBuilder(n);
@@ -438,10 +446,11 @@ export function mergeChunks(chunks: ReadonlyArray<ExperimentChunk | RowsChunk>):
     }
   };
   for (const c of chunks) {
-    const len = c.runIds.length;
+    const [cIds, cNames] = [ids(c), namesOf(c)];
+    const len = cIds.length;
     for (let i = 0; i < len; i++) {
-      runIds.push(c.runIds[i]!);
-      names.push(c.names[i]!);
+      runIds.push(cIds[i]!);
+      names.push(cNames[i]!);
     }
     startTimes.set(c.startTimes, at);
     durations.set(c.durations, at);
@@ -532,8 +541,8 @@ export function sliceChunk(all: ExperimentChunk, from: number, to: number, aggre
   }
   return {
     offset: all.offset + from,
-    runIds: all.runIds.slice(from, to),
-    names: all.names.slice(from, to),
+    runIds: packStrings(all.runIds, from, to),
+    names: packStrings(all.names, from, to),
     statuses: dictSlice(all.statuses),
     startTimes: all.startTimes.slice(from, to),
     durations: all.durations.slice(from, to),

@@ -126,7 +126,7 @@ function post(reply: ReadReply, transfer: TransferListItem[] = []): void {
 }
 
 function buffersOf(chunk: RowsChunk): ArrayBuffer[] {
-  const out: ArrayBuffer[] = [chunk.startTimes.buffer as ArrayBuffer, chunk.durations.buffer as ArrayBuffer, chunk.statuses.codes.buffer as ArrayBuffer];
+  const out: ArrayBuffer[] = [chunk.runIds.ends.buffer as ArrayBuffer, chunk.names.ends.buffer as ArrayBuffer, chunk.startTimes.buffer as ArrayBuffer, chunk.durations.buffer as ArrayBuffer, chunk.statuses.codes.buffer as ArrayBuffer];
   for (const p of Object.values(chunk.params)) out.push(p.codes.buffer as ArrayBuffer);
   for (const m of Object.values(chunk.metrics)) for (const a of [m.last, m.lastNaN, m.min, m.max]) if (a) out.push(a.buffer as ArrayBuffer);
   return out;
