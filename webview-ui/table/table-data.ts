@@ -55,6 +55,7 @@ class DictColumn {
   merge(offset: number, dict: ArrayLike<string>, codes: ArrayLike<number>, n: number): void {
     this.pad(offset);
     const map = new Int32Array(dict.length);
+    let same = true;
     for (let k = 0; k < dict.length; k++) {
       const v = String(dict[k]);
       let code = this.index.get(v);
@@ -64,10 +65,21 @@ class DictColumn {
         this.index.set(v, code);
       }
       map[k] = code;
+      if (code !== k) same = false;
     }
-    for (let i = 0; i < n && offset + i < this.codes.length; i++) {
-      const c = codes[i] ?? -1;
-      this.codes[offset + i] = c >= 0 && c < map.length ? map[c]! : -1;
+    const m = Math.min(n, this.codes.length - offset);
+    const out = this.codes;
+    if (same && codes instanceof Int32Array && codes.length >= m) {
+      // The chunk's dictionary is this column's so far (the host sends a small one whole): its
+      // codes are ours, copied as they are; one pass then drops any outside the dictionary.
+      out.set(codes.subarray(0, m), offset);
+      const size = map.length;
+      for (let i = offset; i < offset + m; i++) if (out[i]! >= size || out[i]! < -1) out[i] = -1;
+    } else {
+      for (let i = 0; i < m; i++) {
+        const c = codes[i] ?? -1;
+        out[offset + i] = c >= 0 && c < map.length ? map[c]! : -1;
+      }
     }
     this.filled = Math.max(this.filled, Math.min(this.codes.length, offset + n));
   }

@@ -73,9 +73,9 @@ class DictBuilder {
   readonly dict: string[] = [];
   readonly codes: Int32Array;
   private readonly index = new Map<string, number>();
-  /** `seed`: a dictionary to start from (codes into it stay valid). */
-  constructor(n: number, seed?: readonly string[]) {
-    this.codes = new Int32Array(n).fill(-1);
+  /** `seed`: a dictionary to start from (codes into it stay valid); `codes`: codes into it to take as they are (owned). */
+  constructor(n: number, seed?: readonly string[], codes?: Int32Array) {
+    this.codes = codes ?? new Int32Array(n).fill(-1);
     if (seed) for (const v of seed) this.index.set(v, this.dict.push(v) - 1);
   }
   set(row: number, value: string): void {
@@ -179,6 +179,13 @@ function rowLookup(pks: ArrayLike<number>): (pk: number) => number {
   return (pk) => rows.get(pk) ?? -1;
 }
 
+/** Whether two run orders list the same pks in the same places. */
+function sameOrder(a: readonly number[], b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Runs per query: small enough that a batch's row arrays die young (cheap to collect). */
 const BATCH_RUNS = 2500;
 
@@ -238,12 +245,15 @@ export class ExperimentColumns {
   fresh = 0;
   private readonly now: number;
   private readonly rowOf: (pk: number) => number;
-  private readonly runIds: string[];
-  private readonly names: string[];
-  private statuses: DictBuilder;
-  private readonly startTimes: Float64Array;
-  private readonly ends: Float64Array;
-  private readonly durations: Float64Array;
+  // Allocated at the first read (`alloc`), or taken whole from a copy (`adopt`): a table about to
+  // be taken from its copy never fills columns of 100,000 rows only to drop them.
+  private runIds: string[] = [];
+  private names: string[] = [];
+  private statuses: DictBuilder = new DictBuilder(0);
+  private startTimes: Float64Array = new Float64Array(0);
+  private ends: Float64Array = new Float64Array(0);
+  private durations: Float64Array = new Float64Array(0);
+  private allocated = false;
   private readonly params = new Map<string, DictBuilder>();
   private readonly metrics = new Map<string, MetricColumns>();
   /** 1 for rows taken from a copy (not read again); null when none was. */
@@ -255,12 +265,19 @@ export class ExperimentColumns {
     this.versions = versions;
     this.now = now;
     this.rowOf = rowLookup(order);
+    if (n === 0) this.allocated = true;
+  }
+
+  private alloc(): void {
+    if (this.allocated) return;
+    const n = this.order.length;
     this.runIds = new Array<string>(n).fill('');
     this.names = new Array<string>(n).fill('');
     this.statuses = new DictBuilder(n);
     this.startTimes = new Float64Array(n).fill(NaN);
     this.ends = new Float64Array(n).fill(NaN);
     this.durations = new Float64Array(n).fill(NaN);
+    this.allocated = true;
   }
 
   /**
@@ -268,10 +285,12 @@ export class ExperimentColumns {
    * yet. The rest are read from SQLite by `readNext` as usual. Returns how many rows of the whole
    * table (read already or not) the copy holds as they are: what tells whether it is worth rewriting.
    */
-  adopt(s: TableSnapshot): number {
+  adopt(s: TableSnapshot, opts: { owned?: boolean } = {}): number {
     const n = this.order.length;
     const versions = this.versions;
     if (!versions || this.taken) return 0;
+    if (opts.owned && this.read === 0 && sameOrder(this.order, s.order)) return this.takeWhole(s, versions);
+    this.alloc();
     const inCopy = rowLookup(s.order);
     // Rows come over in segments [to, from, length): consecutive rows that are consecutive in the
     // copy too. New runs at the top or a few changed runs leave few segments, each one `set` per column.
@@ -335,13 +354,77 @@ export class ExperimentColumns {
   }
 
   /**
+   * `adopt` of a copy this object may keep (`owned`: read from its file for this table, shared with
+   * nothing) that holds the same runs in the same order, before any row was read: its arrays become
+   * the columns as they are, no copy of them made. The rows whose version moved are emptied, to be
+   * read again by `readNext` like any row not taken.
+   */
+  private takeWhole(s: TableSnapshot, versions: Float64Array): number {
+    const n = this.order.length;
+    const taken = (this.taken = new Uint8Array(n));
+    const stale: number[] = [];
+    for (let i = 0; i < n; i++) {
+      if (s.versions[i] === versions[i]) taken[i] = 1;
+      else stale.push(i);
+    }
+    this.runIds = s.runIds;
+    this.names = s.names;
+    this.statuses = new DictBuilder(n, s.statuses.dict, s.statuses.codes);
+    this.startTimes = s.startTimes;
+    this.ends = s.ends;
+    this.durations = new Float64Array(n);
+    this.params.clear();
+    for (const [key, d] of s.params) this.params.set(key, new DictBuilder(n, d.dict, d.codes));
+    this.metrics.clear();
+    for (const [key, c] of s.metrics) this.metrics.set(key, c);
+    this.allocated = true;
+    // A row read again holds only what the store holds now (a value it no longer has must not stay).
+    for (const i of stale) {
+      this.runIds[i] = '';
+      this.names[i] = '';
+      this.statuses.codes[i] = -1;
+      this.startTimes[i] = NaN;
+      this.ends[i] = NaN;
+      for (const b of this.params.values()) b.codes[i] = -1;
+      for (const m of this.metrics.values()) {
+        m.last[i] = NaN;
+        m.min[i] = NaN;
+        m.max[i] = NaN;
+        m.lastNaN[i] = 0;
+      }
+    }
+    const running = s.statuses.dict.indexOf('RUNNING');
+    const codes = this.statuses.codes;
+    for (let i = 0; i < n; i++) {
+      const end = this.ends[i]!;
+      this.durations[i] = !Number.isNaN(end) ? end - this.startTimes[i]! : taken[i] && codes[i] === running ? this.now - this.startTimes[i]! : NaN;
+    }
+    return n - stale.length;
+  }
+
+  /**
    * Reads the next `count` runs of the order, in batches of at most BATCH_RUNS (one query per table
    * each). `metrics: false` leaves their metrics to `putMetrics` (read by another thread meanwhile;
    * only when no copy was adopted).
    */
   readNext(store: RunStore, count: number, opts: { metrics?: boolean } = {}): void {
     const end = Math.min(this.order.length, this.read + count);
-    while (this.read < end) this.readBatch(store, Math.min(BATCH_RUNS, end - this.read), this.taken ? true : (opts.metrics ?? true));
+    const taken = this.taken;
+    if (taken) {
+      // From a copy: the few runs not taken, gathered over the whole range into full batches (a
+      // query per table for a hundred scattered runs, not one per BATCH_RUNS rows of the order).
+      const pks: number[] = [];
+      for (let i = this.read; i < end; i++) if (taken[i] === 0) pks.push(this.order[i]!);
+      this.read = end;
+      for (let at = 0; at < pks.length; at += BATCH_RUNS) this.readRuns(store, pks.slice(at, at + BATCH_RUNS), true);
+      return;
+    }
+    while (this.read < end) {
+      const from = this.read;
+      const count = Math.min(BATCH_RUNS, end - from);
+      this.read = from + count;
+      this.readRuns(store, this.order.slice(from, from + count), opts.metrics ?? true, from);
+    }
   }
 
   /** Metric columns of the runs order[from, from + their length), as `readMetricColumns` gives them. */
@@ -357,12 +440,12 @@ export class ExperimentColumns {
     }
   }
 
-  private readBatch(store: RunStore, count: number, withMetrics: boolean): void {
-    const from = this.read;
-    let pks = this.order.slice(from, from + count);
-    const taken = this.taken;
-    if (taken) pks = pks.filter((_, i) => taken[from + i] === 0);
-    this.read = from + count;
+  /**
+   * Reads the runs `pks` into their rows. `from`: when they are rows [from, from + pks.length) of
+   * the order (no copy taken), their metrics are read as columns and set at once.
+   */
+  private readRuns(store: RunStore, pks: number[], withMetrics: boolean, from?: number): void {
+    this.alloc();
     if (pks.length === 0) return;
     this.fresh += pks.length;
     const n = this.order.length;
@@ -390,12 +473,13 @@ export class ExperimentColumns {
       }
     }
     if (!withMetrics) return;
-    if (taken) fillMetrics(store, pks, rowOf, n, this.metrics);
+    if (from === undefined) fillMetrics(store, pks, rowOf, n, this.metrics);
     else this.putMetrics(from, readMetricColumns(store, pks));
   }
 
   /** Every row as one chunk (offset 0); shares this object's buffers. */
   all(): ExperimentChunk {
+    this.alloc();
     return {
       offset: 0,
       runIds: this.runIds,

@@ -15,7 +15,7 @@ export function refreshTableCopy(store: RunStore, experimentId: string): { rows:
   const file = snapshotFile(store.path, experimentId);
   const columns = new ExperimentColumns(order, Date.now(), versions);
   const copy = readTableSnapshot(file, experimentId);
-  const current = copy ? columns.adopt(copy) : 0;
+  const current = copy ? columns.adopt(copy, { owned: true }) : 0;
   columns.readNext(store, order.length);
   // At the end of an import even a few changed runs are worth it: nothing else is waiting.
   if (current < order.length) writeTableSnapshot(file, columns.snapshot(experimentId)!);

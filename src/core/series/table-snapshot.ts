@@ -113,6 +113,11 @@ export function readTableSnapshot(file: string, experimentId: string): TableSnap
   } catch {
     return null;
   }
+  return parseTableSnapshot(buf, experimentId);
+}
+
+/** A copy read from its file (`readTableSnapshot`, or read meanwhile by the caller), or null when it does not parse. Its arrays are views of `buf`. */
+export function parseTableSnapshot(buf: Buffer, experimentId: string): TableSnapshot | null {
   try {
     if (buf.length < 16 || buf.readUInt32LE(0) !== MAGIC || buf.readUInt32LE(4) !== FORMAT) return null;
     const jsonLength = buf.readUInt32LE(8);

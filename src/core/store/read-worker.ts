@@ -5,6 +5,7 @@
  * between chunks and stop when it moved (the panel closed or the selection changed).
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { parentPort, Worker, workerData, type TransferListItem } from 'node:worker_threads';
 import { LooplineError } from '../errors.ts';
@@ -13,7 +14,7 @@ import { metricsCsv } from '../series/metrics-csv.ts';
 import { readSeries, type SeriesResult } from '../series/series-reader.ts';
 import { activeRunOrderWithVersions } from './experiment-queries.ts';
 import { copyIsWorthRewriting } from '../series/table-copy.ts';
-import { readTableSnapshot, SNAPSHOT_MIN_ROWS, snapshotFile, writeTableSnapshot, type TableSnapshot } from '../series/table-snapshot.ts';
+import { parseTableSnapshot, SNAPSHOT_MIN_ROWS, snapshotFile, writeTableSnapshot, type TableSnapshot } from '../series/table-snapshot.ts';
 import { seriesPointReaders } from './series-queries.ts';
 import type { ReadEnvelope, ReadReply, ReadRequest } from './read-protocol.ts';
 import { RunStore } from './run-store.ts';
@@ -165,39 +166,60 @@ async function handle(env: ReadEnvelope): Promise<void> {
         post({ id: env.id, type: 'result', value: null });
         return;
       }
+      const copyPath = snapshotFile(path, r.experimentId);
+      // The copy's file is read by another thread (libuv's) while SQLite gives the order and the first rows.
+      const fileRead = !cached?.copy && existsSync(copyPath) ? readFile(copyPath).catch(() => null) : null;
       const { order, versions } = activeRunOrderWithVersions(store, r.experimentId);
       const { read, settle } = tableRead(r.experimentId, version, order);
       // Read straight into full-length columns (what the cache keeps); each batch goes out as a
       // slice with its own buffers, so nothing is copied or merged afterwards. A large table starts
       // from its columnar copy and reads only the runs that changed since it was made.
-      const columns = new ExperimentColumns(order, Date.now(), versions);
-      const copyFile = order.length >= SNAPSHOT_MIN_ROWS ? snapshotFile(path, r.experimentId) : null;
+      const now = Date.now();
+      const columns = new ExperimentColumns(order, now, versions);
+      const copyFile = order.length >= SNAPSHOT_MIN_ROWS ? copyPath : null;
+      const fromCopy = copyFile !== null && (cached?.copy !== undefined || fileRead !== null);
       // Rows of the copy that are current (-1: no copy taken yet or none usable).
       let current = -1;
       tables.set(env.channel, { read, tag: r.tag });
-      const helper = !(copyFile && (cached?.copy || existsSync(copyFile))) && order.length >= (r.parallelRows ?? PARALLEL_ROWS) ? new Helper() : null;
+      const helper = !fromCopy && order.length >= (r.parallelRows ?? PARALLEL_ROWS) ? new Helper() : null;
       try {
+        let sent = 0;
         let size = Math.max(1, r.firstRows);
-        do {
-          check();
-          // The first rows come from SQLite at once; the rest from a copy (this worker's last read of
-          // the table when there is one, else the file) and SQLite for the runs changed since.
-          if (copyFile && current < 0 && columns.read > 0) {
-            const copy = cached?.copy ?? readTableSnapshot(copyFile, r.experimentId);
-            current = copy ? columns.adopt(copy) : 0;
-          }
-          const from = columns.read;
-          const count = Math.min(size, order.length - from);
-          // The first rows are read here while the helper starts; after that it reads the metrics.
-          const metrics = helper && from > 0 ? helper.request<Array<[string, MetricColumns]>>(env.channel, env.gen, { kind: 'metricColumns', pks: order.slice(from, from + count) }) : null;
-          columns.readNext(store, count, { metrics: !metrics });
-          if (metrics) columns.putMetrics(from, await metrics);
-          const chunk = sliceChunk(columns.all(), from, columns.read, aggregates);
-          post({ id: env.id, type: 'chunk', total: order.length, chunk, done: columns.read >= order.length }, buffersOf(chunk));
+        if (fromCopy) {
+          // The first rows at once, read from SQLite into columns of their own (a screenful, not
+          // the whole table's); then the table from its copy (this worker's last read of it when
+          // there is one, else the file), and from SQLite only the runs changed since.
+          const first = Math.min(order.length, size);
+          const preview = new ExperimentColumns(order.slice(0, first), now, versions.subarray(0, first));
+          preview.readNext(store, first);
+          const chunk = sliceChunk(preview.all(), 0, first, aggregates);
+          post({ id: env.id, type: 'chunk', total: order.length, chunk, done: first >= order.length }, buffersOf(chunk));
+          sent = first;
           size = Math.max(1, r.chunkRows);
-          // Let a filter or a chart read that came meanwhile go first.
           await new Promise((resolve) => setImmediate(resolve));
-        } while (columns.read < order.length);
+          check();
+          const buf = fileRead ? await fileRead : null;
+          const copy = cached?.copy ?? (buf ? parseTableSnapshot(buf, r.experimentId) : null);
+          // A copy read from its file for this read is this read's own: its arrays become the columns.
+          current = copy ? columns.adopt(copy, { owned: !cached?.copy }) : 0;
+        }
+        // An empty table still sends one (empty) chunk that says it is done.
+        if (sent < order.length || !fromCopy) {
+          do {
+            check();
+            const to = Math.min(order.length, sent + size);
+            // The first rows are read here while the helper starts; after that it reads the metrics.
+            const metrics = helper && sent > 0 ? helper.request<Array<[string, MetricColumns]>>(env.channel, env.gen, { kind: 'metricColumns', pks: order.slice(sent, to) }) : null;
+            columns.readNext(store, to - columns.read, { metrics: !metrics });
+            if (metrics) columns.putMetrics(sent, await metrics);
+            const chunk = sliceChunk(columns.all(), sent, to, aggregates);
+            sent = to;
+            post({ id: env.id, type: 'chunk', total: order.length, chunk, done: sent >= order.length }, buffersOf(chunk));
+            size = Math.max(1, r.chunkRows);
+            // Let a filter or a chart read that came meanwhile go first.
+            await new Promise((resolve) => setImmediate(resolve));
+          } while (sent < order.length);
+        }
       } catch (err) {
         settle(null, err);
         throw err;
