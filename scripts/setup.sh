@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up everything Loopline needs on a fresh Debian/Ubuntu x64 machine: system packages (git,
-# python3, Chromium for the editor tests), npm packages (including Node 24, which every npm
+# python3, Chromium and its headless shell for the editor and webview tests), npm packages (including Node 24, which every npm
 # script uses), and code-server for the editor demo and tests (cached after the first time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,10 @@ command -v npm >/dev/null || need+=(npm)
 # code-server's npm install builds native modules (kerberos, node-pty).
 { command -v make && command -v g++; } >/dev/null || need+=(build-essential pkg-config)
 command -v chromium >/dev/null || need+=(chromium)
+# The webview tests and benches run their pages in Chromium's headless shell: the full browser
+# also loads its own UI pages in the background (the omnibox popup), which took a core away from
+# the page being measured.
+command -v chromium-headless-shell >/dev/null || need+=(chromium-headless-shell)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need+=(libkrb5-dev)
 # Container runs and their tests: Debian's Docker engine and what docker-setup builds images with.
 [ -x /usr/sbin/dockerd ] || need+=(docker.io)

@@ -73,7 +73,7 @@ export async function openWebview(app: WebviewApp, opts: { theme?: ThemeKind; wi
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  const ctx: BrowserContext = await launchChromium({ width: opts.width ?? 1200, height: opts.height ?? 900 });
+  const ctx: BrowserContext = await launchChromium({ width: opts.width ?? 1200, height: opts.height ?? 900 }, { shell: true });
   const page = ctx.pages()[0] ?? (await ctx.newPage());
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(String(e)));
