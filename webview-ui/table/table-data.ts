@@ -164,7 +164,7 @@ export class TableData {
   private indexedRows = 0;
   private readonly keyCache = new Map<string, Float64Array>();
   /** Per metric and aggregate: the finite range of its first `rows` values, extended as rows arrive (digits shown). */
-  private readonly ranges = new Map<string, { rows: number; min: number; max: number }>();
+  private readonly ranges = new Map<string, { rows: number; min: number; max: number; digits: number }>();
   private readonly numericParams = new Map<string, boolean>();
   columns: readonly ColumnDef[] = [];
   private readonly columnById = new Map<string, ColumnDef>();
@@ -343,7 +343,7 @@ export class TableData {
     const col = this.metrics.get(key)?.[agg];
     const n = this.loadedRows(agg);
     let r = this.ranges.get(id);
-    if (!r || r.rows > n) this.ranges.set(id, (r = { rows: 0, min: Infinity, max: -Infinity }));
+    if (!r || r.rows > n) this.ranges.set(id, (r = { rows: 0, min: Infinity, max: -Infinity, digits: digitsFor([]) }));
     if (col && r.rows < n) {
       let { min, max } = r;
       for (let i = r.rows; i < n; i++) {
@@ -357,8 +357,9 @@ export class TableData {
       r.min = min;
       r.max = max;
       r.rows = n;
+      r.digits = min > max ? digitsFor([]) : digitsForRange(min, max);
     }
-    return r.min > r.max ? digitsFor([]) : digitsForRange(r.min, r.max);
+    return r.digits;
   }
 
   /** The cell's display text; null when the value was not logged. */
