@@ -70,7 +70,7 @@ test('a request for another width, axis, metric, a zoom or another selection rea
   }
 });
 
-test('read as the panel opens at the remembered width: init carries the series when the page says that width, else names the read', async () => {
+test('read as the panel opens at the remembered width: init carries the series when the page says that width, else goes out plain and the request takes the read', async () => {
   const reads = reader.channel();
   try {
     const feed = new SeriesFeed(t.store);
@@ -86,16 +86,26 @@ test('read as the panel opens at the remembered width: init carries the series w
     assert.equal(same.message.firstSeries?.key, 'loss');
     assert.equal(same.message.firstSeries?.buckets, buckets);
     assert.deepEqual(same.message.firstSeries?.series, await new SeriesFeed(t.store).answerOffThread(reads, ids, 'loss', 'step', buckets, null));
-    assert.equal(same.message.readAhead, undefined);
 
-    // Resized since: init names the chart being read, and the read for the new width starts after init is posted.
+    // Still in flight at ready, at this width: init goes out plain, no second read starts, and the chart's request takes this one.
+    const slow = new SeriesPrefetch();
+    slow.startEarly(feed, reads, ids, init, last);
+    const inFlight = slow.current;
+    const plainInit = slow.initWithFirstChart(feed, reads, ids, init, last);
+    assert.equal(plainInit.message.firstSeries, undefined);
+    plainInit.then();
+    assert.equal(slow.current, inFlight, 'no second read');
+    const taken = slow.take(feed, { key: 'loss', xAxis: 'step', buckets, range: null });
+    assert.equal(taken, inFlight);
+    await taken;
+
+    // Resized since: init goes out plain, and the read for the new width starts after init is posted, in place of the other.
     const early = new SeriesPrefetch();
     early.startEarly(feed, reads, ids, init, last);
     await early.current;
     const wider = { ...last, widths: [1400] };
     const other = early.initWithFirstChart(feed, reads, ids, init, wider);
     assert.equal(other.message.firstSeries, undefined);
-    assert.equal(other.message.readAhead, 'loss');
     other.then();
     const answer = early.take(feed, { key: 'loss', xAxis: 'step', buckets: firstChartBuckets(wider, 1)!, range: null });
     assert.ok(answer, 'the request for the new width takes the read started with init');

@@ -42,8 +42,6 @@ export interface CompareInit {
   sweepParams: string[];
   /** Some runs are still running: `append` messages will follow. */
   live: boolean;
-  /** The metric whose series the extension is already reading (see FirstChartHint): its chart's answer comes right after it asks. */
-  readAhead?: string;
   /**
    * The first chart's series, read before the page was ready (at the width the panel's charts had
    * last time): its chart draws it without asking, when it would ask for the same axis and width.

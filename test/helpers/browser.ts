@@ -5,6 +5,7 @@ import { join } from 'node:path';
 
 /** Debian's Chromium's headless shell: a page and nothing else (what the webview tests and benches run in). */
 const HEADLESS_SHELL = '/usr/bin/chromium-headless-shell';
+let warnedNoShell = false;
 
 /**
  * Debian's headless Chromium, with the flags this offline machine needs (no background networking).
@@ -15,6 +16,10 @@ const HEADLESS_SHELL = '/usr/bin/chromium-headless-shell';
  */
 export async function launchChromium(viewport = { width: 1400, height: 900 }, opts: { shell?: boolean } = {}): Promise<BrowserContext> {
   const profile = mkdtempSync(join(tmpdir(), 'loopline-chromium-'));
+  if (opts.shell && !process.env.CHROMIUM_PATH && !existsSync(HEADLESS_SHELL) && !warnedNoShell) {
+    warnedNoShell = true;
+    console.error(`[browser] ${HEADLESS_SHELL} is not installed (scripts/setup.sh installs it): webview pages run in the full Chromium, whose own background pages slow them (bench figures are not comparable)`);
+  }
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM_PATH ?? (opts.shell && existsSync(HEADLESS_SHELL) ? HEADLESS_SHELL : '/usr/bin/chromium'),
     headless: true,

@@ -1,8 +1,9 @@
 // The Compare panel's first chart, as a user meets it: five runs of 200,000 steps in a store, the
 // workspace opened in code-server with the packaged extension, *Compare Selected Runs* from the
 // palette. Opened twice: the first panel ever reads its first chart when its page says how wide it
-// is; the second (after closing the first) reads it as it opens, at the width the extension kept,
-// and the series comes with init. Prints the time from the command to the first chart drawn and
+// is; the second (after closing the first) can read it as it opens, at the width the extension
+// kept, and send it with init (the trial cannot see the messages; test/series-prefetch.test.ts and
+// the webview test check that path). Prints the time from the command to the first chart drawn and
 // to chart.js having taken it over, and saves a screenshot of each open
 // (test-results/ui/compare-trial-{1,2}.png). Fails when a chart does not draw, chart.js does not
 // take over, or the chart does not hold the five runs; the times are for looking at.

@@ -31,6 +31,15 @@ test('x (bounds "data"): counted from the first value, ending on the last', () =
   assert.deepEqual(niceTicks(0, 100, 7, 'data').ticks, [0, 20, 40, 60, 80, 100]);
 });
 
+test('x counted from a first value with more decimals than the spacing keeps them (a run shorter than 2 s on the relative axis)', () => {
+  assert.deepEqual(niceTicks(0.012, 1.7, 7, 'data').ticks, [0.012, 0.512, 1.012, 1.512, 1.7]);
+});
+
+test('a range of a few ulps gets its two ends, not seven copies of one label', () => {
+  const top = 0.1 + Number.EPSILON;
+  assert.deepEqual(niceTicks(0.1, top, 8, 'ticks').ticks, [0.1, top]);
+});
+
 test('a range that is not finite (no data) falls back to 0..1 instead of looping or throwing', () => {
   const t = niceTicks(Infinity, -Infinity, 8, 'ticks');
   assert.equal(t.min, 0);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/paths.ts';
+import { firstChartBuckets } from '../../src/protocol/compare-protocol.ts';
 import { openWebview, type ThemeKind, type WebviewHarness } from './webview-harness.ts';
 
 const SHOTS = join(REPO_ROOT, 'test-results', 'webview');
@@ -665,7 +666,7 @@ describe('compare webview', { timeout: 600_000 }, () => {
     }
   });
 
-  test('while its data is on its way a chart shows only "Loading…" (chart.js is set up behind it, unseen), then draws the data', async () => {
+  test('while its data is on its way a chart shows only "Loading…" (nothing is built or drawn behind it), then draws the data', async () => {
     const h = await openWebview('compare', { theme: 'light' });
     const answered = new Set<number>();
     try {
@@ -673,41 +674,44 @@ describe('compare webview', { timeout: 600_000 }, () => {
       await h.send(init());
       await waitForRequests(h, answered, 2);
       // The page's first chart (the others are drawn when their data comes).
-      const canvas = 'section[data-metric="accuracy"] canvas';
-      // Set up once the request is out (chart.js sizes its canvas to the box), but not shown: its
-      // axes would be 0..1.
-      await h.page.waitForFunction((sel) => getComputedStyle(document.querySelector(sel)!).visibility === 'hidden', canvas, { timeout: 10_000 });
-      const box = await h.page.$eval(canvas, (c) => [(c as HTMLCanvasElement).width, c.parentElement!.clientWidth]);
-      assert.ok(Math.abs(box[0]! - box[1]!) <= 1, `chart.js has set the canvas up to its box (${box[0]} px in ${box[1]} px)`);
-      assert.equal(await h.page.locator('section[data-metric="accuracy"] .chart-status').textContent(), 'Loading…');
+      const card = 'section[data-metric="accuracy"]';
+      await h.page.waitForTimeout(300);
+      assert.equal(await h.page.locator(`${card} .chart-status`).textContent(), 'Loading…');
       assert.equal(await h.page.evaluate(() => (window as any).__looplineCharts.accuracy), undefined, 'no chart with data yet');
+      assert.equal(await h.page.locator(`${card}[data-drawn]`).count(), 0, 'nothing drawn yet');
       await answerRequests(h, answered);
       await h.page.waitForFunction(() => !!(window as any).__looplineCharts.accuracy?.data.datasets.length);
-      assert.equal(await h.page.$eval(canvas, (c) => getComputedStyle(c).visibility), 'visible');
-      assert.equal(await h.page.locator('section[data-metric="accuracy"] .chart-status').isVisible(), false);
+      assert.equal(await h.page.locator(`${card} .chart-status`).isVisible(), false);
       const m = mains(await datasets(h, 'accuracy'));
       assert.deepEqual(m.map((d) => d.runId), RUN_IDS);
       assert.deepEqual(m.map((d) => d.xs.length), [100, 100, 100]);
-      const y = await scaleX(h, 'accuracy');
-      assert.deepEqual([y.min, y.max], [0, 99], 'the x axis spans the data, not the empty chart\'s 0..1');
+      const x = await scaleX(h, 'accuracy');
+      assert.deepEqual([x.min, x.max], [0, 99], 'the x axis spans the data');
       await assertClean(h);
     } finally {
       await h.close();
     }
   });
 
-  test('a chart whose series came with init shows it at once without asking; chart.js then takes over with the same axes and plot area, on each x axis', async () => {
+  test('a page\'s first chart is painted at once (from init\'s series without asking, or from the first answer); chart.js then takes over with the same axes, legend and plot area', async () => {
+    // Eight runs: the legend needs two rows.
+    const many = Array.from({ length: 8 }, (_, i) => ({ ...RUNS[i % 3]!, id: runId(0x100 + i), name: `run-${i}-${'x'.repeat(i)}`, colorIndex: i, startTime: T0 + i * 600_000 }));
+    const seriesOf = (runs: typeof RUNS) => runs.map((r, i) => ({ ...series('accuracy', i % 3), runId: r.id, values: series('accuracy', i % 3).values.map((v) => v! * (1 - i / 20)) }));
+    const cases = [
+      { name: 'step axis, series with init', state: { xAxis: 'step' }, runs: RUNS, mode: 'panel', withInit: true },
+      { name: 'relative time, smoothed (a raw copy under each line)', state: { xAxis: 'relative', smoothing: 0.6 }, runs: RUNS, mode: 'panel', withInit: true },
+      { name: 'wall time, eight runs (two legend rows)', state: { xAxis: 'wall' }, runs: many, mode: 'panel', withInit: true },
+      { name: 'the docked view (compact, no legend), from the first answer', state: { xAxis: 'step' }, runs: RUNS, mode: 'inline', withInit: false },
+    ] as const;
     const h = await openWebview('compare', { theme: 'light' });
     try {
-      for (const xAxis of ['step', 'relative', 'wall'] as const) {
-        // The page's saved view picks the axis (as after a reload); the page starts again.
-        await h.page.evaluate((x) => sessionStorage.setItem('__vscodeState', JSON.stringify({ xAxis: x, runIds: [] })), xAxis);
+      for (const c of cases) {
+        // The page's saved view (as after a reload); the page starts again.
+        await h.page.evaluate((st) => sessionStorage.setItem('__vscodeState', JSON.stringify({ ...st, runIds: [] })), c.state);
         await h.page.evaluate(() => ((window as any).__posted = []));
         await h.page.reload();
         const ready = await h.waitForPosted('ready');
-        assert.equal(ready.firstChart.xAxis, xAxis);
-        // As the extension computes it (firstChartBuckets): the grid's width for two charts.
-        const buckets = Math.floor(ready.firstChart.widths[Math.min(2, ready.firstChart.widths.length) - 1] / 2);
+        assert.equal(ready.firstChart.xAxis, c.state.xAxis);
         // Animation frames held: chart.js takes over only after a frame, so the first paint stays to be looked at.
         await h.page.evaluate(() => {
           const held: FrameRequestCallback[] = [];
@@ -718,18 +722,27 @@ describe('compare webview', { timeout: 600_000 }, () => {
             for (const cb of held) raf(cb);
           };
         });
-        await h.send(init({ firstSeries: { key: 'accuracy', xAxis, buckets, series: [0, 1, 2].map((i) => series('accuracy', i)) } }));
+        const runs = c.runs as typeof RUNS;
+        const buckets = firstChartBuckets(ready.firstChart, 2)!;
+        if (c.withInit) {
+          await h.send(init({ runs, firstSeries: { key: 'accuracy', xAxis: c.state.xAxis, buckets, series: seriesOf(runs) } }));
+        } else {
+          await h.send(init({ runs, mode: c.mode }));
+          const req = await h.page.waitForFunction(() => (window as any).__posted.find((m: any) => m.type === 'requestSeries' && m.key === 'accuracy'), null, { timeout: 10_000 });
+          const r = await req.jsonValue();
+          await h.send({ type: 'series', requestId: r.requestId, key: r.key, xAxis: r.xAxis, range: r.range, series: seriesOf(runs) });
+        }
         const card = 'section[data-metric="accuracy"]';
         await h.page.waitForSelector(`${card}[data-drawn="true"]`, { timeout: 10_000 });
-        assert.equal(await h.page.locator(`${card} .chart-status`).isVisible(), false, 'no "Loading…" over the data');
-        assert.equal(await h.page.evaluate(() => (window as any).__looplineCharts.accuracy), undefined, 'drawn before chart.js was built');
-        assert.ok(!(await h.posted()).some((m) => m.type === 'requestSeries' && m.key === 'accuracy'), 'the chart did not ask for what came with init');
+        assert.equal(await h.page.locator(`${card} .chart-status`).isVisible(), false, `${c.name}: no "Loading…" over the data`);
+        assert.equal(await h.page.evaluate(() => (window as any).__looplineCharts.accuracy), undefined, `${c.name}: drawn before chart.js was built`);
+        if (c.withInit) assert.ok(!(await h.posted()).some((m) => m.type === 'requestSeries' && m.key === 'accuracy'), `${c.name}: the chart did not ask for what came with init`);
         // The lines are on the canvas, inside the plot.
         const quick = await h.page.evaluate(() => (window as any).__looplineQuickPaints.accuracy);
         const inked = await h.page.$eval(
           `${card} canvas`,
-          (c, q) => {
-            const ctx = (c as HTMLCanvasElement).getContext('2d')!;
+          (canvas, q) => {
+            const ctx = (canvas as HTMLCanvasElement).getContext('2d')!;
             const dpr = window.devicePixelRatio || 1;
             const d = ctx.getImageData(q.left * dpr, q.top * dpr, (q.right - q.left) * dpr, (q.bottom - q.top) * dpr).data;
             let n = 0;
@@ -738,24 +751,25 @@ describe('compare webview', { timeout: 600_000 }, () => {
           },
           quick,
         );
-        assert.ok(inked > 500, `${xAxis}: the lines are painted (${inked} pixels)`);
-        if (xAxis === 'step') await h.page.locator(card).screenshot({ path: join(SHOTS, 'compare-first-paint.png') });
+        assert.ok(inked > 500, `${c.name}: the lines are painted (${inked} pixels)`);
+        const shot = c.name.split(',')[0]!.replace(/\W+/g, '-');
+        await h.page.locator(card).screenshot({ path: join(SHOTS, `first-paint-${shot}.png`) });
 
         await h.page.evaluate(() => (window as any).__releaseFrames());
         await h.page.waitForFunction(() => !!(window as any).__looplineCharts.accuracy?.data.datasets.length);
         const drawn = await h.page.evaluate(() => {
-          const c = (window as any).__looplineCharts.accuracy;
-          return { area: c.chartArea, x: c.scales.x.ticks.map((t: any) => t.value), y: c.scales.y.ticks.map((t: any) => t.value), points: c.data.datasets.map((d: any) => d.data.length) };
+          const ch = (window as any).__looplineCharts.accuracy;
+          return { area: ch.chartArea, x: ch.scales.x.ticks.map((t: any) => t.value), y: ch.scales.y.ticks.map((t: any) => t.value), points: ch.data.datasets.filter((d: any) => d.role === 'main').map((d: any) => d.data.length) };
         });
-        assert.deepEqual(drawn.points, [100, 100, 100], `${xAxis}: chart.js has the same points`);
-        assert.deepEqual(quick.yTicks, drawn.y, `${xAxis}: the same y ticks`);
-        assert.deepEqual(quick.xTicks, drawn.x, `${xAxis}: the same x ticks`);
-        for (const side of ['left', 'right', 'top', 'bottom'] as const) assert.ok(Math.abs(quick[side] - drawn.area[side]) <= 1.5, `${xAxis}: the plot's ${side} edge stays put: ${quick[side]} then ${drawn.area[side]}`);
-        if (xAxis === 'step') await h.page.locator(card).screenshot({ path: join(SHOTS, 'compare-first-paint-chartjs.png') });
+        assert.deepEqual(drawn.points, runs.map(() => 100), `${c.name}: chart.js has the same points`);
+        assert.deepEqual(quick.yTicks, drawn.y, `${c.name}: the same y ticks`);
+        assert.deepEqual(quick.xTicks, drawn.x, `${c.name}: the same x ticks`);
+        for (const side of ['left', 'right', 'top', 'bottom'] as const) assert.ok(Math.abs(quick[side] - drawn.area[side]) <= 1.5, `${c.name}: the plot's ${side} edge stays put: ${quick[side]} then ${drawn.area[side]}`);
+        await h.page.locator(card).screenshot({ path: join(SHOTS, `first-paint-${shot}-chartjs.png`) });
       }
 
       // A series for another width (the panel was resized since) is not used: the chart asks.
-      await h.send(init({ runs: RUNS.slice(0, 2), firstSeries: { key: 'accuracy', xAxis: 'wall', buckets: 7, series: [0, 1].map((i) => series('accuracy', i)) } }));
+      await h.send(init({ runs: RUNS.slice(0, 2), firstSeries: { key: 'accuracy', xAxis: 'step', buckets: 7, series: [0, 1].map((i) => series('accuracy', i)) } }));
       await h.page.waitForFunction(() => (window as any).__posted.some((m: any) => m.type === 'requestSeries' && m.key === 'accuracy'), null, { timeout: 10_000 });
       await assertClean(h);
     } finally {

@@ -37,9 +37,13 @@ export interface WebviewHarness {
  * `onPost`: called with each message the app posts, as it posts it (a CDP binding, so it arrives
  * while the page keeps running, as VS Code's postMessage does); set before the page loads, so it
  * also sees `ready`; `postedAt` is the page's clock when it was posted. The messages are still
- * recorded for `posted()`.
+ * recorded for `posted()`. `onLoad`: called when the browser is up, right before the page starts
+ * loading (where the extension creates its panel).
  */
-export async function openWebview(app: WebviewApp, opts: { theme?: ThemeKind; width?: number; height?: number; onPost?: (msg: any, page: Page, postedAt: number) => void } = {}): Promise<WebviewHarness> {
+export async function openWebview(
+  app: WebviewApp,
+  opts: { theme?: ThemeKind; width?: number; height?: number; onPost?: (msg: any, page: Page, postedAt: number) => void; onLoad?: () => void } = {},
+): Promise<WebviewHarness> {
   const nonce = 'testnonce' + Math.random().toString(36).slice(2);
   let origin = '';
   const server: Server = createServer((req, res) => {
@@ -98,6 +102,8 @@ export async function openWebview(app: WebviewApp, opts: { theme?: ThemeKind; wi
     await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
     await cdp.send('Profiler.start');
   }
+  // As the extension creates a panel and sets its HTML: the page starts loading now.
+  opts.onLoad?.();
   await page.goto(`${origin}/`);
   const h: WebviewHarness = {
     page,

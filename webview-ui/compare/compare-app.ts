@@ -325,7 +325,6 @@ export class CompareApp {
       palette: this.palette,
       compact: this.inline,
       legend: !this.inline && this.runs.length <= 10,
-      readAhead: this.init?.readAhead === key,
       initial: this.init?.firstSeries?.key === key ? this.init.firstSeries : undefined,
       host: this.chartHost,
     });

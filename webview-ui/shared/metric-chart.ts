@@ -72,8 +72,6 @@ export interface MetricChartOptions {
   compact: boolean;
   /** Draw chart.js's legend (click toggles the run everywhere). */
   legend: boolean;
-  /** The extension is reading this chart's data already: it comes right after the request. */
-  readAhead?: boolean;
   /** This chart's whole series, sent with the page's first message: drawn without asking when it is for the axis and width the chart would ask for. */
   initial?: FirstSeries;
   host: MetricChartHost;
@@ -109,17 +107,19 @@ function loadedOf(s: SeriesMsg): LoadedSeries {
 const NO_POINTS: LoadedSeries = { steps: [], times: [], values: [], downsampled: false, sourcePoints: 0 };
 
 const MAX_LABEL = 48;
+/** A run's name in a chart's legend. */
+const LEGEND_LABEL_MAX = 32;
 const truncate = (s: string, n = MAX_LABEL) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 export class MetricChart {
   readonly key: string;
   readonly element: HTMLElement;
   /**
-   * Built on first data or first use; the page's first chart builds it as soon as it has asked
-   * for its data (see prepare). Never before the request: that would delay it.
+   * Built on first data or first use. While chart.js has not run on the page yet, the first data is
+   * painted without it (paintQuick) and chart.js is built right after that frame.
    */
   private built: Chart<'line', Point[]> | null = null;
-  /** The chart has drawn data (until then its canvas is hidden and it is not in the page's registry). */
+  /** The chart has drawn data (until then it is not in the page's registry). */
   private shown = false;
   /** The canvas holds a quick paint (see quick-line-paint.ts) and chart.js takes it over after this frame. */
   private quick = false;
@@ -132,7 +132,6 @@ export class MetricChart {
   private readonly host: MetricChartHost;
   private readonly compact: boolean;
   private readonly showLegend: boolean;
-  private readonly readAhead: boolean;
   private initial: FirstSeries | undefined;
   private runs: ChartRun[];
   private view: ChartView;
@@ -156,7 +155,6 @@ export class MetricChart {
     this.host = o.host;
     this.compact = o.compact;
     this.showLegend = o.legend;
-    this.readAhead = o.readAhead ?? false;
     this.initial = o.initial;
 
     const titleId = `chart-title-${Math.random().toString(36).slice(2)}`;
@@ -194,17 +192,6 @@ export class MetricChart {
     return this.shown ? this.built : null;
   }
 
-  /**
-   * Builds chart.js now, without data: one dataset per run with no points, so the legend, the
-   * dataset controllers, the scales and the plugins are set up (and their code run once) before the
-   * data comes; then only the points are set and drawn. Hidden until then (its axes would be 0..1).
-   */
-  prepare(): void {
-    if (this.built || this.loaded.size > 0 || this.destroyed) return;
-    this.canvas.classList.add('is-pending');
-    this.build();
-  }
-
   private build(): void {
     if (this.quick) {
       // chart.js sizes the canvas from its box: give it back as it was (it is redrawn in this task).
@@ -216,7 +203,6 @@ export class MetricChart {
     }
     // chart.js's parts are registered only now: the first request goes out before that work.
     registerChartParts();
-    chartJsStarted = true;
     this.optionInputs = this.currentOptionInputs();
     this.built = new Chart<'line', Point[]>(this.canvas, { type: 'line', data: { datasets: this.buildDatasets() }, options: this.buildOptions() });
     chartJsWarm = true;
@@ -238,14 +224,6 @@ export class MetricChart {
     }
     this.pendingRequest = this.host.requestSeries({ key: this.key, xAxis: this.view.xAxis, buckets, range: this.zoom?.range ?? null });
     this.updateStatus();
-    // The request is out: set chart.js up while the data is on its way (in a task of its own). Only
-    // for the page's first chart: it pays chart.js's cold start (its code run for the first time),
-    // the others would only do their layout and draw twice. Not when the data was read ahead: it
-    // comes at once, and would wait for the set-up.
-    if (!this.built && !chartJsStarted) {
-      chartJsStarted = true;
-      if (!this.readAhead) setTimeout(() => this.prepare(), 0);
-    }
   }
 
   /** The chart has drawn data. */
@@ -395,6 +373,11 @@ export class MetricChart {
     this.host.zoomChanged(this.key, this.zoom);
   }
 
+  /** The axes' font size and tick limits (chart.js and the quick paint lay out the same). */
+  private get axes(): { fontSize: number; maxXTicks: number; maxYTicks: number } {
+    return this.compact ? { fontSize: 10, maxXTicks: 4, maxYTicks: 5 } : { fontSize: 11, maxXTicks: 7, maxYTicks: 8 };
+  }
+
   /** A run's line width, and the colour of its faint raw copy while smoothing (chart.js and the quick paint draw the same). */
   private get lineWidth(): number {
     return this.compact ? 1.25 : 1.75;
@@ -464,8 +447,8 @@ export class MetricChart {
   private buildOptions(): ChartOptions<'line'> {
     const p = this.palette;
     const mode = this.view.xAxis;
-    const font = { family: p.fontFamily, size: this.compact ? 10 : 11 };
-    const maxTicks = this.compact ? 4 : 7;
+    const font = { family: p.fontFamily, size: this.axes.fontSize };
+    const maxTicks = this.axes.maxXTicks;
     const smoothing = this.view.smoothing;
     const x: Record<string, unknown> = {
       type: 'linear',
@@ -497,7 +480,7 @@ export class MetricChart {
       ticks: {
         color: p.foreground,
         font,
-        maxTicksLimit: this.compact ? 5 : 8,
+        maxTicksLimit: this.axes.maxYTicks,
         callback: (v: number | string) => formatNumber(Number(v)),
       },
     };
@@ -525,7 +508,7 @@ export class MetricChart {
             boxWidth: 14,
             boxHeight: 3,
             filter: (item, data) => (data.datasets[item.datasetIndex ?? -1] as RunDataset | undefined)?.role === 'main',
-            generateLabels: (chart) => Chart.defaults.plugins.legend.labels.generateLabels(chart).map((l) => ({ ...l, text: truncate(l.text, 32) })),
+            generateLabels: (chart) => Chart.defaults.plugins.legend.labels.generateLabels(chart).map((l) => ({ ...l, text: truncate(l.text, LEGEND_LABEL_MAX) })),
           },
         },
         tooltip: {
@@ -585,7 +568,6 @@ export class MetricChart {
     }
     if (!this.shown) {
       this.shown = true;
-      this.canvas.classList.remove('is-pending');
       this.element.dataset.drawn = 'true';
       // When, on the page's clock (the UI trials read it: the editor gives no other way to see it).
       this.element.dataset.drawnAt = performance.now().toFixed(1);
@@ -605,7 +587,6 @@ export class MetricChart {
     // A log axis, or a legend with runs struck through (hidden): chart.js draws those itself.
     if (chartJsWarm || this.view.logY || this.destroyed || (this.showLegend && this.view.hidden.size > 0)) return false;
     const { xAxis: mode, smoothing, hidden } = this.view;
-    const ticks = this.compact ? 4 : 7;
     // The lines buildDatasets gives chart.js, from the columns as they are (no point objects).
     const lines: QuickLine[] = [];
     for (const run of this.runs) {
@@ -618,18 +599,18 @@ export class MetricChart {
     }
     const layout = paintQuickLines(this.canvas, {
       lines,
-      font: { family: this.palette.fontFamily, size: this.compact ? 10 : 11 },
+      font: { family: this.palette.fontFamily, size: this.axes.fontSize },
       colors: { ticks: this.palette.foreground, grid: this.palette.grid, title: this.palette.muted },
       xMin: this.zoom?.xMin ?? null,
       xMax: this.zoom?.xMax ?? null,
-      maxXTicks: ticks,
-      maxYTicks: this.compact ? 5 : 8,
+      maxXTicks: this.axes.maxXTicks,
+      maxYTicks: this.axes.maxYTicks,
       formatX: (v, span) => formatX(v, mode, span),
       formatY: (v) => formatNumber(v),
-      timeTicks: (min, max) => timeTicks(min, max, mode, ticks),
+      timeTicks: (min, max) => timeTicks(min, max, mode, this.axes.maxXTicks),
       xTitle: this.compact ? null : axisTitle(mode),
       // As the chart's legend: one entry per run with data.
-      legend: this.showLegend ? this.runs.filter((r) => this.loaded.has(r.id)).map((r) => ({ text: truncate(r.name, 32), ...seriesStyle(this.palette, r.colorIndex) })) : null,
+      legend: this.showLegend ? this.runs.filter((r) => this.loaded.has(r.id)).map((r) => ({ text: truncate(r.name, LEGEND_LABEL_MAX), ...seriesStyle(this.palette, r.colorIndex) })) : null,
     });
     if (!layout) return false;
     // For the webview tests: chart.js must take over with the same axes.
@@ -682,8 +663,6 @@ export class MetricChart {
   }
 }
 
-/** A chart of this page has built chart.js (or is about to): later charts need no early set-up. */
-let chartJsStarted = false;
 /** chart.js has built a chart on this page: its code has run once, so later charts need no quick paint. */
 let chartJsWarm = false;
 

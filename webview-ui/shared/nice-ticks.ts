@@ -12,11 +12,19 @@ export function niceNum(range: number): number {
   return nice * 10 ** exponent;
 }
 
-/** Rounds away the float noise of `k * spacing` (0.30000000000000004 -> 0.3). */
-function clean(v: number, spacing: number): number {
-  const digits = Math.max(0, -Math.floor(Math.log10(spacing)) + 1);
-  return digits > 0 && digits < 100 ? Number(v.toFixed(digits)) : v;
+/** How many decimals `x` has (chart.js's rule: the power of ten that makes it round-trip). */
+function decimalPlaces(x: number): number {
+  let e = 1;
+  let p = 0;
+  while (Math.round(x * e) / e !== x && p < 20) {
+    e *= 10;
+    p++;
+  }
+  return p;
 }
+
+/** chart.js returns the ends alone below this spacing (a range of a few ulps). */
+const MIN_SPACING = 1e-14;
 
 export interface AxisTicks {
   min: number;
@@ -46,20 +54,20 @@ export function niceTicks(dataMin: number, dataMax: number, maxTicks: number, bo
   }
   const spaces = Math.max(1, maxTicks - 1);
   let spacing = niceNum((max - min) / spaces);
+  if (spacing < MIN_SPACING) return { min, max, ticks: [min, max] };
   const count = Math.ceil(max / spacing) - Math.floor(min / spacing);
   if (count > spaces) spacing = niceNum((count * spacing) / spaces);
-  if (bounds === 'data') {
-    const spaces = (max - min) / spacing;
-    const whole = Math.abs(spaces - Math.round(spaces)) < 1e-3 ? Math.round(spaces) : Math.ceil(spaces);
-    const ticks: number[] = [];
-    for (let i = 0; i < whole; i++) ticks.push(clean(min + i * spacing, spacing));
-    ticks.push(max);
-    return { min, max, ticks };
-  }
-  const niceMin = Math.floor(min / spacing) * spacing;
-  const niceMax = Math.ceil(max / spacing) * spacing;
+  // 'ticks' snaps the ends out to the spacing; 'data' counts from the data's own first value.
+  let first = bounds === 'ticks' ? Math.floor(min / spacing) * spacing : min;
+  let last = bounds === 'ticks' ? Math.ceil(max / spacing) * spacing : max;
+  const raw = (last - first) / spacing;
+  const n = Math.abs(raw - Math.round(raw)) < spacing / 1000 ? Math.round(raw) : Math.ceil(raw);
+  // Rounded to the decimals of the spacing or of the first tick, whichever has more (no 0.30000000000000004).
+  const factor = 10 ** Math.max(decimalPlaces(spacing), decimalPlaces(first));
+  first = Math.round(first * factor) / factor;
+  last = Math.round(last * factor) / factor;
   const ticks: number[] = [];
-  const n = Math.round((niceMax - niceMin) / spacing);
-  for (let i = 0; i <= n; i++) ticks.push(clean(niceMin + i * spacing, spacing));
-  return { min: clean(niceMin, spacing), max: clean(niceMax, spacing), ticks };
+  for (let i = 0; i < n; i++) ticks.push(Math.round((first + i * spacing) * factor) / factor);
+  ticks.push(last);
+  return bounds === 'ticks' ? { min: first, max: last, ticks } : { min, max, ticks };
 }

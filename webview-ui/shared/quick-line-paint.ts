@@ -90,12 +90,11 @@ export function paintQuickLines(canvas: HTMLCanvasElement, o: QuickPaint): Quick
   const height = box?.clientHeight ?? 0;
   if (width <= 0 || height <= 0) return null;
 
-  // The data's extent inside the window (a zoom shows only what it covers).
+  // The x extent: the zoom's window, else every point's (a gap's x counts, as chart.js counts it).
   let xLo = Infinity;
   let xHi = -Infinity;
   for (const l of o.lines) {
     for (let i = 0; i < l.xs.length; i++) {
-      if (l.ys[i] === null) continue;
       if (l.xs[i]! < xLo) xLo = l.xs[i]!;
       if (l.xs[i]! > xHi) xHi = l.xs[i]!;
     }
@@ -140,21 +139,23 @@ export function paintQuickLines(canvas: HTMLCanvasElement, o: QuickPaint): Quick
   const yLabelWidth = Math.max(0, ...yLabels.map((t) => ctx.measureText(t).width));
   const left = yLabelWidth + 2 * TICK_PADDING + TICK_LENGTH;
 
-  const xSpan = xMax - xMin;
-  const xTickValues = o.timeTicks(xMin, xMax) ?? niceTicks(xMin, xMax, Math.max(2, Math.min(o.maxXTicks, Math.ceil((width - left) / 40))), 'data').ticks;
+  // The axis: the data's ends, widened as chart.js widens a single x (every point at step 0).
+  const xAxis = niceTicks(xMin, xMax, Math.max(2, Math.min(o.maxXTicks, Math.ceil((width - left) / 40))), 'data');
+  const xSpan = xAxis.max - xAxis.min;
+  const xTickValues = o.timeTicks(xAxis.min, xAxis.max) ?? xAxis.ticks;
   const xLabels = xTickValues.map((v) => o.formatX(v, xSpan));
   // The last label is centred on its tick: room for its right half and a label padding, less what
   // the plot already has beyond that tick (a time axis' last round tick can be well inside). The
   // room r solves r = half + padding - (1 - f) * (width - left - r), f being the tick's place in the plot.
   const lastTick = xTickValues[xTickValues.length - 1];
   const lastLabel = xLabels.length ? ctx.measureText(xLabels[xLabels.length - 1]!).width : 0;
-  const f = lastTick === undefined || !(xMax > xMin) ? 1 : Math.min(1, Math.max(0, (lastTick - xMin) / (xMax - xMin)));
+  const f = lastTick === undefined ? 1 : Math.min(1, Math.max(0, (lastTick - xAxis.min) / xSpan));
   const need = lastLabel / 2 + TICK_PADDING;
   const room = f === 0 ? 0 : Math.max(0, (need - (1 - f) * (width - left)) / f);
   const right = width - room;
   if (right - left < 10 || bottom - top < 10) return null;
 
-  const px = (v: number) => left + ((v - xMin) / (xMax - xMin || 1)) * (right - left);
+  const px = (v: number) => left + ((v - xAxis.min) / xSpan) * (right - left);
   const py = (v: number) => bottom - ((v - y.min) / (y.max - y.min || 1)) * (bottom - top);
 
   // Grid, tick marks and labels.

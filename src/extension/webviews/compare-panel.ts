@@ -1,18 +1,22 @@
 import * as vscode from 'vscode';
 import type { WorkspaceStore, WorkspaceStores } from '../workspace-stores.ts';
-import { parseFirstChartHint } from '../../protocol/compare-protocol.ts';
+import { parseFirstChartHint, type FirstChartHint } from '../../protocol/compare-protocol.ts';
 import { CompareSession, type FirstChartMemory } from './compare-session.ts';
 import { renderWebview, webviewOptions } from './webview-resources.ts';
 
 const STATE_KEY = 'loopline.comparePanel';
 const FIRST_CHART_KEY = 'loopline.compareFirstChart';
 
-/** The last page's chart widths, kept across windows and reloads (a panel usually opens as wide as the last). */
+/**
+ * The last page's chart widths and x axis, kept across windows and reloads (a panel usually opens
+ * as wide as the last). Not its zoomed charts: those belonged to that comparison.
+ */
 function firstChartMemory(ctx: vscode.ExtensionContext): FirstChartMemory {
   return {
     get: () => parseFirstChartHint(ctx.globalState.get(FIRST_CHART_KEY)),
     set: (hint) => {
-      if (JSON.stringify(ctx.globalState.get(FIRST_CHART_KEY)) !== JSON.stringify(hint)) void ctx.globalState.update(FIRST_CHART_KEY, hint);
+      const kept: FirstChartHint = { xAxis: hint.xAxis, widths: hint.widths, zoomed: [] };
+      if (JSON.stringify(ctx.globalState.get(FIRST_CHART_KEY)) !== JSON.stringify(kept)) void ctx.globalState.update(FIRST_CHART_KEY, kept);
     },
   };
 }

@@ -31,6 +31,8 @@ export class CompareSession implements vscode.Disposable {
   /** The first chart's series, read while the page takes `init`. */
   private readonly prefetch = new SeriesPrefetch();
   private ready = false;
+  /** The store changed before the page was ready: points logged after the early read go out after init. */
+  private movedBeforeReady = false;
   private readonly subs: vscode.Disposable[] = [];
   /** The current store's change listener, replaced when the session moves to another store. */
   private storeSub: vscode.Disposable;
@@ -103,12 +105,19 @@ export class CompareSession implements vscode.Disposable {
     const { message, then } = this.prefetch.initWithFirstChart(this.feed, this.reads, this.runIds, init, firstChart);
     this.post(message);
     then();
+    // The series read as the panel opened may miss points logged since (a run that finished
+    // while the page loaded): they follow at once, as live appends do.
+    if (message.firstSeries && this.movedBeforeReady) for (const t of this.feed.tails(this.runIds)) this.post({ type: 'append', key: t.key, series: t.series });
+    this.movedBeforeReady = false;
   }
 
   private onStoreChange(): void {
     // Before the page is ready: init is read again when it is.
     this.preparedInit = null;
-    if (!this.ready) return;
+    if (!this.ready) {
+      this.movedBeforeReady = true;
+      return;
+    }
     const runs = this.loadRuns();
     const live = runs.filter((r) => r.info.status === 'RUNNING' || r.info.endTime === null);
     // Runs that just finished still get their last points.

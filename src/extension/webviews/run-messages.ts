@@ -49,7 +49,7 @@ export function toSeriesMsg(runId: string, key: string, r: SeriesResult): Series
   };
 }
 
-/** The Compare webview's `init` for these runs (without `readAhead`, which the session adds). */
+/** The Compare webview's `init` for these runs (without `firstSeries`, which the session adds). */
 export function toCompareInit(runs: Run[], mode: CompareInit['mode']): CompareInit {
   const metricKeys = [...new Set(runs.flatMap((r) => r.metrics.map((m) => m.key)))].sort();
   const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort();

@@ -31,9 +31,9 @@ export class SeriesPrefetch {
 
   /**
    * The `init` to post for this page's hint: with the first chart's series when it was read as the
-   * panel opened at this width and is in; else naming the chart being read (`readAhead`), whose
-   * request then takes that read. `then()`, called after posting, starts the read if it is not
-   * under way (after: it would compete with init's sending).
+   * panel opened at this width and is in; else plain, and the chart's request then takes the read
+   * under way. `then()`, called after posting, starts that read if it is not under way (after: it
+   * would compete with init's sending).
    */
   initWithFirstChart(feed: SeriesFeed, reads: ReadChannel, runIds: string[], init: CompareInit, hint: FirstChartHint | undefined): { message: CompareInit; then(): void } {
     const first = hint ? firstChartRead(init, hint) : undefined;
@@ -42,9 +42,13 @@ export class SeriesPrefetch {
     const series = this.takeIfDone(feed, first.key, xAxis, first.buckets);
     if (series) return { message: { ...init, firstSeries: { key: first.key, xAxis, buckets: first.buckets, series } }, then: () => undefined };
     return {
-      message: { ...init, readAhead: first.key },
+      message: init,
       then: () => {
-        if (!this.isFor(feed, first.key, xAxis, first.buckets)) this.start(feed, reads, runIds, first.key, xAxis, first.buckets);
+        if (this.isFor(feed, first.key, xAxis, first.buckets)) return;
+        // A read made as the panel opened, for another width or axis: the worker reads one thing at
+        // a time, so it must not hold up the read wanted now. Nothing else is read on this channel yet.
+        if (this.pending) reads.cancel();
+        this.start(feed, reads, runIds, first.key, xAxis, first.buckets);
       },
     };
   }
