@@ -281,9 +281,10 @@ async function deliverAtOnce(page: import('playwright-core').Page, msg: unknown,
  * delivers them (JSON text plus binary buffers), so page work that overlaps the host's read is
  * neither counted twice nor hidden.
  *
- * `reader`: a new read worker for this chart, as on the first open in the editor: the panel boots
- * it as it is created, and its own SQLite connection has read nothing yet (cold), so only the OS
- * page cache is warm. Without it, the shared reader (already warm) is used.
+ * `reader`: a new read worker for this chart, as on a first open in the editor: booted (the
+ * extension boots a store's read worker 2 s after opening the store) but its SQLite connection has
+ * read nothing yet (cold), so only the OS page cache is warm. Without it, the shared reader
+ * (already warm) is used.
  */
 async function firstChart(store: RunStore, runIds: string[], naive: boolean, reader?: StoreReader, readAhead = true, remembered?: FirstChartHint): Promise<FirstChart> {
   const channel = reader?.channel() ?? reads;
@@ -295,10 +296,10 @@ async function firstChart(store: RunStore, runIds: string[], naive: boolean, rea
   const seriesDelivered = new Promise<void>((resolve, reject) => ((answered = resolve), (failed = reject)));
   let requested = false;
   let init!: CompareInit;
-  // As CompareSession when the panel is created, as its page starts loading: the read worker boots,
-  // init is read from the store, and with the panel's memory the first chart is read at once.
+  // As CompareSession when the panel is created, as its page starts loading: init is read from the
+  // store, and with the panel's memory the first chart is read at once.
+  await reader?.warm();
   const panelCreated = () => {
-    reader?.warm();
     const h0 = performance.now();
     init = toCompareInit(runIds.map((id) => store.getRun(id)), 'panel');
     t.hostInitMs = performance.now() - h0;

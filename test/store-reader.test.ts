@@ -136,6 +136,29 @@ test('cancelling a channel stops its table read: the promise rejects and no chun
   c.dispose();
 });
 
+test('warm() boots the worker ahead of the first read and resolves once it has opened its store; a cancelled channel does not drop it', async () => {
+  const own = new StoreReader(t.dbPath);
+  try {
+    const c = own.channel();
+    const booted = own.warm();
+    c.cancel();
+    await booted;
+    assert.equal(own.running, true, 'the thread is up before any read');
+    assert.equal(own.warm(), booted, 'once per worker');
+    const [s] = await c.series([ids.at(-1)!], 'loss', { byTime: false, buckets: 10 });
+    assert.ok(s!.steps.length > 0, 'and reads');
+  } finally {
+    await own.close();
+  }
+  await own.warm(); // a closed reader: nothing to boot, and no hang
+  assert.equal(own.running, false);
+  // A store that cannot be opened: warm() still settles; the read says why.
+  const missing = new StoreReader(`${t.dbPath}.missing/none.db`);
+  await missing.warm();
+  await assert.rejects(missing.channel().series([ids[0]!], 'loss', { byTime: false, buckets: 10 }));
+  await missing.close();
+});
+
 test('close() ends the worker thread: pending reads reject, later reads say the reader is closed', async () => {
   const own = new StoreReader(t.dbPath);
   assert.equal(own.running, false, 'no thread before the first read');

@@ -7,6 +7,9 @@ import { resolveStorePath } from '../core/store/store-location.ts';
 import { log } from './log.ts';
 import { readSettings } from './settings.ts';
 
+
+/** After a store opens, its read worker boots this much later (after activation's own work). */
+const READ_WORKER_WARM_DELAY_MS = 2000;
 export interface WorkspaceStore {
   readonly folder: vscode.WorkspaceFolder;
   readonly store: RunStore;
@@ -78,6 +81,10 @@ export class WorkspaceStores implements vscode.Disposable {
       const entry: WorkspaceStore = { folder, store, watcher, reader: new StoreReader(path) };
       watcher.onDidChange(() => this.changed.fire(entry));
       this.open.set(key, entry);
+      // The read worker boots once the window has settled, not with the first panel: a panel's
+      // first chart or table then waits only for its read (its thread and connection take ~100 ms
+      // to start, more while the page loads beside them).
+      setTimeout(() => void entry.reader.warm(), READ_WORKER_WARM_DELAY_MS).unref?.();
       ws = entry;
       log().info(`Opened store ${path}`);
     }

@@ -22,7 +22,9 @@ export type ReadRequest =
   /** The metric columns of these runs (a read worker's helper reads them while it reads the rest). */
   | { kind: 'metricColumns'; pks: number[] }
   /** Ids of the runs matching a search (the Experiments view with a filter), in order. */
-  | { kind: 'searchRunIds'; query: Omit<SearchRunsQuery, 'pageToken'> };
+  | { kind: 'searchRunIds'; query: Omit<SearchRunsQuery, 'pageToken'> }
+  /** Answered (null) as soon as the worker has opened its store: the reader's warm() waits for it. Belongs to no channel. */
+  | { kind: 'ping' };
 
 export interface ReadEnvelope {
   id: number;

@@ -138,6 +138,10 @@ function aggregateBuffers(chunk: AggregateChunk): ArrayBuffer[] {
 }
 
 async function handle(env: ReadEnvelope): Promise<void> {
+  if (env.request.kind === 'ping') {
+    post({ id: env.id, type: 'result', value: null });
+    return;
+  }
   const check = () => {
     if (Atomics.load(gens, env.channel) !== env.gen) throw new Cancelled();
   };

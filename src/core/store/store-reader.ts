@@ -87,11 +87,26 @@ export class StoreReader {
 
   /**
    * Starts the worker thread now (it opens its own connection), so that a panel's first read does
-   * not also wait for the thread to boot: called when a panel is created, while its page loads.
+   * not also wait for the thread to boot. Resolves once the worker has opened its store (or could
+   * not: the next read then says why).
    */
-  warm(): void {
-    if (!this.closed) this.start();
+  warm(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    const w = this.start();
+    if (this.booted?.worker !== w) {
+      const id = this.nextId++;
+      const done = new Promise<void>((resolve) => {
+        // Channel -1: no channel's cancel drops it.
+        this.pending.set(id, { resolve: () => resolve(), reject: () => resolve(), channel: -1 });
+      });
+      w.postMessage({ id, channel: -1, gen: 0, request: { kind: 'ping' } });
+      this.booted = { worker: w, done };
+    }
+    return this.booted.done;
   }
+
+  /** The worker warm() last asked, and when it had opened its store. */
+  private booted: { worker: Worker; done: Promise<void> } | null = null;
 
   private start(): Worker {
     if (this.worker) return this.worker;

@@ -53,7 +53,7 @@ export class CompareSession implements vscode.Disposable {
     this.reads = ws.reader.channel();
     // The webview takes a few hundred ms to load: boot the read worker meanwhile for its first chart,
     // and read init's runs now, so that `ready` is answered at once.
-    ws.reader.warm();
+    void ws.reader.warm();
     this.preparedInit = toCompareInit(this.loadRuns(), mode);
     // Most panels open as wide as the last one: read its first chart now, while the page loads.
     const last = memory?.get();

@@ -32,7 +32,8 @@ export function registerStoreCloseTests(): void {
       const again = workspaceStore(api);
       assert.notEqual(again, ws, 'the store was reopened');
       assert.ok(again.store.listExperiments().some((e) => e.name === exp), 'the reopened store reads');
-      assert.equal(again.reader.running, false, 'a new worker starts only with the next read');
+      assert.notEqual(again.reader, ws.reader, 'the reopened store reads through a reader of its own');
+      assert.equal(ws.reader.running, false, 'the closed store\'s worker did not come back');
     });
 
   });
