@@ -12,14 +12,14 @@ export interface PackedStrings {
 
 /** list[from, to) packed. */
 export function packStrings(list: readonly string[], from = 0, to = list.length): PackedStrings {
-  const n = Math.max(0, to - from);
+  const n = Math.max(0, Math.min(to, list.length) - from);
   const ends = new Uint32Array(n);
   let at = 0;
   for (let i = 0; i < n; i++) {
     at += list[from + i]!.length;
     ends[i] = at;
   }
-  return { text: n === list.length ? list.join('') : list.slice(from, to).join(''), ends };
+  return { text: from === 0 && n === list.length ? list.join('') : list.slice(from, from + n).join(''), ends };
 }
 
 /** Whether `v` looks like packed strings (the page checks what it is sent). */

@@ -36,7 +36,8 @@ interface InitMsg {
  * Float64Array (NaN: none), strings dictionary-encoded, metrics with their last values only (min
  * and max come when the page asks: `wireAggregate`). Self-contained, so it also runs in the page.
  */
-function wire(init: InitMsg, version = 1): WireInit {
+/** `aggregates`: streamed with the rows too (as a re-read does for what the page asked for). */
+function wire(init: InitMsg, version = 1, aggregates: Array<'min' | 'max'> = []): WireInit {
   const d = init.data;
   const n = d.runIds.length;
   const dictOf = (values: ArrayLike<string | null>) => {
@@ -75,9 +76,11 @@ function wire(init: InitMsg, version = 1): WireInit {
       metrics: Object.fromEntries(
         init.metricKeys.map((k) => {
           const m = d.metrics[k]!;
-          return [k, { last: Float64Array.from(m.last, num), lastNaN: Uint8Array.from(m.last, (v) => (v === 'NaN' ? 1 : 0)) }];
+          const extra = Object.fromEntries(aggregates.map((a) => [a, Float64Array.from(m[a], num)]));
+          return [k, { last: Float64Array.from(m.last, num), lastNaN: Uint8Array.from(m.last, (v) => (v === 'NaN' ? 1 : 0)), ...extra }];
         }),
       ),
+      ...(aggregates.length ? { aggregates } : {}),
     },
   };
 }
@@ -90,8 +93,8 @@ function wireAggregate(init: InitMsg, aggregate: 'min' | 'max', version: number)
 }
 
 /** Delivers a message with typed arrays as VS Code does (binary, by structured clone in the page). */
-async function sendInit(h: WebviewHarness, init: InitMsg, version = 1): Promise<void> {
-  await h.page.evaluate(`window.postMessage((${wire.toString()})(${JSON.stringify(init)}, ${version}), '*'); 0`);
+async function sendInit(h: WebviewHarness, init: InitMsg, version = 1, aggregates: Array<'min' | 'max'> = []): Promise<void> {
+  await h.page.evaluate(`window.postMessage((${wire.toString()})(${JSON.stringify(init)}, ${version}, ${JSON.stringify(aggregates)}), '*'); 0`);
 }
 
 async function sendAggregate(h: WebviewHarness, init: InitMsg, aggregate: 'min' | 'max', version: number): Promise<void> {
@@ -442,6 +445,32 @@ describe('Experiment Table webview', () => {
     assert.equal(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.aggregate), 'last');
     assert.deepEqual(await page.locator('.aggregate-button').allTextContents(), ['last', 'last', 'last', 'last']);
     assert.deepEqual(await aggregateRequests(h), [{ version: 1, aggregate: 'min' }, { version: 1, aggregate: 'max' }], 'each asked once for these rows');
+  });
+
+  it('min shown, then runs keep logging: each re-read brings min with its rows, shown at once and not asked again', async () => {
+    const v1 = makeInit(30, 2, 2, { id: '6', name: 'logging' });
+    const x = await openTable(v1);
+    try {
+      const { page } = x;
+      await page.locator('.aggregate-switch [data-aggregate="min"]').click();
+      await waitForAggregateRequest(x, 'min', 1);
+      await sendAggregate(x, v1, 'min', 1);
+      await page.waitForFunction(() => !/loading/.test(document.querySelector('.status-line')!.textContent!));
+      // Three writes in a row: each re-read of the table carries min (the extension streams what the page asked for).
+      for (let v = 2; v <= 4; v++) {
+        const next = makeInit(30 + v, 2, 2, { id: '6', name: 'logging' });
+        next.data.metrics.accuracy!.min = next.data.metrics.accuracy!.min.map((m) => (typeof m === 'number' ? m - v : m));
+        await sendInit(x, next, v, ['min']);
+        await page.waitForFunction((n) => /runs/.test(document.querySelector('.status-line')!.textContent!) && document.querySelectorAll('.grid-body [role=row]').length > 0 && (document.querySelector('.status-line')!.textContent ?? '').includes(String(n)), 30 + v);
+        const cells = await columnTexts(page, 'metrics.accuracy', 3);
+        assert.ok(cells.every((c) => c !== '…'), `version ${v}: min shown with the rows, not loading (${cells.join(', ')})`);
+        assert.doesNotMatch((await page.textContent('.status-line')) ?? '', /loading/);
+      }
+      assert.deepEqual(await aggregateRequests(x), [{ version: 1, aggregate: 'min' }], 'asked once: the re-reads brought it');
+      await assertClean(x);
+    } finally {
+      await x.close();
+    }
   });
 
   it('min picked, then the store changes: the old rows\' answer is dropped, the new rows\' min is asked and shown, sorted; copying waits for it', async () => {

@@ -168,6 +168,8 @@ export class TableApp {
     const previousActive = first ? null : this.activeRunId();
     const data = new TableData(msg.total, msg.version);
     if (msg.rows) data.append(msg.rows);
+    // Aggregates these rows stream with them (asked for before a re-read): not asked again.
+    for (const a of msg.rows?.aggregates ?? []) data.requested.add(a);
     this.data = data;
     this.streaming = !msg.done;
     this.title.textContent = msg.experiment.name;

@@ -128,7 +128,11 @@ export const LOADING_TEXT = '…';
 
 /** A number column from the wire: Float64Array, or (older senders) an array with null for none. */
 function copyNumbers(dst: Float64Array, offset: number, src: ArrayLike<number | null> | undefined, n: number): void {
-  if (!src) return;
+  if (!src) {
+    // A column the chunk does not carry: these rows have no value (not what the buffer held, e.g. 0).
+    dst.fill(NaN, offset, Math.min(dst.length, offset + n));
+    return;
+  }
   if (src instanceof Float64Array) {
     const m = Math.min(n, dst.length - offset);
     dst.set(src.subarray(0, m), offset);

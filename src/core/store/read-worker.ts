@@ -185,8 +185,10 @@ async function handle(env: ReadEnvelope): Promise<void> {
       // Rows of the copy that are current (-1: no copy taken yet or none usable).
       let current = -1;
       tables.set(env.channel, { read, tag: r.tag });
-      const helper = !fromCopy && order.length >= (r.parallelRows ?? PARALLEL_ROWS) ? new Helper() : null;
+      let helper: Helper | null = null;
       try {
+        // Inside the try: a helper that cannot start must still settle `whole` (aggregates wait on it).
+        helper = !fromCopy && order.length >= (r.parallelRows ?? PARALLEL_ROWS) ? new Helper() : null;
         let sent = 0;
         let size = Math.max(1, r.firstRows);
         if (fromCopy) {

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { LooplineError } from '../../core/errors.ts';
 import { ReadCancelled, type ReadChannel } from '../../core/store/store-reader.ts';
-import { parseTableToHost, TABLE_CHUNK_ROWS, TABLE_FIRST_ROWS, type HostToTable, type TableToHost } from '../../protocol/table-protocol.ts';
+import { parseTableToHost, TABLE_CHUNK_ROWS, TABLE_FIRST_ROWS, type ExtraAggregate, type HostToTable, type TableToHost } from '../../protocol/table-protocol.ts';
 import { log } from '../log.ts';
 import type { WorkspaceStore } from '../workspace-stores.ts';
 import { renderWebview, webviewOptions } from './webview-resources.ts';
@@ -24,6 +24,8 @@ export class ExperimentTablePanel implements vscode.Disposable {
   private readonly aggregateReads: ReadChannel;
   /** The current reading of the table's rows (moves with each `init`): what an aggregate is asked for. */
   private version = 0;
+  /** Aggregates the page has asked for: later reads of the table stream them with the rows. */
+  private readonly wanted = new Set<ExtraAggregate>();
   readonly panel: vscode.WebviewPanel;
   private readonly ws: WorkspaceStore;
   private readonly experimentId: string;
@@ -108,8 +110,9 @@ export class ExperimentTablePanel implements vscode.Disposable {
           else this.post({ type: 'rows', rows, done });
           first = false;
         },
-        // Last values only: min and max are read out of the worker's columns when the page asks.
-        { firstRows: TABLE_FIRST_ROWS, chunkRows: TABLE_CHUNK_ROWS, tag: version },
+        // Last values, and the aggregates the page has asked for (re-reads while runs log would
+        // otherwise leave them loading for good); others come out of the worker's columns when asked.
+        { firstRows: TABLE_FIRST_ROWS, chunkRows: TABLE_CHUNK_ROWS, tag: version, aggregates: [...this.wanted] },
       )
       .catch((err: unknown) => {
         if (!(err instanceof ReadCancelled)) this.post({ type: 'error', message: `Could not read the runs of ${exp.name}: ${err instanceof Error ? err.message : String(err)}` });
@@ -163,14 +166,20 @@ export class ExperimentTablePanel implements vscode.Disposable {
         return;
       }
       case 'aggregate': {
-        // Asked for rows the page has since replaced (a newer `init` is on its way): it asks again for those.
+        this.wanted.add(msg.aggregate);
+        // Asked for rows the page has since replaced (a newer `init` is on its way, with it): it asks again if not.
         if (msg.version !== this.version) return;
         const { version, aggregate } = msg;
         this.aggregateReads
           .tableAggregate(this.tableReads, this.experimentId, version, aggregate, (_total, rows, done) => this.post({ type: 'aggregateRows', version, aggregate, rows, done }), TABLE_CHUNK_ROWS)
           .catch((err: unknown) => {
-            // Cancelled, or the table was read again meanwhile: the page asks the new rows for it.
-            if (err instanceof ReadCancelled || (err instanceof LooplineError && err.code === 'INVALID_STATE')) return;
+            if (err instanceof ReadCancelled) return;
+            // The worker no longer holds these rows (read again meanwhile, or a new worker after a
+            // crash): a new read brings the aggregate with the rows, unless one is under way.
+            if (err instanceof LooplineError && err.code === 'INVALID_STATE') {
+              if (!this.loading) this.sendInit();
+              return;
+            }
             this.post({ type: 'error', message: `Could not read the ${aggregate} values: ${err instanceof Error ? err.message : String(err)}` });
           });
         return;
