@@ -3,22 +3,25 @@
 // params and 20 metrics each (built once, cached under LOOPLINE_CACHE). Measures, in one run:
 //  - first chart for the 10 long runs, end to end on the page's clock: from the panel's script to
 //    the first chart drawn with its data, in headless Chromium with the real compare app in its CSP
-//    shell; this process answers as the extension does (init from the store, the first chart's
-//    series read ahead with `ready` in a new read worker: booted as the panel opens, nothing read
-//    yet on its connection, as on the first open in the editor); the parts and the bytes sent; the
-//    same open with the read started by the chart's request (a ratio from the same run); then naive
-//    full series as the baseline;
+//    shell (Chromium's headless shell); this process answers as the extension does, with a new read
+//    worker booted (as the extension boots it after the store opens) but nothing read yet on its
+//    connection: the first chart read as the panel opens at the width the last page's charts had,
+//    and sent with init when in by `ready` (the headline); then, as ratios from the same run, the
+//    very first panel (read from `ready`), a panel wider than the last, and a read started only by
+//    the chart's request; when chart.js has taken the chart over; then naive full series as the
+//    baseline;
 //  - experiment table for 10,000 runs and for 100,000 runs x 50 columns (own cached store): first
 //    rows painted, every row streamed into the page, extension-host heap growth. The headline is
-//    the FIRST (cold) open: a new read worker (the bundle the editor runs, booted while the page
-//    loads, as the panel starts its read at creation) reads the first rows from SQLite, then the
+//    the FIRST (cold) open: a new read worker (the bundle the editor runs, booted, its connection
+//    cold; the panel starts its read at creation, while its page loads) reads the first rows from SQLite, then the
 //    table's columnar copy as an import left it and the 1% of runs changed since; the same open
 //    with no copy at all (every value from SQLite) follows; a reopen, answered from the columns the
 //    worker kept while the store is unchanged, is another line.
 //    The rows stream with each metric's last value (the aggregate the table shows by default); its
 //    min and max come when the user picks one: picking min after the open is timed (worker + page,
 //    until every row shows it), and the same first open with min and max streamed with the rows,
-//    as before they were sent on demand, follows in the same run (a ratio).
+//    as before they were sent on demand, follows in the same run (not a ratio: later first opens in
+//    a run come faster).
 //    The worker's part of a first open is also timed on this thread as read before and as read
 //    now (CPU time, alternated, best of two): a ratio from the same run.
 //    Then sort (script, then paint) and filter over all rows; the tree's first page of the
