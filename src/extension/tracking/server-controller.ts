@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 import * as vscode from 'vscode';
 import { findLiveServer } from '../../core/tracking/server-file.ts';
 import { registerServerUser, unregisterServerUser } from '../../core/tracking/server-users.ts';
@@ -30,6 +31,22 @@ const START_TIMEOUT_MS = 20_000;
  * another window already runs for the store is reused (found through `server.json`). Every window
  * that uses a server registers itself (server-users.ts); the server stops with the last of them.
  */
+
+/**
+ * The tracking server writes what training scripts log; the editor must stay responsive while
+ * they log at full speed. On a busy machine the OS then gives the editor (and the scripts) the CPU
+ * first, and the server the rest: its writes wait a little, the editor does not.
+ */
+const SERVER_NICENESS = 10;
+
+function lowerPriority(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    setPriority(child.pid, SERVER_NICENESS);
+  } catch {
+    // Not allowed here (some sandboxes): the server runs at the editor's priority, as before.
+  }
+}
 export class ServerController implements vscode.Disposable {
   private readonly servers = new Map<string, OwnServer>();
   /** Servers this window uses but did not start (`loopline serve`, another window, before a reload). */
@@ -93,6 +110,7 @@ export class ServerController implements vscode.Disposable {
       detached: true,
       windowsHide: true,
     });
+    lowerPriority(child);
     const { url, token } = await new Promise<{ url: string; token: string }>((resolve, reject) => {
       let out = '';
       let err = '';

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { createRequire } from 'node:module';
+import { getPriority } from 'node:os';
 import { dirname, join } from 'node:path';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import type { LooplineApi } from '../../../src/extension/extension.ts';
@@ -42,7 +43,7 @@ export function registerServerTests(): void {
       assert.equal(api.services.servers.running().length, 1);
     });
 
-    it('runs in a process of its own, advertised in server.json (mode 0600) for reloaded windows and scripts', async () => {
+    it('runs in a process of its own at a lower priority, advertised in server.json (mode 0600) for reloaded windows and scripts', async () => {
       const url = await command<string>('loopline.startTrackingServer');
       const file = join(dirname(workspaceStore(api).store.path), 'server.json');
       const advert = JSON.parse(readFileSync(file, 'utf8')) as { url: string; pid: number };
@@ -51,6 +52,8 @@ export function registerServerTests(): void {
       assert.match(readFileSync(`/proc/${advert.pid}/cmdline`, 'utf8'), /server\.cjs\0serve\0/);
       assert.equal(statSync(file).mode & 0o777, 0o600);
       assert.ok(readdirSync(join(dirname(file), 'server-users')).includes(String(process.pid)), 'this window is registered as a user');
+      // At a lower priority than the editor: scripts logging at full speed must not starve it.
+      assert.ok(getPriority(advert.pid) > getPriority(process.pid), `server niceness ${getPriority(advert.pid)}, extension host ${getPriority(process.pid)}`);
     });
 
     it('Copy Tracking URI copies the export lines; the token works against the MLflow API', async () => {
