@@ -25,14 +25,6 @@ interface OwnServer {
 const START_TIMEOUT_MS = 20_000;
 
 /**
- * The tracking server of each workspace store, in a process of its own (`dist/server.cjs`, i.e.
- * `loopline serve`, on VS Code's Node via ELECTRON_RUN_AS_NODE), so HTTP parsing and SQLite writes
- * of training scripts never run on the extension host's thread. A server that `loopline serve` or
- * another window already runs for the store is reused (found through `server.json`). Every window
- * that uses a server registers itself (server-users.ts); the server stops with the last of them.
- */
-
-/**
  * The tracking server writes what training scripts log; the editor must stay responsive while
  * they log at full speed. On a busy machine the OS then gives the editor (and the scripts) the CPU
  * first, and the server the rest: its writes wait a little, the editor does not.
@@ -47,6 +39,14 @@ function lowerPriority(child: ChildProcess): void {
     // Not allowed here (some sandboxes): the server runs at the editor's priority, as before.
   }
 }
+
+/**
+ * The tracking server of each workspace store, in a process of its own (`dist/server.cjs`, i.e.
+ * `loopline serve`, on VS Code's Node via ELECTRON_RUN_AS_NODE), so HTTP parsing and SQLite writes
+ * of training scripts never run on the extension host's thread. A server that `loopline serve` or
+ * another window already runs for the store is reused (found through `server.json`). Every window
+ * that uses a server registers itself (server-users.ts); the server stops with the last of them.
+ */
 export class ServerController implements vscode.Disposable {
   private readonly servers = new Map<string, OwnServer>();
   /** Servers this window uses but did not start (`loopline serve`, another window, before a reload). */
