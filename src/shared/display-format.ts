@@ -136,6 +136,11 @@ export function formatCount(n: number): string {
   return Number.isFinite(n) ? String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',') : MISSING;
 }
 
+/** A number of runs as every view says it: "1 run", "5,000 runs". */
+export function formatRunCount(n: number): string {
+  return `${formatCount(n)} run${n === 1 ? '' : 's'}`;
+}
+
 /** A step axis tick: 950, 1.2k, 3M. */
 export function formatStepTick(v: number): string {
   const a = Math.abs(v);

@@ -390,7 +390,7 @@ export class MetricChart {
   private buildDatasets(): RunDataset[] {
     const out: RunDataset[] = [];
     const { xAxis, logY, smoothing, hidden } = this.view;
-    // No data yet (chart.js set up while the data is on its way): every run, with no points.
+    // No data yet (chart.js built on first use, e.g. a drag before the data came): every run, with no points.
     const skeleton = this.loaded.size === 0 && !this.shown;
     for (const run of this.runs) {
       const s = this.loaded.get(run.id) ?? (skeleton ? NO_POINTS : undefined);
@@ -542,7 +542,7 @@ export class MetricChart {
   }
 
   private render(): void {
-    // Nothing to draw yet: keep the card's "Loading…" (chart.js, if set up already, stays hidden).
+    // Nothing to draw yet: keep the card's "Loading…".
     if (this.loaded.size === 0 && (!this.built || !this.shown)) {
       this.resetButton.hidden = !this.zoom;
       this.updateStatus();

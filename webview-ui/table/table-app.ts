@@ -4,7 +4,7 @@
  * persists it through the host's getState/setState.
  */
 import type { ExtraAggregate, HostToTable, MetricAggregate } from '../../src/protocol/table-protocol.ts';
-import { formatCount } from '../../src/shared/display-format.ts';
+import { formatCount, formatRunCount } from '../../src/shared/display-format.ts';
 import { ColumnPicker, type PickerColumn } from './column-picker.ts';
 import { clampColumnWidth, columnWidth } from './column-layout.ts';
 import { AggregateSwitch } from './aggregate-switch.ts';
@@ -581,7 +581,7 @@ export class TableApp {
       return;
     }
     const total = formatCount(data.total);
-    const parts = [this.filterRows ? `${formatCount(this.order.length)} of ${total} runs match the filter` : `${total} run${data.total === 1 ? '' : 's'}`];
+    const parts = [this.filterRows ? `${formatCount(this.order.length)} of ${total} runs match the filter` : formatRunCount(data.total)];
     if (this.streaming) parts.push(`loading… ${formatCount(data.rowCount)} of ${total} read`);
     const loading = this.loadingAggregates();
     if (loading.length > 0) parts.push(`loading ${loading.join(' and ')} values…`);

@@ -406,7 +406,7 @@ export class VirtualGrid {
       const cell = r.cells[k]!;
       const node = r.texts[k]!;
       if (node.nodeValue !== (text ?? '')) node.nodeValue = text ?? '';
-      if (cell.classList.contains('missing') !== (text === null)) cell.classList.toggle('missing', text === null);
+      cell.classList.toggle('missing', text === null);
       const tip = this.source.tooltip(view, c) ?? '';
       if (cell.title !== tip) {
         if (tip) cell.title = tip;
@@ -421,8 +421,8 @@ export class VirtualGrid {
     const selected = this.source.selected(r.view);
     const active = r.view === this.active;
     for (const el of [r.el, r.cells[0]!]) {
-      if (el.classList.contains('selected') !== selected) el.classList.toggle('selected', selected);
-      if (el.classList.contains('active') !== active) el.classList.toggle('active', active);
+      el.classList.toggle('selected', selected);
+      el.classList.toggle('active', active);
     }
     if (r.el.getAttribute('aria-selected') !== String(selected)) r.el.setAttribute('aria-selected', String(selected));
     if (active) r.el.id = ACTIVE_ROW_ID;

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { basename, dirname, join, relative } from 'node:path';
 import { findGitRoot } from '../../core/store/store-location.ts';
-import { formatAgo } from '../../shared/display-format.ts';
+import { formatAgo, formatRunCount } from '../../shared/display-format.ts';
 import { trainingScripts } from '../runs/script-candidates.ts';
 import { readSettings } from '../settings.ts';
 import { containerOptionsFrom, type ContainerRunOptions } from '../../core/containers/container-options.ts';
@@ -218,7 +218,7 @@ async function pickExperiment(s: Services, folder: vscode.WorkspaceFolder): Prom
   const choices = ws ? orderExperimentChoices(experimentChoices(ws.store), selectedExperimentId(s, folder)) : [];
   if (!choices.some((c) => c.name === 'Default')) choices.push({ id: '0', name: 'Default', runCount: 0, lastRunTime: null });
   const items: vscode.QuickPickItem[] = [
-    ...choices.map((c) => ({ label: c.name, description: c.runCount ? `${c.runCount} run${c.runCount === 1 ? '' : 's'}` : 'no runs yet' })),
+    ...choices.map((c) => ({ label: c.name, description: c.runCount ? formatRunCount(c.runCount) : 'no runs yet' })),
     { label: '$(add) New experiment…' },
   ];
   const picked = await vscode.window.showQuickPick(items, { placeHolder: 'Experiment for this run' });

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { formatRunCount } from '../../shared/display-format.ts';
 import { LooplineError } from '../../core/errors.ts';
 import type { Node } from '../experiments/experiments-model.ts';
 import type { Services } from '../services.ts';
@@ -54,7 +55,7 @@ export async function openExperimentTable(s: Services, arg?: unknown): Promise<E
     const items = s.stores.allExisting().flatMap((w) =>
       orderExperimentChoices(experimentChoices(w.store), selectedExperimentId(s, w.folder))
         .filter((c) => c.runCount > 0 || c.id !== '0')
-        .map((c) => ({ label: c.name, description: `${c.runCount} run${c.runCount === 1 ? '' : 's'}${s.stores.folders().length > 1 ? ` · ${w.folder.name}` : ''}`, ws: w, id: c.id })),
+        .map((c) => ({ label: c.name, description: `${formatRunCount(c.runCount)}${s.stores.folders().length > 1 ? ` · ${w.folder.name}` : ''}`, ws: w, id: c.id })),
     );
     if (typeof arg === 'string') {
       const hit = items.find((i) => i.id === arg || i.label === arg);

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector';
+import type { Session } from 'node:inspector';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 
@@ -7,7 +7,9 @@ let profiler: Session | null = null;
 
 /** With LOOPLINE_BENCH_CPU_PROFILE set, each phase is also profiled (what keeps this thread busy). */
 function startProfile(): void {
-  profiler = new Session();
+  // Loaded here, not with the extension: only a bench profiling run needs the inspector.
+  const { Session: InspectorSession } = process.getBuiltinModule('node:inspector') as typeof import('node:inspector');
+  profiler = new InspectorSession();
   profiler.connect();
   profiler.post('Profiler.enable', () => profiler?.post('Profiler.start'));
 }

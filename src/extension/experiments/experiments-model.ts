@@ -1,4 +1,4 @@
-import { digitsFor, formatAgo, formatBytes, formatDateTime, formatDuration, formatExact, formatNumber } from '../../shared/display-format.ts';
+import { digitsFor, formatRunCount, formatAgo, formatBytes, formatDateTime, formatDuration, formatExact, formatNumber } from '../../shared/display-format.ts';
 import { STATUS_ICON, statusWord } from '../../shared/run-status.ts';
 import { listArtifactDir } from '../../core/store/artifact-files.ts';
 import type { RunStore } from '../../core/store/run-store.ts';
@@ -268,7 +268,7 @@ export class ExperimentsModel {
         return {
           id: `exp:${node.ref.id}#${node.experiment.id}`,
           label: node.experiment.name,
-          description: `${node.runCount} run${node.runCount === 1 ? '' : 's'}`,
+          description: formatRunCount(node.runCount),
           tooltip: `Experiment ${node.experiment.name} (id ${node.experiment.id})`,
           icon: 'beaker',
           collapsible: 'collapsed',

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { formatRunCount } from '../../shared/display-format.ts';
 import type { WorkspaceStore, WorkspaceStores } from '../workspace-stores.ts';
 import { parseFirstChartHint, type FirstChartHint } from '../../protocol/compare-protocol.ts';
 import { CompareSession, type FirstChartMemory } from './compare-session.ts';
@@ -48,7 +49,7 @@ export class ComparePanel implements vscode.Disposable {
   }
 
   static show(ctx: vscode.ExtensionContext, ws: WorkspaceStore, runIds: string[], openRun: (ws: WorkspaceStore, id: string) => void): ComparePanel {
-    const title = `Compare ${runIds.length} run${runIds.length === 1 ? '' : 's'}`;
+    const title = `Compare ${formatRunCount(runIds.length)}`;
     if (ComparePanel.current) {
       const cur = ComparePanel.current;
       cur.panel.title = title;

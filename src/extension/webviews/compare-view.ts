@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { formatRunCount } from '../../shared/display-format.ts';
 import type { WorkspaceStore } from '../workspace-stores.ts';
 import { CompareSession } from './compare-session.ts';
 import { renderWebview, webviewOptions } from './webview-resources.ts';
@@ -39,7 +40,7 @@ export class CompareViewProvider implements vscode.WebviewViewProvider, vscode.D
       this.pending = { ws, runIds };
       return;
     }
-    this.view.description = `${runIds.length} run${runIds.length === 1 ? '' : 's'}`;
+    this.view.description = formatRunCount(runIds.length);
     if (this.session) this.session.setRuns(ws, runIds);
     else this.session = new CompareSession(this.view.webview, ws, runIds, 'inline', { openRun: this.openRun });
   }

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { LooplineError } from '../../core/errors.ts';
 import { ReadCancelled, type ReadChannel } from '../../core/store/store-reader.ts';
 import { parseTableToHost, TABLE_CHUNK_ROWS, TABLE_FIRST_ROWS, type ExtraAggregate, type HostToTable, type TableToHost } from '../../protocol/table-protocol.ts';
-import { log } from '../log.ts';
+import { errorMessage, log } from '../log.ts';
 import type { WorkspaceStore } from '../workspace-stores.ts';
 import { renderWebview, webviewOptions } from './webview-resources.ts';
 
@@ -180,7 +180,7 @@ export class ExperimentTablePanel implements vscode.Disposable {
               if (!this.loading) this.sendInit();
               return;
             }
-            this.post({ type: 'error', message: `Could not read the ${aggregate} values: ${err instanceof Error ? err.message : String(err)}` });
+            this.post({ type: 'error', message: `Could not read the ${aggregate} values: ${errorMessage(err)}. Show "last" values, or close and reopen the table.` });
           });
         return;
       }

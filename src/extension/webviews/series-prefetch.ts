@@ -59,13 +59,13 @@ export class SeriesPrefetch {
   }
 
   /** Whether the read under way (or done) is this one. */
-  isFor(feed: SeriesFeed, key: string, xAxis: XAxisMode, buckets: number): boolean {
+  private isFor(feed: SeriesFeed, key: string, xAxis: XAxisMode, buckets: number): boolean {
     const p = this.pending;
     return p !== null && p.feed === feed && p.key === key && p.xAxis === xAxis && p.buckets === buckets;
   }
 
   /** This read's answer if it has already come (taken, once), else undefined: it can go out with `init`. */
-  takeIfDone(feed: SeriesFeed, key: string, xAxis: XAxisMode, buckets: number): SeriesMsg[] | undefined {
+  private takeIfDone(feed: SeriesFeed, key: string, xAxis: XAxisMode, buckets: number): SeriesMsg[] | undefined {
     const value = this.isFor(feed, key, xAxis, buckets) ? this.pending!.value : undefined;
     if (value) this.pending = null;
     return value;
