@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -405,10 +405,13 @@ test('a container trial taken over after its launcher died is stopped by cancel:
     return;
   }
   const p = project();
+  // Killed in `finally`: a launcher left running after a failed wait would keep this file from ending.
+  const spawned: ChildProcess[] = [];
   try {
     const env = { ...process.env, DOCKER_HOST: engine.dockerHost };
     const cmd = ['sh', '-c', 'trap "exit 143" TERM; echo started {x}; while true; do sleep 0.2; done'];
     const launcher = spawn(CLI, ['sweep', '--param', 'x=1', '--container', '--image', engine.busyboxImage, '--network', 'none', '--', ...cmd], { cwd: p.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    spawned.push(launcher);
     let out = '';
     launcher.stdout.on('data', (c) => (out += c));
     launcher.stderr.on('data', (c) => (out += c));
@@ -430,11 +433,15 @@ test('a container trial taken over after its launcher died is stopped by cancel:
 
     // A new launcher takes the trial over (its container runs on) and follows it.
     const resume = spawn(CLI, ['queue', 'resume'], { cwd: p.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    spawned.push(resume);
     let resumed = '';
     resume.stdout.on('data', (c) => (resumed += c));
     resume.stderr.on('data', (c) => (resumed += c));
     const resumeDone = new Promise<number | null>((r) => resume.on('close', r));
-    await waitFor('the trial to be taken over', () => resumed.includes('following its container'));
+    // A loaded CI machine can take over 30 s to inspect the container and take the trial over.
+    await waitFor('the trial to be taken over', () => resumed.includes('following its container'), 90_000).catch((err: Error) => {
+      throw new Error(`${err.message}; queue resume said:\n${resumed}`);
+    });
 
     const cancel = await runCli(['queue', 'cancel', trialId], { cwd: p.dir, env: { DOCKER_HOST: engine.dockerHost } });
     assert.equal(cancel.code, 0, cancel.stderr);
@@ -450,6 +457,7 @@ test('a container trial taken over after its launcher died is stopped by cancel:
       store.close();
     }
   } finally {
+    for (const c of spawned) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     p.cleanup();
   }
 });
