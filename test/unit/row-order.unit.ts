@@ -2,7 +2,7 @@
 // a column header — ascending, descending, missing values last, ties in their previous order.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { identityOrder, positionsOf, sortRows } from '../../webview-ui/table/row-order.ts';
+import { identityOrder, positionsOf, receivedRows, sortRows, WARM_ROUNDS, warmOrderRound } from '../../webview-ui/table/row-order.ts';
 
 const keysOf = (xs: number[]) => Float64Array.from(xs);
 
@@ -86,4 +86,21 @@ test('keys that share their high bits (timestamps, values a hair apart, long and
 test('positions map each row to its place in the order', () => {
   const pos = positionsOf(Uint32Array.from([2, 0]), 3);
   assert.deepEqual([...pos], [1, -1, 0]);
+});
+
+test("a filter's answer keeps its order and only the rows received so far (the rest are still streaming)", () => {
+  const matched = Uint32Array.from([7, 2, 9, 0, 4]);
+  assert.deepEqual([...receivedRows(matched, 5)], [2, 0, 4]);
+  assert.deepEqual([...receivedRows(matched, 10)], [7, 2, 9, 0, 4]);
+  assert.deepEqual([...receivedRows(matched, 0)], []);
+});
+
+test('warming the ordering code up changes no later sort (it works on made-up keys of its own)', () => {
+  const keys = keysOf([0.3, NaN, -2, 0.3, 7, 1e-9]);
+  const rows = Uint32Array.from([5, 4, 3, 2, 1, 0]);
+  const before = [...sortRows(rows, keys, 'desc')];
+  for (let r = 0; r < WARM_ROUNDS; r++) warmOrderRound(r);
+  assert.deepEqual([...sortRows(rows, keys, 'desc')], before);
+  assert.deepEqual(before, expected([...rows], keys, 'desc'));
+  assert.deepEqual([...rows], [5, 4, 3, 2, 1, 0], 'the rows given are not reordered in place');
 });

@@ -338,6 +338,67 @@ describe('Experiment Table webview', () => {
     await page.locator('[data-column-id="params.lr"] .sort-button').click();
   });
 
+  it('a sort keeps every cell, tooltip and selection with its run: the rows in view at once, the rows just below them after that frame', async () => {
+    const { page } = h;
+    const acc = await column(page, 'metrics.accuracy');
+    // Two runs selected in the original order; what each rendered run shows, with its accuracy tooltip.
+    const row = (i: number) => page.locator(`.grid-body [role=row][aria-rowindex="${i + 2}"]`);
+    await row(2).click();
+    await row(9).click({ modifiers: ['Control'] });
+    await nextFrame(page);
+    const tips = () =>
+      page.evaluate((col) => {
+        const out: Record<string, string> = {};
+        for (const r of document.querySelectorAll<HTMLElement>('.grid-body [role=row]:not([hidden])')) {
+          const name = document.getElementById(r.getAttribute('aria-owns')!)!.textContent!;
+          out[name] = r.querySelector<HTMLElement>(`[aria-colindex="${col + 1}"]`)?.title ?? '';
+        }
+        return out;
+      }, acc);
+    const before = new Map((await shownRows(page)).map((r) => [r.cells[0]!, r]));
+    const tipsBefore = await tips();
+    assert.ok(before.size > 30, `${before.size} rows rendered`);
+
+    // The click, and in the same task (before any frame) the rows the page shows.
+    const atOnce = await page.evaluate(() => {
+      document.querySelector<HTMLElement>('[data-column-id="metrics.accuracy"] .sort-button')!.click();
+      return [...document.querySelectorAll<HTMLElement>('.grid-body [role=row]:not([hidden])')].map((r) => ({
+        rowIndex: Number(r.getAttribute('aria-rowindex')),
+        name: document.getElementById(r.getAttribute('aria-owns')!)!.textContent,
+      }));
+    });
+    const logged = Array.from({ length: N }, (_, i) => i).filter((i) => accuracy(i) !== null);
+    const missing = Array.from({ length: N }, (_, i) => i).filter((i) => accuracy(i) === null);
+    const asc = [...[...logged].sort((a, b) => accuracy(a)! - accuracy(b)! || a - b), ...missing].map(runName);
+    assert.ok(atOnce.length >= 30, `the rows in view are painted with the click (${atOnce.length})`);
+    for (const r of atOnce) assert.equal(r.name, asc[r.rowIndex - 2], `row ${r.rowIndex} right at once`);
+
+    await nextFrame(page);
+    const after = await shownRows(page);
+    assert.ok(after.length > atOnce.length, `the rows below the view follow (${atOnce.length} -> ${after.length})`);
+    const tipsAfter = await tips();
+    const selected = new Set([runName(2), runName(9)]);
+    after.forEach((r, i) => {
+      assert.equal(r.rowIndex, i + 2);
+      assert.equal(r.cells[0], asc[i], `row ${i + 2}`);
+      const was = before.get(r.cells[0]!) ?? null;
+      // A run that was not rendered before (further down): its accuracy is the one it logged.
+      if (was) assert.deepEqual(r.cells, was.cells, `${r.cells[0]} keeps its cells`);
+      else assert.equal(r.cells[acc], String(accuracy(Number(r.cells[0]!.slice(4))) ?? ''));
+      if (was) assert.equal(tipsAfter[r.cells[0]!], tipsBefore[r.cells[0]!], `${r.cells[0]} keeps its tooltip`);
+      assert.equal(r.selected, selected.has(r.cells[0]!), `${r.cells[0]} selected: ${selected.has(r.cells[0]!)}`);
+    });
+    assert.equal((await page.textContent('.compare-button'))?.trim(), 'Compare 2 runs');
+
+    // Back to the original order, nothing selected.
+    await page.locator('[data-column-id="metrics.accuracy"] .sort-button').click();
+    await page.locator('[data-column-id="metrics.accuracy"] .sort-button').click();
+    await page.locator('[role=grid]').press('Escape');
+    await nextFrame(page);
+    assert.equal((await shownRows(page))[0]!.cells[0], runName(0));
+    assert.ok((await shownRows(page)).every((r) => !r.selected));
+  });
+
   it('filters through the host with MLflow syntax and shows its errors inline', async () => {
     const { page } = h;
     const before = (await h.posted()).length;

@@ -13,6 +13,8 @@ interface HeaderCell {
   indicator: HTMLSpanElement;
   aggregate: HTMLButtonElement | null;
   handle: HTMLDivElement;
+  /** The sort and aggregate its elements show ('' before the first update). */
+  shown: string;
 }
 
 const NEXT_SORT: Record<GridColumn['sort'], string> = { none: 'ascending', ascending: 'descending', descending: 'unsorted' };
@@ -42,7 +44,8 @@ export class GridHeader {
   }
 
   build(columns: GridColumn[]): void {
-    this.widths = columns.map((c) => c.width);
+    // Set by update() below, with each handle's aria-valuenow.
+    this.widths = [];
     this.cells = columns.map((c, i) => {
       const cell = document.createElement('div');
       cell.className = `grid-hcell${c.numeric ? ' num' : ''}${i === 0 ? ' frozen' : ''}`;
@@ -84,17 +87,24 @@ export class GridHeader {
       }
       const handle = this.buildHandle(i, c.label);
       cell.append(handle);
-      return { cell, sort, indicator, aggregate, handle };
+      return { cell, sort, indicator, aggregate, handle, shown: '' };
     });
     this.row.replaceChildren(...this.cells.map((h) => h.cell));
     this.update(columns);
   }
 
-  /** Patches sort state and aggregates (same columns as built). */
+  /** Patches sort state and aggregates (same columns as built); headers whose state did not change are not touched. */
   update(columns: GridColumn[]): void {
     columns.forEach((c, i) => {
       const h = this.cells[i];
       if (!h) return;
+      if (this.widths[i] !== c.width) {
+        this.widths[i] = c.width;
+        h.handle.setAttribute('aria-valuenow', String(c.width));
+      }
+      const shown = `${c.sort}\u0000${c.aggregate}`;
+      if (h.shown === shown) return;
+      h.shown = shown;
       h.cell.setAttribute('aria-sort', c.sort);
       h.indicator.textContent = c.sort === 'ascending' ? '▲' : c.sort === 'descending' ? '▼' : '';
       const what = `${c.caption ? `${c.caption} ` : ''}${c.label}${c.aggregate ? ` (${c.aggregate})` : ''}`;
@@ -105,8 +115,6 @@ export class GridHeader {
         h.aggregate.title = `Showing the ${c.aggregate} value of ${c.label}: click for the next of last, min, max`;
         h.aggregate.setAttribute('aria-label', `${c.label}: ${c.aggregate} value. Switch between last, min and max`);
       }
-      this.widths[i] = c.width;
-      h.handle.setAttribute('aria-valuenow', String(c.width));
     });
   }
 

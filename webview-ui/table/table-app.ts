@@ -10,7 +10,7 @@ import { clampColumnWidth, columnWidth } from './column-layout.ts';
 import { AggregateSwitch } from './aggregate-switch.ts';
 import type { VscodeButton } from './elements.ts';
 import { FilterBox } from './filter-box.ts';
-import { identityOrder, positionsOf, sortRows } from './row-order.ts';
+import { identityOrder, positionsOf, receivedRows, sortRows, WARM_ROUNDS, warmOrderRound } from './row-order.ts';
 import { RowSelection } from './row-selection.ts';
 import { NAME_COLUMN, TableData, type ColumnDef } from './table-data.ts';
 import { emptyViewState, parseViewState, type TableViewState } from './table-state.ts';
@@ -25,6 +25,20 @@ type AggregateMsg = Extract<HostToTable, { type: 'aggregateRows' }>;
 export const MAX_COMPARE = 100;
 const AGGREGATES: readonly MetricAggregate[] = ['last', 'min', 'max'];
 const SCROLL_SAVE_MS = 200;
+
+let warmed = false;
+/** Once per page, as the first rows are in, in idle time: see `warmOrderRound`. */
+function warmSoon(): void {
+  if (warmed) return;
+  warmed = true;
+  const idle = (f: () => void) => (typeof requestIdleCallback === 'function' ? requestIdleCallback(f, { timeout: 500 }) : setTimeout(f, 20));
+  let round = 0;
+  const next = () => {
+    warmOrderRound(round++);
+    if (round < WARM_ROUNDS) idle(next);
+  };
+  idle(next);
+}
 
 export class TableApp {
   private readonly host: TableHost;
@@ -72,7 +86,7 @@ export class TableApp {
       cleared: () => {
         this.state.filter = '';
         this.filterRows = null;
-        this.applyOrder();
+        this.applyOrder(this.activeRunId(), true);
         this.save();
       },
     });
@@ -146,8 +160,8 @@ export class TableApp {
         if (!this.filter.isLatest(msg.requestId)) return;
         this.filter.answered(msg.error);
         if (msg.error === null) {
-          this.filterRows = msg.rows ? Uint32Array.from(msg.rows) : null;
-          this.applyOrder();
+          this.filterRows = msg.rows instanceof Uint32Array ? msg.rows : msg.rows ? Uint32Array.from(msg.rows) : null;
+          this.applyOrder(this.activeRunId(), true);
           this.grid.scrollTo(this.pendingScroll ?? 0);
           this.pendingScroll = null;
         }
@@ -192,6 +206,7 @@ export class TableApp {
     }
     // Selected runs and the sorted column may be in rows still to come: check once all are here.
     if (msg.done) this.dropVanished();
+    warmSoon();
     this.aggregateSwitch.value = this.state.defaultAggregate;
 
     // A saved view that shows min or max asks for them at once (its cells say they are loading).
@@ -395,32 +410,26 @@ export class TableApp {
     if (!col) return;
     const cur = this.state.sort?.columnId === col.id ? this.state.sort.dir : null;
     this.state.sort = cur === null ? { columnId: col.id, dir: 'asc' } : cur === 'asc' ? { columnId: col.id, dir: 'desc' } : null;
-    this.applyOrder();
+    this.applyOrder(this.activeRunId(), true);
     this.updateColumns(false);
     this.save();
   }
 
-  /** Rebuilds the display order from the filter and the sort, keeping the active run active. */
-  private applyOrder(activeRunId: string | null = this.activeRunId()): void {
+  /**
+   * Rebuilds the display order from the filter and the sort, keeping the active run active.
+   * `answer`: the user is waiting for this order (a sort or a filter): the rows in view first.
+   */
+  private applyOrder(activeRunId: string | null = this.activeRunId(), answer = false): void {
     const data = this.data;
     if (!data) return;
-    let base: Uint32Array;
-    if (this.filterRows) {
-      // Rows not received yet (still streaming) are left out until they are.
-      const n = data.rowCount;
-      let k = 0;
-      const rows = new Uint32Array(this.filterRows.length);
-      for (const r of this.filterRows) if (r < n) rows[k++] = r;
-      base = rows.subarray(0, k);
-    } else {
-      base = identityOrder(data.rowCount);
-    }
+    // Rows not received yet (still streaming) are left out of a filter's answer until they are.
+    const base = this.filterRows ? receivedRows(this.filterRows, data.rowCount) : identityOrder(data.rowCount);
     const sortCol = this.state.sort ? data.column(this.state.sort.columnId) : undefined;
     this.order = sortCol ? sortRows(base, data.sortKeys(sortCol, this.aggregateOf(sortCol)), this.state.sort!.dir) : base;
     this.positions = null;
     const activeRow = activeRunId === null ? undefined : data.rowOf(activeRunId);
     const activeView = activeRow === undefined ? -1 : this.positionOf(activeRow);
-    this.grid.refresh();
+    this.grid.refresh(answer);
     this.grid.setActive(activeView, false);
     this.updateEmptyMessage();
     this.updateCompareButton();

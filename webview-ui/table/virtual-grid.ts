@@ -5,7 +5,9 @@ import { GridHeader, type HeaderResizeEvents } from './grid-header.ts';
  * Rows are virtualised vertically (only the rows in view plus a small overscan are in the DOM) and
  * columns horizontally (a row holds cells for the columns in view plus overscan). Row elements are
  * recycled: a row leaving the window is reused for one entering it, and only rows whose position
- * changed are redrawn. The first column is frozen: its cells live in one sticky pane (one sticky
+ * changed are redrawn. A new order (sort, filter) keeps every row element where it is and rewrites
+ * only the cells whose text changed; the cells' last texts are kept here, so nothing is read back
+ * from the DOM. The first column is frozen: its cells live in one sticky pane (one sticky
  * element, not one per row, which keeps scrolling cheap) and belong to their rows through aria-owns.
  * Cells get their text through text nodes (never HTML). Events are delegated: one listener per kind
  * on the header, the body and the grid, none per cell.
@@ -57,10 +59,20 @@ interface PoolRow {
   texts: Text[];
   /** The column each cell shows. */
   cols: number[];
+  /** What each cell shows: its text, null when missing (the 'missing' class), undefined when unknown. */
+  shown: Array<string | null | undefined>;
+  /** Each cell's title ('' for none). */
+  tips: string[];
   /** Position shown; -1: to be painted; -2: hidden. */
   view: number;
+  /** Its position is right but its cells are to be read again (the order or the values changed). */
+  dirty: boolean;
   /** The column layout its cells are set up for. */
   layout: number;
+  /** Position its transform and aria-rowindex are set for (-1: none). */
+  placed: number;
+  selected: boolean;
+  active: boolean;
 }
 
 const ACTIVE_ROW_ID = 'loopline-table-active-row';
@@ -86,6 +98,9 @@ export class VirtualGrid {
   private colLast = 0;
   private layoutVersion = 0;
   private active = -1;
+  private bodyHeight = '';
+  /** Until the next frame is done, render() paints only the rows in view (see refresh). */
+  private overscanLater = false;
   private readonly source: GridSource;
   private readonly events: GridEvents;
 
@@ -191,7 +206,7 @@ export class VirtualGrid {
     this.layoutVersion++;
     for (const r of this.pool) {
       r.cols.fill(-1);
-      if (r.view >= 0) r.view = -1;
+      r.dirty = true;
     }
     this.windowLeft = -1;
     this.render();
@@ -203,13 +218,33 @@ export class VirtualGrid {
     this.header.update(columns);
   }
 
-  /** Re-read every shown row (after the order, the row count or the cell values changed). */
-  refresh(): void {
+  /**
+   * Re-read every shown row (after the order, the row count or the cell values changed).
+   * `overscanLater`: a new order the user waits for (a sort, a filter): only the rows in view are
+   * painted now; the rows kept just outside it (for smooth scrolling) are hidden until the frame
+   * that shows the new order is done, then painted. That is ~15-25% fewer cells to lay out and
+   * paint before the user sees the answer.
+   */
+  refresh(overscanLater = false): void {
     const n = this.source.rowCount();
     this.root.setAttribute('aria-rowcount', String(n + 1));
-    this.body.style.height = `${n * ROW_HEIGHT}px`;
-    for (const r of this.pool) if (r.view >= 0) r.view = -1;
+    // Writing the same height would still lay the body out again.
+    const height = `${n * ROW_HEIGHT}px`;
+    if (this.bodyHeight !== height) {
+      this.bodyHeight = height;
+      this.body.style.height = height;
+    }
+    for (const r of this.pool) r.dirty = true;
     if (this.active >= n) this.active = n - 1;
+    if (overscanLater && !this.overscanLater) {
+      this.overscanLater = true;
+      requestAnimationFrame(() =>
+        setTimeout(() => {
+          this.overscanLater = false;
+          this.render();
+        }, 0),
+      );
+    }
     this.render();
   }
 
@@ -302,17 +337,21 @@ export class VirtualGrid {
   render(): void {
     if (this.scrollLeft !== this.windowLeft) {
       this.windowLeft = this.scrollLeft;
-      if (this.updateColumnWindow(this.scrollLeft)) for (const r of this.pool) if (r.view >= 0) r.view = -1;
+      if (this.updateColumnWindow(this.scrollLeft)) for (const r of this.pool) r.dirty = true;
     }
     const n = this.source.rowCount();
     const [first0, last0] = this.visibleRange();
-    const first = Math.max(0, first0 - OVERSCAN);
-    const last = Math.min(n - 1, last0 + OVERSCAN);
+    const first = Math.max(0, first0 - (this.overscanLater ? 0 : OVERSCAN));
+    const last = Math.min(n - 1, last0 + (this.overscanLater ? 0 : OVERSCAN));
     const shown = new Uint8Array(Math.max(0, last - first + 1));
     const free: PoolRow[] = [];
     for (const r of this.pool) {
-      if (r.view >= first && r.view <= last) shown[r.view - first] = 1;
-      else free.push(r);
+      if (r.view >= first && r.view <= last) {
+        shown[r.view - first] = 1;
+        if (r.dirty) this.paintRow(r, r.view);
+      } else if (r.view >= 0 && !r.dirty && this.overscanLater) {
+        // In the overscan, showing what is still right: kept as it is.
+      } else free.push(r);
     }
     for (let v = first; v <= last; v++) {
       if (shown[v - first]) continue;
@@ -324,8 +363,14 @@ export class VirtualGrid {
         r.view = -2;
         r.el.hidden = true;
         r.cells[0]!.hidden = true;
-        r.el.removeAttribute('id');
         r.el.removeAttribute('aria-rowindex');
+        r.placed = -1;
+        if (r.active) {
+          r.active = false;
+          r.el.classList.remove('active');
+          r.cells[0]!.classList.remove('active');
+          r.el.removeAttribute('id');
+        }
       }
     }
     if (this.active >= first && this.active <= last) this.root.setAttribute('aria-activedescendant', ACTIVE_ROW_ID);
@@ -336,12 +381,13 @@ export class VirtualGrid {
     const el = document.createElement('div');
     el.className = 'grid-row';
     el.setAttribute('role', 'row');
+    el.setAttribute('aria-selected', 'false');
     const frozenCell = this.newCell();
     frozenCell.id = `loopline-table-frozen-${this.pool.length}`;
     el.setAttribute('aria-owns', frozenCell.id);
     this.body.append(el);
     this.frozen.append(frozenCell);
-    const row: PoolRow = { el, cells: [frozenCell], texts: [frozenCell.firstChild as Text], cols: [-1], view: -1, layout: -1 };
+    const row: PoolRow = { el, cells: [frozenCell], texts: [frozenCell.firstChild as Text], cols: [-1], shown: [undefined], tips: [''], view: -1, dirty: true, layout: -1, placed: -1, selected: false, active: false };
     this.pool.push(row);
     return row;
   }
@@ -362,11 +408,15 @@ export class VirtualGrid {
       r.cells.push(cell);
       r.texts.push(cell.firstChild as Text);
       r.cols.push(-1);
+      r.shown.push(undefined);
+      r.tips.push('');
     }
     while (r.cells.length > want) {
       r.cells.pop()!.remove();
       r.texts.pop();
       r.cols.pop();
+      r.shown.pop();
+      r.tips.pop();
     }
     for (let k = 0; k < want; k++) {
       const c = k === 0 ? 0 : this.colFirst + k - 1;
@@ -379,6 +429,8 @@ export class VirtualGrid {
       cell.style.width = `${col.width}px`;
       if (k > 0) cell.style.left = `${this.lefts[c]}px`;
       delete cell.dataset.status;
+      // The class name was reset ('missing' with it): the text is written again too.
+      r.shown[k] = undefined;
     }
     r.layout = this.layoutVersion;
   }
@@ -390,29 +442,36 @@ export class VirtualGrid {
    */
   private paintRow(r: PoolRow, view: number): void {
     if (r.layout !== this.layoutVersion) this.layoutCells(r);
+    if (r.view === -2 || r.placed === -1) {
+      r.el.hidden = false;
+      r.cells[0]!.hidden = false;
+    }
     r.view = view;
-    r.el.hidden = false;
-    r.cells[0]!.hidden = false;
-    const y = `translateY(${view * ROW_HEIGHT}px)`;
-    if (r.el.style.transform !== y) {
+    r.dirty = false;
+    if (r.placed !== view) {
+      r.placed = view;
+      const y = `translateY(${view * ROW_HEIGHT}px)`;
       r.el.style.transform = y;
       r.cells[0]!.style.transform = y;
+      r.el.setAttribute('aria-rowindex', String(view + 2));
     }
-    const index = String(view + 2);
-    if (r.el.getAttribute('aria-rowindex') !== index) r.el.setAttribute('aria-rowindex', index);
     for (let k = 0; k < r.cells.length; k++) {
       const c = r.cols[k]!;
       const text = this.source.cell(view, c);
-      const cell = r.cells[k]!;
-      const node = r.texts[k]!;
-      if (node.nodeValue !== (text ?? '')) node.nodeValue = text ?? '';
-      cell.classList.toggle('missing', text === null);
-      const tip = this.source.tooltip(view, c) ?? '';
-      if (cell.title !== tip) {
-        if (tip) cell.title = tip;
-        else cell.removeAttribute('title');
+      const was = r.shown[k];
+      if (was !== text) {
+        const cell = r.cells[k]!;
+        if (was === undefined || (was === null) !== (text === null)) cell.classList.toggle('missing', text === null);
+        r.texts[k]!.nodeValue = text ?? '';
+        r.shown[k] = text;
+        if (this.columns[c]!.status) cell.dataset.status = text ?? '';
       }
-      if (this.columns[c]!.status && cell.dataset.status !== (text ?? '')) cell.dataset.status = text ?? '';
+      const tip = this.source.tooltip(view, c) ?? '';
+      if (r.tips[k] !== tip) {
+        r.tips[k] = tip;
+        if (tip) r.cells[k]!.title = tip;
+        else r.cells[k]!.removeAttribute('title');
+      }
     }
     this.paintState(r);
   }
@@ -420,13 +479,19 @@ export class VirtualGrid {
   private paintState(r: PoolRow): void {
     const selected = this.source.selected(r.view);
     const active = r.view === this.active;
-    for (const el of [r.el, r.cells[0]!]) {
-      el.classList.toggle('selected', selected);
-      el.classList.toggle('active', active);
+    if (selected !== r.selected) {
+      r.selected = selected;
+      r.el.classList.toggle('selected', selected);
+      r.cells[0]!.classList.toggle('selected', selected);
+      r.el.setAttribute('aria-selected', String(selected));
     }
-    if (r.el.getAttribute('aria-selected') !== String(selected)) r.el.setAttribute('aria-selected', String(selected));
-    if (active) r.el.id = ACTIVE_ROW_ID;
-    else if (r.el.id) r.el.removeAttribute('id');
+    if (active !== r.active) {
+      r.active = active;
+      r.el.classList.toggle('active', active);
+      r.cells[0]!.classList.toggle('active', active);
+      if (active) r.el.id = ACTIVE_ROW_ID;
+      else r.el.removeAttribute('id');
+    }
   }
 
   private setHovered(r: PoolRow | null): void {
