@@ -177,7 +177,12 @@ const webviewApps = ['compare', 'table', 'run-detail', 'data-profile', 'evaluati
 });
 const webviews = webviewApps.length
   ? {
-      entryPoints: Object.fromEntries(webviewApps.map((app) => [app, `webview-ui/${app}/main.ts`])),
+      entryPoints: {
+        ...Object.fromEntries(webviewApps.map((app) => [app, `webview-ui/${app}/main.ts`])),
+        // Loaded by the Compare and Run Details pages after their first chart (webview-ui/shared/page-library.ts).
+        'chart-engine': 'webview-ui/shared/chart-engine.ts',
+        elements: 'webview-ui/shared/vscode-elements-register.ts',
+      },
       outdir: 'dist/webview',
       bundle: true,
       platform: 'browser',

@@ -224,6 +224,10 @@ interface FirstChart {
   prefetched: boolean;
   /** The series came with init (read as the panel opened, at the remembered width). */
   withInit: boolean;
+  /** init was posted as the panel opened (delivered at the page's load), not in answer to `ready`. */
+  pushed: boolean;
+  /** Page clock: the panel's script arrived -> init delivered. */
+  scriptToInitMs: number;
   /** Node clock: `ready` received -> init (with the series, when in) built and serialised. */
   readyToPostedMs: number;
   bytes: number;
@@ -238,6 +242,11 @@ interface FirstChart {
  * drawn; its page time is then `window.__looplineDrawnAt`.
  */
 async function deliverAtOnce(page: import('playwright-core').Page, msg: unknown, drawnKey?: string): Promise<{ at: number }> {
+  return deliverSerialised(page, serialiseForPage(msg), drawnKey);
+}
+
+/** A message as VS Code sends it on to the page: JSON text plus its binary buffers. */
+function serialiseForPage(msg: unknown): { text: string; buffers: string[] } {
   const buffers: string[] = [];
   const text = JSON.stringify(msg, (_k, v) => {
     if (v instanceof Float64Array) {
@@ -246,13 +255,17 @@ async function deliverAtOnce(page: import('playwright-core').Page, msg: unknown,
     }
     return v;
   });
+  return { text, buffers };
+}
+
+async function deliverSerialised(page: import('playwright-core').Page, { text, buffers }: { text: string; buffers: string[] }, drawnKey?: string): Promise<{ at: number }> {
   return page.evaluate(
     ([t, b64, key]) => {
       const fromBase64 = (Uint8Array as unknown as { fromBase64?: (b: string) => Uint8Array }).fromBase64;
       const bufs = (b64 as string[]).map((b) => (fromBase64 ? fromBase64(b) : Uint8Array.from(atob(b), (c) => c.charCodeAt(0))).buffer);
       const m = JSON.parse(t as string, (_k, v) => (v && typeof v === 'object' && '__f64' in v ? new Float64Array(bufs[v.__f64]!) : v));
-      window.postMessage(m, '*');
-      if (key) {
+      const watch = () => {
+        if (!key) return;
         const drawn = () => {
           // The chart card says when its data was first drawn (by chart.js, or first by the quick paint).
           const card = document.querySelector(`.chart-card[data-metric="${CSS.escape(key as string)}"]`) as HTMLElement | null;
@@ -264,7 +277,22 @@ async function deliverAtOnce(page: import('playwright-core').Page, msg: unknown,
           } else requestAnimationFrame(drawn);
         };
         requestAnimationFrame(drawn);
+      };
+      // As VS Code: a page that has not loaded yet gets the message at its load event.
+      const w = window as any;
+      if (w.__looplineHeld && !w.__looplineLoaded) {
+        return new Promise<{ at: number }>((resolve) =>
+          w.__looplineHeld.push([
+            m,
+            (at: number) => {
+              watch();
+              resolve({ at });
+            },
+          ]),
+        );
       }
+      window.postMessage(m, '*');
+      watch();
       return { at: performance.now() };
     },
     [text, buffers, drawnKey ?? null] as const,
@@ -277,12 +305,13 @@ async function deliverAtOnce(page: import('playwright-core').Page, msg: unknown,
  * process plays the extension as CompareSession does, from the moment the page starts loading (as
  * the panel is created): the read worker boots and `init` is read from the store; with
  * `remembered` (the last page's widths, as the panel's memory keeps them) the first chart is read
- * at once and goes out with `init` if it is in by `ready` and the page is as wide; otherwise it is
- * read from `ready` (the page's width hint) and the first `requestSeries` takes that answer
- * (`readAhead` false: only when the chart asks). Messages
- * leave the page as they are posted (a binding, as VS Code's postMessage) and reach it as VS Code
- * delivers them (JSON text plus binary buffers), so page work that overlaps the host's read is
- * neither counted twice nor hidden.
+ * at once. `init` is posted as soon as that read is in (with it), or at once without a memory,
+ * and reaches the page as VS Code delivers what is posted before a page has loaded: at its `load`
+ * event. If the page says `ready` first, init answers it. A page not as wide as the remembered one
+ * asks for its chart; that read starts with `ready` (its width hint) and the request takes it
+ * (`readAhead` false: only when the chart asks). Messages leave the page as they are posted (a
+ * binding, as VS Code's postMessage) and reach it as VS Code delivers them (JSON text plus binary
+ * buffers), so page work that overlaps the host's read is neither counted twice nor hidden.
  *
  * `reader`: a new read worker for this chart, as on a first open in the editor: booted (the
  * extension boots a store's read worker 2 s after opening the store) but its SQLite connection has
@@ -292,21 +321,59 @@ async function deliverAtOnce(page: import('playwright-core').Page, msg: unknown,
 async function firstChart(store: RunStore, runIds: string[], naive: boolean, reader?: StoreReader, readAhead = true, remembered?: FirstChartHint): Promise<FirstChart> {
   const channel = reader?.channel() ?? reads;
   const feed = new SeriesFeed(store);
-  const t = { readyAt: 0, initAt: 0, requestAt: 0, seriesAt: 0, hostInitMs: 0, hostMs: 0, bytes: 0, points: 0, key: '', prefetched: false, withInit: false, readStart: 0, readyToPostedMs: 0, readDoneAt: 0, readyHostAt: 0 };
+  const t = { readyAt: 0, initAt: 0, requestAt: 0, seriesAt: 0, hostInitMs: 0, hostMs: 0, bytes: 0, points: 0, key: '', prefetched: false, withInit: false, readStart: 0, readyToPostedMs: 0, readDoneAt: 0, readyHostAt: 0, pushed: false };
   const prefetch = new SeriesPrefetch();
   let answered!: () => void;
   let failed!: (err: unknown) => void;
   const seriesDelivered = new Promise<void>((resolve, reject) => ((answered = resolve), (failed = reject)));
   let requested = false;
+  /** Settles when the series the chart asked for (not the one init brought) was delivered. */
+  let requestDone: Promise<void> | undefined;
   let init!: CompareInit;
+  let ready = false;
+  let pushedInit: CompareInit | null = null;
+  // What is posted as the panel opens goes into the page once its document exists (and waits there
+  // for its load event, as VS Code holds it).
+  let docPage: import('playwright-core').Page | null = null;
+  const beforeDocument: Array<(page: import('playwright-core').Page) => void> = [];
+  const whenDocument = (deliver: (page: import('playwright-core').Page) => void) => (docPage ? deliver(docPage) : beforeDocument.push(deliver));
+  /** init (with the series when in) was delivered: the series part of the wait is over. */
+  const initDelivered = (message: CompareInit, at: number) => {
+    t.initAt = at;
+    const withSeries = message.firstSeries;
+    if (!withSeries) return;
+    t.withInit = true;
+    t.prefetched = true;
+    t.requestAt = t.initAt;
+    t.seriesAt = t.initAt;
+    t.key = withSeries.key;
+    t.bytes = messageBytes(message);
+    t.points = withSeries.series.reduce((n, s) => n + s.steps.length, 0);
+    answered();
+  };
+  // As CompareSession as the panel opens: init goes out at once, or, with the panel's memory, once
+  // the first chart's read (started at once) is in, with it; unless the page said `ready` first.
+  const pushInit = (hint: FirstChartHint | undefined) => {
+    if (ready) return;
+    ready = true;
+    t.pushed = true;
+    const h1 = performance.now();
+    const { message, then } = prefetch.initWithFirstChart(feed, channel, runIds, init, hint);
+    pushedInit = message;
+    const serialised = serialiseForPage(message);
+    t.readyToPostedMs = performance.now() - h1;
+    then();
+    whenDocument((page) => void deliverSerialised(page, serialised, message.firstSeries?.key).then((d) => initDelivered(message, d.at), failed));
+  };
   // As CompareSession when the panel is created, as its page starts loading: init is read from the
   // store, and with the panel's memory the first chart is read at once.
   await reader?.warm();
   const panelCreated = () => {
     const h0 = performance.now();
-    init = toCompareInit(runIds.map((id) => store.getRun(id)), 'panel');
+    init = { ...toCompareInit(runIds.map((id) => store.getRun(id)), 'panel'), initId: 1 };
     t.hostInitMs = performance.now() - h0;
-    if (remembered && !naive && readAhead) {
+    if (naive) return;
+    if (remembered && readAhead) {
       t.readStart = performance.now();
       prefetch.startEarly(feed, channel, runIds, init, remembered);
       void prefetch.current
@@ -314,37 +381,49 @@ async function firstChart(store: RunStore, runIds: string[], naive: boolean, rea
           t.readDoneAt = performance.now();
           t.hostMs = t.readDoneAt - t.readStart;
         })
-        .catch(() => undefined);
-    }
+        .catch(() => undefined)
+        .then(() => pushInit(remembered));
+    } else pushInit(undefined);
+  };
+  const documentStarted = (page: import('playwright-core').Page) => {
+    docPage = page;
+    for (const deliver of beforeDocument.splice(0)) deliver(page);
   };
   const host = async (m: any, page: import('playwright-core').Page, postedAt: number): Promise<void> => {
     if (m.type === 'ready') {
       t.readyAt = postedAt;
       t.readyHostAt = performance.now();
       lastHint = m.firstChart;
+      if (pushedInit) {
+        // As CompareSession: init went out as the panel opened; check the page has it, and read the
+        // first chart now if the page is wider or narrower than the last.
+        const pushed = pushedInit;
+        pushedInit = null;
+        void deliverAtOnce(page, { type: 'initCheck', initId: pushed.initId }).catch(failed);
+        if (readAhead) {
+          const early = prefetch.current;
+          prefetch.readFirstChart(feed, channel, runIds, pushed, m.firstChart);
+          if (prefetch.current && prefetch.current !== early) t.readStart = performance.now();
+        }
+        return;
+      }
+      ready = true;
       const h1 = performance.now();
       // As CompareSession.sendInit: init with the first chart's series when it is in, else the read
       // starts now that the page said how wide its charts are (after init is posted).
       const early = prefetch.current;
       const { message, then } = prefetch.initWithFirstChart(feed, channel, runIds, init, !naive && readAhead ? m.firstChart : undefined);
-      const withSeries = message.firstSeries;
-      const delivered = deliverAtOnce(page, message, withSeries?.key);
+      const delivered = deliverAtOnce(page, message, message.firstSeries?.key);
       t.readyToPostedMs = performance.now() - h1;
       then();
       if (prefetch.current && prefetch.current !== early) t.readStart = performance.now();
-      t.initAt = (await delivered).at;
-      if (withSeries) {
-        t.withInit = true;
-        t.prefetched = true;
-        t.requestAt = t.initAt;
-        t.seriesAt = t.initAt;
-        t.key = withSeries.key;
-        t.bytes = messageBytes(message);
-        t.points = withSeries.series.reduce((n, s) => n + s.steps.length, 0);
-        answered();
-      }
-    } else if (m.type === 'requestSeries' && !requested && !t.withInit) {
+      initDelivered(message, (await delivered).at);
+    } else if (m.type === 'requestSeries' && !requested && !(t.withInit && m.key !== t.key)) {
+      // init's series, if any, was for another width: the chart asked for its own.
+      t.withInit = false;
       requested = true;
+      let done!: () => void;
+      requestDone = new Promise<void>((r) => (done = r));
       t.requestAt = postedAt;
       t.key = m.key;
       // The extension reads, downsamples and serialises (node clock): in the store's read worker
@@ -358,10 +437,11 @@ async function firstChart(store: RunStore, runIds: string[], naive: boolean, rea
       t.bytes = messageBytes(msg);
       t.points = series.reduce((n, s) => n + s.steps.length, 0);
       t.seriesAt = (await deliverAtOnce(page, msg, m.key)).at;
+      done();
       answered();
     }
   };
-  const h = await openWebview('compare', { width: 1200, height: 900, onLoad: panelCreated, onPost: (m, page, at) => void host(m, page, at).catch(failed) });
+  const h = await openWebview('compare', { width: 1200, height: 900, onLoad: panelCreated, onDocumentStart: documentStarted, onPost: (m, page, at) => void host(m, page, at).catch(failed) });
   try {
     await seriesDelivered;
     // The page's clock when the chart with its data was first on a frame (see deliverAtOnce). Read
@@ -373,6 +453,7 @@ async function firstChart(store: RunStore, runIds: string[], naive: boolean, rea
       drawnAt = await h.page.evaluate(() => (window as any).__looplineDrawnAt as number | undefined);
     }
     if (drawnAt === undefined) throw new Error('the first chart was not drawn within 2 minutes');
+    await requestDone;
     let chartJsAt: number | undefined;
     for (const until = Date.now() + 120_000; chartJsAt === undefined && Date.now() < until; ) {
       await new Promise((r) => setTimeout(r, 25));
@@ -393,13 +474,15 @@ async function firstChart(store: RunStore, runIds: string[], naive: boolean, rea
       hostMs: t.hostMs,
       prefetched: t.prefetched,
       withInit: t.withInit,
+      pushed: t.pushed,
+      scriptToInitMs: t.initAt - scriptAt,
       readyToPostedMs: t.readyToPostedMs,
       bytes: t.bytes,
       points: t.points,
     };
     if (process.env.BENCH_VERBOSE) {
       console.error(
-        `first chart ${r.ms.toFixed(0)} ms (page clock): script ${r.scriptMs.toFixed(0)} | ready -> init ${r.readyToInitMs.toFixed(0)} | init -> request ${r.initToRequestMs.toFixed(0)} | request -> series ${r.requestToSeriesMs.toFixed(0)} (host read ${r.hostMs.toFixed(0)}${r.withInit ? ', as the panel opened, sent with init' : r.prefetched ? ', started before the request' : ''}) | series -> drawn ${r.seriesToDrawnMs.toFixed(0)} ms`,
+        `first chart ${r.ms.toFixed(0)} ms (page clock): ${t.pushed ? `init posted as the panel opened, delivered at script + ${r.scriptToInitMs.toFixed(0)} | ` : ''}script ${r.scriptMs.toFixed(0)} | ready -> init ${r.readyToInitMs.toFixed(0)} | init -> request ${r.initToRequestMs.toFixed(0)} | request -> series ${r.requestToSeriesMs.toFixed(0)} (host read ${r.hostMs.toFixed(0)}${r.withInit ? ', as the panel opened, sent with init' : r.prefetched ? ', started before the request' : ''}) | series -> drawn ${r.seriesToDrawnMs.toFixed(0)} ms`,
       );
     }
     return r;
@@ -624,11 +707,11 @@ if (ONLY === '' || ONLY === 'chart') {
   const resized = await openChart(true, lastHint ? { ...lastHint, widths: lastHint.widths.map((w) => w - 60) } : undefined);
   // The read started only by the chart's request (a zoomed first chart): chart.js is set up meanwhile.
   const onRequest = await openChart(false);
-  const parts = (r: FirstChart) =>
-    r.withInit
-      ? `script ${r.scriptMs.toFixed(0)}, ready -> init with the series ${r.readyToInitMs.toFixed(0)}, init -> drawn ${r.seriesToDrawnMs.toFixed(0)} ms`
-      : `script ${r.scriptMs.toFixed(0)}, ready -> init ${r.readyToInitMs.toFixed(0)}, init -> request ${r.initToRequestMs.toFixed(0)}, request -> series ${r.requestToSeriesMs.toFixed(0)}, series -> drawn ${r.seriesToDrawnMs.toFixed(0)} ms`;
-  out.push(['first chart, downsampled (10 runs x 1M steps)', `${down.ms.toFixed(0)} ms`, `page clock, the panel's script -> drawn: ${parts(down)}; ${down.points.toLocaleString()} points, ${mb(down.bytes)}; ${down.withInit ? `the read was in ${down.readSlackMs.toFixed(0)} ms before ready` : 'the read was not in by ready'}`, '< 150 ms', down.ms < 150 ? 'met' : 'missed']);
+  const parts = (r: FirstChart) => {
+    const initPart = r.pushed ? `script -> init ${r.scriptToInitMs.toFixed(0)} (posted as the panel opened, delivered at the page's load; ready at ${r.scriptMs.toFixed(0)})` : `script ${r.scriptMs.toFixed(0)}, ready -> init ${r.readyToInitMs.toFixed(0)}`;
+    return r.withInit ? `${initPart} with the series, init -> drawn ${r.seriesToDrawnMs.toFixed(0)} ms` : `${initPart}, init -> request ${r.initToRequestMs.toFixed(0)}, request -> series ${r.requestToSeriesMs.toFixed(0)}, series -> drawn ${r.seriesToDrawnMs.toFixed(0)} ms`;
+  };
+  out.push(['first chart, downsampled (10 runs x 1M steps)', `${down.ms.toFixed(0)} ms`, `page clock, the panel's script -> drawn: ${parts(down)}; ${down.points.toLocaleString()} points, ${mb(down.bytes)}; ${down.withInit ? `the read was in ${down.readSlackMs.toFixed(0)} ms before ready` : 'the read was not in with init'}`, '< 150 ms', down.ms < 150 ? 'met' : 'missed']);
   out.push(['  chart.js has taken it over (hover, zoom)', `${down.chartJsMs.toFixed(0)} ms`, `page clock, the panel's script -> chart.js's instance drawn; the very first panel: ${firstEver.chartJsMs.toFixed(0)} ms`, '', '']);
   out.push(['  the very first panel (no width remembered)', `${firstEver.ms.toFixed(0)} ms`, `${(firstEver.ms / down.ms).toFixed(2)}x; read from ready: ${parts(firstEver)}`, '', '']);
   out.push(['  wider than the last panel', `${resized.ms.toFixed(0)} ms`, `${(resized.ms / down.ms).toFixed(2)}x; the read made as it opened dropped, read again from ready: ${parts(resized)}`, '', '']);
@@ -636,7 +719,7 @@ if (ONLY === '' || ONLY === 'chart') {
   // The host's part of the wait: with the series in by ready, building and serialising init with
   // it; otherwise the read (from its start) and its message.
   const hostPath = down.withInit ? down.readyToPostedMs : down.hostMs;
-  out.push(['  host side of it', `${hostPath.toFixed(1)} ms`, `${down.withInit ? 'ready -> init with the series serialised; the read itself (a new worker, as the panel opened, before ready) took' : 'read + downsample in a new read worker + message:'} ${down.hostMs.toFixed(0)} ms; the very first panel's read, from ready: ${firstEver.hostMs.toFixed(0)} ms (init, read as the panel opens: ${down.hostInitMs.toFixed(0)} ms)`, '< 30 ms', hostPath < 30 ? 'met' : 'missed']);
+  out.push(['  host side of it', `${hostPath.toFixed(1)} ms`, `${down.withInit ? `init with the series built and serialised${down.pushed ? ' (as the read came in)' : ' (at ready)'}; the read itself (a new worker, as the panel opened) took` : 'read + downsample in a new read worker + message:'} ${down.hostMs.toFixed(0)} ms; the very first panel's read, from ready: ${firstEver.hostMs.toFixed(0)} ms (init, read as the panel opens: ${down.hostInitMs.toFixed(0)} ms)`, '< 30 ms', hostPath < 30 ? 'met' : 'missed']);
   if (!process.env.LOOPLINE_BENCH_SKIP_NAIVE) {
     // Naive: every point. Ten runs of 1M points do not fit one webview message, so bytes are
     // measured for all ten and the render for one run's full series.

@@ -1,6 +1,7 @@
 /**
  * Messages of the comparison webviews (the Compare panel and the docked "Loopline Compare" view).
- * The webview says `ready` first; the extension then sends `init`. Charts ask for series with
+ * The webview says `ready`; the extension sends `init` as the panel opens (delivered once the page
+ * has loaded), or in answer to `ready`. Charts ask for series with
  * their pixel width so the extension downsamples before sending.
  */
 import { chartBuckets, isFiniteNumber, isObject, isRunId, isString, isXAxisMode, parseSeriesRequest, type RunMsg, type SeriesMsg, type SeriesRequestMsg, type StepRange, type XAxisMode } from './common.ts';
@@ -47,6 +48,8 @@ export interface CompareInit {
    * last time): its chart draws it without asking, when it would ask for the same axis and width.
    */
   firstSeries?: FirstSeries;
+  /** Numbers the session's inits: `initCheck` names the one the page should have. */
+  initId?: number;
 }
 
 /** A chart's whole (unzoomed) series for one x axis and width, sent with `init`. */
@@ -64,6 +67,11 @@ export type HostToCompare =
   | { type: 'append'; key: string; series: SeriesMsg[] }
   /** Summaries/statuses changed (e.g. a run finished). */
   | { type: 'runs'; runs: RunMsg[]; live: boolean }
+  /**
+   * The answer to `ready` when `init` was posted before the page had loaded (VS Code delivers such
+   * messages once it has): a page without that init (it reloaded meanwhile) says `ready` again.
+   */
+  | { type: 'initCheck'; initId: number }
   | { type: 'error'; message: string };
 
 export type CompareToHost =

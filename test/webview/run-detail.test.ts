@@ -113,6 +113,8 @@ describe('run detail webview', { timeout: 300_000 }, () => {
         const width = await h.page.evaluate((k) => (document.querySelector(`section[data-metric="${k}"] canvas`) as HTMLCanvasElement).clientWidth, r.key);
         assert.equal(r.buckets, Math.floor(width / 2));
       }
+      // chart.js takes the quick paint over once its script has loaded.
+      await h.page.waitForFunction(() => !!(window as any).__looplineCharts.loss);
       const ds = await h.page.evaluate(() => (window as any).__looplineCharts.loss.data.datasets.filter((d: any) => d.role === 'main').map((d: any) => ({ runId: d.runId, color: d.borderColor, n: d.data.length })));
       const blue = await h.page.evaluate(() => getComputedStyle(document.body).getPropertyValue('--vscode-charts-blue').trim());
       assert.deepEqual(ds, [{ runId: RUN_ID, color: blue, n: 100 }]);
@@ -191,6 +193,7 @@ describe('run detail webview', { timeout: 300_000 }, () => {
       await answerAll(h, answered, 2);
       await h.page.click('#log-scale');
       const box = (await h.page.locator('section[data-metric="accuracy"] canvas').boundingBox())!;
+      await h.page.waitForFunction(() => !!(window as any).__looplineCharts.accuracy);
       const area = await h.page.evaluate(() => (window as any).__looplineCharts.accuracy.chartArea);
       const y = box.y + (area.top + area.bottom) / 2;
       await h.page.mouse.move(box.x + area.left + 50, y);
@@ -207,7 +210,8 @@ describe('run detail webview', { timeout: 300_000 }, () => {
       const again = await answerAll(h, new Set(), 2);
       assert.ok(again.every((r) => r.xAxis === 'wall'));
       assert.deepEqual(again.find((r) => r.key === 'accuracy').range, zoomReq.range);
-      assert.equal(await h.page.evaluate(() => (window as any).__looplineCharts.loss.scales.y.type), 'logarithmic');
+      // A log axis is drawn by chart.js itself, once its script has loaded.
+      await h.page.waitForFunction(() => (window as any).__looplineCharts.loss?.scales.y.type === 'logarithmic');
       assert.equal(await h.page.locator('section.section-log p.muted').isVisible(), false);
       await assertClean(h);
     } finally {

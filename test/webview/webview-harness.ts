@@ -38,11 +38,14 @@ export interface WebviewHarness {
  * while the page keeps running, as VS Code's postMessage does); set before the page loads, so it
  * also sees `ready`; `postedAt` is the page's clock when it was posted. The messages are still
  * recorded for `posted()`. `onLoad`: called when the browser is up, right before the page starts
- * loading (where the extension creates its panel).
+ * loading (where the extension creates its panel). `onDocumentStart`: called as the page's document
+ * is created; from then on messages can be delivered into it, and, as VS Code does with what is
+ * posted to a webview that has not loaded yet, the page holds them until its `load` event (see
+ * `window.__looplineHeld`).
  */
 export async function openWebview(
   app: WebviewApp,
-  opts: { theme?: ThemeKind; width?: number; height?: number; onPost?: (msg: any, page: Page, postedAt: number) => void; onLoad?: () => void } = {},
+  opts: { theme?: ThemeKind; width?: number; height?: number; onPost?: (msg: any, page: Page, postedAt: number) => void; onLoad?: () => void; onDocumentStart?: (page: Page) => void } = {},
 ): Promise<WebviewHarness> {
   const nonce = 'testnonce' + Math.random().toString(36).slice(2);
   let origin = '';
@@ -83,6 +86,24 @@ export async function openWebview(
   page.on('pageerror', (e) => pageErrors.push(String(e)));
   const onPost = opts.onPost;
   if (onPost) await page.exposeBinding('__looplineOnPost', (src, msg, postedAt) => onPost(msg, src.page, postedAt as number));
+  const onDocumentStart = opts.onDocumentStart;
+  if (onDocumentStart) {
+    await page.exposeBinding('__looplineOnDocumentStart', (src) => onDocumentStart(src.page));
+    await page.addInitScript(() => {
+      const w = window as any;
+      // [message, called once it is posted]; posted in order at the load event, as VS Code does.
+      w.__looplineHeld = [] as Array<[unknown, (at: number) => void]>;
+      w.__looplineLoaded = false;
+      window.addEventListener('load', () => {
+        w.__looplineLoaded = true;
+        for (const [m, posted] of w.__looplineHeld.splice(0)) {
+          window.postMessage(m, '*');
+          posted(performance.now());
+        }
+      });
+      w.__looplineOnDocumentStart();
+    });
+  }
   await page.addInitScript(() => {
     (window as any).__csp = [];
     document.addEventListener('securitypolicyviolation', (e: any) => (window as any).__csp.push(`${e.violatedDirective}: ${e.blockedURI}`));

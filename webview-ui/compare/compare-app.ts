@@ -7,6 +7,8 @@ import { MetricChart, registerChart, type ChartRun, type ChartView, type MetricC
 import { readPalette, type ThemePalette } from '../shared/theme-colors.ts';
 import { VisibilityLoader } from '../shared/visibility-loader.ts';
 import type { HostConnection } from '../shared/vscode-api.ts';
+import { chartEngine, loadChartEngine } from '../shared/chart-engine-loader.ts';
+import { loadPageLibrary } from '../shared/page-library.ts';
 import { buildButton, buildCheckbox, buildSelect } from '../shared/vscode-elements.ts';
 import { buildCompareCsv } from './compare-csv.ts';
 import type { CompareViewState } from './compare-state.ts';
@@ -57,10 +59,14 @@ export class CompareApp {
   private readonly errorBox = el('div', { className: 'banner', attrs: { role: 'alert', hidden: true } });
   private readonly liveBadge = el('span', { className: 'status-badge live-badge', attrs: { hidden: true } }, '● live');
 
-  constructor(root: HTMLElement, host: HostConnection<CompareToHost>, state: CompareViewState) {
+  /** Says `ready` to the extension (again, when an init it posted never came). */
+  private readonly sayReady: () => void;
+
+  constructor(root: HTMLElement, host: HostConnection<CompareToHost>, state: CompareViewState, sayReady: () => void) {
     this.root = root;
     this.host = host;
     this.state = state;
+    this.sayReady = sayReady;
     this.palette = readPalette();
     window.__looplineCharts = {};
     replaceChildren(this.root, el('p', { className: 'muted' }, 'Loading…'));
@@ -80,15 +86,23 @@ export class CompareApp {
       case 'runs':
         this.onRuns(msg.runs, msg.live);
         return;
+      case 'initCheck':
+        // The extension posted an init before this page loaded: one that reloaded meanwhile lost it.
+        if (this.init?.initId !== msg.initId) this.sayReady();
+        return;
       case 'error':
-        setText(this.errorBox, msg.message);
-        this.errorBox.hidden = false;
+        this.showError(msg.message);
         return;
       default: {
         const never: never = msg;
         void never;
       }
     }
+  }
+
+  private showError(err: unknown): void {
+    setText(this.errorBox, err instanceof Error ? err.message : String(err));
+    this.errorBox.hidden = false;
   }
 
   themeChanged(): void {
@@ -211,7 +225,8 @@ export class CompareApp {
       if (generation !== this.renderGeneration) return;
       this.deferred = null;
       clearTimeout(this.deferredTimer);
-      next();
+      // The controls are web components, the sweep's scatter a chart.js chart: both load after the first chart.
+      Promise.all([loadPageLibrary('elements'), loadChartEngine()]).then(next, (err: unknown) => this.showError(err));
     };
     this.firstDrawSeen = false;
     const anyRequested = [...this.charts.values()].some((c) => c.hasRequested);
@@ -282,7 +297,9 @@ export class CompareApp {
 
   private renderSweep(sweepBox: HTMLElement): void {
     const init = this.init;
-    if (!init) return;
+    // Loaded before the deferred build started.
+    const engine = chartEngine();
+    if (!init || !engine) return;
     if (!this.inline && init.sweepParams.length > 0 && init.metricKeys.length > 0) {
       const sel = {
         metric: this.pick(this.state.sweepMetric, init.metricKeys),
@@ -295,6 +312,7 @@ export class CompareApp {
         metricKeys: init.metricKeys,
         selection: sel,
         palette: this.palette,
+        engine,
         onSelectionChange: (s) => {
           this.state.sweepMetric = s.metric;
           this.state.scatterParam = s.scatterParam;

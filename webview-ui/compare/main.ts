@@ -7,12 +7,13 @@ import { CompareApp } from './compare-app.ts';
 import { parseCompareState } from './compare-state.ts';
 import './compare.css';
 
-/** Entry of the Compare webview: restore state, listen, then say `ready` (the host answers `init`). */
+/** Entry of the Compare webview: restore state, listen, then say `ready` (init comes, or was posted as the panel opened). */
 const host = connectToHost<CompareToHost>();
 const root = document.getElementById('app') ?? document.body.appendChild(document.createElement('div'));
 const state = parseCompareState(host.loadState());
-const app = new CompareApp(root, host, state);
+// With how wide the charts will be, so the extension can read the first one while init is on its way.
+const sayReady = (): void => host.post({ type: 'ready', firstChart: { xAxis: state.xAxis, widths: probeChartWidths(root), zoomed: Object.keys(state.zoom) } });
+const app = new CompareApp(root, host, state, sayReady);
 onHostMessage<HostToCompare>((msg) => app.handle(msg));
 watchTheme(() => app.themeChanged());
-// How wide the charts will be, so the extension can read the first one while init is on its way.
-host.post({ type: 'ready', firstChart: { xAxis: state.xAxis, widths: probeChartWidths(root), zoomed: Object.keys(state.zoom) } });
+sayReady();

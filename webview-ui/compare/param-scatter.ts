@@ -1,6 +1,6 @@
-import { Chart, type ChartOptions, type Scale, type TooltipItem } from 'chart.js';
+import type { Chart, ChartOptions, Scale, TooltipItem } from 'chart.js';
 import type { RunMsg } from '../../src/protocol/common.ts';
-import { registerChartParts } from '../shared/chart-registration.ts';
+import type { ChartEngine } from '../shared/chart-engine-loader.ts';
 import { formatNumber as formatValue } from '../../src/shared/display-format.ts';
 import { seriesStyle, type ThemePalette } from '../shared/theme-colors.ts';
 import { paddedBounds, type SweepAxis } from './sweep-axes.ts';
@@ -85,7 +85,6 @@ export function scatterOptions(xAxis: SweepAxis, yAxis: SweepAxis, palette: Them
   };
 }
 
-export function createScatter(canvas: HTMLCanvasElement): Chart<'scatter', ScatterPoint[]> {
-  registerChartParts();
-  return new Chart<'scatter', ScatterPoint[]>(canvas, { type: 'scatter', data: { datasets: [] }, options: { animation: false, responsive: true, maintainAspectRatio: false } });
+export function createScatter(engine: ChartEngine, canvas: HTMLCanvasElement): Chart<'scatter', ScatterPoint[]> {
+  return new engine.Chart<'scatter', ScatterPoint[]>(canvas, { type: 'scatter', data: { datasets: [] }, options: { animation: false, responsive: true, maintainAspectRatio: false } });
 }

@@ -1,5 +1,6 @@
 import type { Chart } from 'chart.js';
 import type { RunMsg } from '../../src/protocol/common.ts';
+import type { ChartEngine } from '../shared/chart-engine-loader.ts';
 import { el } from '../shared/dom-builders.ts';
 import type { ThemePalette } from '../shared/theme-colors.ts';
 import { buildSelect } from '../shared/vscode-elements.ts';
@@ -23,6 +24,8 @@ export interface SweepViewOptions {
   metricKeys: string[];
   selection: SweepSelection;
   palette: ThemePalette;
+  /** chart.js, loaded by then (the scatter is a chart.js chart). */
+  engine: ChartEngine;
   onSelectionChange(selection: SweepSelection): void;
 }
 
@@ -78,7 +81,7 @@ export class SweepView {
       ),
     );
     parent.appendChild(this.element);
-    this.scatter = createScatter(scatterCanvas);
+    this.scatter = createScatter(o.engine, scatterCanvas);
     this.resize = new ResizeObserver(() => this.drawParallel());
     this.resize.observe(this.parallel);
   }

@@ -1,5 +1,6 @@
 import type { HostToProfile, ProfileToHost } from '../../src/protocol/data-profile-protocol.ts';
 import '../shared/base.css';
+import '../shared/vscode-elements-register.ts';
 import { watchTheme } from '../shared/theme-colors.ts';
 import { connectToHost, onHostMessage } from '../shared/vscode-api.ts';
 import { DataProfileApp } from './data-profile-app.ts';

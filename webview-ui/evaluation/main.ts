@@ -1,5 +1,6 @@
 import type { EvaluationToHost, HostToEvaluation } from '../../src/protocol/evaluation-protocol.ts';
 import '../shared/base.css';
+import '../shared/vscode-elements-register.ts';
 import { watchTheme } from '../shared/theme-colors.ts';
 import { connectToHost, onHostMessage } from '../shared/vscode-api.ts';
 import { EvaluationApp } from './evaluation-app.ts';

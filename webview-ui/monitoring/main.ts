@@ -1,5 +1,6 @@
 import type { HostToMonitoring, MonitoringToHost } from '../../src/protocol/monitoring-protocol.ts';
 import '../shared/base.css';
+import '../shared/vscode-elements-register.ts';
 import { watchTheme } from '../shared/theme-colors.ts';
 import { connectToHost, onHostMessage } from '../shared/vscode-api.ts';
 import { MonitoringApp } from './monitoring-app.ts';

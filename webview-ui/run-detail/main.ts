@@ -1,5 +1,6 @@
 import type { DetailToHost, HostToDetail } from '../../src/protocol/run-detail-protocol.ts';
 import '../shared/base.css';
+import '../shared/vscode-elements-register.ts';
 import { watchTheme } from '../shared/theme-colors.ts';
 import { connectToHost, onHostMessage } from '../shared/vscode-api.ts';
 import { RunDetailApp } from './run-detail-app.ts';

@@ -1,7 +1,8 @@
-import { Chart, type ChartDataset, type ChartOptions, type LegendItem, type Scale, type TooltipItem } from 'chart.js';
+import type { Chart, ChartDataset, ChartOptions, LegendItem, Scale, TooltipItem } from 'chart.js';
 import { chartBuckets, type SeriesMsg, type StepRange, type XAxisMode } from '../../src/protocol/common.ts';
 import type { FirstSeries } from '../../src/protocol/compare-protocol.ts';
-import { registerChartParts, type RunDatasetTag } from './chart-registration.ts';
+import { chartEngine, loadChartEngine, type ChartEngine } from './chart-engine-loader.ts';
+import type { RunDatasetTag } from './chart-registration.ts';
 import { withAlpha } from './color-values.ts';
 import { paintQuickLines, type QuickLayout, type QuickLine } from './quick-line-paint.ts';
 import { el, setText } from './dom-builders.ts';
@@ -143,6 +144,8 @@ export class MetricChart {
   private requestedBuckets = 0;
   private exporting = false;
   private destroyed = false;
+  /** A draw waits for chart.js to load (see renderOnceLoaded). */
+  private awaitingEngine = false;
   private resizeTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly detachZoom: () => void;
 
@@ -173,18 +176,21 @@ export class MetricChart {
     parent.appendChild(this.element);
 
     this.resetButton.addEventListener('click', () => this.resetZoom());
-    pngButton?.addEventListener('click', () => this.savePng());
-    this.detachZoom = attachDragZoom(this.canvas, rect, () => this.chart, {
+    pngButton?.addEventListener('click', () => void this.savePng());
+    this.detachZoom = attachDragZoom(this.canvas, rect, () => this.chart ?? undefined, {
       onSelect: (a, b) => this.zoomToPixels(a, b),
       onReset: () => this.resetZoom(),
     });
     this.render();
   }
 
-  /** The chart.js instance, built on first use. */
-  get chart(): Chart<'line', Point[]> {
-    if (!this.built) this.build();
-    return this.built!;
+  /** The chart.js instance, built on first use; null until chart.js has loaded (asked for then). */
+  get chart(): Chart<'line', Point[]> | null {
+    if (this.built) return this.built;
+    const engine = chartEngine();
+    if (engine) this.build(engine);
+    else void loadChartEngine().catch(() => undefined);
+    return this.built;
   }
 
   /** The chart.js instance once it has drawn data (for tests and the page's registry). */
@@ -192,7 +198,7 @@ export class MetricChart {
     return this.shown ? this.built : null;
   }
 
-  private build(): void {
+  private build(engine: ChartEngine): void {
     if (this.quick) {
       // chart.js sizes the canvas from its box: give it back as it was (it is redrawn in this task).
       this.quick = false;
@@ -201,10 +207,8 @@ export class MetricChart {
       this.canvas.style.width = '';
       this.canvas.style.height = '';
     }
-    // chart.js's parts are registered only now: the first request goes out before that work.
-    registerChartParts();
     this.optionInputs = this.currentOptionInputs();
-    this.built = new Chart<'line', Point[]>(this.canvas, { type: 'line', data: { datasets: this.buildDatasets() }, options: this.buildOptions() });
+    this.built = new engine.Chart<'line', Point[]>(this.canvas, { type: 'line', data: { datasets: this.buildDatasets() }, options: this.buildOptions() });
     chartJsWarm = true;
   }
 
@@ -322,14 +326,17 @@ export class MetricChart {
     this.load();
   }
 
-  savePng(): void {
+  async savePng(): Promise<void> {
+    await loadChartEngine();
+    const chart = this.chart;
+    if (!chart || this.destroyed) return;
     this.exporting = true;
-    this.chart.options = this.buildOptions();
-    this.chart.update('none');
+    chart.options = this.buildOptions();
+    chart.update('none');
     const dataUrl = this.canvas.toDataURL('image/png');
     this.exporting = false;
-    this.chart.options = this.buildOptions();
-    this.chart.update('none');
+    chart.options = this.buildOptions();
+    chart.update('none');
     this.host.savePng?.(this.key, dataUrl);
   }
 
@@ -352,7 +359,7 @@ export class MetricChart {
   }
 
   private zoomToPixels(leftPx: number, rightPx: number): void {
-    const scale = this.chart.scales.x;
+    const scale = this.chart?.scales.x;
     if (!scale) return;
     const xMin = scale.getValueForPixel(leftPx);
     const xMax = scale.getValueForPixel(rightPx);
@@ -499,7 +506,7 @@ export class MetricChart {
           display: this.showLegend,
           position: 'bottom',
           onClick: (_e, item: LegendItem) => {
-            const ds = this.chart.data.datasets[item.datasetIndex ?? -1] as RunDataset | undefined;
+            const ds = this.built?.data.datasets[item.datasetIndex ?? -1] as RunDataset | undefined;
             if (ds) this.host.toggleRun(ds.runId);
           },
           labels: {
@@ -508,7 +515,7 @@ export class MetricChart {
             boxWidth: 14,
             boxHeight: 3,
             filter: (item, data) => (data.datasets[item.datasetIndex ?? -1] as RunDataset | undefined)?.role === 'main',
-            generateLabels: (chart) => Chart.defaults.plugins.legend.labels.generateLabels(chart).map((l) => ({ ...l, text: truncate(l.text, LEGEND_LABEL_MAX) })),
+            generateLabels: (chart) => chartEngine()!.Chart.defaults.plugins.legend.labels.generateLabels(chart).map((l) => ({ ...l, text: truncate(l.text, LEGEND_LABEL_MAX) })),
           },
         },
         tooltip: {
@@ -550,8 +557,15 @@ export class MetricChart {
     }
     if (!this.built) {
       // First data before any setup: paint it at once, chart.js takes over after this frame; or, when
-      // a quick paint can't show it (a log axis), build chart.js with it (one layout and draw).
-      if (!this.paintQuick()) this.build();
+      // a quick paint can't show it (a log axis), build chart.js with it (one layout and draw), once loaded.
+      if (!this.paintQuick()) {
+        const engine = chartEngine();
+        if (!engine) {
+          this.renderOnceLoaded();
+          return;
+        }
+        this.build(engine);
+      }
     } else {
       const next = this.buildDatasets();
       const cur = this.built.data.datasets as RunDataset[];
@@ -619,11 +633,34 @@ export class MetricChart {
       this.quick = true;
       requestAnimationFrame(() =>
         setTimeout(() => {
-          if (this.quick && !this.built && !this.destroyed) this.build();
+          void loadChartEngine().then((engine) => {
+            if (this.quick && !this.built && !this.destroyed) this.build(engine);
+          }, (err: unknown) => this.showEngineError(err));
         }, 0),
       );
     }
     return true;
+  }
+
+  /** Draws once chart.js has loaded (a first draw the quick paint can't make); "Loading…" meanwhile. */
+  private renderOnceLoaded(): void {
+    setText(this.status, 'Loading…');
+    this.status.hidden = false;
+    if (this.awaitingEngine) return;
+    this.awaitingEngine = true;
+    void loadChartEngine().then(
+      () => {
+        this.awaitingEngine = false;
+        if (!this.destroyed) this.render();
+      },
+      (err: unknown) => this.showEngineError(err),
+    );
+  }
+
+  private showEngineError(err: unknown): void {
+    this.awaitingEngine = false;
+    setText(this.status, err instanceof Error ? err.message : String(err));
+    this.status.hidden = false;
   }
 
   /** Everything buildOptions reads. */

@@ -1,11 +1,13 @@
 /**
- * The @vscode-elements components the webviews use (Lit web components with the VS Code look,
- * the maintained successor of the archived webview-ui-toolkit). Importing registers them.
+ * Builders for the @vscode-elements components (registered by vscode-elements-register.ts, which
+ * every app imports or, in the Compare page, loads before it builds any).
  */
-import '@vscode-elements/elements/dist/vscode-button/index.js';
-import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
-import '@vscode-elements/elements/dist/vscode-option/index.js';
-import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+
+/** A component whose definition has not run would take these properties as plain fields, silently. */
+function create<K extends 'vscode-single-select' | 'vscode-checkbox' | 'vscode-button'>(tag: K): HTMLElementTagNameMap[K] {
+  if (!customElements.get(tag)) throw new Error(`<${tag}> is not registered yet: load vscode-elements-register first`);
+  return document.createElement(tag);
+}
 
 export interface SelectOption {
   value: string;
@@ -14,7 +16,7 @@ export interface SelectOption {
 
 /** A vscode-single-select with text-only option labels; `onChange` gets the chosen value. */
 export function buildSelect(label: string, id: string, options: SelectOption[], value: string, onChange: (value: string) => void): HTMLElement {
-  const select = document.createElement('vscode-single-select');
+  const select = create('vscode-single-select');
   select.id = id;
   select.setAttribute('label', label);
   for (const o of options) {
@@ -30,7 +32,7 @@ export function buildSelect(label: string, id: string, options: SelectOption[], 
 }
 
 export function buildCheckbox(label: string, id: string, checked: boolean, onChange: (checked: boolean) => void): HTMLElement {
-  const box = document.createElement('vscode-checkbox');
+  const box = create('vscode-checkbox');
   box.id = id;
   box.setAttribute('label', label);
   box.checked = checked;
@@ -39,7 +41,7 @@ export function buildCheckbox(label: string, id: string, checked: boolean, onCha
 }
 
 export function buildButton(label: string, opts: { id?: string; secondary?: boolean; title?: string }, onClick: () => void): HTMLElement {
-  const b = document.createElement('vscode-button');
+  const b = create('vscode-button');
   if (opts.id) b.id = opts.id;
   if (opts.secondary) b.setAttribute('secondary', '');
   if (opts.title) b.setAttribute('title', opts.title);

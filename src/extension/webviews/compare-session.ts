@@ -30,7 +30,12 @@ export class CompareSession implements vscode.Disposable {
   private preparedInit: CompareInit | null = null;
   /** The first chart's series, read while the page takes `init`. */
   private readonly prefetch = new SeriesPrefetch();
+  /** init has gone out (or goes out now): store changes are posted as they come. */
   private ready = false;
+  /** The init posted as the panel opened, before its page said `ready`; null once it has. */
+  private pushed: CompareInit | null = null;
+  private lastInitId = 0;
+  private disposed = false;
   /** The store changed before the page was ready: points logged after the early read go out after init. */
   private movedBeforeReady = false;
   private readonly subs: vscode.Disposable[] = [];
@@ -59,6 +64,11 @@ export class CompareSession implements vscode.Disposable {
     const last = memory?.get();
     if (last) this.prefetch.startEarly(this.feed, this.reads, this.runIds, this.preparedInit, last);
     this.subs.push(webview.onDidReceiveMessage((m) => this.receive(m)));
+    // VS Code holds a page's messages until it has loaded: init goes out now (with the first
+    // chart, once read, if that comes first), and the page does not wait a round trip for it.
+    const early = this.prefetch.current;
+    if (early) early.then(() => this.pushInit(last), () => this.pushInit(last));
+    else this.pushInit(undefined);
     this.storeSub = ws.watcher.onDidChange(() => this.onStoreChange());
   }
 
@@ -81,7 +91,10 @@ export class CompareSession implements vscode.Disposable {
     this.runIds = runIds;
     this.feed = new SeriesFeed(ws.store);
     this.preparedInit = null;
-    if (this.ready) this.sendInit();
+    if (!this.ready) return;
+    const init = this.sendInit();
+    // Still before the page's `ready`: that is the init it should have.
+    if (this.pushed) this.pushed = init;
   }
 
   private post(msg: HostToCompare): void {
@@ -98,10 +111,10 @@ export class CompareSession implements vscode.Disposable {
     });
   }
 
-  private sendInit(firstChart?: FirstChartHint): void {
-    const init = this.preparedInit ?? toCompareInit(this.loadRuns(), this.mode);
+  /** Posts init (with the first chart's series when read at `firstChart`'s width and in); returns it. */
+  private sendInit(firstChart?: FirstChartHint): CompareInit {
+    const init = { ...(this.preparedInit ?? toCompareInit(this.loadRuns(), this.mode)), initId: ++this.lastInitId };
     this.preparedInit = null;
-    if (firstChart && this.mode === 'panel') this.memory?.set(firstChart);
     const { message, then } = this.prefetch.initWithFirstChart(this.feed, this.reads, this.runIds, init, firstChart);
     this.post(message);
     then();
@@ -109,6 +122,29 @@ export class CompareSession implements vscode.Disposable {
     // while the page loaded): they follow at once, as live appends do.
     if (message.firstSeries && this.movedBeforeReady) for (const t of this.feed.tails(this.runIds)) this.post({ type: 'append', key: t.key, series: t.series });
     this.movedBeforeReady = false;
+    return message;
+  }
+
+  /** init as the panel opens (`hint`: the widths its charts had last time), unless the page said `ready` first. */
+  private pushInit(hint: FirstChartHint | undefined): void {
+    if (this.ready || this.disposed) return;
+    this.ready = true;
+    this.pushed = this.sendInit(hint);
+  }
+
+  private onReady(hint: FirstChartHint | undefined): void {
+    if (hint && this.mode === 'panel') this.memory?.set(hint);
+    const pushed = this.pushed;
+    this.pushed = null;
+    if (!pushed) {
+      this.ready = true;
+      this.sendInit(hint);
+      return;
+    }
+    // init went out as the panel opened. A page that reloaded before it arrived says `ready` again.
+    this.post({ type: 'initCheck', initId: this.lastInitId });
+    // The page is wider or narrower than the last: its first chart will ask; read it now.
+    if (hint) this.prefetch.readFirstChart(this.feed, this.reads, this.runIds, pushed, hint);
   }
 
   private onStoreChange(): void {
@@ -141,8 +177,7 @@ export class CompareSession implements vscode.Disposable {
   private async handle(msg: CompareToHost): Promise<void> {
     switch (msg.type) {
       case 'ready':
-        this.ready = true;
-        this.sendInit(msg.firstChart);
+        this.onReady(msg.firstChart);
         return;
       case 'requestSeries': {
         const feed = this.feed;
@@ -181,6 +216,7 @@ export class CompareSession implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.reads.dispose();
     this.storeSub.dispose();
     for (const d of this.subs) d.dispose();

@@ -41,16 +41,23 @@ export class SeriesPrefetch {
     const xAxis = hint!.xAxis;
     const series = this.takeIfDone(feed, first.key, xAxis, first.buckets);
     if (series) return { message: { ...init, firstSeries: { key: first.key, xAxis, buckets: first.buckets, series } }, then: () => undefined };
-    return {
-      message: init,
-      then: () => {
-        if (this.isFor(feed, first.key, xAxis, first.buckets)) return;
-        // A read made as the panel opened, for another width or axis: the worker reads one thing at
-        // a time, so it must not hold up the read wanted now. Nothing else is read on this channel yet.
-        if (this.pending) reads.cancel();
-        this.start(feed, reads, runIds, first.key, xAxis, first.buckets);
-      },
-    };
+    return { message: init, then: () => this.readFirstChart(feed, reads, runIds, init, hint!) };
+  }
+
+  /**
+   * Starts reading the first chart of `init` at `hint`'s width, unless that read is under way or
+   * done, or `init` carried it already.
+   */
+  readFirstChart(feed: SeriesFeed, reads: ReadChannel, runIds: string[], init: CompareInit, hint: FirstChartHint): void {
+    const first = firstChartRead(init, hint);
+    if (!first) return;
+    const sent = init.firstSeries;
+    if (sent && sent.key === first.key && sent.xAxis === hint.xAxis && sent.buckets === first.buckets) return;
+    if (this.isFor(feed, first.key, hint.xAxis, first.buckets)) return;
+    // A read made as the panel opened, for another width or axis: the worker reads one thing at
+    // a time, so it must not hold up the read wanted now. Nothing else is read on this channel yet.
+    if (this.pending) reads.cancel();
+    this.start(feed, reads, runIds, first.key, hint.xAxis, first.buckets);
   }
 
   /** The read under way or done, if any (the bench times it). */
