@@ -123,3 +123,34 @@ test('read as the panel opens at the remembered width: init carries the series w
     reads.dispose();
   }
 });
+
+test('init posted as the panel opened: at the page\'s ready, nothing is read again when it carried that chart; a page of another width gets its read started', async () => {
+  const reads = reader.channel();
+  try {
+    const feed = new SeriesFeed(t.store);
+    const init = toCompareInit(ids.map((id) => t.store.getRun(id)), 'panel');
+    const last = { xAxis: 'step' as const, widths: [1104, 552], zoomed: [] };
+    const prefetch = new SeriesPrefetch();
+    prefetch.startEarly(feed, reads, ids, init, last);
+    await prefetch.current;
+    const pushed = prefetch.initWithFirstChart(feed, reads, ids, init, last).message;
+    assert.ok(pushed.firstSeries, 'the read was in: init carries it');
+    assert.equal(prefetch.current, undefined, 'taken by init');
+
+    // The page says the same width: its chart draws init's series; nothing to read.
+    prefetch.readFirstChart(feed, reads, ids, pushed, last);
+    assert.equal(prefetch.current, undefined);
+
+    // The page is wider: its chart will ask for its own width; the read starts now and the request takes it.
+    const wider = { ...last, widths: [1400] };
+    prefetch.readFirstChart(feed, reads, ids, pushed, wider);
+    const started = prefetch.current;
+    assert.ok(started);
+    const buckets = firstChartBuckets(wider, init.metricKeys.length)!;
+    assert.notEqual(buckets, pushed.firstSeries!.buckets);
+    assert.equal(prefetch.take(feed, { key: 'loss', xAxis: 'step', buckets, range: null }), started);
+    assert.equal((await started!)[0]!.steps.length > 0, true);
+  } finally {
+    reads.dispose();
+  }
+});

@@ -777,6 +777,59 @@ describe('compare webview', { timeout: 600_000 }, () => {
     }
   });
 
+  test('init with the first chart\'s series draws it without asking; initCheck: a page without that init says ready again', async () => {
+    const h = await openWebview('compare', { theme: 'light' });
+    try {
+      // The series read at the width the page says it has (as the extension reads it at the remembered width).
+      const ready = await h.waitForPosted('ready');
+      const buckets = firstChartBuckets(ready.firstChart, 2);
+      await h.send(init({ initId: 3, firstSeries: { key: 'accuracy', xAxis: 'step', buckets, series: [0, 1, 2].map((i) => series('accuracy', i)) } }));
+      await h.page.waitForSelector('.chart-card[data-metric="accuracy"][data-drawn="true"]');
+      await waitForRequests(h, new Set(), 1, (m) => m.key === 'loss');
+      assert.deepEqual(
+        (await h.posted()).filter((m) => m.type === 'requestSeries').map((m) => m.key),
+        ['loss'],
+        'the chart whose series came with init does not ask for it',
+      );
+      // The extension answers `ready` with initCheck: this page has init 3, so it stays quiet.
+      await h.send({ type: 'initCheck', initId: 3 });
+      // A later init went out that this page never got (it reloaded meanwhile): it says ready again, with its widths.
+      await h.send({ type: 'initCheck', initId: 4 });
+      await h.page.waitForFunction(() => (window as any).__posted.filter((m: any) => m.type === 'ready').length === 2);
+      const readies = (await h.posted()).filter((m) => m.type === 'ready');
+      assert.deepEqual(readies[1].firstChart, readies[0].firstChart);
+      await assertClean(h);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('an init posted before the page loaded reaches it at its load event', async () => {
+    // The harness holds messages sent before the page's load event, as VS Code does.
+    let sendEarly!: (p: import('playwright-core').Page) => void;
+    const sent = new Promise<void>((resolve) => {
+      sendEarly = (p) => {
+        void p.evaluate((m) => {
+          const w = window as any;
+          if (w.__looplineLoaded) window.postMessage(m, '*');
+          else w.__looplineHeld.push([m, () => undefined]);
+        }, init({ initId: 1 }) as any).then(() => resolve());
+      };
+    });
+    const h = await openWebview('compare', { theme: 'light', onDocumentStart: (p) => sendEarly(p) });
+    try {
+      await sent;
+      const answered = new Set<number>();
+      await waitForRequests(h, answered, 2);
+      await answerRequests(h, answered);
+      await h.page.waitForSelector('.chart-card[data-metric="loss"][data-drawn="true"]');
+      assert.equal((await h.posted()).filter((m) => m.type === 'ready').length, 1, 'ready once: the held init came');
+      await assertClean(h);
+    } finally {
+      await h.close();
+    }
+  });
+
   test('charts below the fold ask for their data when scrolled to, and draw it; the toolbar and tables come even while the data is pending, without moving the charts', async () => {
     const keys = Array.from({ length: 12 }, (_, i) => `m${String(i).padStart(2, '0')}`);
     const h = await openWebview('compare', { theme: 'light', width: 1200, height: 700 });
