@@ -134,22 +134,23 @@ test('init posted as the panel opened: at the page\'s ready, nothing is read aga
     prefetch.startEarly(feed, reads, ids, init, last);
     await prefetch.current;
     const pushed = prefetch.initWithFirstChart(feed, reads, ids, init, last).message;
+    const current = () => prefetch.current;
     assert.ok(pushed.firstSeries, 'the read was in: init carries it');
-    assert.equal(prefetch.current, undefined, 'taken by init');
+    assert.equal(current(), undefined, 'taken by init');
 
     // The page says the same width: its chart draws init's series; nothing to read.
     prefetch.readFirstChart(feed, reads, ids, pushed, last);
-    assert.equal(prefetch.current, undefined);
+    assert.equal(current(), undefined, 'nothing read again');
 
     // The page is wider: its chart will ask for its own width; the read starts now and the request takes it.
     const wider = { ...last, widths: [1400] };
     prefetch.readFirstChart(feed, reads, ids, pushed, wider);
-    const started = prefetch.current;
+    const started = current();
     assert.ok(started);
     const buckets = firstChartBuckets(wider, init.metricKeys.length)!;
     assert.notEqual(buckets, pushed.firstSeries!.buckets);
     assert.equal(prefetch.take(feed, { key: 'loss', xAxis: 'step', buckets, range: null }), started);
-    assert.equal((await started!)[0]!.steps.length > 0, true);
+    assert.equal((await started)[0]!.steps.length > 0, true);
   } finally {
     reads.dispose();
   }
