@@ -1,8 +1,8 @@
 /**
  * Messages of the comparison webviews (the Compare panel and the docked "Loopline Compare" view).
- * The webview says `ready`; the extension sends `init` as the panel opens (delivered once the page
- * has loaded), or in answer to `ready`. Charts ask for series with
- * their pixel width so the extension downsamples before sending.
+ * The webview says `ready`; the extension sends `init` as the panel opens (VS Code delivers it as
+ * the page loads), or in answer to `ready`. Charts ask for series with their pixel width so the
+ * extension downsamples before sending.
  */
 import { chartBuckets, isFiniteNumber, isObject, isRunId, isString, isXAxisMode, parseSeriesRequest, type RunMsg, type SeriesMsg, type SeriesRequestMsg, type StepRange, type XAxisMode } from './common.ts';
 
@@ -69,13 +69,14 @@ export type HostToCompare =
   | { type: 'runs'; runs: RunMsg[]; live: boolean }
   /**
    * The answer to `ready` when `init` was posted before the page had loaded (VS Code delivers such
-   * messages once it has): a page without that init (it reloaded meanwhile) says `ready` again.
+   * messages as it loads): a page without that init (it reloaded meanwhile) says `ready` again.
    */
-  | { type: 'initCheck'; initId: number }
+  | { type: 'initCheck'; initId: number; page?: string }
   | { type: 'error'; message: string };
 
 export type CompareToHost =
-  | { type: 'ready'; firstChart?: FirstChartHint }
+  /** `page`: this page's own id, echoed by `initCheck` (a check meant for a page that has since reloaded is ignored). */
+  | { type: 'ready'; firstChart?: FirstChartHint; page?: string }
   | SeriesRequestMsg
   /** Save a CSV the webview built (the tables it shows). */
   | { type: 'saveCsv'; fileName: string; csv: string }
@@ -94,7 +95,8 @@ export function parseCompareToHost(m: unknown): CompareToHost | undefined {
     case 'ready': {
       // A hint that does not parse is left out: the page still gets its init.
       const firstChart = parseFirstChartHint(m.firstChart);
-      return firstChart ? { type: 'ready', firstChart } : { type: 'ready' };
+      const page = isString(m.page) && m.page.length <= 64 ? m.page : undefined;
+      return { type: 'ready', ...(firstChart ? { firstChart } : {}), ...(page ? { page } : {}) };
     }
     case 'requestSeries':
       return parseSeriesRequest(m);

@@ -40,17 +40,20 @@ export interface WebviewHarness {
  * recorded for `posted()`. `onLoad`: called when the browser is up, right before the page starts
  * loading (where the extension creates its panel). `onDocumentStart`: called as the page's document
  * is created; from then on messages can be delivered into it, and, as VS Code does with what is
- * posted to a webview that has not loaded yet, the page holds them until its `load` event (see
- * `window.__looplineHeld`).
+ * posted to a webview that has not loaded yet, the page holds them until its `load` event or 200 ms
+ * after its document started, whichever comes first (see `window.__looplineHeld`). `notFound`: paths
+ * the server answers 404 (e.g. '/webview/chart-engine.js'); `slow`: paths served that many ms late.
  */
 export async function openWebview(
   app: WebviewApp,
-  opts: { theme?: ThemeKind; width?: number; height?: number; onPost?: (msg: any, page: Page, postedAt: number) => void; onLoad?: () => void; onDocumentStart?: (page: Page) => void } = {},
+  opts: { theme?: ThemeKind; width?: number; height?: number; onPost?: (msg: any, page: Page, postedAt: number) => void; onLoad?: () => void; onDocumentStart?: (page: Page) => void; notFound?: string[]; slow?: Record<string, number> } = {},
 ): Promise<WebviewHarness> {
   const nonce = 'testnonce' + Math.random().toString(36).slice(2);
   let origin = '';
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const delay = opts.slow?.[url.pathname];
+    if (delay) await new Promise((r) => setTimeout(r, delay));
     if (url.pathname === '/') {
       const html = buildWebviewHtml({
         cspSource: origin,
@@ -71,7 +74,8 @@ export async function openWebview(
         : url.pathname === '/stand-in.js'
           ? join(REPO_ROOT, 'test', 'webview', 'vscode-api-stand-in.js')
           : normalize(join(REPO_ROOT, 'dist', url.pathname));
-    if (!file.startsWith(REPO_ROOT) || !existsSync(file)) {
+    // `notFound`: paths served as missing (a script that fails to load).
+    if (!file.startsWith(REPO_ROOT) || !existsSync(file) || opts.notFound?.includes(url.pathname)) {
       res.writeHead(404).end();
       return;
     }
@@ -94,13 +98,16 @@ export async function openWebview(
       // [message, called once it is posted]; posted in order at the load event, as VS Code does.
       w.__looplineHeld = [] as Array<[unknown, (at: number) => void]>;
       w.__looplineLoaded = false;
-      window.addEventListener('load', () => {
+      const flush = () => {
+        if (w.__looplineLoaded) return;
         w.__looplineLoaded = true;
         for (const [m, posted] of w.__looplineHeld.splice(0)) {
           window.postMessage(m, '*');
           posted(performance.now());
         }
-      });
+      };
+      window.addEventListener('load', flush);
+      setTimeout(flush, 200);
       w.__looplineOnDocumentStart();
     });
   }

@@ -7,7 +7,7 @@ import { MetricChart, registerChart, type ChartRun, type ChartView, type MetricC
 import { readPalette, type ThemePalette } from '../shared/theme-colors.ts';
 import { VisibilityLoader } from '../shared/visibility-loader.ts';
 import type { HostConnection } from '../shared/vscode-api.ts';
-import { chartEngine, loadChartEngine } from '../shared/chart-engine-loader.ts';
+import { loadChartEngine, type ChartEngine } from '../shared/chart-engine-loader.ts';
 import { loadPageLibrary } from '../shared/page-library.ts';
 import { buildButton, buildCheckbox, buildSelect } from '../shared/vscode-elements.ts';
 import { buildCompareCsv } from './compare-csv.ts';
@@ -62,11 +62,14 @@ export class CompareApp {
   /** Says `ready` to the extension (again, when an init it posted never came). */
   private readonly sayReady: () => void;
 
-  constructor(root: HTMLElement, host: HostConnection<CompareToHost>, state: CompareViewState, sayReady: () => void) {
+  private readonly page: string;
+
+  constructor(root: HTMLElement, host: HostConnection<CompareToHost>, state: CompareViewState, sayReady: () => void, page: string) {
     this.root = root;
     this.host = host;
     this.state = state;
     this.sayReady = sayReady;
+    this.page = page;
     this.palette = readPalette();
     window.__looplineCharts = {};
     replaceChildren(this.root, el('p', { className: 'muted' }, 'Loading…'));
@@ -88,7 +91,7 @@ export class CompareApp {
         return;
       case 'initCheck':
         // The extension posted an init before this page loaded: one that reloaded meanwhile lost it.
-        if (this.init?.initId !== msg.initId) this.sayReady();
+        if (msg.page === this.page && this.init?.initId !== msg.initId) this.sayReady();
         return;
       case 'error':
         this.showError(msg.message);
@@ -206,18 +209,24 @@ export class CompareApp {
     // otherwise queue behind it): until none is still loading, at most DEFERRED_AFTER_DRAW_MS after
     // the first has drawn, or DEFERRED_FALLBACK_MS when the data is slow or no chart asked.
     const generation = ++this.renderGeneration;
-    const steps = [
+    const steps: Array<() => void | Promise<void>> = [
       () => this.renderToolbar(controls, exports),
       () => this.renderSectionControls(hideEqualSlot, baselineSlot),
       () => this.renderTables(),
-      () => this.renderSweep(sweepBox),
+      // The sweep's scatter is a chart.js chart: it waits for chart.js (loaded after the first chart).
+      async () => {
+        const engine = await loadChartEngine();
+        if (generation === this.renderGeneration) this.renderSweep(sweepBox, engine);
+      },
     ];
     // One part per task, so that a chart's data arriving meanwhile is drawn between them.
     const next = () => {
       if (generation !== this.renderGeneration) return;
-      steps.shift()?.();
-      if (steps.length) setTimeout(next, 0);
-      else this.root.removeAttribute('aria-busy');
+      Promise.resolve(steps.shift()?.()).then(() => {
+        if (generation !== this.renderGeneration) return;
+        if (steps.length) setTimeout(next, 0);
+        else this.root.removeAttribute('aria-busy');
+      }, (err: unknown) => this.showError(err));
     };
     // Assistive technology (and the tests) know the page is still being built.
     this.root.setAttribute('aria-busy', 'true');
@@ -225,8 +234,8 @@ export class CompareApp {
       if (generation !== this.renderGeneration) return;
       this.deferred = null;
       clearTimeout(this.deferredTimer);
-      // The controls are web components, the sweep's scatter a chart.js chart: both load after the first chart.
-      Promise.all([loadPageLibrary('elements'), loadChartEngine()]).then(next, (err: unknown) => this.showError(err));
+      // The controls are web components, loaded after the first chart.
+      loadPageLibrary('elements').then(next, (err: unknown) => this.showError(err));
     };
     this.firstDrawSeen = false;
     const anyRequested = [...this.charts.values()].some((c) => c.hasRequested);
@@ -295,11 +304,9 @@ export class CompareApp {
     );
   }
 
-  private renderSweep(sweepBox: HTMLElement): void {
+  private renderSweep(sweepBox: HTMLElement, engine: ChartEngine): void {
     const init = this.init;
-    // Loaded before the deferred build started.
-    const engine = chartEngine();
-    if (!init || !engine) return;
+    if (!init) return;
     if (!this.inline && init.sweepParams.length > 0 && init.metricKeys.length > 0) {
       const sel = {
         metric: this.pick(this.state.sweepMetric, init.metricKeys),

@@ -176,7 +176,7 @@ export class MetricChart {
     parent.appendChild(this.element);
 
     this.resetButton.addEventListener('click', () => this.resetZoom());
-    pngButton?.addEventListener('click', () => void this.savePng());
+    pngButton?.addEventListener('click', () => this.savePng().catch((err: unknown) => this.showEngineError(err)));
     this.detachZoom = attachDragZoom(this.canvas, rect, () => this.chart ?? undefined, {
       onSelect: (a, b) => this.zoomToPixels(a, b),
       onReset: () => this.resetZoom(),
@@ -186,7 +186,7 @@ export class MetricChart {
 
   /** The chart.js instance, built on first use; null until chart.js has loaded (asked for then). */
   get chart(): Chart<'line', Point[]> | null {
-    if (this.built) return this.built;
+    if (this.built || this.destroyed) return this.built;
     const engine = chartEngine();
     if (engine) this.build(engine);
     else void loadChartEngine().catch(() => undefined);

@@ -19,6 +19,13 @@ export interface HostConnection<TOut> {
 
 let api: VsCodeWebviewApi | undefined;
 
+declare global {
+  interface Window {
+    /** Messages that arrived before the app's script ran (taken once; see webview-html.ts). */
+    __looplineEarlyMessages?: () => unknown[];
+  }
+}
+
 export function connectToHost<TOut>(): HostConnection<TOut> {
   api ??= acquireVsCodeApi();
   const a = api;
@@ -36,10 +43,14 @@ export function connectToHost<TOut>(): HostConnection<TOut> {
  * on `type` and ignore what they do not know.
  */
 export function onHostMessage<TIn extends { type: string }>(handler: (message: TIn) => void): () => void {
-  const listener = (e: MessageEvent): void => {
-    const m: unknown = e.data;
+  const take = (m: unknown): void => {
     if (typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string') handler(m as TIn);
   };
+  const listener = (e: MessageEvent): void => take(e.data);
+  // What came before this script ran (kept by the page's first inline script, see webview-html.ts):
+  // handled right after this script, in order, as if it had just arrived.
+  const early = window.__looplineEarlyMessages?.() ?? [];
+  if (early.length) queueMicrotask(() => early.forEach(take));
   window.addEventListener('message', listener);
   return () => window.removeEventListener('message', listener);
 }

@@ -36,7 +36,7 @@ export class CompareSession implements vscode.Disposable {
   private pushed: CompareInit | null = null;
   private lastInitId = 0;
   private disposed = false;
-  /** The store changed before the page was ready: points logged after the early read go out after init. */
+  /** The store changed before init went out: points logged after the early read go out after it. */
   private movedBeforeReady = false;
   private readonly subs: vscode.Disposable[] = [];
   /** The current store's change listener, replaced when the session moves to another store. */
@@ -57,7 +57,7 @@ export class CompareSession implements vscode.Disposable {
     this.feed = new SeriesFeed(ws.store);
     this.reads = ws.reader.channel();
     // The webview takes a few hundred ms to load: boot the read worker meanwhile for its first chart,
-    // and read init's runs now, so that `ready` is answered at once.
+    // and read init's runs now, so that init goes out at once.
     void ws.reader.warm();
     this.preparedInit = toCompareInit(this.loadRuns(), mode);
     // Most panels open as wide as the last one: read its first chart now, while the page loads.
@@ -132,7 +132,7 @@ export class CompareSession implements vscode.Disposable {
     this.pushed = this.sendInit(hint);
   }
 
-  private onReady(hint: FirstChartHint | undefined): void {
+  private onReady(hint: FirstChartHint | undefined, page: string | undefined): void {
     if (hint && this.mode === 'panel') this.memory?.set(hint);
     const pushed = this.pushed;
     this.pushed = null;
@@ -142,7 +142,7 @@ export class CompareSession implements vscode.Disposable {
       return;
     }
     // init went out as the panel opened. A page that reloaded before it arrived says `ready` again.
-    this.post({ type: 'initCheck', initId: this.lastInitId });
+    this.post({ type: 'initCheck', initId: this.lastInitId, ...(page ? { page } : {}) });
     // The page is wider or narrower than the last: its first chart will ask; read it now.
     if (hint) this.prefetch.readFirstChart(this.feed, this.reads, this.runIds, pushed, hint);
   }
@@ -177,7 +177,7 @@ export class CompareSession implements vscode.Disposable {
   private async handle(msg: CompareToHost): Promise<void> {
     switch (msg.type) {
       case 'ready':
-        this.onReady(msg.firstChart);
+        this.onReady(msg.firstChart, msg.page);
         return;
       case 'requestSeries': {
         const feed = this.feed;

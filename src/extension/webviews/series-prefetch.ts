@@ -4,13 +4,11 @@ import { firstChartBuckets, type CompareInit, type FirstChartHint } from '../../
 import type { SeriesFeed } from './series-feed.ts';
 
 /**
- * The Compare panel's first chart, read as soon as the page said how wide its charts are (with
- * `ready`), so that the read runs while the page takes `init` and builds its charts; the chart's
- * request then takes this answer instead of starting its own read. One at a time; a request that
- * differs (another width, axis or a zoom) reads as usual.
- *
- * A panel can start it sooner, as it is created, at the width its charts had last time: when
- * the page then says the same width and the answer is in, it goes out with `init`.
+ * The Compare panel's first chart, read before its chart asks: as the panel is created, at the
+ * width its charts had last time (the answer goes out with `init`, posted as soon as it is in); or
+ * when the page says how wide its charts are (with `ready`), so that the read runs while the page
+ * builds its charts, and the chart's request takes this answer instead of starting its own read.
+ * One at a time; a request that differs (another width, axis or a zoom) reads as usual.
  */
 export class SeriesPrefetch {
   private pending: { feed: SeriesFeed; key: string; xAxis: XAxisMode; buckets: number; answer: Promise<SeriesMsg[]>; value?: SeriesMsg[] } | null = null;
