@@ -5,8 +5,10 @@
 // kept, and send it with init (the trial cannot see the messages; test/series-prefetch.test.ts and
 // the webview test check that path). Prints the time from the command to the first chart drawn and
 // to chart.js having taken it over, and saves a screenshot of each open
-// (test-results/ui/compare-trial-{1,2}.png). Fails when a chart does not draw, chart.js does not
-// take over, or the chart does not hold the five runs; the times are for looking at.
+// (test-results/ui/compare-trial-{1,2}.png). Then the docked "Loopline Compare" view, opened
+// before any run is selected, draws two runs picked in the tree (compare-trial-docked.png). Fails
+// when a chart does not draw, chart.js does not take over, or the chart does not hold the five
+// runs; the times are for looking at.
 //
 //   node test/ui/compare-trial.ts
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -88,6 +90,39 @@ async function openCompare(page: Page, n: number): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `compare-trial-${n}.png`) });
 }
 
+/**
+ * The docked "Loopline Compare" view, opened before any run is selected (its page loads with
+ * nothing to show), then two runs selected in the Experiments tree: it draws their charts.
+ */
+async function dockedView(page: Page): Promise<void> {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('F1');
+  await page.keyboard.type('View: Close All Editors');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('F1');
+  await page.keyboard.type('Focus on Loopline Compare View');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Loopline Compare' }).first().click();
+  // Its page loads with no runs selected.
+  await page.waitForTimeout(2000);
+  const experiment = page.locator('.part.sidebar .monaco-list-row', { hasText: 'long-runs' }).first();
+  if ((await experiment.getAttribute('aria-expanded')) !== 'true') await experiment.click();
+  await page.locator('.part.sidebar .monaco-list-row', { hasText: 'long-0' }).first().click();
+  await page.locator('.part.sidebar .monaco-list-row', { hasText: 'long-1' }).first().click({ modifiers: ['Control'] });
+  for (const until = Date.now() + 60_000; Date.now() < until; await page.waitForTimeout(50)) {
+    for (const f of page.frames()) {
+      const drawn = await f.locator('#app.mode-inline .chart-card[data-drawn="true"]').count().catch(() => 0);
+      if (drawn > 0) {
+        console.log(`docked view: ${drawn} chart(s) drawn for the selected runs`);
+        await page.waitForTimeout(800);
+        await page.screenshot({ path: join(SHOTS, 'compare-trial-docked.png') });
+        return;
+      }
+    }
+  }
+  await page.screenshot({ path: join(SHOTS, 'compare-trial-docked.png') });
+  throw new Error('the docked Compare view drew no chart within 60 s of selecting two runs (screenshot compare-trial-docked.png)');
+}
+
 const { page, close } = await openLoopline(vsix, scratch, workspace);
 try {
   mkdirSync(SHOTS, { recursive: true });
@@ -100,7 +135,8 @@ try {
   await page.keyboard.press('Enter');
   await page.waitForTimeout(1000);
   await openCompare(page, 2);
-  console.log(`screenshots ${SHOTS}/compare-trial-{1,2}.png`);
+  await dockedView(page);
+  console.log(`screenshots ${SHOTS}/compare-trial-{1,2,docked}.png`);
 } finally {
   await close();
   if (process.env.LOOPLINE_KEEP_SCRATCH) console.error(`kept ${scratch}`);
