@@ -67,6 +67,8 @@ interface PoolRow {
   view: number;
   /** Its position is right but its cells are to be read again (the order or the values changed). */
   dirty: boolean;
+  /** Painted for the eye only (see refresh): the cells out of view and the tooltips are still to do. */
+  partial: boolean;
   /** The column layout its cells are set up for. */
   layout: number;
   /** Position its transform and aria-rowindex are set for (-1: none). */
@@ -220,10 +222,11 @@ export class VirtualGrid {
 
   /**
    * Re-read every shown row (after the order, the row count or the cell values changed).
-   * `overscanLater`: a new order the user waits for (a sort, a filter): only the rows in view are
-   * painted now; the rows kept just outside it (for smooth scrolling) are hidden until the frame
-   * that shows the new order is done, then painted. That is ~15-25% fewer cells to lay out and
-   * paint before the user sees the answer.
+   * `overscanLater`: a new order the user waits for (a sort, a filter): only what is in view is
+   * painted now, and the rest once the frame that shows the answer is done: the rows kept just
+   * outside the view (for smooth scrolling) are hidden until then, the columns just outside it keep
+   * their old text, and the cells' tooltips are written then (a title change restyles its cell).
+   * That is a quarter fewer cells to lay out and paint before the user sees the answer.
    */
   refresh(overscanLater = false): void {
     const n = this.source.rowCount();
@@ -348,7 +351,7 @@ export class VirtualGrid {
     for (const r of this.pool) {
       if (r.view >= first && r.view <= last) {
         shown[r.view - first] = 1;
-        if (r.dirty) this.paintRow(r, r.view);
+        if (r.dirty || (r.partial && !this.overscanLater)) this.paintRow(r, r.view);
       } else if (r.view >= 0 && !r.dirty && this.overscanLater) {
         // In the overscan, showing what is still right: kept as it is.
       } else free.push(r);
@@ -387,7 +390,7 @@ export class VirtualGrid {
     el.setAttribute('aria-owns', frozenCell.id);
     this.body.append(el);
     this.frozen.append(frozenCell);
-    const row: PoolRow = { el, cells: [frozenCell], texts: [frozenCell.firstChild as Text], cols: [-1], shown: [undefined], tips: [''], view: -1, dirty: true, layout: -1, placed: -1, selected: false, active: false };
+    const row: PoolRow = { el, cells: [frozenCell], texts: [frozenCell.firstChild as Text], cols: [-1], shown: [undefined], tips: [''], view: -1, dirty: true, partial: false, layout: -1, placed: -1, selected: false, active: false };
     this.pool.push(row);
     return row;
   }
@@ -448,6 +451,11 @@ export class VirtualGrid {
     }
     r.view = view;
     r.dirty = false;
+    // In view only: the columns whose cells show (the frozen one always), and no tooltips.
+    const partial = this.overscanLater;
+    r.partial = partial;
+    const x0 = this.scrollLeft + (this.columns[0]?.width ?? 0);
+    const x1 = this.scrollLeft + this.viewportWidth;
     if (r.placed !== view) {
       r.placed = view;
       const y = `translateY(${view * ROW_HEIGHT}px)`;
@@ -457,6 +465,7 @@ export class VirtualGrid {
     }
     for (let k = 0; k < r.cells.length; k++) {
       const c = r.cols[k]!;
+      if (partial && k > 0 && (this.lefts[c]! >= x1 || this.lefts[c]! + this.columns[c]!.width <= x0)) continue;
       const text = this.source.cell(view, c);
       const was = r.shown[k];
       if (was !== text) {
@@ -466,6 +475,7 @@ export class VirtualGrid {
         r.shown[k] = text;
         if (this.columns[c]!.status) cell.dataset.status = text ?? '';
       }
+      if (partial) continue;
       const tip = this.source.tooltip(view, c) ?? '';
       if (r.tips[k] !== tip) {
         r.tips[k] = tip;

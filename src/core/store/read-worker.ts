@@ -18,7 +18,7 @@ import { parseTableSnapshot, SNAPSHOT_MIN_ROWS, snapshotFile, writeTableSnapshot
 import { seriesPointReaders } from './series-queries.ts';
 import type { ReadEnvelope, ReadReply, ReadRequest } from './read-protocol.ts';
 import { RunStore } from './run-store.ts';
-import { filterTableColumns } from './table-filter.ts';
+import { FILTER_WARM_ROUNDS, filterTableColumns, warmTableFilter } from './table-filter.ts';
 
 const { path, generations } = workerData as { path: string; generations: SharedArrayBuffer };
 const gens = new Int32Array(generations);
@@ -122,6 +122,22 @@ class Helper {
   }
 }
 
+let filterWarmed = false;
+/**
+ * Once per worker, after its first table is read: the filter's loops run on made-up rows (see
+ * `warmTableFilter`), a round per timer, so that a request coming meanwhile waits one round at most.
+ */
+function warmFilterSoon(): void {
+  if (filterWarmed) return;
+  filterWarmed = true;
+  let round = 0;
+  const next = () => {
+    warmTableFilter(round++);
+    if (round < FILTER_WARM_ROUNDS) setTimeout(next, 10);
+  };
+  setTimeout(next, 10);
+}
+
 function post(reply: ReadReply, transfer: TransferListItem[] = []): void {
   parentPort!.postMessage(reply, transfer);
 }
@@ -168,6 +184,7 @@ async function handle(env: ReadEnvelope): Promise<void> {
           await new Promise((resolve) => setImmediate(resolve));
         } while (offset < total);
         post({ id: env.id, type: 'result', value: null });
+        warmFilterSoon();
         return;
       }
       const copyPath = snapshotFile(path, r.experimentId);
@@ -247,6 +264,7 @@ async function handle(env: ReadEnvelope): Promise<void> {
         }
       }
       post({ id: env.id, type: 'result', value: null });
+      warmFilterSoon();
       return;
     }
     case 'tableAggregate': {

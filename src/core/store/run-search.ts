@@ -180,6 +180,11 @@ export function compileSearch(q: SearchRunsQuery): CompiledSearch {
 /** SQL LIKE semantics (% and _), case-sensitive unless asked otherwise. */
 export function mlflowLike(value: unknown, pattern: unknown, caseInsensitive: unknown): number {
   if (typeof value !== 'string' || typeof pattern !== 'string') return 0;
+  return likeRegExp(pattern, Boolean(caseInsensitive)).test(value) ? 1 : 0;
+}
+
+/** A LIKE pattern as a regular expression, built once for a filter that tests it on many values. */
+export function likeRegExp(pattern: string, caseInsensitive: boolean): RegExp {
   let re = '^';
   for (const ch of pattern) {
     if (ch === '%') re += '[\\s\\S]*';
@@ -187,5 +192,5 @@ export function mlflowLike(value: unknown, pattern: unknown, caseInsensitive: un
     else re += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   }
   re += '$';
-  return new RegExp(re, caseInsensitive ? 'iu' : 'u').test(value) ? 1 : 0;
+  return new RegExp(re, caseInsensitive ? 'iu' : 'u');
 }
