@@ -2,7 +2,7 @@
 // a column header — ascending, descending, missing values last, ties in their previous order.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { identityOrder, positionsOf, receivedRows, sortRows, WARM_ROUNDS, warmOrderRound } from '../../webview-ui/table/row-order.ts';
+import { firstRows, identityOrder, positionsOf, receivedRows, sortRows, WARM_ROUNDS, warmOrderRound } from '../../webview-ui/table/row-order.ts';
 
 const keysOf = (xs: number[]) => Float64Array.from(xs);
 
@@ -103,4 +103,28 @@ test('warming the ordering code up changes no later sort (it works on made-up ke
   assert.deepEqual([...sortRows(rows, keys, 'desc')], before);
   assert.deepEqual(before, expected([...rows], keys, 'desc'));
   assert.deepEqual([...rows], [5, 4, 3, 2, 1, 0], 'the rows given are not reordered in place');
+});
+
+test('the first k rows of an order, taken alone, are exactly the first k of the whole sort (ties, missing, both directions)', () => {
+  let seed = 5;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const families: Record<string, () => number> = {
+    spread: () => (rnd() < 0.1 ? NaN : (rnd() - 0.5) * 10 ** Math.floor(rnd() * 8)),
+    ties: () => (rnd() < 0.2 ? NaN : Math.floor(rnd() * 5) - 2 + (rnd() < 0.3 ? -0 : 0)),
+    hair: () => 1 + Math.floor(rnd() * 30) * 2 ** -50,
+    mostlyMissing: () => (rnd() < 0.97 ? NaN : rnd()),
+  };
+  for (const [name, key] of Object.entries(families)) {
+    for (const n of [0, 1, 7, 300, 3000]) {
+      const keys = keysOf(Array.from({ length: n }, key));
+      const rows = Uint32Array.from(Array.from({ length: n }, (_, i) => i).sort(() => rnd() - 0.5));
+      for (const dir of ['asc', 'desc'] as const) {
+        const whole = [...sortRows(rows, keys, dir)];
+        for (const k of [0, 1, 5, 40, n, n + 3]) assert.deepEqual([...firstRows(rows, keys, dir, k)], whole.slice(0, k), `${name} n=${n} ${dir} k=${k}`);
+      }
+    }
+  }
+  // Keys already in the opposite order (the worst case for a heap): still exact.
+  const rising = keysOf(Array.from({ length: 2000 }, (_, i) => i));
+  assert.deepEqual([...firstRows(identityOrder(2000), rising, 'desc', 33)], [...sortRows(identityOrder(2000), rising, 'desc')].slice(0, 33));
 });

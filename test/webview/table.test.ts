@@ -1006,4 +1006,42 @@ describe('Experiment Table with 10,000 runs x 50 columns', () => {
     assert.equal((await shownRows(page))[0]!.cells[0], runName(N - 1));
     await assertClean(h);
   });
+
+  it('a sort from the top shows the screenful at once and the whole order right after: every row where it belongs, far down too, and a click selects the run shown', async () => {
+    const { page } = h;
+    // Back to the stored order at the top.
+    while ((await page.getAttribute('[data-column-id="attributes.run_name"]', 'aria-sort')) !== 'none') await page.locator('[data-column-id="attributes.run_name"] .sort-button').click();
+    await page.evaluate(() => (document.querySelector<HTMLElement>('[role=grid]')!.scrollTop = 0));
+    await nextFrame(page);
+    // metrics.m3 = ((i * 14) % 1000) / 7: many ties, kept in run order.
+    const m3 = (i: number) => ((i * 14) % 1000) / 7;
+    const asc = Array.from({ length: N }, (_, i) => i).sort((a, b) => m3(a) - m3(b) || a - b).map(runName);
+    const atOnce = await page.evaluate(() => {
+      document.querySelector<HTMLElement>('[data-column-id="metrics.m3"] .sort-button')!.click();
+      return [...document.querySelectorAll<HTMLElement>('.grid-body [role=row]:not([hidden])')].map((r) => ({
+        rowIndex: Number(r.getAttribute('aria-rowindex')),
+        name: document.getElementById(r.getAttribute('aria-owns')!)!.textContent,
+      }));
+    });
+    assert.ok(atOnce.length >= 30, `${atOnce.length} rows at once`);
+    for (const r of atOnce) assert.equal(r.name, asc[r.rowIndex - 2], `row ${r.rowIndex} at once`);
+    await nextFrame(page);
+    let rows = await shownRows(page);
+    assert.ok(rows.length > atOnce.length);
+    for (const r of rows) assert.equal(r.cells[0], asc[r.rowIndex - 2], `row ${r.rowIndex} after the frame`);
+    // Far down: the whole order is there.
+    await page.evaluate(() => (document.querySelector<HTMLElement>('[role=grid]')!.scrollTop = 6000 * 24));
+    await nextFrame(page);
+    rows = await shownRows(page);
+    assert.ok(rows[0]!.rowIndex > 5000, `scrolled to row ${rows[0]!.rowIndex}`);
+    for (const r of rows) assert.equal(r.cells[0], asc[r.rowIndex - 2], `row ${r.rowIndex} far down`);
+    const target = rows[10]!;
+    await page.locator(`.grid-body [role=row][aria-rowindex="${target.rowIndex}"]`).click();
+    rows = await shownRows(page);
+    assert.deepEqual(rows.filter((r) => r.selected).map((r) => r.cells[0]), [target.cells[0]]);
+    await page.keyboard.press('Escape');
+    await page.locator('[data-column-id="metrics.m3"] .sort-button').click();
+    await page.locator('[data-column-id="metrics.m3"] .sort-button').click();
+    await assertClean(h);
+  });
 });

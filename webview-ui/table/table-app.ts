@@ -10,7 +10,7 @@ import { clampColumnWidth, columnWidth } from './column-layout.ts';
 import { AggregateSwitch } from './aggregate-switch.ts';
 import type { VscodeButton } from './elements.ts';
 import { FilterBox } from './filter-box.ts';
-import { identityOrder, positionsOf, receivedRows, sortRows, WARM_ROUNDS, warmOrderRound } from './row-order.ts';
+import { firstRows, identityOrder, positionsOf, receivedRows, sortRows, WARM_ROUNDS, warmOrderRound, type SortDirection } from './row-order.ts';
 import { RowSelection } from './row-selection.ts';
 import { NAME_COLUMN, TableData, type ColumnDef } from './table-data.ts';
 import { emptyViewState, parseViewState, type TableViewState } from './table-state.ts';
@@ -59,8 +59,12 @@ export class TableApp {
   private filterRows: Uint32Array | null = null;
   /** More rows are on their way (`rows` messages). */
   private streaming = false;
-  /** Row indices in display order. */
+  /** Row indices in display order; while `pendingOrder` is set, only the first screenful of it. */
   private order: Uint32Array = new Uint32Array(0);
+  /** Rows in the display order (all of them, whether `order` holds them yet or not). */
+  private orderLength = 0;
+  /** The whole order, still to be built (see applyOrder); `fullOrder()` builds it. */
+  private pendingOrder: { base: Uint32Array; keys: Float64Array; dir: SortDirection } | null = null;
   private positions: Int32Array | null = null;
   private columns: ColumnDef[] = [];
   private columnAggs: MetricAggregate[] = [];
@@ -107,10 +111,10 @@ export class TableApp {
 
     this.grid = new VirtualGrid(
       {
-        rowCount: () => this.order.length,
-        cell: (v, c) => this.data!.text(this.columns[c]!, this.columnAggs[c]!, this.order[v]!),
-        tooltip: (v, c) => this.data!.tooltip(this.columns[c]!, this.columnAggs[c]!, this.order[v]!),
-        selected: (v) => this.selection.has(this.data!.runId(this.order[v]!)),
+        rowCount: () => this.orderLength,
+        cell: (v, c) => this.data!.text(this.columns[c]!, this.columnAggs[c]!, this.rowAt(v)),
+        tooltip: (v, c) => this.data!.tooltip(this.columns[c]!, this.columnAggs[c]!, this.rowAt(v)),
+        selected: (v) => this.selection.has(this.data!.runId(this.rowAt(v))),
       },
       {
         sort: (c) => this.cycleSort(c),
@@ -119,7 +123,7 @@ export class TableApp {
         rowOpen: (v) => this.openRun(v),
         key: (e) => this.onKey(e),
         focus: () => {
-          if (this.grid.activeView < 0 && this.order.length > 0) this.grid.setActive(this.grid.visibleRange()[0], false);
+          if (this.grid.activeView < 0 && this.orderLength > 0) this.grid.setActive(this.grid.visibleRange()[0], false);
         },
         scrolled: () => this.saveScrollSoon(),
         resize: (c, width) => this.resizeColumn(c, width),
@@ -425,9 +429,28 @@ export class TableApp {
     // Rows not received yet (still streaming) are left out of a filter's answer until they are.
     const base = this.filterRows ? receivedRows(this.filterRows, data.rowCount) : identityOrder(data.rowCount);
     const sortCol = this.state.sort ? data.column(this.state.sort.columnId) : undefined;
-    this.order = sortCol ? sortRows(base, data.sortKeys(sortCol, this.aggregateOf(sortCol)), this.state.sort!.dir) : base;
-    this.positions = null;
     const activeRow = activeRunId === null ? undefined : data.rowOf(activeRunId);
+    this.pendingOrder = null;
+    this.positions = null;
+    this.orderLength = base.length;
+    if (sortCol) {
+      const keys = data.sortKeys(sortCol, this.aggregateOf(sortCol));
+      const dir = this.state.sort!.dir;
+      // A sort the user waits for, shown from the top, nothing selected or active that needs the
+      // whole order now: the screenful in view first (one pass over the keys), the whole order
+      // once that frame is shown (or as soon as anything reads past it).
+      const screen = this.grid.rowsInView();
+      if (answer && activeRow === undefined && this.selection.size === 0 && this.grid.currentScrollTop === 0 && base.length > 8 * screen) {
+        this.order = firstRows(base, keys, dir, screen);
+        this.pendingOrder = { base, keys, dir };
+        const pending = this.pendingOrder;
+        requestAnimationFrame(() =>
+          setTimeout(() => {
+            if (this.pendingOrder === pending) this.fullOrder();
+          }, 0),
+        );
+      } else this.order = sortRows(base, keys, dir);
+    } else this.order = base;
     const activeView = activeRow === undefined ? -1 : this.positionOf(activeRow);
     this.grid.refresh(answer);
     this.grid.setActive(activeView, false);
@@ -435,18 +458,33 @@ export class TableApp {
     this.updateCompareButton();
   }
 
+  /** The whole display order (built now if only its first screenful was). */
+  private fullOrder(): Uint32Array {
+    const p = this.pendingOrder;
+    if (p) {
+      this.pendingOrder = null;
+      this.order = sortRows(p.base, p.keys, p.dir);
+    }
+    return this.order;
+  }
+
+  /** The row shown at position `view`. */
+  private rowAt(view: number): number {
+    return (view < this.order.length ? this.order : this.fullOrder())[view]!;
+  }
+
   private positionOf(row: number): number {
-    this.positions ??= positionsOf(this.order, this.data?.rowCount ?? 0);
+    this.positions ??= positionsOf(this.fullOrder(), this.data?.rowCount ?? 0);
     return this.positions[row] ?? -1;
   }
 
   private runAt(view: number): string {
-    return this.data!.runId(this.order[view]!);
+    return this.data!.runId(this.rowAt(view));
   }
 
   private activeRunId(): string | null {
     const v = this.grid.activeView;
-    return v >= 0 && v < this.order.length ? this.runAt(v) : null;
+    return v >= 0 && v < this.orderLength ? this.runAt(v) : null;
   }
 
   // ---- selection and keyboard ------------------------------------------------------------------
@@ -478,7 +516,7 @@ export class TableApp {
   }
 
   private onKey(e: KeyboardEvent): void {
-    const n = this.order.length;
+    const n = this.orderLength;
     if (n === 0) return;
     const active = this.grid.activeView;
     const mod = e.ctrlKey || e.metaKey;
@@ -590,7 +628,7 @@ export class TableApp {
       return;
     }
     const total = formatCount(data.total);
-    const parts = [this.filterRows ? `${formatCount(this.order.length)} of ${total} runs match the filter` : formatRunCount(data.total)];
+    const parts = [this.filterRows ? `${formatCount(this.orderLength)} of ${total} runs match the filter` : formatRunCount(data.total)];
     if (this.streaming) parts.push(`loading… ${formatCount(data.rowCount)} of ${total} read`);
     const loading = this.loadingAggregates();
     if (loading.length > 0) parts.push(`loading ${loading.join(' and ')} values…`);
@@ -603,7 +641,7 @@ export class TableApp {
 
   private updateEmptyMessage(): void {
     const data = this.data;
-    const message = !data ? 'Loading runs…' : data.total === 0 ? 'No runs in this experiment yet.' : this.order.length === 0 ? 'No runs match the filter.' : '';
+    const message = !data ? 'Loading runs…' : data.total === 0 ? 'No runs in this experiment yet.' : this.orderLength === 0 ? 'No runs match the filter.' : '';
     this.emptyMessage.textContent = message;
     this.emptyMessage.hidden = message === '';
   }

@@ -271,6 +271,11 @@ export class VirtualGrid {
     for (const r of this.pool) if (r.view >= 0) this.paintState(r);
   }
 
+  /** Rows the viewport shows, a partly shown one included. */
+  rowsInView(): number {
+    return Math.max(1, Math.ceil((this.viewportHeight - this.headHeight) / ROW_HEIGHT) + 1);
+  }
+
   /** Rows that fit in the viewport (for PageUp/PageDown). */
   pageSize(): number {
     return Math.max(1, Math.floor((this.viewportHeight - this.headHeight) / ROW_HEIGHT) - 1);
