@@ -79,8 +79,9 @@ async function main(): Promise<void> {
     // Each extension's view open, then the window reloaded: it restores with that view open, so
     // activation is followed by the tree's first render with no click in between (the figure the
     // aim is about). The baseline first, then Loopline.
-    // Alternated, three reloads each (one reload's figure moves by 200 ms on two cores): medians.
+    // Alternated, five reloads each (one reload's figure moves by 200-300 ms on two cores): medians.
     const minimalProbe = join(probeDir, 'minimal-first-render.txt');
+    const RELOADS = 5;
     const logDir = join(home, 'data', 'logs');
     const lastLogged = (re: RegExp) => Number(re.exec([...findLoglines(logDir)].reverse().find((l) => re.test(l)) ?? '')?.[1] ?? NaN);
     const reloadWith = async (tabName: RegExp, row: string) => {
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
     };
     const minimalRenders: number[] = [];
     const ourRenders: number[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < RELOADS; i++) {
       await reloadWith(/Minimal Tree/, 'minimal-row');
       minimalRenders.push(Number(readFileSync(minimalProbe, 'utf8')));
       await reloadWith(/Loopline/, 'big-10k');
