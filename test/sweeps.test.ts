@@ -418,6 +418,16 @@ test('a container trial taken over after its launcher died is stopped by cancel:
     const exited = new Promise((r) => launcher.on('close', r));
     const sweepId = await waitFor('the sweep to start', () => /sweep ([0-9a-f]{32})/.exec(out)?.[1]);
     await waitFor('the trial to start in its container', () => out.includes('started 1'));
+    // Its output can come before the launcher has recorded the container on the run (a loaded
+    // machine): the takeover follows a recorded container, so wait for that record.
+    await waitFor('the container to be recorded on the trial', () => {
+      const store = p.store();
+      try {
+        return children(store, sweepId)[0]?.tags['loopline.container.id'];
+      } finally {
+        store.close();
+      }
+    });
     launcher.kill('SIGKILL');
     await exited;
     const trialId = (() => {
