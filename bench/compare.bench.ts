@@ -505,7 +505,7 @@ async function tableOpen(
   name: string,
   filter: string,
   opts: { aggregates?: ExtraAggregate[]; pickMin?: boolean } = {},
-): Promise<{ firstMs: number; allMs: number; hostFirstMs: number; hostAllMs: number; pageAllMs: number; bytes: number; pick: { ms: number; hostMs: number; pageMs: number; bytes: number } | null; sortMs: number; sortScriptMs: number; filterMs: number; filterHostMs: number; heapMb: number; rssMb: number; rows: number }> {
+): Promise<{ firstMs: number; allMs: number; hostFirstMs: number; hostAllMs: number; pageAllMs: number; bytes: number; pick: { ms: number; hostMs: number; pageMs: number; bytes: number } | null; sortMs: number; sortScriptMs: number; sortShownMs: number; filterMs: number; filterShownMs: number; filterHostMs: number; heapMb: number; rssMb: number; rows: number }> {
   // The worker is booted (the extension boots it 2 s after the store opens) but its connection has
   // read nothing; the panel starts its read when it is created, while its page loads.
   await reader.warm();
@@ -591,14 +591,19 @@ async function tableOpen(
     }
     // Sort by a metric column over every row.
     // The click handler orders the rows and updates the grid synchronously; the paint follows.
+    // Also the end of the frame that shows it (a task queued from that frame's animation callback
+    // runs once the frame is drawn): the poll below may see the rows before that frame.
     const { sortStart, sortScriptEnd } = await h.page.evaluate(() => {
       const b = document.querySelector<HTMLButtonElement>('[data-column-id^="metrics."] .sort-button')!;
       (window as any).__firstBefore = document.querySelector('.grid-body [role=row][aria-rowindex="2"]')?.textContent;
+      (window as any).__shownAt = 0;
       const t = performance.now();
+      requestAnimationFrame(() => setTimeout(() => ((window as any).__shownAt = performance.now()), 0));
       b.click();
       return { sortStart: t, sortScriptEnd: performance.now() };
     });
     const sortedAt = await pageTimeWhen(h.page, `() => document.querySelector('[data-column-id^="metrics."]').getAttribute('aria-sort') === 'ascending' && document.querySelector('.grid-body [role=row][aria-rowindex="2"]')?.textContent !== window.__firstBefore`, null);
+    const sortShownAt = await pageTimeWhen(h.page, `() => window.__shownAt > 0`, null).then(() => h.page.evaluate(() => (window as any).__shownAt as number));
     // A filter: evaluated in the worker, applied in the page.
     const f0 = performance.now();
     const matched = await filters.filterTable(table, experimentId, filter);
@@ -606,8 +611,14 @@ async function tableOpen(
     await h.page.evaluate(() => ((window as any).__posted = []));
     await h.page.locator('.filter-field input').fill(filter);
     const req = await h.waitForPosted('filter');
+    // After the app's listener: the frame drawn after it handled the answer.
+    await h.page.evaluate(() => {
+      (window as any).__shownAt = 0;
+      window.addEventListener('message', () => requestAnimationFrame(() => setTimeout(() => ((window as any).__shownAt = performance.now()), 0)), { once: true });
+    });
     const fd = await deliver(h.page, { type: 'filterResult', requestId: req.requestId, rows: matched, error: null });
     const filteredAt = await pageTimeWhen(h.page, `() => /match the filter/.test(document.querySelector('.status-line').textContent)`, null);
+    const filterShownAt = await pageTimeWhen(h.page, `() => window.__shownAt > 0`, null).then(() => h.page.evaluate(() => (window as any).__shownAt as number));
     return {
       firstMs,
       allMs,
@@ -618,7 +629,9 @@ async function tableOpen(
       pick,
       sortMs: sortedAt - sortStart,
       sortScriptMs: sortScriptEnd - sortStart,
+      sortShownMs: sortShownAt - sortStart,
       filterMs: filterHostMs + fd.parseMs + (filteredAt - fd.at),
+      filterShownMs: filterHostMs + fd.parseMs + (filterShownAt - fd.at),
       filterHostMs,
       heapMb: (heapPeak - heap0) / 1024 / 1024,
       rssMb: rssPeak / 1024 / 1024,
@@ -783,8 +796,8 @@ if (ONLY === '' || ONLY === 'table') {
     out.push([`  reopen (worker's columns kept): first rows / every row`, `${t.firstMs.toFixed(0)} / ${t.allMs.toFixed(0)} ms`, `worker ${t.hostAllMs.toFixed(0)} + page ${t.pageAllMs.toFixed(0)} ms; heap +${t.heapMb.toFixed(0)} MB`, '', '']);
     const ab = coldReadAB(db, expId, 2);
     out.push([`  first-open read, one thread: before / now`, `${ab.beforeMs.toFixed(0)} / ${ab.nowMs.toFixed(0)} ms CPU`, `${(ab.beforeMs / ab.nowMs).toFixed(2)}x less work now (chunk objects merged at the end vs whole-table columns)`, '', '']);
-    out.push([`  sort ${label} by a metric`, `${t.sortMs.toFixed(0)} ms`, `click to sorted rows painted: order + grid update ${t.sortScriptMs.toFixed(0)} ms, then paint`, '< 100 ms', t.sortMs < 100 ? 'met' : 'missed']);
-    out.push([`  filter ${label}`, `${t.filterMs.toFixed(0)} ms`, `worker ${t.filterHostMs.toFixed(0)} ms + page`, '< 100 ms', t.filterMs < 100 ? 'met' : 'missed']);
+    out.push([`  sort ${label} by a metric`, `${t.sortMs.toFixed(0)} ms`, `click to sorted rows painted: order + grid update ${t.sortScriptMs.toFixed(0)} ms, then paint; the frame showing them drawn at ${t.sortShownMs.toFixed(0)} ms`, '< 100 ms', t.sortMs < 100 ? 'met' : 'missed']);
+    out.push([`  filter ${label}`, `${t.filterMs.toFixed(0)} ms`, `worker ${t.filterHostMs.toFixed(0)} ms + page; the frame showing them drawn at ${t.filterShownMs.toFixed(0)} ms`, '< 100 ms', t.filterMs < 100 ? 'met' : 'missed']);
   }
   const bigStore = RunStore.open(BIG_DB, { readonly: true });
   const bigId = bigStore.getExperimentByName('big-sweep').id;
