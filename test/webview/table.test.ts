@@ -698,6 +698,10 @@ describe('Experiment Table webview', () => {
       const id = `metrics.${long}`;
       const widthOf = () => x.page.evaluate((cid) => [...document.querySelectorAll<HTMLElement>('[role=columnheader]')].find((h) => h.dataset.columnId === cid)!.getBoundingClientRect().width, id);
       const before = await widthOf();
+      // A selected row: its frozen Name cell (in the frozen pane, owned by the row) keeps the selection's tint through the resize.
+      const nameCell = `#${await x.page.getAttribute('.grid-body [role=row][aria-rowindex="2"]', 'aria-owns')}`;
+      await x.page.locator(nameCell).click();
+      await x.page.waitForSelector(`${nameCell}.selected`);
       const handle = x.page.locator(`[data-column-id="${id}"] .resize-handle`);
       const hb = (await handle.boundingBox())!;
       await x.page.mouse.move(hb.x + hb.width / 2, hb.y + hb.height / 2);
@@ -710,6 +714,7 @@ describe('Experiment Table webview', () => {
       // Body cells follow the header, and the sort did not fire from the drag.
       const cellWidth = await x.page.evaluate(() => document.querySelector<HTMLElement>('.grid-body [role=row][aria-rowindex="2"] [aria-colindex="4"]')!.getBoundingClientRect().width);
       assert.ok(Math.abs(cellWidth - after) <= 2, `cells follow: ${cellWidth} vs ${after}`);
+      assert.equal(await x.page.locator(`${nameCell}.selected`).count(), 1, 'the selected row\'s Name cell is still tinted');
       assert.equal(await x.page.getAttribute(`[data-column-id="${id}"]`, 'aria-sort'), 'none');
       // The width is kept in the webview state (survives reloads).
       const state = await x.page.evaluate(() => JSON.parse(sessionStorage.getItem('__vscodeState') || 'null'));

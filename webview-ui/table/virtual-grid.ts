@@ -432,7 +432,9 @@ export class VirtualGrid {
       r.cols[k] = c;
       const col = this.columns[c]!;
       const cell = r.cells[k]!;
-      cell.className = `grid-cell${k === 0 ? ' frozen' : ''}${col.numeric ? ' num' : ''}${col.status ? ' status' : ''}`;
+      // The frozen cell also carries its row's state, which paintState writes only when it changes.
+      const state = k === 0 ? `${r.selected ? ' selected' : ''}${r.active ? ' active' : ''}${r === this.hovered ? ' hover' : ''}` : '';
+      cell.className = `grid-cell${k === 0 ? ' frozen' : ''}${state}${col.numeric ? ' num' : ''}${col.status ? ' status' : ''}`;
       cell.setAttribute('aria-colindex', String(c + 1));
       cell.style.width = `${col.width}px`;
       if (k > 0) cell.style.left = `${this.lefts[c]}px`;
