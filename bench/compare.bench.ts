@@ -603,7 +603,12 @@ async function tableOpen(
       return { sortStart: t, sortScriptEnd: performance.now() };
     });
     const sortedAt = await pageTimeWhen(h.page, `() => document.querySelector('[data-column-id^="metrics."]').getAttribute('aria-sort') === 'ascending' && document.querySelector('.grid-body [role=row][aria-rowindex="2"]')?.textContent !== window.__firstBefore`, null);
-    const sortShownAt = await pageTimeWhen(h.page, `() => window.__shownAt > 0`, null).then(() => h.page.evaluate(() => (window as any).__shownAt as number));
+    // A function, not pageTimeWhen's source text: a probe polled from the page's own frames may not eval under its CSP.
+    const frameShownAt = async () => {
+      await h.page.waitForFunction(() => (window as any).__shownAt > 0, null, { timeout: 120_000, polling: 'raf' });
+      return h.page.evaluate(() => (window as any).__shownAt as number);
+    };
+    const sortShownAt = await frameShownAt();
     // A filter: evaluated in the worker, applied in the page.
     const f0 = performance.now();
     const matched = await filters.filterTable(table, experimentId, filter);
@@ -625,7 +630,7 @@ async function tableOpen(
     });
     const fd = await deliver(h.page, { type: 'filterResult', requestId: req.requestId, rows: matched, error: null });
     const filteredAt = await pageTimeWhen(h.page, `() => /match the filter/.test(document.querySelector('.status-line').textContent)`, null);
-    const filterShownAt = await pageTimeWhen(h.page, `() => window.__shownAt > 0`, null).then(() => h.page.evaluate(() => (window as any).__shownAt as number));
+    const filterShownAt = await frameShownAt();
     return {
       firstMs,
       allMs,
