@@ -103,6 +103,29 @@ export function sortRows(rows: Uint32Array, keys: Float64Array, dir: SortDirecti
   return out;
 }
 
+/** Whether (ah, al, ap) comes after (bh, bl, bp) in the order: high word, low word, then place in rows. */
+function comesAfter(ah: number, al: number, ap: number, bh: number, bl: number, bp: number): boolean {
+  return ah > bh || (ah === bh && (al > bl || (al === bl && ap > bp)));
+}
+
+/**
+ * Moves heap entries up from the top of `firstRows`' max-heap (the worst kept row on top) until
+ * (h, l, p) fits; returns where it goes (the caller writes it there).
+ */
+function siftDown(hh: Uint32Array, hl: Uint32Array, hp: Uint32Array, size: number, h: number, l: number, p: number): number {
+  let at = 0;
+  for (;;) {
+    let c = 2 * at + 1;
+    if (c >= size) return at;
+    if (c + 1 < size && comesAfter(hh[c + 1]!, hl[c + 1]!, hp[c + 1]!, hh[c]!, hl[c]!, hp[c]!)) c++;
+    if (!comesAfter(hh[c]!, hl[c]!, hp[c]!, h, l, p)) return at;
+    hh[at] = hh[c]!;
+    hl[at] = hl[c]!;
+    hp[at] = hp[c]!;
+    at = c;
+  }
+}
+
 /**
  * The first `k` rows of `sortRows(rows, keys, dir)`, exactly (the same keys, ties and missing
  * values), in one pass with a heap of `k`: what a screenful of a new order needs before the whole
@@ -122,8 +145,6 @@ export function firstRows(rows: Uint32Array, keys: Float64Array, dir: SortDirect
   // Missing keys: the first k of them in their order, for a column with fewer than k values.
   const missing = new Uint32Array(k);
   let nMissing = 0;
-  // a > b in the order (a comes after b)?
-  const after = (ah: number, al: number, ap: number, bh: number, bl: number, bp: number) => ah > bh || (ah === bh && (al > bl || (al === bl && ap > bp)));
   for (let i = 0; i < n && k > 0; i++) {
     const r = rows[i]!;
     let h = words[2 * r + 1]!;
@@ -145,26 +166,16 @@ export function firstRows(rows: Uint32Array, keys: Float64Array, dir: SortDirect
       at = size++;
       while (at > 0) {
         const up = (at - 1) >> 1;
-        if (!after(h, l, i, hh[up]!, hl[up]!, hp[up]!)) break;
+        if (!comesAfter(h, l, i, hh[up]!, hl[up]!, hp[up]!)) break;
         hh[at] = hh[up]!;
         hl[at] = hl[up]!;
         hp[at] = hp[up]!;
         at = up;
       }
     } else {
-      if (!after(hh[0]!, hl[0]!, hp[0]!, h, l, i)) continue;
-      // Replaces the worst kept row: sift down from the top.
-      at = 0;
-      for (;;) {
-        let c = 2 * at + 1;
-        if (c >= size) break;
-        if (c + 1 < size && after(hh[c + 1]!, hl[c + 1]!, hp[c + 1]!, hh[c]!, hl[c]!, hp[c]!)) c++;
-        if (!after(hh[c]!, hl[c]!, hp[c]!, h, l, i)) break;
-        hh[at] = hh[c]!;
-        hl[at] = hl[c]!;
-        hp[at] = hp[c]!;
-        at = c;
-      }
+      if (!comesAfter(hh[0]!, hl[0]!, hp[0]!, h, l, i)) continue;
+      // Replaces the worst kept row.
+      at = siftDown(hh, hl, hp, size, h, l, i);
     }
     hh[at] = h;
     hl[at] = l;
@@ -179,17 +190,7 @@ export function firstRows(rows: Uint32Array, keys: Float64Array, dir: SortDirect
     const l = hl[end]!;
     const i = hp[end]!;
     size = end;
-    let at = 0;
-    for (;;) {
-      let c = 2 * at + 1;
-      if (c >= size) break;
-      if (c + 1 < size && after(hh[c + 1]!, hl[c + 1]!, hp[c + 1]!, hh[c]!, hl[c]!, hp[c]!)) c++;
-      if (!after(hh[c]!, hl[c]!, hp[c]!, h, l, i)) break;
-      hh[at] = hh[c]!;
-      hl[at] = hl[c]!;
-      hp[at] = hp[c]!;
-      at = c;
-    }
+    const at = siftDown(hh, hl, hp, size, h, l, i);
     hh[at] = h;
     hl[at] = l;
     hp[at] = i;
@@ -269,8 +270,9 @@ let warmKeys: Float64Array | null = null;
  * One round of running the ordering code on made-up keys (never the table's values), so that the
  * user's first sort or filter runs it compiled rather than in V8's interpreter: a first sort of
  * 100,000 rows took 45-100 ms cold against 7-14 ms warm. Rounds are small (a few ms each), so a
- * click that comes meanwhile waits for one at most. Together they cover every path of `sortRows`
- * (missing keys, keys equal in their high word, both directions), `firstRows`, `receivedRows` and
+ * click that comes meanwhile waits for one at most. Together they cover the paths of `sortRows` a
+ * table's sort takes (missing keys, long runs of keys equal in their high word, both directions;
+ * not the insertion sort of short runs), `firstRows`, `receivedRows` and
  * `positionsOf`.
  */
 export function warmOrderRound(round: number): void {

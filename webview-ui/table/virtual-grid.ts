@@ -63,7 +63,7 @@ interface PoolRow {
   shown: Array<string | null | undefined>;
   /** Each cell's title ('' for none). */
   tips: string[];
-  /** Position shown; -1: to be painted; -2: hidden. */
+  /** Position shown; -1: a new row, not painted yet; -2: hidden. */
   view: number;
   /** Its position is right but its cells are to be read again (the order or the values changed). */
   dirty: boolean;
