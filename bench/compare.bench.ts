@@ -816,8 +816,9 @@ if (ONLY === '' || ONLY === 'table') {
     out.push([`  reopen (worker's columns kept): first rows / every row`, `${t.firstMs.toFixed(0)} / ${t.allMs.toFixed(0)} ms`, `worker ${t.hostAllMs.toFixed(0)} + page ${t.pageAllMs.toFixed(0)} ms; heap +${t.heapMb.toFixed(0)} MB`, '', '']);
     const ab = coldReadAB(db, expId, 2);
     out.push([`  first-open read, one thread: before / now`, `${ab.beforeMs.toFixed(0)} / ${ab.nowMs.toFixed(0)} ms CPU`, `${(ab.beforeMs / ab.nowMs).toFixed(2)}x less work now (chunk objects merged at the end vs whole-table columns)`, '', '']);
-    out.push([`  sort ${label} by a metric`, `${t.sortMs.toFixed(0)} ms`, `click to sorted rows painted: order + grid update ${t.sortScriptMs.toFixed(0)} ms, then paint; the frame showing them drawn at ${t.sortShownMs.toFixed(0)} ms`, '< 100 ms', t.sortMs < 100 ? 'met' : 'missed']);
-    out.push([`  filter ${label}`, `${t.filterMs.toFixed(0)} ms`, `worker ${t.filterHostMs.toFixed(0)} ms + page; the frame showing them drawn at ${t.filterShownMs.toFixed(0)} ms`, '< 100 ms', t.filterMs < 100 ? 'met' : 'missed']);
+    // The figure is the frame that shows the answer: the rows can be in the page before it is drawn.
+    out.push([`  sort ${label} by a metric`, `${t.sortShownMs.toFixed(0)} ms`, `click to the frame showing the sorted rows; order + grid update ${t.sortScriptMs.toFixed(0)} ms; rows in the page at ${t.sortMs.toFixed(0)} ms`, '< 100 ms', t.sortShownMs < 100 ? 'met' : 'missed']);
+    out.push([`  filter ${label}`, `${t.filterShownMs.toFixed(0)} ms`, `worker ${t.filterHostMs.toFixed(0)} ms + page, to the frame showing the rows; rows in the page at ${t.filterMs.toFixed(0)} ms`, '< 100 ms', t.filterShownMs < 100 ? 'met' : 'missed']);
   }
   const bigStore = RunStore.open(BIG_DB, { readonly: true });
   const bigId = bigStore.getExperimentByName('big-sweep').id;
