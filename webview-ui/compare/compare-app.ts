@@ -61,7 +61,7 @@ export class CompareApp {
 
   /** Says `ready` to the extension (again, when an init it posted never came). */
   private readonly sayReady: () => void;
-
+  /** This page's id, as `ready` gave it (see main.ts). */
   private readonly page: string;
 
   constructor(root: HTMLElement, host: HostConnection<CompareToHost>, state: CompareViewState, sayReady: () => void, page: string) {
