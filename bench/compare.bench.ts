@@ -396,7 +396,7 @@ async function firstChart(store: RunStore, runIds: string[], naive: boolean, rea
         // first chart now if the page is wider or narrower than the last.
         const pushed = pushedInit;
         pushedInit = null;
-        void deliverAtOnce(page, { type: 'initCheck', initId: pushed.initId }).catch(failed);
+        void deliverAtOnce(page, { type: 'initCheck', initId: pushed.initId, page: m.page }).catch(failed);
         if (readAhead) {
           const early = prefetch.current;
           prefetch.readFirstChart(feed, channel, runIds, pushed, m.firstChart);

@@ -70,12 +70,15 @@ test('a request for another width, axis, metric, a zoom or another selection rea
   }
 });
 
+/** A panel opening on the runs: its feed, its init, and the widths its charts had last time. */
+function openedPanel() {
+  return { feed: new SeriesFeed(t.store), init: toCompareInit(ids.map((id) => t.store.getRun(id)), 'panel'), last: { xAxis: 'step' as const, widths: [1104, 552], zoomed: [] as string[] } };
+}
+
 test('read as the panel opens at the remembered width: init carries the series when the page says that width, else goes out plain and the request takes the read', async () => {
   const reads = reader.channel();
   try {
-    const feed = new SeriesFeed(t.store);
-    const init = toCompareInit(ids.map((id) => t.store.getRun(id)), 'panel');
-    const last = { xAxis: 'step' as const, widths: [1104, 552], zoomed: [] };
+    const { feed, init, last } = openedPanel();
     const buckets = firstChartBuckets(last, init.metricKeys.length)!;
 
     const prefetch = new SeriesPrefetch();
@@ -127,9 +130,7 @@ test('read as the panel opens at the remembered width: init carries the series w
 test('init posted as the panel opened: at the page\'s ready, nothing is read again when it carried that chart; a page of another width gets its read started', async () => {
   const reads = reader.channel();
   try {
-    const feed = new SeriesFeed(t.store);
-    const init = toCompareInit(ids.map((id) => t.store.getRun(id)), 'panel');
-    const last = { xAxis: 'step' as const, widths: [1104, 552], zoomed: [] };
+    const { feed, init, last } = openedPanel();
     const prefetch = new SeriesPrefetch();
     prefetch.startEarly(feed, reads, ids, init, last);
     await prefetch.current;

@@ -7,6 +7,8 @@ import { MetricChart, registerChart, type ChartRun, type ChartView, type MetricC
 import { readPalette, type ThemePalette } from '../shared/theme-colors.ts';
 import { VisibilityLoader } from '../shared/visibility-loader.ts';
 import type { HostConnection } from '../shared/vscode-api.ts';
+import { formatRunCount } from '../../src/shared/display-format.ts';
+import { afterNextPaint } from '../shared/after-paint.ts';
 import { loadChartEngine, type ChartEngine } from '../shared/chart-engine-loader.ts';
 import { loadPageLibrary } from '../shared/page-library.ts';
 import { buildButton, buildCheckbox, buildSelect } from '../shared/vscode-elements.ts';
@@ -169,7 +171,7 @@ export class CompareApp {
     const exports = el('span', { className: 'exports-pending' });
     const header = this.inline
       ? el('div', { className: 'toolbar' }, controls, this.liveBadge, el('span', { className: 'spacer' }), exports)
-      : el('div', { className: 'toolbar sticky' }, el('h1', null, `Compare ${init.runs.length} run${init.runs.length === 1 ? '' : 's'}`), this.liveBadge, el('span', { className: 'spacer' }), controls, exports);
+      : el('div', { className: 'toolbar sticky' }, el('h1', null, `Compare ${formatRunCount(init.runs.length)}`), this.liveBadge, el('span', { className: 'spacer' }), controls, exports);
 
     this.chartGrid = el('div', { className: 'chart-grid' });
     const metricsSection = el(
@@ -261,7 +263,7 @@ export class CompareApp {
   private runDeferred(): void {
     const run = this.deferred;
     if (!run) return;
-    requestAnimationFrame(() => setTimeout(run, 0));
+    afterNextPaint(run);
   }
 
   private renderSectionControls(hideEqualSlot: HTMLElement, baselineSlot: HTMLElement): void {

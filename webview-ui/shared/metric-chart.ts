@@ -3,6 +3,7 @@ import { chartBuckets, type SeriesMsg, type StepRange, type XAxisMode } from '..
 import type { FirstSeries } from '../../src/protocol/compare-protocol.ts';
 import { chartEngine, loadChartEngine, type ChartEngine } from './chart-engine-loader.ts';
 import type { RunDatasetTag } from './chart-registration.ts';
+import { afterNextPaint } from './after-paint.ts';
 import { withAlpha } from './color-values.ts';
 import { paintQuickLines, type QuickLayout, type QuickLine } from './quick-line-paint.ts';
 import { el, setText } from './dom-builders.ts';
@@ -132,6 +133,8 @@ export class MetricChart {
   private readonly resetButton: HTMLButtonElement;
   private readonly host: MetricChartHost;
   private readonly compact: boolean;
+  /** The axes' font size and tick limits (chart.js and the quick paint lay out the same). */
+  private readonly axes: { fontSize: number; maxXTicks: number; maxYTicks: number };
   private readonly showLegend: boolean;
   private initial: FirstSeries | undefined;
   private runs: ChartRun[];
@@ -157,6 +160,7 @@ export class MetricChart {
     this.palette = o.palette;
     this.host = o.host;
     this.compact = o.compact;
+    this.axes = o.compact ? { fontSize: 10, maxXTicks: 4, maxYTicks: 5 } : { fontSize: 11, maxXTicks: 7, maxYTicks: 8 };
     this.showLegend = o.legend;
     this.initial = o.initial;
 
@@ -380,10 +384,7 @@ export class MetricChart {
     this.host.zoomChanged(this.key, this.zoom);
   }
 
-  /** The axes' font size and tick limits (chart.js and the quick paint lay out the same). */
-  private get axes(): { fontSize: number; maxXTicks: number; maxYTicks: number } {
-    return this.compact ? { fontSize: 10, maxXTicks: 4, maxYTicks: 5 } : { fontSize: 11, maxXTicks: 7, maxYTicks: 8 };
-  }
+
 
   /** A run's line width, and the colour of its faint raw copy while smoothing (chart.js and the quick paint draw the same). */
   private get lineWidth(): number {
@@ -631,13 +632,11 @@ export class MetricChart {
     ((window as unknown as { __looplineQuickPaints?: Record<string, QuickLayout> }).__looplineQuickPaints ??= {})[this.key] = layout;
     if (!this.quick) {
       this.quick = true;
-      requestAnimationFrame(() =>
-        setTimeout(() => {
-          void loadChartEngine().then((engine) => {
-            if (this.quick && !this.built && !this.destroyed) this.build(engine);
-          }, (err: unknown) => this.showEngineError(err));
-        }, 0),
-      );
+      afterNextPaint(() => {
+        void loadChartEngine().then((engine) => {
+          if (this.quick && !this.built && !this.destroyed) this.build(engine);
+        }, (err: unknown) => this.showEngineError(err));
+      });
     }
     return true;
   }

@@ -15,6 +15,7 @@ import { RowSelection } from './row-selection.ts';
 import { NAME_COLUMN, TableData, type ColumnDef } from './table-data.ts';
 import { emptyViewState, parseViewState, type TableViewState } from './table-state.ts';
 import { VirtualGrid, type GridColumn } from './virtual-grid.ts';
+import { afterNextPaint } from '../shared/after-paint.ts';
 import type { TableHost } from './vscode-api.ts';
 
 type InitMsg = Extract<HostToTable, { type: 'init' }>;
@@ -62,7 +63,9 @@ export class TableApp {
   /** Row indices in display order; while `pendingOrder` is set, only the first screenful of it. */
   private order: Uint32Array = new Uint32Array(0);
   /** Rows in the display order (all of them, whether `order` holds them yet or not). */
-  private orderLength = 0;
+  private get orderLength(): number {
+    return this.pendingOrder?.base.length ?? this.order.length;
+  }
   /** The whole order, still to be built (see applyOrder); `fullOrder()` builds it. */
   private pendingOrder: { base: Uint32Array; keys: Float64Array; dir: SortDirection } | null = null;
   private positions: Int32Array | null = null;
@@ -432,7 +435,6 @@ export class TableApp {
     const activeRow = activeRunId === null ? undefined : data.rowOf(activeRunId);
     this.pendingOrder = null;
     this.positions = null;
-    this.orderLength = base.length;
     if (sortCol) {
       const keys = data.sortKeys(sortCol, this.aggregateOf(sortCol));
       const dir = this.state.sort!.dir;
@@ -444,11 +446,9 @@ export class TableApp {
         this.order = firstRows(base, keys, dir, screen);
         this.pendingOrder = { base, keys, dir };
         const pending = this.pendingOrder;
-        requestAnimationFrame(() =>
-          setTimeout(() => {
-            if (this.pendingOrder === pending) this.fullOrder();
-          }, 0),
-        );
+        afterNextPaint(() => {
+          if (this.pendingOrder === pending) this.fullOrder();
+        });
       } else this.order = sortRows(base, keys, dir);
     } else this.order = base;
     const activeView = activeRow === undefined ? -1 : this.positionOf(activeRow);
@@ -614,7 +614,7 @@ export class TableApp {
 
   private updateCompareButton(): void {
     const inView = this.data ? this.selectedInView().length : 0;
-    this.compareButton.textContent = `Compare ${inView} run${inView === 1 ? '' : 's'}`;
+    this.compareButton.textContent = `Compare ${formatRunCount(inView)}`;
     this.compareButton.disabled = inView < 2 || inView > MAX_COMPARE;
     this.compareButton.title =
       inView < 2 ? 'Select two or more runs (click, Shift+click, Ctrl/Cmd+click or Space) to compare them' : inView > MAX_COMPARE ? `At most ${MAX_COMPARE} runs can be compared at once` : 'Compare the selected runs side by side';

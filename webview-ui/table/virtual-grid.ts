@@ -1,3 +1,4 @@
+import { afterNextPaint } from '../shared/after-paint.ts';
 import { GridHeader, type HeaderResizeEvents } from './grid-header.ts';
 
 /**
@@ -241,12 +242,10 @@ export class VirtualGrid {
     if (this.active >= n) this.active = n - 1;
     if (overscanLater && !this.overscanLater) {
       this.overscanLater = true;
-      requestAnimationFrame(() =>
-        setTimeout(() => {
-          this.overscanLater = false;
-          this.render();
-        }, 0),
-      );
+      afterNextPaint(() => {
+        this.overscanLater = false;
+        this.render();
+      });
     }
     this.render();
   }

@@ -115,7 +115,7 @@ export class ExperimentTablePanel implements vscode.Disposable {
         { firstRows: TABLE_FIRST_ROWS, chunkRows: TABLE_CHUNK_ROWS, tag: version, aggregates: [...this.wanted] },
       )
       .catch((err: unknown) => {
-        if (!(err instanceof ReadCancelled)) this.post({ type: 'error', message: `Could not read the runs of ${exp.name}: ${err instanceof Error ? err.message : String(err)}` });
+        if (!(err instanceof ReadCancelled)) this.post({ type: 'error', message: `Could not read the runs of ${exp.name}: ${errorMessage(err)}. Close the table and open it again.` });
       })
       .finally(() => {
         this.loading = false;
